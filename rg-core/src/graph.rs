@@ -1,0 +1,395 @@
+//! Declaring a frame: resources, passes and the accesses between them.
+//!
+//! Declaring never fails. Every mistake (a stale handle, a read before any write, an access that
+//! does not fit) is recorded as it was declared, with its `#[track_caller]` site, and reported all
+//! at once by [`crate::Compiler::compile`]. Handles are typed, `Copy` and versioned: writing
+//! through version `v` returns version `v + 1`, so data flow is explicit in the user's code.
+
+use crate::access::{Access, ResourceKind, ResourceState};
+use crate::types::{BufferDesc, Extent, ImageDesc, QueueKind};
+use std::panic::Location;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// Where something was declared in the user's source.
+pub type Site = &'static Location<'static>;
+
+static NEXT_GRAPH_ID: AtomicU32 = AtomicU32::new(1);
+
+macro_rules! handle {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $name {
+            pub(crate) graph: u32,
+            pub(crate) index: u32,
+            pub(crate) version: u32,
+        }
+
+        impl $name {
+            /// The resource's index in its graph (and in the compiled plan's resource list).
+            pub const fn index(self) -> usize {
+                self.index as usize
+            }
+            /// The version this handle names: 0 is the contents at the start of the frame.
+            pub const fn version(self) -> u32 {
+                self.version
+            }
+            pub(crate) const fn raw(self) -> RawHandle {
+                RawHandle { graph: self.graph, index: self.index, version: self.version }
+            }
+        }
+
+        impl From<$name> for RawHandle {
+            fn from(h: $name) -> RawHandle {
+                h.raw()
+            }
+        }
+    };
+}
+
+handle!(
+    /// A version of an image in one graph.
+    ImageHandle
+);
+handle!(
+    /// A version of a buffer in one graph.
+    BufferHandle
+);
+
+/// A handle with its type erased.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RawHandle {
+    pub(crate) graph: u32,
+    pub(crate) index: u32,
+    pub(crate) version: u32,
+}
+
+/// A handle of either type; lets `read` and `write` take both.
+pub trait Handle: Copy + Into<RawHandle> {
+    #[doc(hidden)]
+    const KIND: ResourceKind;
+    #[doc(hidden)]
+    fn with_version(self, version: u32) -> Self;
+}
+
+impl Handle for ImageHandle {
+    const KIND: ResourceKind = ResourceKind::Image;
+    fn with_version(self, version: u32) -> Self {
+        Self { version, ..self }
+    }
+}
+
+impl Handle for BufferHandle {
+    const KIND: ResourceKind = ResourceKind::Buffer;
+    fn with_version(self, version: u32) -> Self {
+        Self { version, ..self }
+    }
+}
+
+/// A pass's index in declaration order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PassId(pub(crate) u32);
+
+impl PassId {
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// How a resource lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Lifetime {
+    /// Created and discarded within the frame; placed in shared heaps.
+    Transient,
+    /// Owned outside the graph, in a known state at entry, left in a required state at exit.
+    Imported { entry: ResourceState, exit: ResourceState },
+    /// Persistent and carried from frame to frame (history); version 0 is last frame's contents.
+    Temporal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Desc {
+    Image(ImageDesc),
+    Buffer(BufferDesc),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ResourceDecl {
+    pub label: String,
+    pub desc: Desc,
+    pub lifetime: Lifetime,
+    pub site: Site,
+    /// Number of versions handed out so far (version 0 exists from creation).
+    pub versions: u32,
+}
+
+impl ResourceDecl {
+    pub fn kind(&self) -> ResourceKind {
+        match self.desc {
+            Desc::Image(_) => ResourceKind::Image,
+            Desc::Buffer(_) => ResourceKind::Buffer,
+        }
+    }
+}
+
+/// One declared access of a pass.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AccessDecl {
+    pub handle: RawHandle,
+    /// The handle type the user passed (checked against the resource's kind).
+    pub kind: ResourceKind,
+    pub access: Access,
+    /// True when declared through `write` (which must be given a writing access).
+    pub via_write: bool,
+    /// The version a write produces.
+    pub produces: u32,
+    /// Global declaration sequence number, for "declared before" questions.
+    pub seq: u32,
+    pub site: Site,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct PassDecl {
+    pub label: String,
+    pub queue: QueueKind,
+    pub side_effect: bool,
+    pub accesses: Vec<AccessDecl>,
+    pub site: Site,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OrderDecl {
+    pub before: PassId,
+    pub after: PassId,
+    pub site: Site,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ExportDecl {
+    pub handle: RawHandle,
+    pub site: Site,
+}
+
+/// A frame's worth of declarations, generic over a per-pass payload (a recording closure in
+/// `rg-vulkan`, `()` in tests). Build one every frame; compiling an unchanged structure again is
+/// a cache hit in [`crate::Compiler`].
+pub struct Graph<P = ()> {
+    pub(crate) id: u32,
+    pub(crate) output: Extent,
+    pub(crate) resources: Vec<ResourceDecl>,
+    pub(crate) passes: Vec<PassDecl>,
+    pub(crate) payloads: Vec<Option<P>>,
+    pub(crate) orders: Vec<OrderDecl>,
+    pub(crate) exports: Vec<ExportDecl>,
+    pub(crate) seq: u32,
+}
+
+impl<P> Graph<P> {
+    /// A new, empty graph whose output (the swapchain or headless target) has this extent.
+    pub fn new(output: Extent) -> Self {
+        Self {
+            id: NEXT_GRAPH_ID.fetch_add(1, Ordering::Relaxed),
+            output,
+            resources: Vec::new(),
+            passes: Vec::new(),
+            payloads: Vec::new(),
+            orders: Vec::new(),
+            exports: Vec::new(),
+            seq: 0,
+        }
+    }
+
+    /// The extent relative sizes are measured against.
+    pub fn output_extent(&self) -> Extent {
+        self.output
+    }
+
+    fn add_resource(&mut self, label: &str, desc: Desc, lifetime: Lifetime, site: Site) -> RawHandle {
+        let index = self.resources.len() as u32;
+        self.resources.push(ResourceDecl { label: label.to_owned(), desc, lifetime, site, versions: 1 });
+        RawHandle { graph: self.id, index, version: 0 }
+    }
+
+    /// A transient image: it exists only within the frame and may share memory with others.
+    #[track_caller]
+    pub fn create_image(&mut self, label: &str, desc: ImageDesc) -> ImageHandle {
+        let r = self.add_resource(label, Desc::Image(desc), Lifetime::Transient, Location::caller());
+        ImageHandle { graph: r.graph, index: r.index, version: 0 }
+    }
+
+    /// A transient buffer: it exists only within the frame and may share memory with others.
+    #[track_caller]
+    pub fn create_buffer(&mut self, label: &str, desc: BufferDesc) -> BufferHandle {
+        let r = self.add_resource(label, Desc::Buffer(desc), Lifetime::Transient, Location::caller());
+        BufferHandle { graph: r.graph, index: r.index, version: 0 }
+    }
+
+    /// An image owned outside the graph (the swapchain image, a texture): in `entry` state when the
+    /// frame starts, and left in `exit` state when it ends. Its final version is an output.
+    #[track_caller]
+    pub fn import_image(
+        &mut self,
+        label: &str,
+        desc: ImageDesc,
+        entry: ResourceState,
+        exit: ResourceState,
+    ) -> ImageHandle {
+        let r = self.add_resource(
+            label,
+            Desc::Image(desc),
+            Lifetime::Imported { entry, exit },
+            Location::caller(),
+        );
+        ImageHandle { graph: r.graph, index: r.index, version: 0 }
+    }
+
+    /// A buffer owned outside the graph; see [`Graph::import_image`].
+    #[track_caller]
+    pub fn import_buffer(
+        &mut self,
+        label: &str,
+        desc: BufferDesc,
+        entry: ResourceState,
+        exit: ResourceState,
+    ) -> BufferHandle {
+        let r = self.add_resource(
+            label,
+            Desc::Buffer(desc),
+            Lifetime::Imported { entry, exit },
+            Location::caller(),
+        );
+        BufferHandle { graph: r.graph, index: r.index, version: 0 }
+    }
+
+    /// A history image: version 0 holds what the previous frame left in it, and the final
+    /// version is carried to the next frame. It keeps its writers alive.
+    #[track_caller]
+    pub fn temporal_image(&mut self, label: &str, desc: ImageDesc) -> ImageHandle {
+        let r = self.add_resource(label, Desc::Image(desc), Lifetime::Temporal, Location::caller());
+        ImageHandle { graph: r.graph, index: r.index, version: 0 }
+    }
+
+    /// A history buffer; see [`Graph::temporal_image`].
+    #[track_caller]
+    pub fn temporal_buffer(&mut self, label: &str, desc: BufferDesc) -> BufferHandle {
+        let r = self.add_resource(label, Desc::Buffer(desc), Lifetime::Temporal, Location::caller());
+        BufferHandle { graph: r.graph, index: r.index, version: 0 }
+    }
+
+    /// Starts declaring a pass. Its accesses are declared on the returned builder.
+    #[track_caller]
+    pub fn add_pass(&mut self, label: &str, queue: QueueKind, payload: P) -> PassBuilder<'_, P> {
+        let id = PassId(self.passes.len() as u32);
+        self.passes.push(PassDecl {
+            label: label.to_owned(),
+            queue,
+            side_effect: false,
+            accesses: Vec::new(),
+            site: Location::caller(),
+        });
+        self.payloads.push(Some(payload));
+        PassBuilder { graph: self, id }
+    }
+
+    /// Marks a version as needed after the frame (read back, shown by a tool): the passes that
+    /// produce it are never culled. The transient stays alive to the end of the frame.
+    #[track_caller]
+    pub fn export<H: Handle>(&mut self, handle: H) {
+        self.exports.push(ExportDecl { handle: handle.into(), site: Location::caller() });
+    }
+
+    /// Requires `before` to be scheduled before `after` although no resource links them (for
+    /// passes that talk through something the graph cannot see). A same-queue order is an order
+    /// of submission; across queues it is a semaphore wait.
+    #[track_caller]
+    pub fn order(&mut self, before: PassId, after: PassId) {
+        self.orders.push(OrderDecl { before, after, site: Location::caller() });
+    }
+
+    /// Number of declared passes.
+    pub fn pass_count(&self) -> usize {
+        self.passes.len()
+    }
+
+    /// Number of declared resources.
+    pub fn resource_count(&self) -> usize {
+        self.resources.len()
+    }
+
+    /// A pass's label.
+    pub fn pass_label(&self, pass: PassId) -> &str {
+        &self.passes[pass.index()].label
+    }
+
+    /// Takes the payload of a pass out of the graph (the executor runs it once).
+    pub fn take_payload(&mut self, pass: PassId) -> Option<P> {
+        self.payloads.get_mut(pass.index()).and_then(Option::take)
+    }
+}
+
+/// Declares one pass's accesses. Dropping it finishes the pass.
+pub struct PassBuilder<'g, P> {
+    graph: &'g mut Graph<P>,
+    id: PassId,
+}
+
+impl<P> PassBuilder<'_, P> {
+    /// The pass being declared.
+    pub fn id(&self) -> PassId {
+        self.id
+    }
+
+    fn push(
+        &mut self,
+        handle: RawHandle,
+        kind: ResourceKind,
+        access: Access,
+        via_write: bool,
+        produces: u32,
+        site: Site,
+    ) {
+        let seq = self.graph.seq;
+        self.graph.seq += 1;
+        self.graph.passes[self.id.index()].accesses.push(AccessDecl {
+            handle,
+            kind,
+            access,
+            via_write,
+            produces,
+            seq,
+            site,
+        });
+    }
+
+    /// Reads `handle`'s version with a read-only access. The pass runs after the writer of that
+    /// version and before the next write.
+    #[track_caller]
+    pub fn read<H: Handle>(&mut self, handle: H, access: Access) -> &mut Self {
+        self.push(handle.into(), H::KIND, access, false, 0, Location::caller());
+        self
+    }
+
+    /// Writes (or reads and writes) the resource, returning the handle of the new version.
+    #[track_caller]
+    pub fn write<H: Handle>(&mut self, handle: H, access: Access) -> H {
+        let raw: RawHandle = handle.into();
+        // A foreign or out-of-range handle gets a version too, so declaring can go on; the
+        // compiler reports it.
+        let next = match self.graph.resources.get_mut(raw.index as usize) {
+            Some(r) if raw.graph == self.graph.id => {
+                let v = r.versions;
+                r.versions += 1;
+                v
+            }
+            _ => raw.version + 1,
+        };
+        self.push(raw, H::KIND, access, true, next, Location::caller());
+        handle.with_version(next)
+    }
+
+    /// Marks the pass as having effects outside the graph (a readback, a query): never culled.
+    pub fn side_effect(&mut self) -> &mut Self {
+        self.graph.passes[self.id.index()].side_effect = true;
+        self
+    }
+}
