@@ -1,1 +1,296 @@
-//! placeholder
+//! Random graphs for property tests and GPU tests: a seeded generator of valid frames (mixed
+//! queues, imports, temporals, images and buffers, explicit orders, exports, side effects), and
+//! optionally frames with mistakes in them. The same seed always gives the same graph.
+
+use crate::access::{Access, Layout, ResourceState, ShaderStages, StageMask};
+use crate::graph::Graph;
+use crate::types::{BufferDesc, Extent, Format, ImageDesc, QueueKind, Size};
+use crate::{AccessMask, BufferHandle, ImageHandle};
+
+/// A small, fast, seedable generator (SplitMix64).
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed ^ 0x9e37_79b9_7f4a_7c15)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+    /// True with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p
+    }
+}
+
+/// What kind of graphs to make.
+#[derive(Clone, Copy, Debug)]
+pub struct Params {
+    pub passes: usize,
+    /// Accesses per pass, at most.
+    pub max_accesses: usize,
+    /// Use compute and transfer queues as well as graphics.
+    pub queues: bool,
+    pub imports: bool,
+    pub temporals: bool,
+    /// Put in mistakes (stale handles, reads before writes, misfit accesses) now and then.
+    pub mistakes: bool,
+    /// How far back (in passes) a read may reach; small values keep lifetimes short.
+    pub window: usize,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            passes: 24,
+            max_accesses: 5,
+            queues: true,
+            imports: true,
+            temporals: true,
+            mistakes: false,
+            window: 8,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum H {
+    Image(ImageHandle, bool),
+    Buffer(BufferHandle),
+}
+
+struct Res {
+    handle: H,
+    /// Whether the current version holds contents.
+    defined: bool,
+    /// Pass that last wrote it (for the read window).
+    written_at: usize,
+}
+
+fn shader(q: QueueKind, rng: &mut Rng) -> ShaderStages {
+    match q {
+        QueueKind::Compute => ShaderStages::COMPUTE,
+        _ => [ShaderStages::VERTEX, ShaderStages::FRAGMENT, ShaderStages::COMPUTE][rng.below(3)],
+    }
+}
+
+fn read_access(h: H, q: QueueKind, rng: &mut Rng) -> Access {
+    let s = shader(q, rng);
+    match (h, q) {
+        (_, QueueKind::Transfer) => Access::CopySrc,
+        (H::Image(_, true), QueueKind::Graphics) => {
+            [Access::DepthRead, Access::Sampled(s), Access::CopySrc][rng.below(3)]
+        }
+        (H::Image(_, true), _) => [Access::Sampled(s), Access::CopySrc][rng.below(2)],
+        (H::Image(_, false), _) => {
+            [Access::Sampled(s), Access::StorageRead(s), Access::CopySrc][rng.below(3)]
+        }
+        (H::Buffer(_), QueueKind::Graphics) => [
+            Access::Uniform(s),
+            Access::StorageRead(s),
+            Access::IndirectArgs,
+            Access::VertexBuffer,
+            Access::IndexBuffer,
+            Access::CopySrc,
+            Access::HostRead,
+        ][rng.below(7)],
+        (H::Buffer(_), _) => [
+            Access::Uniform(s),
+            Access::StorageRead(s),
+            Access::IndirectArgs,
+            Access::CopySrc,
+        ][rng.below(4)],
+    }
+}
+
+fn write_access(h: H, q: QueueKind, defined: bool, rng: &mut Rng) -> Access {
+    let s = shader(q, rng);
+    let pick = |rng: &mut Rng, fresh: &[Access], rmw: &[Access]| {
+        if defined && rng.chance(0.4) {
+            rmw[rng.below(rmw.len())]
+        } else {
+            fresh[rng.below(fresh.len())]
+        }
+    };
+    match (h, q) {
+        (_, QueueKind::Transfer) => Access::CopyDst,
+        (H::Image(_, true), QueueKind::Graphics) => {
+            pick(rng, &[Access::DepthWrite, Access::CopyDst], &[Access::DepthReadWrite])
+        }
+        (H::Image(_, true), _) => Access::CopyDst,
+        (H::Image(_, false), QueueKind::Graphics) => pick(
+            rng,
+            &[Access::ColorWrite, Access::StorageWrite(s), Access::CopyDst],
+            &[Access::ColorReadWrite, Access::StorageReadWrite(s)],
+        ),
+        (H::Image(_, false), _) | (H::Buffer(_), _) => pick(
+            rng,
+            &[Access::StorageWrite(s), Access::CopyDst],
+            &[Access::StorageReadWrite(s)],
+        ),
+    }
+}
+
+/// A random graph. Without `mistakes` it always compiles.
+pub fn random_graph(seed: u64, p: &Params) -> Graph {
+    let mut rng = Rng::new(seed);
+    let mut g = Graph::new(Extent::new(64 + 16 * rng.below(8) as u32, 64 + 16 * rng.below(8) as u32));
+    let mut res: Vec<Res> = Vec::new();
+    let queues: &[QueueKind] =
+        if p.queues { &QueueKind::ALL } else { &[QueueKind::Graphics] };
+    let formats = [Format::Rgba8Unorm, Format::Rgba16Float, Format::R32Float, Format::D32Float];
+
+    let new_image = |g: &mut Graph, rng: &mut Rng, label: String| {
+        let format = formats[rng.below(formats.len())];
+        let size = match rng.below(3) {
+            0 => Size::FULL,
+            1 => Size::Output { sx: 0.5, sy: 0.5 },
+            _ => Size::absolute(16 << rng.below(4), 16 << rng.below(4)),
+        };
+        (g.create_image(&label, ImageDesc::new(format, size)), format.is_depth())
+    };
+
+    if p.imports {
+        for i in 0..rng.below(3) {
+            let q = queues[rng.below(queues.len())];
+            if rng.chance(0.5) {
+                let undefined = rng.chance(0.5);
+                let entry = ResourceState {
+                    layout: Some(if undefined { Layout::Undefined } else { Layout::ShaderReadOnly }),
+                    queue: q,
+                    stages: if q == QueueKind::Transfer { StageMask::TRANSFER } else { StageMask::COMPUTE_SHADER },
+                    access: AccessMask::NONE,
+                };
+                let exit = ResourceState {
+                    layout: Some(if rng.chance(0.5) { Layout::Present } else { Layout::ShaderReadOnly }),
+                    queue: queues[rng.below(queues.len())],
+                    stages: StageMask::NONE,
+                    access: AccessMask::NONE,
+                };
+                let h = g.import_image(
+                    &format!("import{i}.image"),
+                    ImageDesc::new(Format::Rgba8Unorm, Size::FULL),
+                    entry,
+                    exit,
+                );
+                res.push(Res { handle: H::Image(h, false), defined: !undefined, written_at: 0 });
+            } else {
+                let h = g.import_buffer(
+                    &format!("import{i}.buffer"),
+                    BufferDesc::new(256 << rng.below(8)),
+                    ResourceState::host_written(q),
+                    ResourceState::host_read(queues[rng.below(queues.len())]),
+                );
+                res.push(Res { handle: H::Buffer(h), defined: true, written_at: 0 });
+            }
+        }
+    }
+    if p.temporals {
+        for i in 0..rng.below(3) {
+            let h = if rng.chance(0.5) {
+                H::Image(
+                    g.temporal_image(&format!("history{i}.image"), ImageDesc::new(Format::Rgba16Float, Size::FULL)),
+                    false,
+                )
+            } else {
+                H::Buffer(g.temporal_buffer(&format!("history{i}.buffer"), BufferDesc::new(4096)))
+            };
+            res.push(Res { handle: h, defined: true, written_at: 0 });
+        }
+    }
+
+    let mut pass_ids = Vec::new();
+    for pi in 0..p.passes {
+        let q = queues[rng.below(queues.len())];
+        // New transients this pass writes.
+        let mut chosen: Vec<usize> = Vec::new();
+        let n = 1 + rng.below(p.max_accesses.max(1));
+        if rng.chance(0.6) || res.is_empty() {
+            let h = if rng.chance(0.5) {
+                let (h, d) = new_image(&mut g, &mut rng, format!("pass{pi}.image"));
+                H::Image(h, d)
+            } else {
+                H::Buffer(g.create_buffer(&format!("pass{pi}.buffer"), BufferDesc::new(64 << rng.below(10))))
+            };
+            res.push(Res { handle: h, defined: false, written_at: pi });
+            chosen.push(res.len() - 1);
+        }
+        while chosen.len() < n {
+            // Prefer recent resources so lifetimes stay short.
+            let recent: Vec<usize> = (0..res.len())
+                .filter(|&i| res[i].written_at + p.window >= pi && !chosen.contains(&i))
+                .collect();
+            let pool = if recent.is_empty() || rng.chance(0.1) {
+                (0..res.len()).filter(|i| !chosen.contains(i)).collect::<Vec<_>>()
+            } else {
+                recent
+            };
+            if pool.is_empty() {
+                break;
+            }
+            chosen.push(pool[rng.below(pool.len())]);
+        }
+        let mut pb = g.add_pass(&format!("pass{pi}"), q, ());
+        pass_ids.push(pb.id());
+        if rng.chance(0.05) {
+            pb.side_effect();
+        }
+        for (k, &ri) in chosen.iter().enumerate() {
+            let r = &mut res[ri];
+            let must_write = !r.defined;
+            let write = must_write || (k == 0) || rng.chance(0.3);
+            let mistake = p.mistakes && rng.chance(0.03);
+            if write {
+                let mut a = write_access(r.handle, q, r.defined, &mut rng);
+                if mistake {
+                    a = [Access::ColorWrite, Access::DepthWrite, Access::IndirectArgs][rng.below(3)];
+                }
+                let keep_stale = p.mistakes && rng.chance(0.03);
+                let h = match r.handle {
+                    H::Image(h, d) => H::Image(pb.write(h, a), d),
+                    H::Buffer(h) => H::Buffer(pb.write(h, a)),
+                };
+                if !keep_stale {
+                    r.handle = h;
+                }
+                r.defined = true;
+                r.written_at = pi;
+            } else {
+                let a = if mistake { Access::StorageWrite(ShaderStages::NONE) } else { read_access(r.handle, q, &mut rng) };
+                match r.handle {
+                    H::Image(h, _) => pb.read(h, a),
+                    H::Buffer(h) => pb.read(h, a),
+                };
+            }
+        }
+        drop(pb);
+        if pass_ids.len() > 2 && rng.chance(0.05) {
+            let a = rng.below(pass_ids.len() - 1);
+            let (before, after) = if p.mistakes && rng.chance(0.2) {
+                (pass_ids[pass_ids.len() - 1], pass_ids[a])
+            } else {
+                (pass_ids[a], pass_ids[pass_ids.len() - 1])
+            };
+            g.order(before, after);
+        }
+    }
+    // Export a few transients that were written.
+    for r in &res {
+        if r.defined && rng.chance(0.1) {
+            match r.handle {
+                H::Image(h, _) => g.export(h),
+                H::Buffer(h) => g.export(h),
+            }
+        }
+    }
+    g
+}

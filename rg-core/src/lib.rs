@@ -46,8 +46,8 @@ pub mod types;
 pub use access::{
     Access, AccessMask, Layout, ResourceKind, ResourceState, ShaderStages, StageMask, Usage,
 };
-// pub use compile::Compiler;
-// pub use error::{CompileError, CompileErrors};
+pub use compile::Compiler;
+pub use error::{CompileError, CompileErrors};
 pub use graph::{BufferHandle, Graph, Handle, ImageHandle, Lifetime, PassBuilder, PassId, Site};
 pub use memory::{FakeMemory, MemoryOracle, MemoryRequirements, ResolvedImage};
 pub use plan::{

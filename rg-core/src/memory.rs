@@ -50,6 +50,11 @@ pub trait MemoryOracle {
     fn limits(&self) -> Limits {
         Limits::default()
     }
+    /// Distinguishes oracles that answer differently, so a cached plan is never reused for
+    /// another device. Two oracles with the same fingerprint must give the same answers.
+    fn fingerprint(&self) -> u64 {
+        0
+    }
 }
 
 /// A deterministic stand-in for a device: images aligned to 64 KiB, buffers to 256 bytes.
@@ -109,5 +114,12 @@ impl MemoryOracle for FakeMemory {
 
     fn limits(&self) -> Limits {
         self.limits
+    }
+
+    fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.hash(&mut h);
+        h.finish() | 1
     }
 }

@@ -1,1 +1,335 @@
-//! placeholder
+//! `compile()`: declared graph in, plan out, as a recipe of phases (one module and one function
+//! each):
+//!
+//! 1. [`validate`]: handles, versions, reads before writes, accesses that do not fit, sizes;
+//! 2. [`cull`]: drop passes with no path to an output;
+//! 3. [`schedule`]: a topological order that keeps producers and consumers close; cycles are
+//!    reported with their path;
+//! 4. [`lifetimes`]: first and last use of every resource in that order;
+//! 5. [`usage`]: usage flags inferred from the accesses;
+//! 6. [`alias`]: transients placed in heaps, sharing memory where lifetimes allow;
+//! 7. [`barriers`]: one batch of transitions per pass, ownership transfers and queue waits.
+//!
+//! [`Compiler`] keeps the plans it made, keyed by the graph's structure: a frame whose
+//! declarations did not change costs a hash and a comparison, not a compile.
+
+mod alias;
+mod barriers;
+mod cull;
+mod lifetimes;
+mod schedule;
+mod usage;
+mod validate;
+
+use crate::access::{Layout, ResourceKind};
+use crate::error::CompileErrors;
+use crate::graph::{Desc, Graph, Lifetime};
+use crate::memory::MemoryOracle;
+use crate::plan::{Plan, PlanStats, PlannedAccess, PlannedPass, PlannedResource};
+use crate::PassId;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// "No pass" / "no version" in the compact tables the phases share.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// How many distinct structures the cache keeps (graphs that alternate, resizes).
+const CACHE_CAPACITY: usize = 8;
+
+/// Compiles graphs into plans and remembers them. Keep one per device and reuse it every frame.
+#[derive(Default)]
+pub struct Compiler {
+    cache: HashMap<u64, Vec<(Arc<[u64]>, Arc<Plan>)>>,
+    order: Vec<u64>,
+    key: Vec<u64>,
+    hits: u64,
+    misses: u64,
+}
+
+impl Compiler {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The plan for `graph`: from the cache when a graph of the same structure (resources,
+    /// passes, accesses, labels, output size) was compiled before with this oracle, else compiled.
+    ///
+    /// # Errors
+    /// Every mistake in the graph, at once, each naming its pass, resource and declaration site.
+    pub fn compile<P>(
+        &mut self,
+        graph: &Graph<P>,
+        memory: &dyn MemoryOracle,
+    ) -> Result<Arc<Plan>, CompileErrors> {
+        let mut key = std::mem::take(&mut self.key);
+        structure_key(graph, memory, &mut key);
+        let hash = hash_words(&key);
+        if let Some(entries) = self.cache.get(&hash) {
+            if let Some((_, plan)) = entries.iter().find(|(k, _)| **k == key[..]) {
+                self.hits += 1;
+                let plan = plan.clone();
+                self.key = key;
+                return Ok(plan);
+            }
+        }
+        self.misses += 1;
+        let plan = Arc::new(compile_uncached(graph, memory)?);
+        if self.order.len() >= CACHE_CAPACITY {
+            let old = self.order.remove(0);
+            self.cache.remove(&old);
+        }
+        self.order.push(hash);
+        self.cache.entry(hash).or_default().push((Arc::from(&key[..]), plan.clone()));
+        self.key = key;
+        Ok(plan)
+    }
+
+    /// Compiles with no cache look-up (for benchmarks and tools).
+    ///
+    /// # Errors
+    /// As [`Compiler::compile`].
+    pub fn compile_uncached<P>(
+        graph: &Graph<P>,
+        memory: &dyn MemoryOracle,
+    ) -> Result<Plan, CompileErrors> {
+        compile_uncached(graph, memory)
+    }
+
+    /// `(hits, misses)` of the plan cache so far.
+    pub fn cache_stats(&self) -> (u64, u64) {
+        (self.hits, self.misses)
+    }
+}
+
+fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, CompileErrors> {
+    // 1. validate
+    let v = validate::validate(g, memory.limits()).map_err(CompileErrors)?;
+    // 2. cull
+    let kept = cull::cull(g, &v);
+    // 3. schedule
+    let edges = schedule::edges(g, &v, &kept);
+    let order = schedule::schedule(g, &kept, &edges).map_err(|e| CompileErrors(vec![e]))?;
+    // 4. lifetimes
+    let life = lifetimes::lifetimes(g, &order);
+    // 5. usage
+    let usage = usage::usage(g, &order);
+
+    let nres = g.resources.len();
+    let depth: Vec<Option<bool>> = g
+        .resources
+        .iter()
+        .map(|r| match r.desc {
+            Desc::Image(d) => Some(d.format.is_depth()),
+            Desc::Buffer(_) => None,
+        })
+        .collect();
+
+    // 6. aliasing
+    let mut requirements = vec![None; nres];
+    let mut items = Vec::new();
+    for (i, r) in g.resources.iter().enumerate() {
+        let (Lifetime::Transient, Some((first, last))) = (r.lifetime, life[i]) else { continue };
+        let req = match (v.images[i], v.buffer_sizes[i]) {
+            (Some(img), _) => memory.image_requirements(&img, usage[i]),
+            (None, Some(size)) => memory.buffer_requirements(size, usage[i]),
+            (None, None) => unreachable!("rg-core bug: a validated resource without a size"),
+        };
+        requirements[i] = Some(req);
+        items.push(alias::Item { resource: i as u32, first, last, req, kind: r.kind() });
+    }
+    let aliasing = alias::place(items, order.len() as u32, memory.buffer_image_granularity());
+    let mut placement = vec![None; nres];
+    for &(r, p) in &aliasing.placements {
+        placement[r as usize] = Some(p);
+    }
+
+    // Entry and exit states: imports declare them; temporals are left as they are found.
+    let mut entry = vec![None; nres];
+    let mut exit = vec![None; nres];
+    let mut defined = vec![false; nres];
+    for (i, r) in g.resources.iter().enumerate() {
+        match r.lifetime {
+            Lifetime::Transient => {}
+            Lifetime::Imported { entry: e, exit: x } => {
+                entry[i] = Some(e);
+                exit[i] = Some(x);
+                defined[i] = e.layout != Some(Layout::Undefined);
+            }
+            Lifetime::Temporal => {
+                let s = barriers::temporal_exit(g, &order, i, depth[i]);
+                entry[i] = Some(s);
+                exit[i] = Some(s);
+                defined[i] = true;
+            }
+        }
+    }
+
+    // 7. barriers
+    let b = barriers::barriers(
+        g,
+        &barriers::Input {
+            order: &order,
+            depth: &depth,
+            entry: &entry,
+            defined_at_entry: &defined,
+            placement: &placement,
+            heaps: aliasing.heaps.len(),
+        },
+    );
+
+    let mut passes = Vec::with_capacity(order.len());
+    let (mut batches, mut releases, mut waits) = (b.batches, b.releases, b.waits);
+    for (pos, &p) in order.iter().enumerate() {
+        let decl = &g.passes[p as usize];
+        passes.push(PlannedPass {
+            id: PassId(p),
+            label: decl.label.clone(),
+            queue: decl.queue,
+            waits: std::mem::take(&mut waits[pos]),
+            signal: b.signal[pos],
+            barriers: std::mem::take(&mut batches[pos]),
+            accesses: decl
+                .accesses
+                .iter()
+                .map(|a| PlannedAccess {
+                    resource: a.handle.index as usize,
+                    access: a.access,
+                    version: a.handle.version,
+                })
+                .collect(),
+            releases: std::mem::take(&mut releases[pos]),
+        });
+    }
+    let culled: Vec<(PassId, String)> = kept
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| !**k)
+        .map(|(i, _)| (PassId(i as u32), g.passes[i].label.clone()))
+        .collect();
+    let resources = g
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| PlannedResource {
+            label: r.label.clone(),
+            kind: r.kind(),
+            image: v.images[i],
+            buffer_size: v.buffer_sizes[i],
+            lifetime: r.lifetime,
+            usage: usage[i],
+            entry: entry[i],
+            exit: exit[i],
+            defined_at_entry: defined[i],
+            first_use: life[i].map(|l| l.0 as usize),
+            last_use: life[i].map(|l| l.1 as usize),
+            placement: placement[i],
+            requirements: requirements[i],
+        })
+        .collect();
+    let mut plan = Plan {
+        passes,
+        culled,
+        resources,
+        heaps: aliasing.heaps,
+        prologue: b.prologue,
+        epilogue: b.epilogue,
+        stats: PlanStats::default(),
+    };
+    plan.stats = PlanStats {
+        passes_declared: g.passes.len(),
+        passes_run: plan.passes.len(),
+        passes_culled: plan.culled.len(),
+        barriers: plan.all_barriers().count(),
+        waits: plan.passes.iter().map(|p| p.waits.len()).sum(),
+        transient_bytes: aliasing.used,
+        unaliased_bytes: aliasing.unaliased,
+        lower_bound_bytes: aliasing.lower_bound,
+    };
+    Ok(plan)
+}
+
+/// Appends everything that decides the plan, as words: two graphs with equal keys compile to
+/// the same plan.
+fn structure_key<P>(g: &Graph<P>, memory: &dyn MemoryOracle, key: &mut Vec<u64>) {
+    key.clear();
+    let limits = memory.limits();
+    key.push(memory.fingerprint());
+    key.push((g.output.width as u64) << 32 | g.output.height as u64);
+    key.push(limits.max_image_dimension as u64);
+    key.push(limits.max_buffer_size);
+    key.push(g.resources.len() as u64);
+    for r in &g.resources {
+        key.push(hash_str(&r.label));
+        key.push(r.versions as u64);
+        match r.desc {
+            Desc::Buffer(b) => {
+                key.push(1);
+                key.push(b.size);
+            }
+            Desc::Image(d) => {
+                key.push(2 | (d.format.code() as u64) << 8);
+                let (tag, a, b, c) = match d.size {
+                    crate::Size::Absolute(e) => (0u64, e.width as u64, e.height as u64, 0u64),
+                    crate::Size::Output { sx, sy } => (1, sx.to_bits() as u64, sy.to_bits() as u64, 0),
+                    crate::Size::Image { image, sx, sy } => {
+                        (2, sx.to_bits() as u64, sy.to_bits() as u64, image.index as u64 | ((image.graph == g.id) as u64) << 32)
+                    }
+                };
+                key.extend_from_slice(&[tag, a, b, c]);
+                key.push((d.mip_levels as u64) << 40 | (d.array_layers as u64) << 16 | d.samples as u64);
+            }
+        }
+        match r.lifetime {
+            Lifetime::Transient => key.push(0),
+            Lifetime::Temporal => key.push(1),
+            Lifetime::Imported { entry, exit } => {
+                key.push(2);
+                for s in [entry, exit] {
+                    key.push(
+                        (s.layout.map_or(0xff, |l| l as u64)) << 48
+                            | (s.queue as u64) << 40
+                            | (s.stages.0 as u64) << 16
+                            | s.access.0 as u64,
+                    );
+                }
+            }
+        }
+    }
+    key.push(g.passes.len() as u64);
+    for p in &g.passes {
+        key.push(hash_str(&p.label));
+        key.push((p.queue as u64) << 1 | p.side_effect as u64 | (p.accesses.len() as u64) << 8);
+        for a in &p.accesses {
+            key.push(((a.handle.graph == g.id) as u64) << 32 | a.handle.index as u64);
+            key.push(
+                (a.handle.version as u64) << 32
+                    | (a.access.code() as u64) << 2
+                    | (a.via_write as u64) << 1
+                    | (a.kind == ResourceKind::Image) as u64,
+            );
+        }
+    }
+    for o in &g.orders {
+        key.push(0x0bde_0000_0000_0000 | (o.before.0 as u64) << 24 | o.after.0 as u64);
+    }
+    for e in &g.exports {
+        key.push(0xe000_0000_0000_0000 | (e.handle.index as u64) << 24 | e.handle.version as u64);
+    }
+}
+
+/// FNV-style mixing over words; fast and good enough for a cache key that is also compared.
+fn hash_words(words: &[u64]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &w in words {
+        h = (h ^ w).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+    }
+    h
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in s.as_bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}

@@ -1,0 +1,528 @@
+//! Phase 7, barriers: walk the schedule with a model of every resource's state (layout, owning
+//! queue, the last write and the reads since, and which later stages each is already ordered
+//! before) and emit, before each pass, one batch with at most one barrier per resource:
+//!
+//! - read after write: unless an earlier barrier already made the write visible to this stage
+//!   and access (read after read in one layout costs nothing);
+//! - write after write and write after read: an execution dependency on what came before;
+//! - layout transitions, from `Undefined` (discarding) on a transient's first use;
+//! - aliasing hand-overs: a transient's first barrier waits for the last accesses of whatever
+//!   occupied its memory before (the latest occupant of each byte; older occupants were ordered
+//!   before those by the hand-overs that displaced them);
+//! - queue changes: a release recorded after the last pass that used the resource on the old
+//!   queue (or in the prologue), an acquire before the new pass, and a semaphore wait between
+//!   them. A write that does not read the old contents needs no transfer, only a wait.
+//!
+//! Imports end in their exit state through an epilogue batch. A temporal resource ends in the
+//! state its first use next frame expects, because its entry state is defined as where this
+//! frame leaves it.
+
+use super::NONE;
+use crate::access::{AccessMask, Layout, ResourceState, StageMask};
+use crate::graph::{Graph, Lifetime};
+use crate::plan::{Barrier, OwnershipTransfer, Placement, TransferHalf, Wait, WaitPoint};
+use crate::types::QueueKind;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy)]
+struct St {
+    layout: Option<Layout>,
+    owner: Option<QueueKind>,
+    defined: bool,
+    touched: bool,
+    has_write: bool,
+    w_queue: QueueKind,
+    w_stages: StageMask,
+    w_access: AccessMask,
+    w_pass: u32,
+    w_exec: StageMask,
+    w_vis: AccessMask,
+    w_avail: bool,
+    r_stages: [StageMask; 3],
+    r_exec: [StageMask; 3],
+    r_pass: [u32; 3],
+    last_pass: [u32; 3],
+}
+
+impl St {
+    fn new(layout: Option<Layout>) -> Self {
+        St {
+            layout,
+            owner: None,
+            defined: false,
+            touched: false,
+            has_write: false,
+            w_queue: QueueKind::Graphics,
+            w_stages: StageMask::NONE,
+            w_access: AccessMask::NONE,
+            w_pass: NONE,
+            w_exec: StageMask::NONE,
+            w_vis: AccessMask::NONE,
+            w_avail: false,
+            r_stages: [StageMask::NONE; 3],
+            r_exec: [StageMask::NONE; 3],
+            r_pass: [NONE; 3],
+            last_pass: [NONE; 3],
+        }
+    }
+
+    fn from_entry(e: &ResourceState, defined: bool) -> Self {
+        let mut s = St::new(e.layout);
+        s.owner = Some(e.queue);
+        s.defined = defined;
+        s.touched = true;
+        if !e.access.writes().is_empty() {
+            s.has_write = true;
+            s.w_queue = e.queue;
+            s.w_stages = e.stages;
+            s.w_access = e.access;
+        } else if !e.stages.is_empty() {
+            s.r_stages[e.queue.index()] = e.stages;
+        }
+        s
+    }
+
+    /// Stages and write accesses still outstanding on queue `q`.
+    fn outstanding(&self, q: QueueKind) -> (StageMask, AccessMask) {
+        let mut s = self.r_stages[q.index()];
+        let mut a = AccessMask::NONE;
+        if self.has_write && self.w_queue == q {
+            s |= self.w_stages;
+            a = self.w_access.writes();
+        }
+        (s, a)
+    }
+}
+
+/// What one pass does to one resource, merged over its accesses.
+#[derive(Clone, Copy)]
+struct Touch {
+    resource: u32,
+    stages: StageMask,
+    access: AccessMask,
+    writes: bool,
+    reads: bool,
+    layout: Option<Layout>,
+}
+
+pub(crate) struct Barriers {
+    pub batches: Vec<Vec<Barrier>>,
+    pub releases: Vec<Vec<Barrier>>,
+    pub waits: Vec<Vec<Wait>>,
+    pub signal: Vec<bool>,
+    pub prologue: Vec<Barrier>,
+    pub epilogue: Vec<Barrier>,
+}
+
+pub(crate) struct Input<'a> {
+    pub order: &'a [u32],
+    /// Whether each resource is a depth image (`None` for buffers).
+    pub depth: &'a [Option<bool>],
+    pub entry: &'a [Option<ResourceState>],
+    pub defined_at_entry: &'a [bool],
+    pub placement: &'a [Option<Placement>],
+    pub heaps: usize,
+}
+
+fn point(pass: u32) -> i64 {
+    if pass == NONE {
+        -1
+    } else {
+        pass as i64
+    }
+}
+
+pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
+    let n = inp.order.len();
+    let mut out = Barriers {
+        batches: vec![Vec::new(); n],
+        releases: vec![Vec::new(); n],
+        waits: vec![Vec::new(); n],
+        signal: vec![false; n],
+        prologue: Vec::new(),
+        epilogue: Vec::new(),
+    };
+    let mut st: Vec<St> = g
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| match (r.lifetime, inp.entry[i]) {
+            (Lifetime::Transient, _) | (_, None) => {
+                St::new(inp.depth[i].map(|_| Layout::Undefined))
+            }
+            (_, Some(e)) => St::from_entry(&e, inp.defined_at_entry[i]),
+        })
+        .collect();
+    // Latest occupant of each byte range, per heap: start -> (end, resource).
+    let mut memory: Vec<BTreeMap<u64, (u64, u32)>> = vec![BTreeMap::new(); inp.heaps];
+    // Latest point each queue has waited for on each other queue, and for which stages.
+    let mut waited = [[(-2i64, StageMask::NONE); 3]; 3];
+    let mut touches: Vec<Touch> = Vec::with_capacity(8);
+    let mut want: Vec<(QueueKind, i64, StageMask)> = Vec::with_capacity(8);
+    let mut displaced: Vec<u32> = Vec::new();
+
+    for (pos, &p) in inp.order.iter().enumerate() {
+        let pass = &g.passes[p as usize];
+        let q = pass.queue;
+        let qi = q.index();
+        touches.clear();
+        want.clear();
+        for a in &pass.accesses {
+            let r = a.handle.index;
+            let t = Touch {
+                resource: r,
+                stages: a.access.stages(),
+                access: a.access.memory(),
+                writes: a.access.writes(),
+                reads: a.access.reads_contents(),
+                layout: inp.depth[r as usize].map(|d| a.access.layout(d)),
+            };
+            match touches.iter_mut().find(|x| x.resource == r) {
+                Some(x) => {
+                    x.stages |= t.stages;
+                    x.access |= t.access;
+                    x.writes |= t.writes;
+                    x.reads |= t.reads;
+                }
+                None => touches.push(t),
+            }
+        }
+        for t in &touches {
+            let ri = t.resource as usize;
+            let mut b = Barrier {
+                resource: ri,
+                queue: q,
+                src_stages: StageMask::NONE,
+                src_access: AccessMask::NONE,
+                dst_stages: t.stages,
+                dst_access: t.access,
+                layout: None,
+                discard: false,
+                transfer: None,
+            };
+            let mut need = false;
+            let mut transition = false;
+            let s = &mut st[ri];
+            if !s.touched {
+                // First use of a transient: hand over its memory from the latest occupants.
+                s.touched = true;
+                if let Some(pl) = inp.placement[ri] {
+                    displaced.clear();
+                    take_over(&mut memory[pl.heap], pl.offset, pl.offset + pl.size, t.resource, &mut displaced);
+                    for &d in &displaced {
+                        let o = st[d as usize];
+                        for oq in QueueKind::ALL {
+                            let (os, oa) = o.outstanding(oq);
+                            if os.is_empty() {
+                                continue;
+                            }
+                            if oq == q {
+                                b.src_stages |= os;
+                                b.src_access |= oa;
+                            } else {
+                                let mut last = o.r_pass[oq.index()];
+                                if o.has_write && o.w_queue == oq {
+                                    last = if last == NONE { o.w_pass } else { last.max(o.w_pass) };
+                                }
+                                want.push((oq, point(last), t.stages));
+                            }
+                        }
+                        need = true;
+                    }
+                }
+                let s = &mut st[ri];
+                if let Some(l) = t.layout {
+                    b.layout = Some((Layout::Undefined, l));
+                    need = true;
+                    transition = true;
+                }
+                b.discard = need;
+                s.owner = Some(q);
+                s.layout = t.layout;
+                s.defined = false;
+            } else {
+                if let Some(o) = s.owner.filter(|&o| o != q) {
+                    if t.reads && s.defined {
+                        // Queue-ownership transfer: release on the old queue, acquire here.
+                        let (os, oa) = s.outstanding(o);
+                        let layout = t.layout.zip(s.layout).map(|(new, old)| (old, new));
+                        let rel_at = s.last_pass[o.index()];
+                        let release = Barrier {
+                            resource: ri,
+                            queue: o,
+                            src_stages: os,
+                            src_access: oa,
+                            dst_stages: StageMask::NONE,
+                            dst_access: AccessMask::NONE,
+                            layout,
+                            discard: false,
+                            transfer: Some(OwnershipTransfer { from: o, to: q, half: TransferHalf::Release }),
+                        };
+                        if rel_at == NONE {
+                            out.prologue.push(release);
+                        } else {
+                            out.releases[rel_at as usize].push(release);
+                        }
+                        want.push((o, point(rel_at), t.stages));
+                        b.layout = layout;
+                        b.transfer = Some(OwnershipTransfer { from: o, to: q, half: TransferHalf::Acquire });
+                        need = true;
+                        transition = true;
+                        // The pair orders everything done on `o` before this pass.
+                        let oi = o.index();
+                        if s.has_write && s.w_queue == o {
+                            s.w_queue = q;
+                            s.w_exec = t.stages;
+                            s.w_vis = t.access;
+                            s.w_avail = true;
+                        }
+                        s.r_stages[qi] |= s.r_stages[oi];
+                        s.r_exec[qi] = t.stages;
+                        s.r_stages[oi] = StageMask::NONE;
+                        s.layout = t.layout;
+                        s.owner = Some(q);
+                    } else {
+                        // The old contents are not needed: no transfer, just a fresh start.
+                        s.owner = Some(q);
+                        s.defined = false;
+                        if let Some(l) = t.layout {
+                            b.layout = Some((Layout::Undefined, l));
+                            b.discard = true;
+                            need = true;
+                            transition = true;
+                        }
+                    }
+                }
+                let s = &mut st[ri];
+                if s.owner.is_none() {
+                    s.owner = Some(q);
+                }
+                // Work on other queues that this access must follow.
+                for oq in QueueKind::ALL {
+                    if oq == q {
+                        continue;
+                    }
+                    if s.has_write && s.w_queue == oq {
+                        want.push((oq, point(s.w_pass), t.stages));
+                    }
+                    if (t.writes || transition || t.layout != s.layout)
+                        && !s.r_stages[oq.index()].is_empty()
+                    {
+                        want.push((oq, point(s.r_pass[oq.index()]), t.stages));
+                    }
+                }
+                // Same-queue hazards.
+                let (os, oa) = s.outstanding(q);
+                if !transition && t.layout.is_some() && t.layout != s.layout {
+                    b.layout = Some((s.layout.unwrap_or(Layout::Undefined), t.layout.unwrap_or(Layout::General)));
+                    b.src_stages |= os;
+                    b.src_access |= oa;
+                    need = true;
+                    transition = true;
+                } else if b.transfer.is_none() && !b.discard {
+                    let w_here = s.has_write && s.w_queue == q;
+                    if t.writes {
+                        if w_here && !(s.w_exec.contains(t.stages) && s.w_avail) {
+                            b.src_stages |= s.w_stages;
+                            b.src_access |= s.w_access.writes();
+                            need = true;
+                        }
+                        if !s.r_stages[qi].is_empty() && !s.r_exec[qi].contains(t.stages) {
+                            b.src_stages |= s.r_stages[qi];
+                            need = true;
+                        }
+                    } else if w_here
+                        && !(s.w_exec.contains(t.stages)
+                            && s.w_avail
+                            && s.w_vis.contains(t.access.minus(AccessMask::WRITES)))
+                    {
+                        b.src_stages |= s.w_stages;
+                        b.src_access |= s.w_access.writes();
+                        need = true;
+                    }
+                } else if b.discard {
+                    b.src_stages |= os;
+                    b.src_access |= oa;
+                }
+            }
+
+            // Apply the barrier to the model, then the access.
+            let s = &mut st[ri];
+            if need {
+                if transition && b.transfer.is_none() {
+                    s.has_write = true;
+                    s.w_queue = q;
+                    s.w_stages = b.src_stages;
+                    s.w_access = AccessMask::NONE;
+                    s.w_pass = pos as u32;
+                    s.w_exec = b.dst_stages;
+                    s.w_vis = b.dst_access;
+                    s.w_avail = true;
+                    s.r_stages = [StageMask::NONE; 3];
+                    s.r_exec = [StageMask::NONE; 3];
+                    s.layout = t.layout;
+                } else if b.transfer.is_none() {
+                    if s.has_write
+                        && s.w_queue == q
+                        && (b.src_stages.contains(s.w_stages) || b.src_stages.intersects(s.w_exec))
+                    {
+                        s.w_exec |= b.dst_stages;
+                        if s.w_avail || b.src_access.contains(s.w_access.writes()) {
+                            s.w_avail = true;
+                            s.w_vis |= b.dst_access;
+                        }
+                    }
+                    if b.src_stages.contains(s.r_stages[qi]) || b.src_stages.intersects(s.r_exec[qi]) {
+                        s.r_exec[qi] |= b.dst_stages;
+                    }
+                }
+                out.batches[pos].push(b);
+            }
+            if t.writes {
+                s.has_write = true;
+                s.w_queue = q;
+                s.w_stages = t.stages;
+                s.w_access = t.access;
+                s.w_pass = pos as u32;
+                s.w_exec = StageMask::NONE;
+                s.w_vis = AccessMask::NONE;
+                s.w_avail = false;
+                s.r_stages = [StageMask::NONE; 3];
+                s.r_exec = [StageMask::NONE; 3];
+                s.r_pass = [NONE; 3];
+                s.defined = true;
+            } else {
+                s.r_stages[qi] |= t.stages;
+                s.r_exec[qi] = StageMask::NONE;
+                s.r_pass[qi] = pos as u32;
+            }
+            s.owner = Some(q);
+            s.last_pass[qi] = pos as u32;
+        }
+
+        // Cross-queue waits, skipping what this queue already waited for.
+        for &(oq, pt, stages) in &want {
+            let (seen, seen_stages) = waited[qi][oq.index()];
+            if pt <= seen && seen_stages.contains(stages) {
+                continue;
+            }
+            let point = if pt < 0 { WaitPoint::Prologue } else { WaitPoint::Pass(pt as usize) };
+            let ws = &mut out.waits[pos];
+            match ws.iter_mut().find(|w| w.queue == oq) {
+                Some(w) => {
+                    if WaitPoint::Pass(pt.max(0) as usize) > w.point && pt >= 0 {
+                        w.point = point;
+                    }
+                    w.stages |= stages;
+                }
+                None => ws.push(Wait { queue: oq, point, stages }),
+            }
+        }
+        for w in &out.waits[pos] {
+            let pt = match w.point {
+                WaitPoint::Prologue => -1,
+                WaitPoint::Pass(i) => i as i64,
+            };
+            let e = &mut waited[qi][w.queue.index()];
+            if pt > e.0 {
+                *e = (pt, w.stages);
+            } else {
+                e.1 |= w.stages;
+            }
+        }
+    }
+
+    // Epilogue: imports into their exit states.
+    for (ri, r) in g.resources.iter().enumerate() {
+        let Lifetime::Imported { exit, .. } = r.lifetime else { continue };
+        let s = &st[ri];
+        let o = s.owner.unwrap_or(exit.queue);
+        let (os, oa) = s.outstanding(o);
+        let layout_change = match (s.layout, exit.layout) {
+            (Some(a), Some(b)) if a != b => Some((a, b)),
+            _ => None,
+        };
+        let covered = exit.stages.is_empty()
+            || !s.has_write
+            || s.w_queue != o
+            || (s.w_exec.contains(exit.stages) && s.w_vis.contains(exit.access));
+        let reads_covered = exit.access.writes().is_empty() || s.r_stages[o.index()].is_empty();
+        if layout_change.is_none() && o == exit.queue && covered && reads_covered {
+            continue;
+        }
+        let transfer = (o != exit.queue)
+            .then_some(OwnershipTransfer { from: o, to: exit.queue, half: TransferHalf::Release });
+        out.epilogue.push(Barrier {
+            resource: ri,
+            queue: o,
+            src_stages: os,
+            src_access: oa,
+            dst_stages: if transfer.is_some() { StageMask::NONE } else { exit.stages },
+            dst_access: if transfer.is_some() { AccessMask::NONE } else { exit.access },
+            layout: layout_change.or(s.layout.map(|l| (l, l))).filter(|(a, b)| a != b || transfer.is_some()),
+            discard: s.layout == Some(Layout::Undefined),
+            transfer,
+        });
+    }
+
+    for ws in &out.waits {
+        for w in ws {
+            if let WaitPoint::Pass(i) = w.point {
+                out.signal[i] = true;
+            }
+        }
+    }
+    out
+}
+
+/// Makes `res` the occupant of `[start, end)`, collecting the resources it displaces.
+fn take_over(map: &mut BTreeMap<u64, (u64, u32)>, start: u64, end: u64, res: u32, displaced: &mut Vec<u32>) {
+    // Segments are disjoint; the one that starts before `start` may reach into the range.
+    let mut hits: Vec<(u64, u64, u32)> = Vec::new();
+    if let Some((&s0, &(e0, r0))) = map.range(..start).next_back() {
+        if e0 > start {
+            hits.push((s0, e0, r0));
+        }
+    }
+    for (&s0, &(e0, r0)) in map.range(start..end) {
+        hits.push((s0, e0, r0));
+    }
+    for &(s0, e0, r0) in &hits {
+        map.remove(&s0);
+        if s0 < start {
+            map.insert(s0, (start, r0));
+        }
+        if e0 > end {
+            map.insert(end, (e0, r0));
+        }
+        if !displaced.contains(&r0) {
+            displaced.push(r0);
+        }
+    }
+    map.insert(start, (end, res));
+}
+
+/// The state a temporal resource is left in at the end of the frame (and so found in at the
+/// start of the next): the last access's layout and queue, and the accesses still outstanding.
+pub(crate) fn temporal_exit<P>(g: &Graph<P>, order: &[u32], resource: usize, depth: Option<bool>) -> ResourceState {
+    let mut state = ResourceState {
+        layout: depth.map(|_| Layout::General),
+        queue: QueueKind::Graphics,
+        stages: StageMask::NONE,
+        access: AccessMask::NONE,
+    };
+    for &p in order {
+        let pass = &g.passes[p as usize];
+        for a in pass.accesses.iter().filter(|a| a.handle.index as usize == resource) {
+            if a.access.writes() || pass.queue != state.queue {
+                state.stages = StageMask::NONE;
+                state.access = AccessMask::NONE;
+            }
+            state.queue = pass.queue;
+            state.layout = depth.map(|d| a.access.layout(d));
+            state.stages |= a.access.stages();
+            state.access |= a.access.memory();
+        }
+    }
+    state
+}

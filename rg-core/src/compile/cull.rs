@@ -1,0 +1,44 @@
+//! Phase 2, cull: keep only the passes that something needs. The roots are side-effect passes,
+//! the writers of exported versions, and the writers of the final versions of imported and
+//! temporal resources (whatever leaves the frame). From the roots the walk goes back along data
+//! flow: a pass needs the writer of every version it reads or writes over, since a write may be
+//! partial. Explicit orders do not keep passes alive.
+
+use super::NONE;
+use crate::compile::validate::Validated;
+use crate::graph::{Graph, Lifetime};
+
+/// `kept[p]` for every declared pass.
+pub(crate) fn cull<P>(g: &Graph<P>, v: &Validated) -> Vec<bool> {
+    let mut kept = vec![false; g.passes.len()];
+    let mut stack: Vec<u32> = Vec::new();
+    let mut root = |p: u32, kept: &mut Vec<bool>| {
+        if p != NONE && !kept[p as usize] {
+            kept[p as usize] = true;
+            stack.push(p);
+        }
+    };
+    for (i, p) in g.passes.iter().enumerate() {
+        if p.side_effect {
+            root(i as u32, &mut kept);
+        }
+    }
+    for e in &g.exports {
+        root(v.writer[(v.ver_base[e.handle.index as usize] + e.handle.version) as usize], &mut kept);
+    }
+    for (i, r) in g.resources.iter().enumerate() {
+        if !matches!(r.lifetime, Lifetime::Transient) && r.versions > 1 {
+            root(v.writer[(v.ver_base[i] + r.versions - 1) as usize], &mut kept);
+        }
+    }
+    while let Some(p) = stack.pop() {
+        for a in &g.passes[p as usize].accesses {
+            let w = v.writer[(v.ver_base[a.handle.index as usize] + a.handle.version) as usize];
+            if w != NONE && !kept[w as usize] {
+                kept[w as usize] = true;
+                stack.push(w);
+            }
+        }
+    }
+    kept
+}

@@ -1,0 +1,294 @@
+//! Phase 1, validate: every handle belongs to this graph and names a version that exists; every
+//! access fits its resource and its pass's queue; nothing reads contents nobody wrote; no handle
+//! is read after a newer version was written; no version is written twice; sizes resolve to
+//! something the device can hold. It also builds the version table (who wrote each version)
+//! that the later phases walk. All problems are collected; none stops the others being found.
+
+use super::NONE;
+use crate::access::ResourceKind;
+use crate::error::CompileError;
+use crate::graph::{Desc, Graph, Lifetime, RawHandle};
+use crate::memory::ResolvedImage;
+use crate::types::{Extent, Limits, Size};
+
+/// What validation learned, for the later phases.
+pub(crate) struct Validated {
+    pub images: Vec<Option<ResolvedImage>>,
+    pub buffer_sizes: Vec<Option<u64>>,
+    /// `writer[ver_base[r] + v]`: the pass that wrote version `v` of resource `r`, or `NONE`.
+    pub ver_base: Vec<u32>,
+    pub writer: Vec<u32>,
+    /// `next_writer[ver_base[r] + v]`: the pass that writes over version `v`, or `NONE`.
+    pub next_writer: Vec<u32>,
+}
+
+fn scale(x: u32, s: f32) -> Option<u32> {
+    let v = (x as f64 * s as f64).round();
+    (s.is_finite() && s > 0.0 && v >= 1.0 && v <= u32::MAX as f64).then_some(v as u32)
+}
+
+fn check_handle<P>(g: &Graph<P>, h: RawHandle) -> Option<String> {
+    if h.graph != g.id {
+        return Some(format!("a handle from another graph (resource #{} v{})", h.index, h.version));
+    }
+    match g.resources.get(h.index as usize) {
+        None => Some(format!("a handle to resource #{} which does not exist", h.index)),
+        Some(r) if h.version >= r.versions => {
+            Some(format!("`{}` v{}, a version that was never written", r.label, h.version))
+        }
+        Some(_) => None,
+    }
+}
+
+pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec<CompileError>> {
+    let mut errors = Vec::new();
+    let nres = g.resources.len();
+
+    // Sizes, in declaration order: a relative size can only name an earlier image.
+    let mut images: Vec<Option<ResolvedImage>> = vec![None; nres];
+    let mut buffer_sizes = vec![None; nres];
+    for (i, r) in g.resources.iter().enumerate() {
+        let bad = |reason: String| CompileError::InvalidSize {
+            resource: r.label.clone(),
+            reason,
+            site: r.site,
+        };
+        match r.desc {
+            Desc::Buffer(b) => {
+                if b.size == 0 {
+                    errors.push(bad("a buffer of 0 bytes".into()));
+                } else if b.size > limits.max_buffer_size {
+                    errors.push(bad(format!(
+                        "{} bytes is over the device's limit of {} bytes",
+                        b.size, limits.max_buffer_size
+                    )));
+                } else {
+                    buffer_sizes[i] = Some(b.size);
+                }
+            }
+            Desc::Image(d) => {
+                let extent = match d.size {
+                    Size::Absolute(e) => Some(e),
+                    Size::Output { sx, sy } => {
+                        match (scale(g.output.width, sx), scale(g.output.height, sy)) {
+                            (Some(w), Some(h)) => Some(Extent::new(w, h)),
+                            _ => {
+                                errors.push(bad(format!(
+                                    "scale {sx}x{sy} of the output {} is not at least one texel",
+                                    g.output
+                                )));
+                                continue;
+                            }
+                        }
+                    }
+                    Size::Image { image, sx, sy } => {
+                        let base = (image.graph == g.id)
+                            .then(|| images.get(image.index()).copied().flatten())
+                            .flatten();
+                        match base {
+                            None => {
+                                errors.push(bad(
+                                    "it is relative to an image that is not an earlier, valid image of this graph".into(),
+                                ));
+                                continue;
+                            }
+                            Some(b) => match (scale(b.extent.width, sx), scale(b.extent.height, sy)) {
+                                (Some(w), Some(h)) => Some(Extent::new(w, h)),
+                                _ => {
+                                    errors.push(bad(format!(
+                                        "scale {sx}x{sy} of `{}` ({}) is not at least one texel",
+                                        g.resources[image.index()].label,
+                                        b.extent
+                                    )));
+                                    continue;
+                                }
+                            },
+                        }
+                    }
+                };
+                let Some(e) = extent else { continue };
+                let max = limits.max_image_dimension;
+                if e.width == 0 || e.height == 0 {
+                    errors.push(bad(format!("{e} has a zero side")));
+                } else if e.width > max || e.height > max {
+                    errors.push(bad(format!("{e} is over the device's limit of {max} texels a side")));
+                } else if d.mip_levels == 0 || d.array_layers == 0 || d.samples == 0 {
+                    errors.push(bad("zero mip levels, layers or samples".into()));
+                } else if d.mip_levels > 32 - e.width.max(e.height).leading_zeros() {
+                    errors.push(bad(format!("{} mip levels is more than {e} has", d.mip_levels)));
+                } else {
+                    images[i] = Some(ResolvedImage {
+                        format: d.format,
+                        extent: e,
+                        mip_levels: d.mip_levels,
+                        array_layers: d.array_layers,
+                        samples: d.samples,
+                    });
+                }
+            }
+        }
+    }
+
+    // The version table.
+    let mut ver_base = Vec::with_capacity(nres);
+    let mut total = 0u32;
+    for r in &g.resources {
+        ver_base.push(total);
+        total += r.versions;
+    }
+    let mut writer = vec![NONE; total as usize];
+    let mut writer_site = vec![None; total as usize];
+    let mut next_write_seq = vec![NONE; total as usize];
+    let mut next_writer = vec![NONE; total as usize];
+
+    // Pass 1 over accesses: handles, fit, queue, and who writes what.
+    for (pi, p) in g.passes.iter().enumerate() {
+        for (ai, a) in p.accesses.iter().enumerate() {
+            if let Some(detail) = check_handle(g, a.handle) {
+                errors.push(CompileError::ForeignHandle { pass: p.label.clone(), detail, site: a.site });
+                continue;
+            }
+            let r = &g.resources[a.handle.index as usize];
+            let depth = matches!(r.desc, Desc::Image(d) if d.format.is_depth());
+            let mismatch = |reason: String| CompileError::AccessMismatch {
+                pass: p.label.clone(),
+                resource: r.label.clone(),
+                access: a.access.name(),
+                reason,
+                site: a.site,
+            };
+            if let Some(why) = a.access.misfit(r.kind(), depth) {
+                errors.push(mismatch(why.into()));
+            } else if a.via_write && !a.access.writes() {
+                errors.push(mismatch("does not write, but was given to `write` (use `read`)".into()));
+            } else if !a.via_write && a.access.writes() {
+                errors.push(mismatch("writes, but was given to `read` (use `write`)".into()));
+            } else if !a.access.fits_queue(p.queue) {
+                errors.push(CompileError::AccessNotOnQueue {
+                    pass: p.label.clone(),
+                    queue: p.queue.name().into(),
+                    resource: r.label.clone(),
+                    access: a.access.name(),
+                    site: a.site,
+                });
+            }
+            // Two accesses of one pass to one resource: fine only as reads in one layout.
+            for b in &p.accesses[..ai] {
+                if b.handle.graph == a.handle.graph && b.handle.index == a.handle.index {
+                    let same_layout = r.kind() == ResourceKind::Buffer
+                        || a.access.layout(depth) == b.access.layout(depth);
+                    if a.access.writes() || b.access.writes() || !same_layout {
+                        errors.push(CompileError::ConflictingAccess {
+                            pass: p.label.clone(),
+                            resource: r.label.clone(),
+                            first: b.access.name(),
+                            second: a.access.name(),
+                            site: a.site,
+                        });
+                        break;
+                    }
+                }
+            }
+            if a.via_write {
+                let base = (ver_base[a.handle.index as usize] + a.handle.version) as usize;
+                let out = (ver_base[a.handle.index as usize] + a.produces) as usize;
+                if next_writer[base] != NONE {
+                    let first = next_writer[base] as usize;
+                    errors.push(CompileError::UnorderedWriters {
+                        resource: r.label.clone(),
+                        version: a.handle.version,
+                        first: g.passes[first].label.clone(),
+                        first_site: writer_site[base].unwrap_or(a.site),
+                        second: p.label.clone(),
+                        second_site: a.site,
+                    });
+                } else {
+                    next_writer[base] = pi as u32;
+                    next_write_seq[base] = a.seq;
+                    writer_site[base] = Some(a.site);
+                }
+                if out < writer.len() {
+                    writer[out] = pi as u32;
+                }
+            }
+        }
+    }
+
+    // Pass 2: reads of contents that do not exist, and stale reads.
+    let holds_contents_at_entry = |r: &crate::graph::ResourceDecl| match r.lifetime {
+        Lifetime::Transient => false,
+        Lifetime::Temporal => true,
+        Lifetime::Imported { entry, .. } => entry.layout != Some(crate::access::Layout::Undefined),
+    };
+    for p in &g.passes {
+        for a in &p.accesses {
+            if check_handle(g, a.handle).is_some() {
+                continue;
+            }
+            let ri = a.handle.index as usize;
+            let r = &g.resources[ri];
+            let slot = (ver_base[ri] + a.handle.version) as usize;
+            if a.access.reads_contents() && a.handle.version == 0 && !holds_contents_at_entry(r) {
+                errors.push(CompileError::ReadBeforeWrite {
+                    by: format!("pass `{}`", p.label),
+                    resource: r.label.clone(),
+                    created: r.site,
+                    site: a.site,
+                });
+            }
+            if !a.via_write && next_write_seq[slot] != NONE && next_write_seq[slot] < a.seq {
+                let w = next_writer[slot] as usize;
+                errors.push(CompileError::StaleVersion {
+                    pass: p.label.clone(),
+                    resource: r.label.clone(),
+                    version: a.handle.version,
+                    writer: g.passes[w].label.clone(),
+                    writer_site: writer_site[slot].unwrap_or(a.site),
+                    site: a.site,
+                });
+            }
+        }
+    }
+
+    for e in &g.exports {
+        match check_handle(g, e.handle) {
+            Some(detail) => errors.push(CompileError::ForeignHandle {
+                pass: "(export)".into(),
+                detail,
+                site: e.site,
+            }),
+            None => {
+                let r = &g.resources[e.handle.index as usize];
+                if e.handle.version == 0 && !holds_contents_at_entry(r) {
+                    errors.push(CompileError::ReadBeforeWrite {
+                        by: "the export".into(),
+                        resource: r.label.clone(),
+                        created: r.site,
+                        site: e.site,
+                    });
+                }
+            }
+        }
+    }
+
+    for o in &g.orders {
+        let n = g.passes.len();
+        if o.before.index() >= n || o.after.index() >= n {
+            errors.push(CompileError::InvalidOrder {
+                reason: "names a pass that does not exist in this graph".into(),
+                site: o.site,
+            });
+        } else if o.before == o.after {
+            errors.push(CompileError::InvalidOrder {
+                reason: format!("orders pass `{}` before itself", g.passes[o.before.index()].label),
+                site: o.site,
+            });
+        }
+    }
+
+    if errors.is_empty() {
+        Ok(Validated { images, buffer_sizes, ver_base, writer, next_writer })
+    } else {
+        Err(errors)
+    }
+}
