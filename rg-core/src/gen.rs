@@ -294,3 +294,60 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
     }
     g
 }
+
+/// The benchmark's synthetic frame: `passes` passes with four accesses each, alternating
+/// images and buffers and compute and graphics work. Pass `i` writes a new transient and reads
+/// the outputs of passes `i - 1` and `i - 3` and a shared imported buffer, so lifetimes are short
+/// and aliasing has plenty to do. The last pass's output is exported.
+pub fn synthetic(passes: usize) -> Graph {
+    let mut g = Graph::new(Extent::new(1920, 1080));
+    let scene = g.import_buffer(
+        "scene.data",
+        BufferDesc::new(1 << 20),
+        ResourceState::host_written(QueueKind::Graphics),
+        ResourceState::host_written(QueueKind::Graphics),
+    );
+    #[derive(Clone, Copy)]
+    enum Out {
+        I(ImageHandle),
+        B(BufferHandle),
+    }
+    let mut outs: Vec<Out> = Vec::with_capacity(passes);
+    for i in 0..passes {
+        let graphics = i % 3 == 2;
+        let stage = if graphics { ShaderStages::FRAGMENT } else { ShaderStages::COMPUTE };
+        let target = if i % 2 == 0 {
+            let f = 1.0 / (1 + i % 4) as f32;
+            let desc = ImageDesc::new(Format::Rgba16Float, Size::Output { sx: f, sy: f });
+            Out::I(g.create_image(&format!("synthetic.image{i}"), desc))
+        } else {
+            Out::B(g.create_buffer(&format!("synthetic.buffer{i}"), BufferDesc::new(4096 << (i % 8))))
+        };
+        let mut p = g.add_pass(&format!("synthetic.pass{i}"), QueueKind::Graphics, ());
+        p.read(scene, Access::StorageRead(stage));
+        for back in [1, 3] {
+            match i.checked_sub(back).map(|j| outs[j]) {
+                Some(Out::I(h)) => {
+                    p.read(h, Access::Sampled(stage));
+                }
+                Some(Out::B(h)) => {
+                    p.read(h, Access::StorageRead(stage));
+                }
+                None => {}
+            }
+        }
+        let out = match target {
+            Out::I(h) if graphics => Out::I(p.write(h, Access::ColorWrite)),
+            Out::I(h) => Out::I(p.write(h, Access::StorageWrite(stage))),
+            Out::B(h) => Out::B(p.write(h, Access::StorageWrite(stage))),
+        };
+        drop(p);
+        outs.push(out);
+    }
+    match outs.last() {
+        Some(Out::I(h)) => g.export(*h),
+        Some(Out::B(h)) => g.export(*h),
+        None => {}
+    }
+    g
+}

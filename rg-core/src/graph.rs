@@ -9,6 +9,16 @@ use crate::access::{Access, ResourceKind, ResourceState};
 use crate::types::{BufferDesc, Extent, ImageDesc, QueueKind};
 use std::panic::Location;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+/// FNV-1a over the bytes of a label, for the compile cache's key.
+pub(crate) fn hash_str(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in s.as_bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
 
 /// Where something was declared in the user's source.
 pub type Site = &'static Location<'static>;
@@ -115,7 +125,7 @@ pub(crate) enum Desc {
 
 #[derive(Clone, Debug)]
 pub(crate) struct ResourceDecl {
-    pub label: String,
+    pub label: Arc<str>,
     pub desc: Desc,
     pub lifetime: Lifetime,
     pub site: Site,
@@ -136,8 +146,6 @@ impl ResourceDecl {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct AccessDecl {
     pub handle: RawHandle,
-    /// The handle type the user passed (checked against the resource's kind).
-    pub kind: ResourceKind,
     pub access: Access,
     /// True when declared through `write` (which must be given a writing access).
     pub via_write: bool,
@@ -150,7 +158,7 @@ pub(crate) struct AccessDecl {
 
 #[derive(Clone, Debug)]
 pub(crate) struct PassDecl {
-    pub label: String,
+    pub label: Arc<str>,
     pub queue: QueueKind,
     pub side_effect: bool,
     pub accesses: Vec<AccessDecl>,
@@ -182,6 +190,9 @@ pub struct Graph<P = ()> {
     pub(crate) orders: Vec<OrderDecl>,
     pub(crate) exports: Vec<ExportDecl>,
     pub(crate) seq: u32,
+    /// Everything declared, as words, in declaration order: the compile cache's key. Built as
+    /// the user declares, so a cache hit costs one hash and one comparison.
+    pub(crate) key: Vec<u64>,
 }
 
 impl<P> Graph<P> {
@@ -196,6 +207,7 @@ impl<P> Graph<P> {
             orders: Vec::new(),
             exports: Vec::new(),
             seq: 0,
+            key: Vec::new(),
         }
     }
 
@@ -206,7 +218,14 @@ impl<P> Graph<P> {
 
     fn add_resource(&mut self, label: &str, desc: Desc, lifetime: Lifetime, site: Site) -> RawHandle {
         let index = self.resources.len() as u32;
-        self.resources.push(ResourceDecl { label: label.to_owned(), desc, lifetime, site, versions: 1 });
+        key_resource(&mut self.key, self.id, label, &desc, &lifetime);
+        self.resources.push(ResourceDecl {
+            label: Arc::from(label),
+            desc,
+            lifetime,
+            site,
+            versions: 1,
+        });
         RawHandle { graph: self.id, index, version: 0 }
     }
 
@@ -280,8 +299,10 @@ impl<P> Graph<P> {
     #[track_caller]
     pub fn add_pass(&mut self, label: &str, queue: QueueKind, payload: P) -> PassBuilder<'_, P> {
         let id = PassId(self.passes.len() as u32);
+        self.key.push(2 << 56 | (queue as u64) << 48);
+        self.key.push(hash_str(label));
         self.passes.push(PassDecl {
-            label: label.to_owned(),
+            label: Arc::from(label),
             queue,
             side_effect: false,
             accesses: Vec::new(),
@@ -295,7 +316,9 @@ impl<P> Graph<P> {
     /// produce it are never culled. The transient stays alive to the end of the frame.
     #[track_caller]
     pub fn export<H: Handle>(&mut self, handle: H) {
-        self.exports.push(ExportDecl { handle: handle.into(), site: Location::caller() });
+        let h: RawHandle = handle.into();
+        self.key.push(5 << 56 | ((h.graph == self.id) as u64) << 48 | (h.index as u64) << 20 | h.version as u64);
+        self.exports.push(ExportDecl { handle: h, site: Location::caller() });
     }
 
     /// Requires `before` to be scheduled before `after` although no resource links them (for
@@ -303,6 +326,7 @@ impl<P> Graph<P> {
     /// of submission; across queues it is a semaphore wait.
     #[track_caller]
     pub fn order(&mut self, before: PassId, after: PassId) {
+        self.key.push(6 << 56 | (before.0 as u64) << 24 | after.0 as u64);
         self.orders.push(OrderDecl { before, after, site: Location::caller() });
     }
 
@@ -350,9 +374,17 @@ impl<P> PassBuilder<'_, P> {
     ) {
         let seq = self.graph.seq;
         self.graph.seq += 1;
+        self.graph.key.push(
+            3 << 56
+                | ((handle.graph == self.graph.id) as u64) << 55
+                | (via_write as u64) << 54
+                | ((kind == ResourceKind::Image) as u64) << 53
+                | (handle.index as u64) << 20
+                | handle.version as u64,
+        );
+        self.graph.key.push(access.code() as u64);
         self.graph.passes[self.id.index()].accesses.push(AccessDecl {
             handle,
-            kind,
             access,
             via_write,
             produces,
@@ -389,7 +421,49 @@ impl<P> PassBuilder<'_, P> {
 
     /// Marks the pass as having effects outside the graph (a readback, a query): never culled.
     pub fn side_effect(&mut self) -> &mut Self {
+        self.graph.key.push(4 << 56 | self.id.0 as u64);
         self.graph.passes[self.id.index()].side_effect = true;
         self
+    }
+}
+
+fn key_resource(key: &mut Vec<u64>, graph: u32, label: &str, desc: &Desc, lifetime: &Lifetime) {
+    key.push(1 << 56);
+    key.push(hash_str(label));
+    match *desc {
+        Desc::Buffer(b) => {
+            key.push(1);
+            key.push(b.size);
+        }
+        Desc::Image(d) => {
+            key.push(2 | (d.format.code() as u64) << 8);
+            let (tag, a, b, c) = match d.size {
+                crate::Size::Absolute(e) => (0u64, e.width as u64, e.height as u64, 0u64),
+                crate::Size::Output { sx, sy } => (1, sx.to_bits() as u64, sy.to_bits() as u64, 0),
+                crate::Size::Image { image, sx, sy } => (
+                    2,
+                    sx.to_bits() as u64,
+                    sy.to_bits() as u64,
+                    image.index as u64 | ((image.graph == graph) as u64) << 32,
+                ),
+            };
+            key.extend_from_slice(&[tag, a, b, c]);
+            key.push((d.mip_levels as u64) << 40 | (d.array_layers as u64) << 16 | d.samples as u64);
+        }
+    }
+    match *lifetime {
+        Lifetime::Transient => key.push(0),
+        Lifetime::Temporal => key.push(1),
+        Lifetime::Imported { entry, exit } => {
+            key.push(2);
+            for s in [entry, exit] {
+                key.push(
+                    (s.layout.map_or(0xff, |l| l as u64)) << 48
+                        | (s.queue as u64) << 40
+                        | (s.stages.0 as u64) << 16
+                        | s.access.0 as u64,
+                );
+            }
+        }
     }
 }

@@ -7,6 +7,7 @@ use crate::access::{Access, AccessMask, Layout, ResourceKind, ResourceState, Sta
 use crate::graph::{Lifetime, PassId};
 use crate::memory::{MemoryRequirements, ResolvedImage};
 use crate::types::QueueKind;
+use std::sync::Arc;
 
 /// A frame's compiled plan.
 #[derive(Clone, Debug, PartialEq)]
@@ -14,7 +15,7 @@ pub struct Plan {
     /// Passes that run, in submission order. `Wait::Pass(i)` and resource lifetimes index this.
     pub passes: Vec<PlannedPass>,
     /// Passes dropped because nothing needed what they produce.
-    pub culled: Vec<(PassId, String)>,
+    pub culled: Vec<(PassId, Arc<str>)>,
     /// Every declared resource, indexed like the graph's handles.
     pub resources: Vec<PlannedResource>,
     /// Memory blocks that transients are placed in.
@@ -32,7 +33,7 @@ pub struct Plan {
 pub struct PlannedPass {
     /// The pass's declaration index (for its payload).
     pub id: PassId,
-    pub label: String,
+    pub label: Arc<str>,
     pub queue: QueueKind,
     /// Cross-queue waits to perform before this pass's barriers.
     pub waits: Vec<Wait>,
@@ -110,7 +111,7 @@ pub struct Barrier {
 /// A resource as planned.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlannedResource {
-    pub label: String,
+    pub label: Arc<str>,
     pub kind: ResourceKind,
     /// Set for images.
     pub image: Option<ResolvedImage>,

@@ -478,16 +478,51 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
 /// Makes `res` the occupant of `[start, end)`, collecting the resources it displaces.
 fn take_over(map: &mut BTreeMap<u64, (u64, u32)>, start: u64, end: u64, res: u32, displaced: &mut Vec<u32>) {
     // Segments are disjoint; the one that starts before `start` may reach into the range.
-    let mut hits: Vec<(u64, u64, u32)> = Vec::new();
+    // Few segments are hit at a time, so they are kept on the stack.
+    let mut hits: [(u64, u64, u32); 16] = [(0, 0, 0); 16];
+    let mut nhits = 0;
+    let mut push = |h: (u64, u64, u32), map_hits: &mut [(u64, u64, u32); 16]| {
+        if nhits < 16 {
+            map_hits[nhits] = h;
+        }
+        nhits += 1;
+    };
     if let Some((&s0, &(e0, r0))) = map.range(..start).next_back() {
         if e0 > start {
-            hits.push((s0, e0, r0));
+            push((s0, e0, r0), &mut hits);
         }
     }
     for (&s0, &(e0, r0)) in map.range(start..end) {
-        hits.push((s0, e0, r0));
+        push((s0, e0, r0), &mut hits);
     }
-    for &(s0, e0, r0) in &hits {
+    if nhits > hits.len() {
+        // Rare: many small occupants under one large newcomer.
+        let all: Vec<(u64, u64, u32)> = map
+            .range(..end)
+            .filter(|(&s0, &(e0, _))| e0 > start && s0 < end)
+            .map(|(&s0, &(e0, r0))| (s0, e0, r0))
+            .collect();
+        for (s0, e0, r0) in all {
+            split_out(map, s0, e0, r0, start, end, displaced);
+        }
+    } else {
+        for &(s0, e0, r0) in &hits[..nhits] {
+            split_out(map, s0, e0, r0, start, end, displaced);
+        }
+    }
+    map.insert(start, (end, res));
+}
+
+fn split_out(
+    map: &mut BTreeMap<u64, (u64, u32)>,
+    s0: u64,
+    e0: u64,
+    r0: u32,
+    start: u64,
+    end: u64,
+    displaced: &mut Vec<u32>,
+) {
+    {
         map.remove(&s0);
         if s0 < start {
             map.insert(s0, (start, r0));
@@ -499,7 +534,6 @@ fn take_over(map: &mut BTreeMap<u64, (u64, u32)>, start: u64, end: u64, res: u32
             displaced.push(r0);
         }
     }
-    map.insert(start, (end, res));
 }
 
 /// The state a temporal resource is left in at the end of the frame (and so found in at the

@@ -21,7 +21,7 @@ mod schedule;
 mod usage;
 mod validate;
 
-use crate::access::{Layout, ResourceKind};
+use crate::access::Layout;
 use crate::error::CompileErrors;
 use crate::graph::{Desc, Graph, Lifetime};
 use crate::memory::MemoryOracle;
@@ -36,12 +36,17 @@ pub(crate) const NONE: u32 = u32::MAX;
 /// How many distinct structures the cache keeps (graphs that alternate, resizes).
 const CACHE_CAPACITY: usize = 8;
 
+struct CacheEntry {
+    prefix: [u64; 4],
+    key: Arc<[u64]>,
+    plan: Arc<Plan>,
+}
+
 /// Compiles graphs into plans and remembers them. Keep one per device and reuse it every frame.
 #[derive(Default)]
 pub struct Compiler {
-    cache: HashMap<u64, Vec<(Arc<[u64]>, Arc<Plan>)>>,
+    cache: HashMap<u64, Vec<CacheEntry>>,
     order: Vec<u64>,
-    key: Vec<u64>,
     hits: u64,
     misses: u64,
 }
@@ -61,15 +66,12 @@ impl Compiler {
         graph: &Graph<P>,
         memory: &dyn MemoryOracle,
     ) -> Result<Arc<Plan>, CompileErrors> {
-        let mut key = std::mem::take(&mut self.key);
-        structure_key(graph, memory, &mut key);
-        let hash = hash_words(&key);
+        let prefix = prefix(graph, memory);
+        let hash = hash_words(&prefix, &graph.key);
         if let Some(entries) = self.cache.get(&hash) {
-            if let Some((_, plan)) = entries.iter().find(|(k, _)| **k == key[..]) {
+            if let Some(e) = entries.iter().find(|e| e.prefix == prefix && *e.key == graph.key[..]) {
                 self.hits += 1;
-                let plan = plan.clone();
-                self.key = key;
-                return Ok(plan);
+                return Ok(e.plan.clone());
             }
         }
         self.misses += 1;
@@ -79,8 +81,11 @@ impl Compiler {
             self.cache.remove(&old);
         }
         self.order.push(hash);
-        self.cache.entry(hash).or_default().push((Arc::from(&key[..]), plan.clone()));
-        self.key = key;
+        self.cache.entry(hash).or_default().push(CacheEntry {
+            prefix,
+            key: Arc::from(&graph.key[..]),
+            plan: plan.clone(),
+        });
         Ok(plan)
     }
 
@@ -200,7 +205,7 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
             releases: std::mem::take(&mut releases[pos]),
         });
     }
-    let culled: Vec<(PassId, String)> = kept
+    let culled: Vec<(PassId, Arc<str>)> = kept
         .iter()
         .enumerate()
         .filter(|(_, k)| !**k)
@@ -248,88 +253,34 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
     Ok(plan)
 }
 
-/// Appends everything that decides the plan, as words: two graphs with equal keys compile to
-/// the same plan.
-fn structure_key<P>(g: &Graph<P>, memory: &dyn MemoryOracle, key: &mut Vec<u64>) {
-    key.clear();
+/// What besides the declarations decides the plan: the oracle, the output size, the limits.
+fn prefix<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> [u64; 4] {
     let limits = memory.limits();
-    key.push(memory.fingerprint());
-    key.push((g.output.width as u64) << 32 | g.output.height as u64);
-    key.push(limits.max_image_dimension as u64);
-    key.push(limits.max_buffer_size);
-    key.push(g.resources.len() as u64);
-    for r in &g.resources {
-        key.push(hash_str(&r.label));
-        key.push(r.versions as u64);
-        match r.desc {
-            Desc::Buffer(b) => {
-                key.push(1);
-                key.push(b.size);
-            }
-            Desc::Image(d) => {
-                key.push(2 | (d.format.code() as u64) << 8);
-                let (tag, a, b, c) = match d.size {
-                    crate::Size::Absolute(e) => (0u64, e.width as u64, e.height as u64, 0u64),
-                    crate::Size::Output { sx, sy } => (1, sx.to_bits() as u64, sy.to_bits() as u64, 0),
-                    crate::Size::Image { image, sx, sy } => {
-                        (2, sx.to_bits() as u64, sy.to_bits() as u64, image.index as u64 | ((image.graph == g.id) as u64) << 32)
-                    }
-                };
-                key.extend_from_slice(&[tag, a, b, c]);
-                key.push((d.mip_levels as u64) << 40 | (d.array_layers as u64) << 16 | d.samples as u64);
-            }
-        }
-        match r.lifetime {
-            Lifetime::Transient => key.push(0),
-            Lifetime::Temporal => key.push(1),
-            Lifetime::Imported { entry, exit } => {
-                key.push(2);
-                for s in [entry, exit] {
-                    key.push(
-                        (s.layout.map_or(0xff, |l| l as u64)) << 48
-                            | (s.queue as u64) << 40
-                            | (s.stages.0 as u64) << 16
-                            | s.access.0 as u64,
-                    );
-                }
-            }
-        }
-    }
-    key.push(g.passes.len() as u64);
-    for p in &g.passes {
-        key.push(hash_str(&p.label));
-        key.push((p.queue as u64) << 1 | p.side_effect as u64 | (p.accesses.len() as u64) << 8);
-        for a in &p.accesses {
-            key.push(((a.handle.graph == g.id) as u64) << 32 | a.handle.index as u64);
-            key.push(
-                (a.handle.version as u64) << 32
-                    | (a.access.code() as u64) << 2
-                    | (a.via_write as u64) << 1
-                    | (a.kind == ResourceKind::Image) as u64,
-            );
-        }
-    }
-    for o in &g.orders {
-        key.push(0x0bde_0000_0000_0000 | (o.before.0 as u64) << 24 | o.after.0 as u64);
-    }
-    for e in &g.exports {
-        key.push(0xe000_0000_0000_0000 | (e.handle.index as u64) << 24 | e.handle.version as u64);
-    }
+    [
+        memory.fingerprint(),
+        (g.output.width as u64) << 32 | g.output.height as u64,
+        limits.max_image_dimension as u64,
+        limits.max_buffer_size,
+    ]
 }
 
-/// FNV-style mixing over words; fast and good enough for a cache key that is also compared.
-fn hash_words(words: &[u64]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &w in words {
-        h = (h ^ w).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+/// Multiply-rotate mixing over words in four independent lanes (so the CPU overlaps them);
+/// fast, and good enough for a key that is also compared in full on a hit.
+fn hash_words(prefix: &[u64], words: &[u64]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut lanes = [K, K ^ 1, K ^ 2, K ^ 3];
+    let mut chunks = words.chunks_exact(4);
+    for c in &mut chunks {
+        for i in 0..4 {
+            lanes[i] = (lanes[i] ^ c[i]).wrapping_mul(K).rotate_left(31);
+        }
     }
-    h
-}
-
-fn hash_str(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in s.as_bytes() {
-        h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    for (i, &w) in chunks.remainder().iter().chain(prefix).enumerate() {
+        lanes[i % 4] = (lanes[i % 4] ^ w).wrapping_mul(K).rotate_left(31);
+    }
+    let mut h = words.len() as u64;
+    for l in lanes {
+        h = (h ^ l).wrapping_mul(K).rotate_left(27);
     }
     h
 }

@@ -157,13 +157,13 @@ fn find_cycle<P>(g: &Graph<P>, kept: &[bool], e: &Edges, indeg: &[u32]) -> Compi
     let mut via = Vec::new();
     for (i, &p) in cycle.iter().enumerate() {
         let next = cycle[(i + 1) % cycle.len()];
-        path.push((g.passes[p].label.clone(), g.passes[p].site));
+        path.push((g.passes[p].label.to_string(), g.passes[p].site));
         let why = pred[next].map(|(_, w)| w);
         via.push(match why {
             Some(Why::Resource(r)) => format!("`{}`", g.resources[r as usize].label),
             _ => "explicit order".into(),
         });
     }
-    path.push((g.passes[cycle[0]].label.clone(), g.passes[cycle[0]].site));
+    path.push((g.passes[cycle[0]].label.to_string(), g.passes[cycle[0]].site));
     CompileError::Cycle { path, via }
 }

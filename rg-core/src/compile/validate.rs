@@ -49,7 +49,7 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
     let mut buffer_sizes = vec![None; nres];
     for (i, r) in g.resources.iter().enumerate() {
         let bad = |reason: String| CompileError::InvalidSize {
-            resource: r.label.clone(),
+            resource: r.label.to_string(),
             reason,
             site: r.site,
         };
@@ -145,14 +145,14 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
     for (pi, p) in g.passes.iter().enumerate() {
         for (ai, a) in p.accesses.iter().enumerate() {
             if let Some(detail) = check_handle(g, a.handle) {
-                errors.push(CompileError::ForeignHandle { pass: p.label.clone(), detail, site: a.site });
+                errors.push(CompileError::ForeignHandle { pass: p.label.to_string(), detail, site: a.site });
                 continue;
             }
             let r = &g.resources[a.handle.index as usize];
             let depth = matches!(r.desc, Desc::Image(d) if d.format.is_depth());
             let mismatch = |reason: String| CompileError::AccessMismatch {
-                pass: p.label.clone(),
-                resource: r.label.clone(),
+                pass: p.label.to_string(),
+                resource: r.label.to_string(),
                 access: a.access.name(),
                 reason,
                 site: a.site,
@@ -165,9 +165,9 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
                 errors.push(mismatch("writes, but was given to `read` (use `write`)".into()));
             } else if !a.access.fits_queue(p.queue) {
                 errors.push(CompileError::AccessNotOnQueue {
-                    pass: p.label.clone(),
+                    pass: p.label.to_string(),
                     queue: p.queue.name().into(),
-                    resource: r.label.clone(),
+                    resource: r.label.to_string(),
                     access: a.access.name(),
                     site: a.site,
                 });
@@ -179,8 +179,8 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
                         || a.access.layout(depth) == b.access.layout(depth);
                     if a.access.writes() || b.access.writes() || !same_layout {
                         errors.push(CompileError::ConflictingAccess {
-                            pass: p.label.clone(),
-                            resource: r.label.clone(),
+                            pass: p.label.to_string(),
+                            resource: r.label.to_string(),
                             first: b.access.name(),
                             second: a.access.name(),
                             site: a.site,
@@ -195,11 +195,11 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
                 if next_writer[base] != NONE {
                     let first = next_writer[base] as usize;
                     errors.push(CompileError::UnorderedWriters {
-                        resource: r.label.clone(),
+                        resource: r.label.to_string(),
                         version: a.handle.version,
-                        first: g.passes[first].label.clone(),
+                        first: g.passes[first].label.to_string(),
                         first_site: writer_site[base].unwrap_or(a.site),
-                        second: p.label.clone(),
+                        second: p.label.to_string(),
                         second_site: a.site,
                     });
                 } else {
@@ -231,7 +231,7 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
             if a.access.reads_contents() && a.handle.version == 0 && !holds_contents_at_entry(r) {
                 errors.push(CompileError::ReadBeforeWrite {
                     by: format!("pass `{}`", p.label),
-                    resource: r.label.clone(),
+                    resource: r.label.to_string(),
                     created: r.site,
                     site: a.site,
                 });
@@ -239,10 +239,10 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
             if !a.via_write && next_write_seq[slot] != NONE && next_write_seq[slot] < a.seq {
                 let w = next_writer[slot] as usize;
                 errors.push(CompileError::StaleVersion {
-                    pass: p.label.clone(),
-                    resource: r.label.clone(),
+                    pass: p.label.to_string(),
+                    resource: r.label.to_string(),
                     version: a.handle.version,
-                    writer: g.passes[w].label.clone(),
+                    writer: g.passes[w].label.to_string(),
                     writer_site: writer_site[slot].unwrap_or(a.site),
                     site: a.site,
                 });
@@ -262,7 +262,7 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
                 if e.handle.version == 0 && !holds_contents_at_entry(r) {
                     errors.push(CompileError::ReadBeforeWrite {
                         by: "the export".into(),
-                        resource: r.label.clone(),
+                        resource: r.label.to_string(),
                         created: r.site,
                         site: e.site,
                     });

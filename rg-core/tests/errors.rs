@@ -1,0 +1,253 @@
+//! One negative test per `CompileError` variant: the right variant comes back, and its message
+//! names the pass, the resource and the `file:line` of the declaration.
+
+use rg_core::*;
+
+const C: ShaderStages = ShaderStages::COMPUTE;
+
+fn compile(g: &Graph) -> CompileErrors {
+    Compiler::new().compile(g, &FakeMemory::default()).expect_err("the graph has a mistake")
+}
+
+fn here(line: u32) -> String {
+    format!("{}:{line}", file!())
+}
+
+#[track_caller]
+fn buffer(g: &mut Graph, label: &str) -> BufferHandle {
+    g.create_buffer(label, BufferDesc::new(1024))
+}
+
+#[test]
+fn foreign_handle_is_reported_with_its_site() {
+    let mut other: Graph = Graph::new(Extent::new(8, 8));
+    let foreign = other.create_buffer("other.buf", BufferDesc::new(16));
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let mut p = g.add_pass("reader", QueueKind::Compute, ());
+    let line = line!() + 1;
+    p.write(foreign, Access::StorageWrite(C));
+    drop(p);
+    let errs = compile(&g);
+    assert!(matches!(errs.0[0], CompileError::ForeignHandle { .. }), "{errs}");
+    let msg = errs.0[0].to_string();
+    assert!(msg.contains("`reader`") && msg.contains("another graph") && msg.contains(&here(line)), "{msg}");
+}
+
+#[test]
+fn read_before_write_names_reader_resource_and_both_sites() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let created = line!() + 1;
+    let b = buffer(&mut g, "cull.draws");
+    let mut p = g.add_pass("draw", QueueKind::Graphics, ());
+    let line = line!() + 1;
+    p.read(b, Access::IndirectArgs);
+    p.side_effect();
+    drop(p);
+    let errs = compile(&g);
+    assert!(matches!(errs.0[0], CompileError::ReadBeforeWrite { .. }), "{errs}");
+    let msg = errs.0[0].to_string();
+    assert!(msg.contains("pass `draw`") && msg.contains("`cull.draws`"), "{msg}");
+    assert!(msg.contains(&here(line)) && msg.contains(&here(created)), "{msg}");
+}
+
+#[test]
+fn stale_version_names_reader_and_writer() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let b0 = buffer(&mut g, "physics.keys");
+    let b0 = g.add_pass("fill", QueueKind::Compute, ()).write(b0, Access::StorageWrite(C));
+    let wline = line!() + 1;
+    let _b1 = g.add_pass("sort", QueueKind::Compute, ()).write(b0, Access::StorageReadWrite(C));
+    let mut p = g.add_pass("collide", QueueKind::Compute, ());
+    let line = line!() + 1;
+    p.read(b0, Access::StorageRead(C));
+    p.side_effect();
+    drop(p);
+    let errs = compile(&g);
+    assert!(matches!(errs.0[0], CompileError::StaleVersion { .. }), "{errs}");
+    let msg = errs.0[0].to_string();
+    assert!(msg.contains("`collide`") && msg.contains("`physics.keys` v1") && msg.contains("`sort`"), "{msg}");
+    assert!(msg.contains(&here(line)) && msg.contains(&here(wline)), "{msg}");
+}
+
+#[test]
+fn two_writers_of_one_version_are_unordered() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let b = buffer(&mut g, "terrain.water");
+    let b = g.add_pass("init", QueueKind::Compute, ()).write(b, Access::StorageWrite(C));
+    let l1 = line!() + 1;
+    let x = g.add_pass("rain", QueueKind::Compute, ()).write(b, Access::StorageReadWrite(C));
+    let l2 = line!() + 1;
+    let y = g.add_pass("evaporate", QueueKind::Compute, ()).write(b, Access::StorageReadWrite(C));
+    g.export(x);
+    g.export(y);
+    let errs = compile(&g);
+    assert!(matches!(errs.0[0], CompileError::UnorderedWriters { .. }), "{errs}");
+    let msg = errs.0[0].to_string();
+    assert!(msg.contains("`rain`") && msg.contains("`evaporate`") && msg.contains("`terrain.water`"), "{msg}");
+    assert!(msg.contains(&here(l1)) && msg.contains(&here(l2)), "{msg}");
+}
+
+#[test]
+fn cycle_prints_its_path() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let a = buffer(&mut g, "a.buf");
+    let mut p = g.add_pass("first", QueueKind::Compute, ());
+    let first = p.id();
+    let a = p.write(a, Access::StorageWrite(C));
+    drop(p);
+    let mut p = g.add_pass("second", QueueKind::Compute, ());
+    let second = p.id();
+    p.read(a, Access::StorageRead(C));
+    p.side_effect();
+    drop(p);
+    let line = line!() + 1;
+    g.order(second, first);
+    let errs = compile(&g);
+    assert!(matches!(errs.0[0], CompileError::Cycle { .. }), "{errs}");
+    let msg = errs.0[0].to_string();
+    assert!(msg.contains("`first`") && msg.contains("`second`") && msg.contains("`a.buf`"), "{msg}");
+    assert!(msg.contains("explicit order") && msg.contains("->"), "{msg}");
+    // The path names where each pass was declared.
+    assert!(msg.contains(file!()), "{msg}");
+    let _ = line;
+}
+
+#[test]
+fn access_that_does_not_fit_the_resource() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let color = g.create_image("scene.color", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
+    let mut p = g.add_pass("draw", QueueKind::Graphics, ());
+    let line = line!() + 1;
+    let color = p.write(color, Access::DepthWrite);
+    drop(p);
+    g.export(color);
+    let errs = compile(&g);
+    assert!(matches!(errs.0[0], CompileError::AccessMismatch { .. }), "{errs}");
+    let msg = errs.0[0].to_string();
+    assert!(msg.contains("`draw`") && msg.contains("`scene.color`") && msg.contains("depth-w"), "{msg}");
+    assert!(msg.contains("colour image as a depth attachment") && msg.contains(&here(line)), "{msg}");
+}
+
+#[test]
+fn read_only_access_given_to_write() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let b = buffer(&mut g, "args");
+    let mut p = g.add_pass("p", QueueKind::Graphics, ());
+    let line = line!() + 1;
+    let b = p.write(b, Access::IndirectArgs);
+    drop(p);
+    g.export(b);
+    let errs = compile(&g);
+    let msg = errs.to_string();
+    assert!(matches!(errs.0[0], CompileError::AccessMismatch { .. }), "{msg}");
+    assert!(msg.contains("use `read`") && msg.contains("`args`") && msg.contains(&here(line)), "{msg}");
+}
+
+#[test]
+fn access_the_queue_cannot_make() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let color = g.create_image("hud.color", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
+    let mut p = g.add_pass("hud", QueueKind::Compute, ());
+    let line = line!() + 1;
+    let color = p.write(color, Access::ColorWrite);
+    drop(p);
+    g.export(color);
+    let errs = compile(&g);
+    assert!(matches!(errs.0[0], CompileError::AccessNotOnQueue { .. }), "{errs}");
+    let msg = errs.0[0].to_string();
+    assert!(msg.contains("`hud`") && msg.contains("compute queue") && msg.contains("`hud.color`"), "{msg}");
+    assert!(msg.contains(&here(line)), "{msg}");
+}
+
+#[test]
+fn one_pass_touching_a_resource_two_incompatible_ways() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let img = g.create_image("blur.tmp", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
+    let img = g.add_pass("fill", QueueKind::Graphics, ()).write(img, Access::ColorWrite);
+    let mut p = g.add_pass("blur", QueueKind::Graphics, ());
+    p.read(img, Access::Sampled(ShaderStages::FRAGMENT));
+    let line = line!() + 1;
+    let img = p.write(img, Access::ColorReadWrite);
+    drop(p);
+    g.export(img);
+    let errs = compile(&g);
+    assert!(errs.iter().any(|e| matches!(e, CompileError::ConflictingAccess { .. })), "{errs}");
+    let msg = errs.to_string();
+    assert!(msg.contains("`blur`") && msg.contains("`blur.tmp`") && msg.contains(&here(line)), "{msg}");
+}
+
+#[test]
+fn zero_and_oversized_sizes() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let l1 = line!() + 1;
+    let a = g.create_buffer("empty.buf", BufferDesc::new(0));
+    let l2 = line!() + 1;
+    let b = g.create_image("huge.img", ImageDesc::new(Format::Rgba8Unorm, Size::absolute(100_000, 4)));
+    let l3 = line!() + 1;
+    let c = g.create_image("tiny.img", ImageDesc::new(Format::Rgba8Unorm, Size::Output { sx: 0.01, sy: 0.01 }));
+    let mut p = g.add_pass("p", QueueKind::Graphics, ());
+    let (a, b, c) = (
+        p.write(a, Access::CopyDst),
+        p.write(b, Access::CopyDst),
+        p.write(c, Access::CopyDst),
+    );
+    drop(p);
+    g.export(a);
+    g.export(b);
+    g.export(c);
+    let errs = compile(&g);
+    assert_eq!(errs.len(), 3, "{errs}");
+    assert!(errs.iter().all(|e| matches!(e, CompileError::InvalidSize { .. })), "{errs}");
+    let msg = errs.to_string();
+    for (label, line) in [("`empty.buf`", l1), ("`huge.img`", l2), ("`tiny.img`", l3)] {
+        assert!(msg.contains(label) && msg.contains(&here(line)), "{msg}");
+    }
+    assert!(msg.contains("over the device's limit"), "{msg}");
+}
+
+#[test]
+fn pass_ordered_before_itself() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let b = buffer(&mut g, "b");
+    let mut p = g.add_pass("selfish", QueueKind::Compute, ());
+    let id = p.id();
+    let b = p.write(b, Access::StorageWrite(C));
+    drop(p);
+    g.export(b);
+    let line = line!() + 1;
+    g.order(id, id);
+    let errs = compile(&g);
+    assert!(matches!(errs.0[0], CompileError::InvalidOrder { .. }), "{errs}");
+    let msg = errs.0[0].to_string();
+    assert!(msg.contains("`selfish` before itself") && msg.contains(&here(line)), "{msg}");
+}
+
+#[test]
+fn every_mistake_is_reported_at_once() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let a = buffer(&mut g, "a");
+    let b = buffer(&mut g, "b");
+    let img = g.create_image("img", ImageDesc::new(Format::D32Float, Size::FULL));
+    let mut p = g.add_pass("p", QueueKind::Compute, ());
+    p.read(a, Access::StorageRead(C));
+    p.read(b, Access::StorageRead(C));
+    let img = p.write(img, Access::StorageWrite(C));
+    drop(p);
+    g.export(img);
+    let errs = compile(&g);
+    assert_eq!(errs.len(), 3, "{errs}");
+}
+
+#[test]
+fn a_valid_graph_compiles_after_errors_are_fixed() {
+    // The same shape as the read-before-write test, with the write in place.
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let b = buffer(&mut g, "cull.draws");
+    let b = g.add_pass("cull", QueueKind::Compute, ()).write(b, Access::StorageWrite(C));
+    let mut p = g.add_pass("draw", QueueKind::Graphics, ());
+    p.read(b, Access::IndirectArgs);
+    p.side_effect();
+    drop(p);
+    let plan = Compiler::new().compile(&g, &FakeMemory::default()).expect("valid");
+    assert_eq!(plan.passes.len(), 2);
+}
