@@ -357,10 +357,13 @@ impl Access {
                 Some("names no shader stage")
             }
             (Uniform(s), _) if s.is_empty() => Some("names no shader stage"),
-            (Sampled(_), ResourceKind::Buffer) => Some("samples a buffer (use Uniform or StorageRead)"),
-            (Uniform(_) | IndirectArgs | VertexBuffer | IndexBuffer | HostRead, ResourceKind::Image) => {
-                Some("is a buffer-only access")
+            (Sampled(_), ResourceKind::Buffer) => {
+                Some("samples a buffer (use Uniform or StorageRead)")
             }
+            (
+                Uniform(_) | IndirectArgs | VertexBuffer | IndexBuffer | HostRead,
+                ResourceKind::Image,
+            ) => Some("is a buffer-only access"),
             (ColorWrite | ColorReadWrite, ResourceKind::Buffer)
             | (DepthRead | DepthWrite | DepthReadWrite, ResourceKind::Buffer) => {
                 Some("is an attachment access, for images only")
@@ -386,9 +389,8 @@ impl Access {
         match queue {
             QueueKind::Graphics => true,
             QueueKind::Compute => match self {
-                Sampled(s) | Uniform(s) | StorageRead(s) | StorageWrite(s) | StorageReadWrite(s) => {
-                    ShaderStages::COMPUTE.contains(s)
-                }
+                Sampled(s) | Uniform(s) | StorageRead(s) | StorageWrite(s)
+                | StorageReadWrite(s) => ShaderStages::COMPUTE.contains(s),
                 IndirectArgs | CopySrc | CopyDst | HostRead => true,
                 _ => false,
             },
@@ -496,11 +498,21 @@ impl ResourceState {
 
     /// A buffer last written by the host (uploaded data).
     pub const fn host_written(queue: QueueKind) -> Self {
-        Self { layout: None, queue, stages: StageMask::HOST, access: AccessMask::HOST_WRITE }
+        Self {
+            layout: None,
+            queue,
+            stages: StageMask::HOST,
+            access: AccessMask::HOST_WRITE,
+        }
     }
 
     /// A buffer read by the host after the frame.
     pub const fn host_read(queue: QueueKind) -> Self {
-        Self { layout: None, queue, stages: StageMask::HOST, access: AccessMask::HOST_READ }
+        Self {
+            layout: None,
+            queue,
+            stages: StageMask::HOST,
+            access: AccessMask::HOST_READ,
+        }
     }
 }

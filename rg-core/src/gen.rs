@@ -79,7 +79,11 @@ struct Res {
 fn shader(q: QueueKind, rng: &mut Rng) -> ShaderStages {
     match q {
         QueueKind::Compute => ShaderStages::COMPUTE,
-        _ => [ShaderStages::VERTEX, ShaderStages::FRAGMENT, ShaderStages::COMPUTE][rng.below(3)],
+        _ => [
+            ShaderStages::VERTEX,
+            ShaderStages::FRAGMENT,
+            ShaderStages::COMPUTE,
+        ][rng.below(3)],
     }
 }
 
@@ -123,9 +127,11 @@ fn write_access(h: H, q: QueueKind, defined: bool, rng: &mut Rng) -> Access {
     };
     match (h, q) {
         (_, QueueKind::Transfer) => Access::CopyDst,
-        (H::Image(_, true), QueueKind::Graphics) => {
-            pick(rng, &[Access::DepthWrite, Access::CopyDst], &[Access::DepthReadWrite])
-        }
+        (H::Image(_, true), QueueKind::Graphics) => pick(
+            rng,
+            &[Access::DepthWrite, Access::CopyDst],
+            &[Access::DepthReadWrite],
+        ),
         (H::Image(_, true), _) => Access::CopyDst,
         (H::Image(_, false), QueueKind::Graphics) => pick(
             rng,
@@ -143,11 +149,22 @@ fn write_access(h: H, q: QueueKind, defined: bool, rng: &mut Rng) -> Access {
 /// A random graph. Without `mistakes` it always compiles.
 pub fn random_graph(seed: u64, p: &Params) -> Graph {
     let mut rng = Rng::new(seed);
-    let mut g = Graph::new(Extent::new(64 + 16 * rng.below(8) as u32, 64 + 16 * rng.below(8) as u32));
+    let mut g = Graph::new(Extent::new(
+        64 + 16 * rng.below(8) as u32,
+        64 + 16 * rng.below(8) as u32,
+    ));
     let mut res: Vec<Res> = Vec::new();
-    let queues: &[QueueKind] =
-        if p.queues { &QueueKind::ALL } else { &[QueueKind::Graphics] };
-    let formats = [Format::Rgba8Unorm, Format::Rgba16Float, Format::R32Float, Format::D32Float];
+    let queues: &[QueueKind] = if p.queues {
+        &QueueKind::ALL
+    } else {
+        &[QueueKind::Graphics]
+    };
+    let formats = [
+        Format::Rgba8Unorm,
+        Format::Rgba16Float,
+        Format::R32Float,
+        Format::D32Float,
+    ];
 
     let new_image = |g: &mut Graph, rng: &mut Rng, label: String| {
         let format = formats[rng.below(formats.len())];
@@ -156,7 +173,10 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
             1 => Size::Output { sx: 0.5, sy: 0.5 },
             _ => Size::absolute(16 << rng.below(4), 16 << rng.below(4)),
         };
-        (g.create_image(&label, ImageDesc::new(format, size)), format.is_depth())
+        (
+            g.create_image(&label, ImageDesc::new(format, size)),
+            format.is_depth(),
+        )
     };
 
     if p.imports {
@@ -165,13 +185,25 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
             if rng.chance(0.5) {
                 let undefined = rng.chance(0.5);
                 let entry = ResourceState {
-                    layout: Some(if undefined { Layout::Undefined } else { Layout::ShaderReadOnly }),
+                    layout: Some(if undefined {
+                        Layout::Undefined
+                    } else {
+                        Layout::ShaderReadOnly
+                    }),
                     queue: q,
-                    stages: if q == QueueKind::Transfer { StageMask::TRANSFER } else { StageMask::COMPUTE_SHADER },
+                    stages: if q == QueueKind::Transfer {
+                        StageMask::TRANSFER
+                    } else {
+                        StageMask::COMPUTE_SHADER
+                    },
                     access: AccessMask::NONE,
                 };
                 let exit = ResourceState {
-                    layout: Some(if rng.chance(0.5) { Layout::Present } else { Layout::ShaderReadOnly }),
+                    layout: Some(if rng.chance(0.5) {
+                        Layout::Present
+                    } else {
+                        Layout::ShaderReadOnly
+                    }),
                     queue: queues[rng.below(queues.len())],
                     stages: StageMask::NONE,
                     access: AccessMask::NONE,
@@ -182,7 +214,11 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
                     entry,
                     exit,
                 );
-                res.push(Res { handle: H::Image(h, false), defined: !undefined, written_at: 0 });
+                res.push(Res {
+                    handle: H::Image(h, false),
+                    defined: !undefined,
+                    written_at: 0,
+                });
             } else {
                 let h = g.import_buffer(
                     &format!("import{i}.buffer"),
@@ -190,7 +226,11 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
                     ResourceState::host_written(q),
                     ResourceState::host_read(queues[rng.below(queues.len())]),
                 );
-                res.push(Res { handle: H::Buffer(h), defined: true, written_at: 0 });
+                res.push(Res {
+                    handle: H::Buffer(h),
+                    defined: true,
+                    written_at: 0,
+                });
             }
         }
     }
@@ -198,13 +238,20 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
         for i in 0..rng.below(3) {
             let h = if rng.chance(0.5) {
                 H::Image(
-                    g.temporal_image(&format!("history{i}.image"), ImageDesc::new(Format::Rgba16Float, Size::FULL)),
+                    g.temporal_image(
+                        &format!("history{i}.image"),
+                        ImageDesc::new(Format::Rgba16Float, Size::FULL),
+                    ),
                     false,
                 )
             } else {
                 H::Buffer(g.temporal_buffer(&format!("history{i}.buffer"), BufferDesc::new(4096)))
             };
-            res.push(Res { handle: h, defined: true, written_at: 0 });
+            res.push(Res {
+                handle: h,
+                defined: true,
+                written_at: 0,
+            });
         }
     }
 
@@ -219,9 +266,16 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
                 let (h, d) = new_image(&mut g, &mut rng, format!("pass{pi}.image"));
                 H::Image(h, d)
             } else {
-                H::Buffer(g.create_buffer(&format!("pass{pi}.buffer"), BufferDesc::new(64 << rng.below(10))))
+                H::Buffer(g.create_buffer(
+                    &format!("pass{pi}.buffer"),
+                    BufferDesc::new(64 << rng.below(10)),
+                ))
             };
-            res.push(Res { handle: h, defined: false, written_at: pi });
+            res.push(Res {
+                handle: h,
+                defined: false,
+                written_at: pi,
+            });
             chosen.push(res.len() - 1);
         }
         while chosen.len() < n {
@@ -230,7 +284,9 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
                 .filter(|&i| res[i].written_at + p.window >= pi && !chosen.contains(&i))
                 .collect();
             let pool = if recent.is_empty() || rng.chance(0.1) {
-                (0..res.len()).filter(|i| !chosen.contains(i)).collect::<Vec<_>>()
+                (0..res.len())
+                    .filter(|i| !chosen.contains(i))
+                    .collect::<Vec<_>>()
             } else {
                 recent
             };
@@ -252,7 +308,8 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
             if write {
                 let mut a = write_access(r.handle, q, r.defined, &mut rng);
                 if mistake {
-                    a = [Access::ColorWrite, Access::DepthWrite, Access::IndirectArgs][rng.below(3)];
+                    a = [Access::ColorWrite, Access::DepthWrite, Access::IndirectArgs]
+                        [rng.below(3)];
                 }
                 let keep_stale = p.mistakes && rng.chance(0.03);
                 let h = match r.handle {
@@ -265,7 +322,11 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
                 r.defined = true;
                 r.written_at = pi;
             } else {
-                let a = if mistake { Access::StorageWrite(ShaderStages::NONE) } else { read_access(r.handle, q, &mut rng) };
+                let a = if mistake {
+                    Access::StorageWrite(ShaderStages::NONE)
+                } else {
+                    read_access(r.handle, q, &mut rng)
+                };
                 match r.handle {
                     H::Image(h, _) => pb.read(h, a),
                     H::Buffer(h) => pb.read(h, a),
@@ -315,13 +376,20 @@ pub fn synthetic(passes: usize) -> Graph {
     let mut outs: Vec<Out> = Vec::with_capacity(passes);
     for i in 0..passes {
         let graphics = i % 3 == 2;
-        let stage = if graphics { ShaderStages::FRAGMENT } else { ShaderStages::COMPUTE };
+        let stage = if graphics {
+            ShaderStages::FRAGMENT
+        } else {
+            ShaderStages::COMPUTE
+        };
         let target = if i % 2 == 0 {
             let f = 1.0 / (1 + i % 4) as f32;
             let desc = ImageDesc::new(Format::Rgba16Float, Size::Output { sx: f, sy: f });
             Out::I(g.create_image(&format!("synthetic.image{i}"), desc))
         } else {
-            Out::B(g.create_buffer(&format!("synthetic.buffer{i}"), BufferDesc::new(4096 << (i % 8))))
+            Out::B(g.create_buffer(
+                &format!("synthetic.buffer{i}"),
+                BufferDesc::new(4096 << (i % 8)),
+            ))
         };
         let mut p = g.add_pass(&format!("synthetic.pass{i}"), QueueKind::Graphics, ());
         p.read(scene, Access::StorageRead(stage));
@@ -350,4 +418,51 @@ pub fn synthetic(passes: usize) -> Graph {
         None => {}
     }
     g
+}
+
+/// One declared access, as tests that check the compiler from the outside need it.
+#[derive(Clone, Copy, Debug)]
+pub struct DeclaredAccess {
+    pub resource: usize,
+    /// The version read, or written over.
+    pub version: u32,
+    pub writes: bool,
+    /// The version a write produces.
+    pub produces: u32,
+}
+
+/// A graph's declarations, culled passes included, indexed by declaration order.
+#[derive(Clone, Debug, Default)]
+pub struct Declared {
+    pub passes: Vec<Vec<DeclaredAccess>>,
+    pub side_effect: Vec<bool>,
+    /// `(resource, version)` of every export.
+    pub exports: Vec<(usize, u32)>,
+}
+
+/// Reads back what was declared (for independent checks of the compiler).
+pub fn declared_accesses<P>(g: &Graph<P>) -> Declared {
+    Declared {
+        passes: g
+            .passes
+            .iter()
+            .map(|p| {
+                p.accesses
+                    .iter()
+                    .map(|a| DeclaredAccess {
+                        resource: a.handle.index as usize,
+                        version: a.handle.version,
+                        writes: a.via_write,
+                        produces: a.produces,
+                    })
+                    .collect()
+            })
+            .collect(),
+        side_effect: g.passes.iter().map(|p| p.side_effect).collect(),
+        exports: g
+            .exports
+            .iter()
+            .map(|e| (e.handle.index as usize, e.handle.version))
+            .collect(),
+    }
 }

@@ -112,7 +112,10 @@ pub enum Lifetime {
     /// Created and discarded within the frame; placed in shared heaps.
     Transient,
     /// Owned outside the graph, in a known state at entry, left in a required state at exit.
-    Imported { entry: ResourceState, exit: ResourceState },
+    Imported {
+        entry: ResourceState,
+        exit: ResourceState,
+    },
     /// Persistent and carried from frame to frame (history); version 0 is last frame's contents.
     Temporal,
 }
@@ -216,7 +219,13 @@ impl<P> Graph<P> {
         self.output
     }
 
-    fn add_resource(&mut self, label: &str, desc: Desc, lifetime: Lifetime, site: Site) -> RawHandle {
+    fn add_resource(
+        &mut self,
+        label: &str,
+        desc: Desc,
+        lifetime: Lifetime,
+        site: Site,
+    ) -> RawHandle {
         let index = self.resources.len() as u32;
         key_resource(&mut self.key, self.id, label, &desc, &lifetime);
         self.resources.push(ResourceDecl {
@@ -226,21 +235,43 @@ impl<P> Graph<P> {
             site,
             versions: 1,
         });
-        RawHandle { graph: self.id, index, version: 0 }
+        RawHandle {
+            graph: self.id,
+            index,
+            version: 0,
+        }
     }
 
     /// A transient image: it exists only within the frame and may share memory with others.
     #[track_caller]
     pub fn create_image(&mut self, label: &str, desc: ImageDesc) -> ImageHandle {
-        let r = self.add_resource(label, Desc::Image(desc), Lifetime::Transient, Location::caller());
-        ImageHandle { graph: r.graph, index: r.index, version: 0 }
+        let r = self.add_resource(
+            label,
+            Desc::Image(desc),
+            Lifetime::Transient,
+            Location::caller(),
+        );
+        ImageHandle {
+            graph: r.graph,
+            index: r.index,
+            version: 0,
+        }
     }
 
     /// A transient buffer: it exists only within the frame and may share memory with others.
     #[track_caller]
     pub fn create_buffer(&mut self, label: &str, desc: BufferDesc) -> BufferHandle {
-        let r = self.add_resource(label, Desc::Buffer(desc), Lifetime::Transient, Location::caller());
-        BufferHandle { graph: r.graph, index: r.index, version: 0 }
+        let r = self.add_resource(
+            label,
+            Desc::Buffer(desc),
+            Lifetime::Transient,
+            Location::caller(),
+        );
+        BufferHandle {
+            graph: r.graph,
+            index: r.index,
+            version: 0,
+        }
     }
 
     /// An image owned outside the graph (the swapchain image, a texture): in `entry` state when the
@@ -259,7 +290,11 @@ impl<P> Graph<P> {
             Lifetime::Imported { entry, exit },
             Location::caller(),
         );
-        ImageHandle { graph: r.graph, index: r.index, version: 0 }
+        ImageHandle {
+            graph: r.graph,
+            index: r.index,
+            version: 0,
+        }
     }
 
     /// A buffer owned outside the graph; see [`Graph::import_image`].
@@ -277,22 +312,44 @@ impl<P> Graph<P> {
             Lifetime::Imported { entry, exit },
             Location::caller(),
         );
-        BufferHandle { graph: r.graph, index: r.index, version: 0 }
+        BufferHandle {
+            graph: r.graph,
+            index: r.index,
+            version: 0,
+        }
     }
 
     /// A history image: version 0 holds what the previous frame left in it, and the final
     /// version is carried to the next frame. It keeps its writers alive.
     #[track_caller]
     pub fn temporal_image(&mut self, label: &str, desc: ImageDesc) -> ImageHandle {
-        let r = self.add_resource(label, Desc::Image(desc), Lifetime::Temporal, Location::caller());
-        ImageHandle { graph: r.graph, index: r.index, version: 0 }
+        let r = self.add_resource(
+            label,
+            Desc::Image(desc),
+            Lifetime::Temporal,
+            Location::caller(),
+        );
+        ImageHandle {
+            graph: r.graph,
+            index: r.index,
+            version: 0,
+        }
     }
 
     /// A history buffer; see [`Graph::temporal_image`].
     #[track_caller]
     pub fn temporal_buffer(&mut self, label: &str, desc: BufferDesc) -> BufferHandle {
-        let r = self.add_resource(label, Desc::Buffer(desc), Lifetime::Temporal, Location::caller());
-        BufferHandle { graph: r.graph, index: r.index, version: 0 }
+        let r = self.add_resource(
+            label,
+            Desc::Buffer(desc),
+            Lifetime::Temporal,
+            Location::caller(),
+        );
+        BufferHandle {
+            graph: r.graph,
+            index: r.index,
+            version: 0,
+        }
     }
 
     /// Starts declaring a pass. Its accesses are declared on the returned builder.
@@ -317,8 +374,16 @@ impl<P> Graph<P> {
     #[track_caller]
     pub fn export<H: Handle>(&mut self, handle: H) {
         let h: RawHandle = handle.into();
-        self.key.push(5 << 56 | ((h.graph == self.id) as u64) << 48 | (h.index as u64) << 20 | h.version as u64);
-        self.exports.push(ExportDecl { handle: h, site: Location::caller() });
+        self.key.push(
+            5 << 56
+                | ((h.graph == self.id) as u64) << 48
+                | (h.index as u64) << 20
+                | h.version as u64,
+        );
+        self.exports.push(ExportDecl {
+            handle: h,
+            site: Location::caller(),
+        });
     }
 
     /// Requires `before` to be scheduled before `after` although no resource links them (for
@@ -326,8 +391,13 @@ impl<P> Graph<P> {
     /// of submission; across queues it is a semaphore wait.
     #[track_caller]
     pub fn order(&mut self, before: PassId, after: PassId) {
-        self.key.push(6 << 56 | (before.0 as u64) << 24 | after.0 as u64);
-        self.orders.push(OrderDecl { before, after, site: Location::caller() });
+        self.key
+            .push(6 << 56 | (before.0 as u64) << 24 | after.0 as u64);
+        self.orders.push(OrderDecl {
+            before,
+            after,
+            site: Location::caller(),
+        });
     }
 
     /// Number of declared passes.
@@ -383,14 +453,16 @@ impl<P> PassBuilder<'_, P> {
                 | handle.version as u64,
         );
         self.graph.key.push(access.code() as u64);
-        self.graph.passes[self.id.index()].accesses.push(AccessDecl {
-            handle,
-            access,
-            via_write,
-            produces,
-            seq,
-            site,
-        });
+        self.graph.passes[self.id.index()]
+            .accesses
+            .push(AccessDecl {
+                handle,
+                access,
+                via_write,
+                produces,
+                seq,
+                site,
+            });
     }
 
     /// Reads `handle`'s version with a read-only access. The pass runs after the writer of that
@@ -448,7 +520,9 @@ fn key_resource(key: &mut Vec<u64>, graph: u32, label: &str, desc: &Desc, lifeti
                 ),
             };
             key.extend_from_slice(&[tag, a, b, c]);
-            key.push((d.mip_levels as u64) << 40 | (d.array_layers as u64) << 16 | d.samples as u64);
+            key.push(
+                (d.mip_levels as u64) << 40 | (d.array_layers as u64) << 16 | d.samples as u64,
+            );
         }
     }
     match *lifetime {

@@ -26,11 +26,7 @@ pub fn bytes(n: u64) -> String {
 fn barrier_line(plan: &Plan, b: &Barrier) -> String {
     let mut s = format!(
         "`{}` {}:{} -> {}:{}",
-        plan.resources[b.resource].label,
-        b.src_stages,
-        b.src_access,
-        b.dst_stages,
-        b.dst_access
+        plan.resources[b.resource].label, b.src_stages, b.src_access, b.dst_stages, b.dst_access
     );
     if let Some((a, c)) = b.layout {
         let _ = write!(s, " layout {a} -> {c}");
@@ -81,9 +77,21 @@ pub fn text(plan: &Plan) -> String {
         let _ = writeln!(s, "prologue [{}]: {}", b.queue, barrier_line(plan, b));
     }
     for (i, p) in plan.passes.iter().enumerate() {
-        let _ = writeln!(s, "#{i} `{}` [{}]{}", p.label, p.queue, if p.signal { " signals" } else { "" });
+        let _ = writeln!(
+            s,
+            "#{i} `{}` [{}]{}",
+            p.label,
+            p.queue,
+            if p.signal { " signals" } else { "" }
+        );
         for w in &p.waits {
-            let _ = writeln!(s, "    wait {} {} for {}", w.queue, point(w.point, plan), w.stages);
+            let _ = writeln!(
+                s,
+                "    wait {} {} for {}",
+                w.queue,
+                point(w.point, plan),
+                w.stages
+            );
         }
         for b in &p.barriers {
             let _ = writeln!(s, "    barrier {}", barrier_line(plan, b));
@@ -92,9 +100,7 @@ pub fn text(plan: &Plan) -> String {
             let _ = writeln!(
                 s,
                 "    {} `{}` v{}",
-                a.access,
-                plan.resources[a.resource].label,
-                a.version
+                a.access, plan.resources[a.resource].label, a.version
             );
         }
         for b in &p.releases {
@@ -134,8 +140,16 @@ pub fn text(plan: &Plan) -> String {
                 "image {:?} {}{}{}",
                 i.format,
                 i.extent,
-                if i.mip_levels > 1 { format!(" mips {}", i.mip_levels) } else { String::new() },
-                if i.array_layers > 1 { format!(" layers {}", i.array_layers) } else { String::new() },
+                if i.mip_levels > 1 {
+                    format!(" mips {}", i.mip_levels)
+                } else {
+                    String::new()
+                },
+                if i.array_layers > 1 {
+                    format!(" layers {}", i.array_layers)
+                } else {
+                    String::new()
+                },
             ),
             (None, Some(b)) => format!("buffer {}", bytes(b)),
             _ => "invalid".into(),
@@ -145,7 +159,11 @@ pub fn text(plan: &Plan) -> String {
             Lifetime::Imported { .. } => "imported",
             Lifetime::Temporal => "temporal",
         };
-        let _ = writeln!(s, "resource `{}`: {what}, {life}, usage {}", r.label, r.usage);
+        let _ = writeln!(
+            s,
+            "resource `{}`: {what}, {life}, usage {}",
+            r.label, r.usage
+        );
     }
     s
 }
@@ -243,7 +261,10 @@ pub fn json(plan: &Plan) -> String {
     });
     let resources = json_list(plan.resources.iter(), |r| {
         let placement = match r.placement {
-            Some(p) => format!("{{\"heap\":{},\"offset\":{},\"size\":{}}}", p.heap, p.offset, p.size),
+            Some(p) => format!(
+                "{{\"heap\":{},\"offset\":{},\"size\":{}}}",
+                p.heap, p.offset, p.size
+            ),
             None => "null".into(),
         };
         let opt = |v: Option<usize>| v.map_or("null".to_string(), |v| v.to_string());
@@ -296,7 +317,12 @@ pub fn dot(plan: &Plan) -> String {
         let _ = writeln!(
             s,
             "  p{i} [shape=box, style=filled, fillcolor=\"{color}\", label={}];",
-            dot_id(&format!("#{i} {}\n{} queue, {} barriers", p.label, p.queue, p.barriers.len()))
+            dot_id(&format!(
+                "#{i} {}\n{} queue, {} barriers",
+                p.label,
+                p.queue,
+                p.barriers.len()
+            ))
         );
     }
     for (i, (_, label)) in plan.culled.iter().enumerate() {
@@ -314,14 +340,26 @@ pub fn dot(plan: &Plan) -> String {
             Lifetime::Transient => "dashed",
             _ => "solid",
         };
-        let shape = if res.kind == ResourceKind::Image { "ellipse" } else { "cylinder" };
-        let _ = writeln!(s, "  r{r} [shape={shape}, style={style}, label={}];", dot_id(&res.label));
+        let shape = if res.kind == ResourceKind::Image {
+            "ellipse"
+        } else {
+            "cylinder"
+        };
+        let _ = writeln!(
+            s,
+            "  r{r} [shape={shape}, style={style}, label={}];",
+            dot_id(&res.label)
+        );
     }
     for (i, p) in plan.passes.iter().enumerate() {
         for a in &p.accesses {
             let label = dot_id(&a.access.name());
             if a.access.writes() {
-                let _ = writeln!(s, "  p{i} -> r{} [label={label}, color=\"#c0392b\"];", a.resource);
+                let _ = writeln!(
+                    s,
+                    "  p{i} -> r{} [label={label}, color=\"#c0392b\"];",
+                    a.resource
+                );
             } else {
                 let _ = writeln!(s, "  r{} -> p{i} [label={label}];", a.resource);
             }

@@ -47,9 +47,13 @@ pub fn deferred_frame() -> Graph {
     let count = p.write(count, Access::StorageWrite(C));
     drop(p);
 
-    let depth = g.create_image("prepass.depth", ImageDesc::new(Format::D32Float, Size::FULL));
+    let depth = g.create_image(
+        "prepass.depth",
+        ImageDesc::new(Format::D32Float, Size::FULL),
+    );
     let mut p = g.add_pass("prepass.depth", QueueKind::Graphics, ());
-    p.read(draws, Access::IndirectArgs).read(count, Access::IndirectArgs);
+    p.read(draws, Access::IndirectArgs)
+        .read(count, Access::IndirectArgs);
     p.read(instances, Access::StorageRead(V));
     let depth = p.write(depth, Access::DepthWrite);
     drop(p);
@@ -66,7 +70,8 @@ pub fn deferred_frame() -> Graph {
     let vis_draws = g.create_buffer("cull.occlusion.draws", BufferDesc::new(100_000 * 20));
     let vis_count = g.create_buffer("cull.occlusion.count", BufferDesc::new(4));
     let mut p = g.add_pass("cull.occlusion", QueueKind::Graphics, ());
-    p.read(instances, Access::StorageRead(C)).read(hiz, Access::Sampled(C));
+    p.read(instances, Access::StorageRead(C))
+        .read(hiz, Access::Sampled(C));
     let vis_draws = p.write(vis_draws, Access::StorageWrite(C));
     let vis_count = p.write(vis_count, Access::StorageWrite(C));
     drop(p);
@@ -74,18 +79,30 @@ pub fn deferred_frame() -> Graph {
     let mut cascades = Vec::new();
     for i in 0..4 {
         let label = format!("shadows.cascade{i}.depth");
-        let img = g.create_image(&label, ImageDesc::new(Format::D32Float, Size::absolute(2048, 2048)));
+        let img = g.create_image(
+            &label,
+            ImageDesc::new(Format::D32Float, Size::absolute(2048, 2048)),
+        );
         let mut p = g.add_pass(&format!("shadows.cascade{i}"), QueueKind::Graphics, ());
-        p.read(draws, Access::IndirectArgs).read(count, Access::IndirectArgs);
+        p.read(draws, Access::IndirectArgs)
+            .read(count, Access::IndirectArgs);
         p.read(instances, Access::StorageRead(V));
         cascades.push(p.write(img, Access::DepthWrite));
     }
 
-    let albedo = g.create_image("gbuffer.albedo", ImageDesc::new(Format::Rgba8Srgb, Size::FULL));
-    let normal = g.create_image("gbuffer.normal", ImageDesc::new(Format::Rgba16Float, Size::FULL));
+    let albedo = g.create_image(
+        "gbuffer.albedo",
+        ImageDesc::new(Format::Rgba8Srgb, Size::FULL),
+    );
+    let normal = g.create_image(
+        "gbuffer.normal",
+        ImageDesc::new(Format::Rgba16Float, Size::FULL),
+    );
     let mut p = g.add_pass("gbuffer", QueueKind::Graphics, ());
-    p.read(vis_draws, Access::IndirectArgs).read(vis_count, Access::IndirectArgs);
-    p.read(instances, Access::StorageRead(V)).read(depth, Access::DepthRead);
+    p.read(vis_draws, Access::IndirectArgs)
+        .read(vis_count, Access::IndirectArgs);
+    p.read(instances, Access::StorageRead(V))
+        .read(depth, Access::DepthRead);
     let albedo = p.write(albedo, Access::ColorWrite);
     let normal = p.write(normal, Access::ColorWrite);
     drop(p);
@@ -96,18 +113,26 @@ pub fn deferred_frame() -> Graph {
     let clusters = p.write(clusters, Access::StorageWrite(C));
     drop(p);
 
-    let hdr = g.create_image("lighting.hdr", ImageDesc::new(Format::Rgba16Float, Size::FULL));
+    let hdr = g.create_image(
+        "lighting.hdr",
+        ImageDesc::new(Format::Rgba16Float, Size::FULL),
+    );
     let mut p = g.add_pass("lighting.deferred", QueueKind::Graphics, ());
-    p.read(albedo, Access::Sampled(F)).read(normal, Access::Sampled(F));
+    p.read(albedo, Access::Sampled(F))
+        .read(normal, Access::Sampled(F));
     p.read(depth, Access::Sampled(F));
     for c in &cascades {
         p.read(*c, Access::Sampled(F));
     }
-    p.read(clusters, Access::StorageRead(F)).read(lights, Access::StorageRead(F));
+    p.read(clusters, Access::StorageRead(F))
+        .read(lights, Access::StorageRead(F));
     let hdr = p.write(hdr, Access::ColorWrite);
     drop(p);
 
-    let overlay = g.create_image("debug.overlay", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
+    let overlay = g.create_image(
+        "debug.overlay",
+        ImageDesc::new(Format::Rgba8Unorm, Size::FULL),
+    );
     let mut p = g.add_pass("debug.overlay", QueueKind::Graphics, ());
     p.read(hdr, Access::Sampled(F));
     p.write(overlay, Access::ColorWrite);
@@ -142,7 +167,8 @@ pub fn compute_chain() -> Graph {
             ImageDesc::new(Format::Rgba32Float, Size::absolute(1024, 1024)),
         );
         let mut p = g.add_pass(&format!("terrain.erode{i}.flow"), QueueKind::Compute, ());
-        p.read(height, Access::StorageRead(C)).read(water, Access::StorageRead(C));
+        p.read(height, Access::StorageRead(C))
+            .read(water, Access::StorageRead(C));
         let flux = p.write(flux, Access::StorageWrite(C));
         drop(p);
         let mut p = g.add_pass(&format!("terrain.erode{i}.update"), QueueKind::Compute, ());
@@ -166,8 +192,10 @@ pub fn compute_chain() -> Graph {
 
     let velocities = g.create_buffer("physics.velocities", BufferDesc::new(65_536 * 16));
     let mut p = g.add_pass("physics.collide", QueueKind::Compute, ());
-    p.read(particles, Access::StorageRead(C)).read(keys, Access::StorageRead(C));
-    p.read(ranges, Access::StorageRead(C)).read(height, Access::Sampled(C));
+    p.read(particles, Access::StorageRead(C))
+        .read(keys, Access::StorageRead(C));
+    p.read(ranges, Access::StorageRead(C))
+        .read(height, Access::Sampled(C));
     let velocities = p.write(velocities, Access::StorageWrite(C));
     drop(p);
 
@@ -176,7 +204,10 @@ pub fn compute_chain() -> Graph {
     let particles = p.write(particles, Access::StorageReadWrite(C));
     drop(p);
 
-    let color = g.create_image("scene.color", ImageDesc::new(Format::Rgba16Float, Size::FULL));
+    let color = g.create_image(
+        "scene.color",
+        ImageDesc::new(Format::Rgba16Float, Size::FULL),
+    );
     let depth = g.create_image("scene.depth", ImageDesc::new(Format::D32Float, Size::FULL));
     let mut p = g.add_pass("terrain.draw", QueueKind::Graphics, ());
     p.read(height, Access::Sampled(V));
@@ -202,10 +233,19 @@ pub fn compute_chain() -> Graph {
 pub fn temporal_chain() -> Graph {
     let mut g = Graph::new(Extent::new(1920, 1080));
     let out = swapchain(&mut g, Format::Bgra8Srgb);
-    let history = g.temporal_image("taa.history", ImageDesc::new(Format::Rgba16Float, Size::FULL));
+    let history = g.temporal_image(
+        "taa.history",
+        ImageDesc::new(Format::Rgba16Float, Size::FULL),
+    );
 
-    let color = g.create_image("scene.color", ImageDesc::new(Format::Rgba16Float, Size::FULL));
-    let velocity = g.create_image("scene.velocity", ImageDesc::new(Format::Rg16Float, Size::FULL));
+    let color = g.create_image(
+        "scene.color",
+        ImageDesc::new(Format::Rgba16Float, Size::FULL),
+    );
+    let velocity = g.create_image(
+        "scene.velocity",
+        ImageDesc::new(Format::Rg16Float, Size::FULL),
+    );
     let depth = g.create_image("scene.depth", ImageDesc::new(Format::D32Float, Size::FULL));
     let mut p = g.add_pass("scene.draw", QueueKind::Graphics, ());
     let color = p.write(color, Access::ColorWrite);
@@ -213,9 +253,13 @@ pub fn temporal_chain() -> Graph {
     p.write(depth, Access::DepthWrite);
     drop(p);
 
-    let resolved = g.create_image("taa.output", ImageDesc::new(Format::Rgba16Float, Size::FULL));
+    let resolved = g.create_image(
+        "taa.output",
+        ImageDesc::new(Format::Rgba16Float, Size::FULL),
+    );
     let mut p = g.add_pass("taa.resolve", QueueKind::Graphics, ());
-    p.read(color, Access::Sampled(C)).read(velocity, Access::Sampled(C));
+    p.read(color, Access::Sampled(C))
+        .read(velocity, Access::Sampled(C));
     p.read(history, Access::Sampled(C));
     let resolved = p.write(resolved, Access::StorageWrite(C));
     drop(p);

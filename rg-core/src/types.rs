@@ -43,7 +43,10 @@ impl Format {
 
     /// Whether the format has a depth aspect.
     pub const fn is_depth(self) -> bool {
-        matches!(self, Format::D16Unorm | Format::D32Float | Format::D24UnormS8Uint)
+        matches!(
+            self,
+            Format::D16Unorm | Format::D32Float | Format::D24UnormS8Uint
+        )
     }
 
     /// Whether the format has a stencil aspect.
@@ -81,9 +84,16 @@ impl fmt::Display for Extent {
 pub enum Size {
     Absolute(Extent),
     /// A scale of the graph's output extent (`1.0, 1.0` is full resolution).
-    Output { sx: f32, sy: f32 },
+    Output {
+        sx: f32,
+        sy: f32,
+    },
     /// A scale of another image's resolved extent.
-    Image { image: crate::ImageHandle, sx: f32, sy: f32 },
+    Image {
+        image: crate::ImageHandle,
+        sx: f32,
+        sy: f32,
+    },
 }
 
 impl Size {
@@ -107,7 +117,13 @@ pub struct ImageDesc {
 
 impl ImageDesc {
     pub const fn new(format: Format, size: Size) -> Self {
-        Self { format, size, mip_levels: 1, array_layers: 1, samples: 1 }
+        Self {
+            format,
+            size,
+            mip_levels: 1,
+            array_layers: 1,
+            samples: 1,
+        }
     }
 
     pub const fn mips(mut self, mip_levels: u32) -> Self {
@@ -174,6 +190,9 @@ pub struct Limits {
 impl Default for Limits {
     /// 16384 texels a side and 1 GiB a buffer: what desktop devices offer.
     fn default() -> Self {
-        Self { max_image_dimension: 16384, max_buffer_size: 1 << 30 }
+        Self {
+            max_image_dimension: 16384,
+            max_buffer_size: 1 << 30,
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! ```
 //! `--check` also replays the plan through the hazard oracle and fails if it finds anything.
 
-use rg_core::{print, reference, Compiler, FakeMemory};
+use rg_core::{oracle, print, reference, Compiler, FakeMemory};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: rg-plan [deferred|compute|temporal] [--text|--json|--dot] [--check]";
@@ -32,7 +32,9 @@ fn main() -> ExitCode {
         }
     }
     let Some((_, graph)) = reference::all().into_iter().find(|(n, _)| *n == frame) else {
-        eprintln!("rg-plan: no reference frame called `{frame}` (try deferred, compute or temporal)");
+        eprintln!(
+            "rg-plan: no reference frame called `{frame}` (try deferred, compute or temporal)"
+        );
         return ExitCode::from(2);
     };
     let plan = match Compiler::new().compile(&graph, &FakeMemory::default()) {
@@ -48,7 +50,7 @@ fn main() -> ExitCode {
         _ => print!("{}", print::text(&plan)),
     }
     if check {
-        let hazards: Vec<String> = Vec::new(); 
+        let hazards = oracle::check(&plan);
         if !hazards.is_empty() {
             for h in &hazards {
                 eprintln!("hazard: {h}");

@@ -155,8 +155,9 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
         .collect();
     // Latest occupant of each byte range, per heap: start -> (end, resource).
     let mut memory: Vec<BTreeMap<u64, (u64, u32)>> = vec![BTreeMap::new(); inp.heaps];
-    // Latest point each queue has waited for on each other queue, and for which stages.
-    let mut waited = [[(-2i64, StageMask::NONE); 3]; 3];
+    // Latest point each queue has waited for on each other queue, per waiting stage: a wait
+    // only holds back the stages it names.
+    let mut waited = [[[-2i64; 16]; 3]; 3];
     let mut touches: Vec<Touch> = Vec::with_capacity(8);
     let mut want: Vec<(QueueKind, i64, StageMask)> = Vec::with_capacity(8);
     let mut displaced: Vec<u32> = Vec::new();
@@ -202,13 +203,20 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             };
             let mut need = false;
             let mut transition = false;
+            let wants_before = want.len();
             let s = &mut st[ri];
             if !s.touched {
                 // First use of a transient: hand over its memory from the latest occupants.
                 s.touched = true;
                 if let Some(pl) = inp.placement[ri] {
                     displaced.clear();
-                    take_over(&mut memory[pl.heap], pl.offset, pl.offset + pl.size, t.resource, &mut displaced);
+                    take_over(
+                        &mut memory[pl.heap],
+                        pl.offset,
+                        pl.offset + pl.size,
+                        t.resource,
+                        &mut displaced,
+                    );
                     for &d in &displaced {
                         let o = st[d as usize];
                         for oq in QueueKind::ALL {
@@ -222,7 +230,11 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                             } else {
                                 let mut last = o.r_pass[oq.index()];
                                 if o.has_write && o.w_queue == oq {
-                                    last = if last == NONE { o.w_pass } else { last.max(o.w_pass) };
+                                    last = if last == NONE {
+                                        o.w_pass
+                                    } else {
+                                        last.max(o.w_pass)
+                                    };
                                 }
                                 want.push((oq, point(last), t.stages));
                             }
@@ -256,7 +268,11 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                             dst_access: AccessMask::NONE,
                             layout,
                             discard: false,
-                            transfer: Some(OwnershipTransfer { from: o, to: q, half: TransferHalf::Release }),
+                            transfer: Some(OwnershipTransfer {
+                                from: o,
+                                to: q,
+                                half: TransferHalf::Release,
+                            }),
                         };
                         if rel_at == NONE {
                             out.prologue.push(release);
@@ -265,20 +281,26 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                         }
                         want.push((o, point(rel_at), t.stages));
                         b.layout = layout;
-                        b.transfer = Some(OwnershipTransfer { from: o, to: q, half: TransferHalf::Acquire });
+                        b.transfer = Some(OwnershipTransfer {
+                            from: o,
+                            to: q,
+                            half: TransferHalf::Acquire,
+                        });
                         need = true;
                         transition = true;
-                        // The pair orders everything done on `o` before this pass.
-                        let oi = o.index();
-                        if s.has_write && s.w_queue == o {
-                            s.w_queue = q;
-                            s.w_exec = t.stages;
-                            s.w_vis = t.access;
-                            s.w_avail = true;
-                        }
-                        s.r_stages[qi] |= s.r_stages[oi];
-                        s.r_exec[qi] = t.stages;
-                        s.r_stages[oi] = StageMask::NONE;
+                        // The pair orders everything done on `o` before the acquire's second
+                        // scope; from here on, later barriers chain from those stages.
+                        s.has_write = true;
+                        s.w_queue = q;
+                        s.w_stages = t.stages;
+                        s.w_access = AccessMask::NONE;
+                        s.w_pass = pos as u32;
+                        s.w_exec = t.stages;
+                        s.w_vis = t.access;
+                        s.w_avail = true;
+                        s.r_stages = [StageMask::NONE; 3];
+                        s.r_exec = [StageMask::NONE; 3];
+                        s.r_pass = [NONE; 3];
                         s.layout = t.layout;
                         s.owner = Some(q);
                     } else {
@@ -314,7 +336,10 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                 // Same-queue hazards.
                 let (os, oa) = s.outstanding(q);
                 if !transition && t.layout.is_some() && t.layout != s.layout {
-                    b.layout = Some((s.layout.unwrap_or(Layout::Undefined), t.layout.unwrap_or(Layout::General)));
+                    b.layout = Some((
+                        s.layout.unwrap_or(Layout::Undefined),
+                        t.layout.unwrap_or(Layout::General),
+                    ));
                     b.src_stages |= os;
                     b.src_access |= oa;
                     need = true;
@@ -346,13 +371,21 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                 }
             }
 
+            // A barrier after a semaphore wait must start from the waited stages, or its layout
+            // transition would not be ordered after the other queue's work.
+            if need && want.len() > wants_before {
+                b.src_stages |= t.stages;
+            }
+
             // Apply the barrier to the model, then the access.
             let s = &mut st[ri];
             if need {
                 if transition && b.transfer.is_none() {
+                    // The transition happens before the barrier's second scope, so later
+                    // barriers chain to it through those stages.
                     s.has_write = true;
                     s.w_queue = q;
-                    s.w_stages = b.src_stages;
+                    s.w_stages = b.dst_stages;
                     s.w_access = AccessMask::NONE;
                     s.w_pass = pos as u32;
                     s.w_exec = b.dst_stages;
@@ -372,7 +405,9 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                             s.w_vis |= b.dst_access;
                         }
                     }
-                    if b.src_stages.contains(s.r_stages[qi]) || b.src_stages.intersects(s.r_exec[qi]) {
+                    if b.src_stages.contains(s.r_stages[qi])
+                        || b.src_stages.intersects(s.r_exec[qi])
+                    {
                         s.r_exec[qi] |= b.dst_stages;
                     }
                 }
@@ -402,20 +437,28 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
 
         // Cross-queue waits, skipping what this queue already waited for.
         for &(oq, pt, stages) in &want {
-            let (seen, seen_stages) = waited[qi][oq.index()];
-            if pt <= seen && seen_stages.contains(stages) {
+            let seen = &waited[qi][oq.index()];
+            if (0..16).all(|bit| stages.0 & (1 << bit) == 0 || seen[bit] >= pt) {
                 continue;
             }
-            let point = if pt < 0 { WaitPoint::Prologue } else { WaitPoint::Pass(pt as usize) };
+            let point = if pt < 0 {
+                WaitPoint::Prologue
+            } else {
+                WaitPoint::Pass(pt as usize)
+            };
             let ws = &mut out.waits[pos];
             match ws.iter_mut().find(|w| w.queue == oq) {
                 Some(w) => {
-                    if WaitPoint::Pass(pt.max(0) as usize) > w.point && pt >= 0 {
+                    if point > w.point {
                         w.point = point;
                     }
                     w.stages |= stages;
                 }
-                None => ws.push(Wait { queue: oq, point, stages }),
+                None => ws.push(Wait {
+                    queue: oq,
+                    point,
+                    stages,
+                }),
             }
         }
         for w in &out.waits[pos] {
@@ -423,18 +466,20 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                 WaitPoint::Prologue => -1,
                 WaitPoint::Pass(i) => i as i64,
             };
-            let e = &mut waited[qi][w.queue.index()];
-            if pt > e.0 {
-                *e = (pt, w.stages);
-            } else {
-                e.1 |= w.stages;
+            let seen = &mut waited[qi][w.queue.index()];
+            for (bit, e) in seen.iter_mut().enumerate() {
+                if w.stages.0 & (1 << bit) != 0 {
+                    *e = (*e).max(pt);
+                }
             }
         }
     }
 
     // Epilogue: imports into their exit states.
     for (ri, r) in g.resources.iter().enumerate() {
-        let Lifetime::Imported { exit, .. } = r.lifetime else { continue };
+        let Lifetime::Imported { exit, .. } = r.lifetime else {
+            continue;
+        };
         let s = &st[ri];
         let o = s.owner.unwrap_or(exit.queue);
         let (os, oa) = s.outstanding(o);
@@ -450,16 +495,29 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
         if layout_change.is_none() && o == exit.queue && covered && reads_covered {
             continue;
         }
-        let transfer = (o != exit.queue)
-            .then_some(OwnershipTransfer { from: o, to: exit.queue, half: TransferHalf::Release });
+        let transfer = (o != exit.queue).then_some(OwnershipTransfer {
+            from: o,
+            to: exit.queue,
+            half: TransferHalf::Release,
+        });
         out.epilogue.push(Barrier {
             resource: ri,
             queue: o,
             src_stages: os,
             src_access: oa,
-            dst_stages: if transfer.is_some() { StageMask::NONE } else { exit.stages },
-            dst_access: if transfer.is_some() { AccessMask::NONE } else { exit.access },
-            layout: layout_change.or(s.layout.map(|l| (l, l))).filter(|(a, b)| a != b || transfer.is_some()),
+            dst_stages: if transfer.is_some() {
+                StageMask::NONE
+            } else {
+                exit.stages
+            },
+            dst_access: if transfer.is_some() {
+                AccessMask::NONE
+            } else {
+                exit.access
+            },
+            layout: layout_change
+                .or(s.layout.map(|l| (l, l)))
+                .filter(|(a, b)| a != b || transfer.is_some()),
             discard: s.layout == Some(Layout::Undefined),
             transfer,
         });
@@ -476,7 +534,13 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
 }
 
 /// Makes `res` the occupant of `[start, end)`, collecting the resources it displaces.
-fn take_over(map: &mut BTreeMap<u64, (u64, u32)>, start: u64, end: u64, res: u32, displaced: &mut Vec<u32>) {
+fn take_over(
+    map: &mut BTreeMap<u64, (u64, u32)>,
+    start: u64,
+    end: u64,
+    res: u32,
+    displaced: &mut Vec<u32>,
+) {
     // Segments are disjoint; the one that starts before `start` may reach into the range.
     // Few segments are hit at a time, so they are kept on the stack.
     let mut hits: [(u64, u64, u32); 16] = [(0, 0, 0); 16];
@@ -538,7 +602,12 @@ fn split_out(
 
 /// The state a temporal resource is left in at the end of the frame (and so found in at the
 /// start of the next): the last access's layout and queue, and the accesses still outstanding.
-pub(crate) fn temporal_exit<P>(g: &Graph<P>, order: &[u32], resource: usize, depth: Option<bool>) -> ResourceState {
+pub(crate) fn temporal_exit<P>(
+    g: &Graph<P>,
+    order: &[u32],
+    resource: usize,
+    depth: Option<bool>,
+) -> ResourceState {
     let mut state = ResourceState {
         layout: depth.map(|_| Layout::General),
         queue: QueueKind::Graphics,
@@ -547,7 +616,11 @@ pub(crate) fn temporal_exit<P>(g: &Graph<P>, order: &[u32], resource: usize, dep
     };
     for &p in order {
         let pass = &g.passes[p as usize];
-        for a in pass.accesses.iter().filter(|a| a.handle.index as usize == resource) {
+        for a in pass
+            .accesses
+            .iter()
+            .filter(|a| a.handle.index as usize == resource)
+        {
             if a.access.writes() || pass.queue != state.queue {
                 state.stages = StageMask::NONE;
                 state.access = AccessMask::NONE;

@@ -69,7 +69,10 @@ impl Compiler {
         let prefix = prefix(graph, memory);
         let hash = hash_words(&prefix, &graph.key);
         if let Some(entries) = self.cache.get(&hash) {
-            if let Some(e) = entries.iter().find(|e| e.prefix == prefix && *e.key == graph.key[..]) {
+            if let Some(e) = entries
+                .iter()
+                .find(|e| e.prefix == prefix && *e.key == graph.key[..])
+            {
                 self.hits += 1;
                 return Ok(e.plan.clone());
             }
@@ -133,14 +136,22 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
     let mut requirements = vec![None; nres];
     let mut items = Vec::new();
     for (i, r) in g.resources.iter().enumerate() {
-        let (Lifetime::Transient, Some((first, last))) = (r.lifetime, life[i]) else { continue };
+        let (Lifetime::Transient, Some((first, last))) = (r.lifetime, life[i]) else {
+            continue;
+        };
         let req = match (v.images[i], v.buffer_sizes[i]) {
             (Some(img), _) => memory.image_requirements(&img, usage[i]),
             (None, Some(size)) => memory.buffer_requirements(size, usage[i]),
             (None, None) => unreachable!("rg-core bug: a validated resource without a size"),
         };
         requirements[i] = Some(req);
-        items.push(alias::Item { resource: i as u32, first, last, req, kind: r.kind() });
+        items.push(alias::Item {
+            resource: i as u32,
+            first,
+            last,
+            req,
+            kind: r.kind(),
+        });
     }
     let aliasing = alias::place(items, order.len() as u32, memory.buffer_image_granularity());
     let mut placement = vec![None; nres];

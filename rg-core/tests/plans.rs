@@ -1,0 +1,235 @@
+//! The compiled plans of the reference frames: snapshots of their text, the hazard oracle on
+//! each, the aliasing bound, the exports (JSON parses, DOT is a digraph), and the compile cache.
+//!
+//! Set `RG_UPDATE_SNAPSHOTS=1` to rewrite the snapshot files after an intended change.
+
+use rg_core::*;
+use std::path::PathBuf;
+
+fn snapshot_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(format!("{name}.txt"))
+}
+
+fn compile(g: &Graph) -> std::sync::Arc<Plan> {
+    Compiler::new()
+        .compile(g, &FakeMemory::default())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn reference_plans_match_their_snapshots() {
+    let update = std::env::var_os("RG_UPDATE_SNAPSHOTS").is_some();
+    let mut stale = Vec::new();
+    for (name, g) in reference::all() {
+        let text = print::text(&compile(&g));
+        let path = snapshot_path(name);
+        if update {
+            std::fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
+            std::fs::write(&path, &text).expect("write snapshot");
+            continue;
+        }
+        let want = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (run with RG_UPDATE_SNAPSHOTS=1)", path.display()));
+        if want != text {
+            let actual = path.with_extension("actual.txt");
+            std::fs::write(&actual, &text).expect("write actual");
+            stale.push(format!(
+                "{} (actual written to {})",
+                path.display(),
+                actual.display()
+            ));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "plans differ from their snapshots:\n{}",
+        stale.join("\n")
+    );
+}
+
+#[test]
+fn reference_plans_are_hazard_free_and_aliasing_is_near_the_bound() {
+    for (name, g) in reference::all() {
+        let plan = compile(&g);
+        let hazards = oracle::check(&plan);
+        assert!(hazards.is_empty(), "{name}: {hazards:#?}");
+        let s = plan.stats;
+        assert!(s.lower_bound_bytes > 0, "{name}: no transients");
+        assert!(
+            s.transient_bytes as f64 <= 1.05 * s.lower_bound_bytes as f64,
+            "{name}: {} bytes used against a lower bound of {}",
+            s.transient_bytes,
+            s.lower_bound_bytes
+        );
+        assert!(
+            s.transient_bytes < s.unaliased_bytes,
+            "{name}: aliasing saved nothing"
+        );
+    }
+}
+
+#[test]
+fn deferred_frame_has_the_expected_shape() {
+    let plan = compile(&reference::deferred_frame());
+    assert_eq!(plan.culled.len(), 1);
+    assert_eq!(&*plan.culled[0].1, "debug.overlay");
+    assert_eq!(plan.passes.len(), 12);
+    // Tone mapping is last and writes the swapchain, which ends in the present layout.
+    assert_eq!(&*plan.passes.last().expect("passes").label, "post.tonemap");
+    let sc = plan
+        .resources
+        .iter()
+        .position(|r| &*r.label == "swapchain")
+        .expect("swapchain");
+    let present = plan
+        .epilogue
+        .iter()
+        .find(|b| b.resource == sc)
+        .expect("present transition");
+    assert_eq!(
+        present.layout,
+        Some((Layout::ColorAttachment, Layout::Present))
+    );
+    // Light clustering runs on the compute queue and lighting waits for it.
+    let cluster = plan
+        .passes
+        .iter()
+        .position(|p| &*p.label == "lights.cluster")
+        .expect("cluster");
+    assert_eq!(plan.passes[cluster].queue, QueueKind::Compute);
+    let lighting = plan
+        .passes
+        .iter()
+        .find(|p| &*p.label == "lighting.deferred")
+        .expect("lighting");
+    assert!(lighting
+        .waits
+        .iter()
+        .any(|w| w.point == WaitPoint::Pass(cluster)));
+    // Nothing is redundant: no pass has two barriers for one resource, and a sampled read that
+    // follows another sampled read in the same layout has none.
+    for p in &plan.passes {
+        let mut seen: Vec<usize> = p.barriers.iter().map(|b| b.resource).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), p.barriers.len(), "{}", p.label);
+    }
+    let tonemap = plan.passes.last().expect("passes");
+    assert_eq!(
+        tonemap.barriers.len(),
+        2,
+        "hdr transition and swapchain acquire only"
+    );
+}
+
+#[test]
+fn temporal_state_carries_over() {
+    let plan = compile(&reference::temporal_chain());
+    let h = plan
+        .resources
+        .iter()
+        .find(|r| &*r.label == "taa.history")
+        .expect("history");
+    assert_eq!(
+        h.entry, h.exit,
+        "a temporal resource is found as it was left"
+    );
+    assert_eq!(h.exit.and_then(|s| s.layout), Some(Layout::TransferDst));
+    assert!(h.placement.is_none(), "temporal resources are not aliased");
+    // The resolve reads last frame's history, so it must come before the store that rewrites it.
+    let pos = |l: &str| {
+        plan.passes
+            .iter()
+            .position(|p| &*p.label == l)
+            .expect("pass")
+    };
+    assert!(pos("taa.resolve") < pos("taa.store_history"));
+}
+
+#[test]
+fn exports_parse() {
+    for (name, g) in reference::all() {
+        let plan = compile(&g);
+        let json: serde_json::Value =
+            serde_json::from_str(&print::json(&plan)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            json["passes"].as_array().map(Vec::len),
+            Some(plan.passes.len())
+        );
+        assert_eq!(
+            json["stats"]["barriers"].as_u64(),
+            Some(plan.stats.barriers as u64)
+        );
+        let dot = print::dot(&plan);
+        assert!(dot.starts_with("digraph plan {") && dot.trim_end().ends_with('}'));
+        for p in &plan.passes {
+            assert!(dot.contains(&*p.label), "{name}: DOT misses {}", p.label);
+        }
+    }
+}
+
+#[test]
+fn the_cache_returns_the_same_plan_for_the_same_structure() {
+    let memory = FakeMemory::default();
+    let mut c = Compiler::new();
+    let a = c
+        .compile(&reference::deferred_frame(), &memory)
+        .expect("valid");
+    let b = c
+        .compile(&reference::deferred_frame(), &memory)
+        .expect("valid");
+    assert!(
+        std::sync::Arc::ptr_eq(&a, &b),
+        "second compile of an equal structure is a hit"
+    );
+    assert_eq!(c.cache_stats(), (1, 1));
+    // A different oracle or structure is a miss.
+    let g = reference::deferred_frame();
+    c.compile(&g, &FakeMemory::split()).expect("valid");
+    assert_eq!(c.cache_stats(), (1, 2));
+    c.compile(&reference::temporal_chain(), &memory)
+        .expect("valid");
+    assert_eq!(c.cache_stats(), (1, 3));
+    // The cached plan equals a fresh compile.
+    assert_eq!(
+        *a,
+        Compiler::compile_uncached(&reference::deferred_frame(), &memory).expect("valid")
+    );
+}
+
+#[test]
+fn split_memory_types_never_share_a_heap() {
+    let plan = Compiler::compile_uncached(&reference::deferred_frame(), &FakeMemory::split())
+        .expect("valid");
+    assert_eq!(plan.heaps.len(), 2);
+    for h in &plan.heaps {
+        let kinds: Vec<_> = h
+            .resources
+            .iter()
+            .map(|&r| plan.resources[r].kind)
+            .collect();
+        assert!(
+            kinds.windows(2).all(|w| w[0] == w[1]),
+            "a heap mixes images and buffers"
+        );
+    }
+    assert!(oracle::check(&plan).is_empty());
+}
+
+#[test]
+fn the_same_input_gives_the_same_plan() {
+    for (name, _) in reference::all() {
+        let make = || {
+            reference::all()
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .expect("frame")
+                .1
+        };
+        let a = print::text(&compile(&make()));
+        let b = print::text(&compile(&make()));
+        assert_eq!(a, b, "{name}");
+    }
+}
