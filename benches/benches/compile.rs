@@ -27,9 +27,7 @@ fn cached(c: &mut Criterion) {
     let mut group = c.benchmark_group("cached");
     let n = 1000usize;
     let mut compiler = Compiler::new();
-    compiler
-        .compile(&gen::synthetic(n), &memory)
-        .expect("valid");
+    compiler.compile(&gen::synthetic(n), &memory).expect("valid");
     // A new graph of the same structure, as a renderer builds every frame.
     let graph = gen::synthetic(n);
     group.bench_with_input(BenchmarkId::from_parameter(n), &graph, |b, g| {
@@ -37,10 +35,7 @@ fn cached(c: &mut Criterion) {
     });
     group.finish();
     let (hits, misses) = compiler.cache_stats();
-    assert_eq!(
-        misses, 1,
-        "the cached benchmark must not recompile ({hits} hits)"
-    );
+    assert_eq!(misses, 1, "the cached benchmark must not recompile ({hits} hits)");
 }
 
 criterion_group!(benches, full, cached);

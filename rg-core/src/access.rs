@@ -498,21 +498,11 @@ impl ResourceState {
 
     /// A buffer last written by the host (uploaded data).
     pub const fn host_written(queue: QueueKind) -> Self {
-        Self {
-            layout: None,
-            queue,
-            stages: StageMask::HOST,
-            access: AccessMask::HOST_WRITE,
-        }
+        Self { layout: None, queue, stages: StageMask::HOST, access: AccessMask::HOST_WRITE }
     }
 
     /// A buffer read by the host after the frame.
     pub const fn host_read(queue: QueueKind) -> Self {
-        Self {
-            layout: None,
-            queue,
-            stages: StageMask::HOST,
-            access: AccessMask::HOST_READ,
-        }
+        Self { layout: None, queue, stages: StageMask::HOST, access: AccessMask::HOST_READ }
     }
 }

@@ -8,19 +8,10 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CompileError {
     /// A handle that belongs to another graph, or names a resource or version that does not exist.
-    ForeignHandle {
-        pass: String,
-        detail: String,
-        site: Site,
-    },
+    ForeignHandle { pass: String, detail: String, site: Site },
     /// A read of contents nobody wrote: version 0 of a transient, or of an import whose entry
     /// layout is `Undefined`; `by` is "pass `x`" or "the export".
-    ReadBeforeWrite {
-        by: String,
-        resource: String,
-        created: Site,
-        site: Site,
-    },
+    ReadBeforeWrite { by: String, resource: String, created: Site, site: Site },
     /// A read through a handle that an earlier-declared pass already wrote a newer version of.
     StaleVersion {
         pass: String,
@@ -41,42 +32,17 @@ pub enum CompileError {
     },
     /// The dependencies loop; `path` lists the passes around the loop (the first again at the
     /// end) and `via` what links each to the next.
-    Cycle {
-        path: Vec<(String, Site)>,
-        via: Vec<String>,
-    },
+    Cycle { path: Vec<(String, Site)>, via: Vec<String> },
     /// An access that does not fit the resource (a depth access to a colour image, a read-only
     /// access given to `write`, …).
-    AccessMismatch {
-        pass: String,
-        resource: String,
-        access: String,
-        reason: String,
-        site: Site,
-    },
+    AccessMismatch { pass: String, resource: String, access: String, reason: String, site: Site },
     /// An access the pass's queue kind cannot make (a colour attachment on a compute queue).
-    AccessNotOnQueue {
-        pass: String,
-        queue: String,
-        resource: String,
-        access: String,
-        site: Site,
-    },
+    AccessNotOnQueue { pass: String, queue: String, resource: String, access: String, site: Site },
     /// One pass touches a resource twice in ways that cannot both hold (two layouts, or a write
     /// and another access).
-    ConflictingAccess {
-        pass: String,
-        resource: String,
-        first: String,
-        second: String,
-        site: Site,
-    },
+    ConflictingAccess { pass: String, resource: String, first: String, second: String, site: Site },
     /// A size that is zero, over the device limit, or relative to something it cannot be.
-    InvalidSize {
-        resource: String,
-        reason: String,
-        site: Site,
-    },
+    InvalidSize { resource: String, reason: String, site: Site },
     /// An explicit order between passes that cannot be (a pass before itself, an unknown pass).
     InvalidOrder { reason: String, site: Site },
 }

@@ -79,11 +79,7 @@ struct Res {
 fn shader(q: QueueKind, rng: &mut Rng) -> ShaderStages {
     match q {
         QueueKind::Compute => ShaderStages::COMPUTE,
-        _ => [
-            ShaderStages::VERTEX,
-            ShaderStages::FRAGMENT,
-            ShaderStages::COMPUTE,
-        ][rng.below(3)],
+        _ => [ShaderStages::VERTEX, ShaderStages::FRAGMENT, ShaderStages::COMPUTE][rng.below(3)],
     }
 }
 
@@ -107,12 +103,10 @@ fn read_access(h: H, q: QueueKind, rng: &mut Rng) -> Access {
             Access::CopySrc,
             Access::HostRead,
         ][rng.below(7)],
-        (H::Buffer(_), _) => [
-            Access::Uniform(s),
-            Access::StorageRead(s),
-            Access::IndirectArgs,
-            Access::CopySrc,
-        ][rng.below(4)],
+        (H::Buffer(_), _) => {
+            [Access::Uniform(s), Access::StorageRead(s), Access::IndirectArgs, Access::CopySrc]
+                [rng.below(4)]
+        }
     }
 }
 
@@ -127,44 +121,29 @@ fn write_access(h: H, q: QueueKind, defined: bool, rng: &mut Rng) -> Access {
     };
     match (h, q) {
         (_, QueueKind::Transfer) => Access::CopyDst,
-        (H::Image(_, true), QueueKind::Graphics) => pick(
-            rng,
-            &[Access::DepthWrite, Access::CopyDst],
-            &[Access::DepthReadWrite],
-        ),
+        (H::Image(_, true), QueueKind::Graphics) => {
+            pick(rng, &[Access::DepthWrite, Access::CopyDst], &[Access::DepthReadWrite])
+        }
         (H::Image(_, true), _) => Access::CopyDst,
         (H::Image(_, false), QueueKind::Graphics) => pick(
             rng,
             &[Access::ColorWrite, Access::StorageWrite(s), Access::CopyDst],
             &[Access::ColorReadWrite, Access::StorageReadWrite(s)],
         ),
-        (H::Image(_, false), _) | (H::Buffer(_), _) => pick(
-            rng,
-            &[Access::StorageWrite(s), Access::CopyDst],
-            &[Access::StorageReadWrite(s)],
-        ),
+        (H::Image(_, false), _) | (H::Buffer(_), _) => {
+            pick(rng, &[Access::StorageWrite(s), Access::CopyDst], &[Access::StorageReadWrite(s)])
+        }
     }
 }
 
 /// A random graph. Without `mistakes` it always compiles.
 pub fn random_graph(seed: u64, p: &Params) -> Graph {
     let mut rng = Rng::new(seed);
-    let mut g = Graph::new(Extent::new(
-        64 + 16 * rng.below(8) as u32,
-        64 + 16 * rng.below(8) as u32,
-    ));
+    let mut g =
+        Graph::new(Extent::new(64 + 16 * rng.below(8) as u32, 64 + 16 * rng.below(8) as u32));
     let mut res: Vec<Res> = Vec::new();
-    let queues: &[QueueKind] = if p.queues {
-        &QueueKind::ALL
-    } else {
-        &[QueueKind::Graphics]
-    };
-    let formats = [
-        Format::Rgba8Unorm,
-        Format::Rgba16Float,
-        Format::R32Float,
-        Format::D32Float,
-    ];
+    let queues: &[QueueKind] = if p.queues { &QueueKind::ALL } else { &[QueueKind::Graphics] };
+    let formats = [Format::Rgba8Unorm, Format::Rgba16Float, Format::R32Float, Format::D32Float];
 
     let new_image = |g: &mut Graph, rng: &mut Rng, label: String| {
         let format = formats[rng.below(formats.len())];
@@ -173,10 +152,7 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
             1 => Size::Output { sx: 0.5, sy: 0.5 },
             _ => Size::absolute(16 << rng.below(4), 16 << rng.below(4)),
         };
-        (
-            g.create_image(&label, ImageDesc::new(format, size)),
-            format.is_depth(),
-        )
+        (g.create_image(&label, ImageDesc::new(format, size)), format.is_depth())
     };
 
     if p.imports {
@@ -214,11 +190,7 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
                     entry,
                     exit,
                 );
-                res.push(Res {
-                    handle: H::Image(h, false),
-                    defined: !undefined,
-                    written_at: 0,
-                });
+                res.push(Res { handle: H::Image(h, false), defined: !undefined, written_at: 0 });
             } else {
                 let h = g.import_buffer(
                     &format!("import{i}.buffer"),
@@ -226,11 +198,7 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
                     ResourceState::host_written(q),
                     ResourceState::host_read(queues[rng.below(queues.len())]),
                 );
-                res.push(Res {
-                    handle: H::Buffer(h),
-                    defined: true,
-                    written_at: 0,
-                });
+                res.push(Res { handle: H::Buffer(h), defined: true, written_at: 0 });
             }
         }
     }
@@ -247,11 +215,7 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
             } else {
                 H::Buffer(g.temporal_buffer(&format!("history{i}.buffer"), BufferDesc::new(4096)))
             };
-            res.push(Res {
-                handle: h,
-                defined: true,
-                written_at: 0,
-            });
+            res.push(Res { handle: h, defined: true, written_at: 0 });
         }
     }
 
@@ -271,11 +235,7 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
                     BufferDesc::new(64 << rng.below(10)),
                 ))
             };
-            res.push(Res {
-                handle: h,
-                defined: false,
-                written_at: pi,
-            });
+            res.push(Res { handle: h, defined: false, written_at: pi });
             chosen.push(res.len() - 1);
         }
         while chosen.len() < n {
@@ -284,9 +244,7 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
                 .filter(|&i| res[i].written_at + p.window >= pi && !chosen.contains(&i))
                 .collect();
             let pool = if recent.is_empty() || rng.chance(0.1) {
-                (0..res.len())
-                    .filter(|i| !chosen.contains(i))
-                    .collect::<Vec<_>>()
+                (0..res.len()).filter(|i| !chosen.contains(i)).collect::<Vec<_>>()
             } else {
                 recent
             };
@@ -333,7 +291,7 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
                 };
             }
         }
-        drop(pb);
+        pb.finish();
         if pass_ids.len() > 2 && rng.chance(0.05) {
             let a = rng.below(pass_ids.len() - 1);
             let (before, after) = if p.mistakes && rng.chance(0.2) {
@@ -376,20 +334,15 @@ pub fn synthetic(passes: usize) -> Graph {
     let mut outs: Vec<Out> = Vec::with_capacity(passes);
     for i in 0..passes {
         let graphics = i % 3 == 2;
-        let stage = if graphics {
-            ShaderStages::FRAGMENT
-        } else {
-            ShaderStages::COMPUTE
-        };
+        let stage = if graphics { ShaderStages::FRAGMENT } else { ShaderStages::COMPUTE };
         let target = if i % 2 == 0 {
             let f = 1.0 / (1 + i % 4) as f32;
             let desc = ImageDesc::new(Format::Rgba16Float, Size::Output { sx: f, sy: f });
             Out::I(g.create_image(&format!("synthetic.image{i}"), desc))
         } else {
-            Out::B(g.create_buffer(
-                &format!("synthetic.buffer{i}"),
-                BufferDesc::new(4096 << (i % 8)),
-            ))
+            Out::B(
+                g.create_buffer(&format!("synthetic.buffer{i}"), BufferDesc::new(4096 << (i % 8))),
+            )
         };
         let mut p = g.add_pass(&format!("synthetic.pass{i}"), QueueKind::Graphics, ());
         p.read(scene, Access::StorageRead(stage));
@@ -409,7 +362,7 @@ pub fn synthetic(passes: usize) -> Graph {
             Out::I(h) => Out::I(p.write(h, Access::StorageWrite(stage))),
             Out::B(h) => Out::B(p.write(h, Access::StorageWrite(stage))),
         };
-        drop(p);
+        p.finish();
         outs.push(out);
     }
     match outs.last() {
@@ -459,10 +412,6 @@ pub fn declared_accesses<P>(g: &Graph<P>) -> Declared {
             })
             .collect(),
         side_effect: g.passes.iter().map(|p| p.side_effect).collect(),
-        exports: g
-            .exports
-            .iter()
-            .map(|e| (e.handle.index as usize, e.handle.version))
-            .collect(),
+        exports: g.exports.iter().map(|e| (e.handle.index as usize, e.handle.version)).collect(),
     }
 }

@@ -112,10 +112,7 @@ pub enum Lifetime {
     /// Created and discarded within the frame; placed in shared heaps.
     Transient,
     /// Owned outside the graph, in a known state at entry, left in a required state at exit.
-    Imported {
-        entry: ResourceState,
-        exit: ResourceState,
-    },
+    Imported { entry: ResourceState, exit: ResourceState },
     /// Persistent and carried from frame to frame (history); version 0 is last frame's contents.
     Temporal,
 }
@@ -235,43 +232,23 @@ impl<P> Graph<P> {
             site,
             versions: 1,
         });
-        RawHandle {
-            graph: self.id,
-            index,
-            version: 0,
-        }
+        RawHandle { graph: self.id, index, version: 0 }
     }
 
     /// A transient image: it exists only within the frame and may share memory with others.
     #[track_caller]
     pub fn create_image(&mut self, label: &str, desc: ImageDesc) -> ImageHandle {
-        let r = self.add_resource(
-            label,
-            Desc::Image(desc),
-            Lifetime::Transient,
-            Location::caller(),
-        );
-        ImageHandle {
-            graph: r.graph,
-            index: r.index,
-            version: 0,
-        }
+        let r =
+            self.add_resource(label, Desc::Image(desc), Lifetime::Transient, Location::caller());
+        ImageHandle { graph: r.graph, index: r.index, version: 0 }
     }
 
     /// A transient buffer: it exists only within the frame and may share memory with others.
     #[track_caller]
     pub fn create_buffer(&mut self, label: &str, desc: BufferDesc) -> BufferHandle {
-        let r = self.add_resource(
-            label,
-            Desc::Buffer(desc),
-            Lifetime::Transient,
-            Location::caller(),
-        );
-        BufferHandle {
-            graph: r.graph,
-            index: r.index,
-            version: 0,
-        }
+        let r =
+            self.add_resource(label, Desc::Buffer(desc), Lifetime::Transient, Location::caller());
+        BufferHandle { graph: r.graph, index: r.index, version: 0 }
     }
 
     /// An image owned outside the graph (the swapchain image, a texture): in `entry` state when the
@@ -290,11 +267,7 @@ impl<P> Graph<P> {
             Lifetime::Imported { entry, exit },
             Location::caller(),
         );
-        ImageHandle {
-            graph: r.graph,
-            index: r.index,
-            version: 0,
-        }
+        ImageHandle { graph: r.graph, index: r.index, version: 0 }
     }
 
     /// A buffer owned outside the graph; see [`Graph::import_image`].
@@ -312,44 +285,23 @@ impl<P> Graph<P> {
             Lifetime::Imported { entry, exit },
             Location::caller(),
         );
-        BufferHandle {
-            graph: r.graph,
-            index: r.index,
-            version: 0,
-        }
+        BufferHandle { graph: r.graph, index: r.index, version: 0 }
     }
 
     /// A history image: version 0 holds what the previous frame left in it, and the final
     /// version is carried to the next frame. It keeps its writers alive.
     #[track_caller]
     pub fn temporal_image(&mut self, label: &str, desc: ImageDesc) -> ImageHandle {
-        let r = self.add_resource(
-            label,
-            Desc::Image(desc),
-            Lifetime::Temporal,
-            Location::caller(),
-        );
-        ImageHandle {
-            graph: r.graph,
-            index: r.index,
-            version: 0,
-        }
+        let r = self.add_resource(label, Desc::Image(desc), Lifetime::Temporal, Location::caller());
+        ImageHandle { graph: r.graph, index: r.index, version: 0 }
     }
 
     /// A history buffer; see [`Graph::temporal_image`].
     #[track_caller]
     pub fn temporal_buffer(&mut self, label: &str, desc: BufferDesc) -> BufferHandle {
-        let r = self.add_resource(
-            label,
-            Desc::Buffer(desc),
-            Lifetime::Temporal,
-            Location::caller(),
-        );
-        BufferHandle {
-            graph: r.graph,
-            index: r.index,
-            version: 0,
-        }
+        let r =
+            self.add_resource(label, Desc::Buffer(desc), Lifetime::Temporal, Location::caller());
+        BufferHandle { graph: r.graph, index: r.index, version: 0 }
     }
 
     /// Starts declaring a pass. Its accesses are declared on the returned builder.
@@ -380,10 +332,7 @@ impl<P> Graph<P> {
                 | (h.index as u64) << 20
                 | h.version as u64,
         );
-        self.exports.push(ExportDecl {
-            handle: h,
-            site: Location::caller(),
-        });
+        self.exports.push(ExportDecl { handle: h, site: Location::caller() });
     }
 
     /// Requires `before` to be scheduled before `after` although no resource links them (for
@@ -391,13 +340,8 @@ impl<P> Graph<P> {
     /// of submission; across queues it is a semaphore wait.
     #[track_caller]
     pub fn order(&mut self, before: PassId, after: PassId) {
-        self.key
-            .push(6 << 56 | (before.0 as u64) << 24 | after.0 as u64);
-        self.orders.push(OrderDecl {
-            before,
-            after,
-            site: Location::caller(),
-        });
+        self.key.push(6 << 56 | (before.0 as u64) << 24 | after.0 as u64);
+        self.orders.push(OrderDecl { before, after, site: Location::caller() });
     }
 
     /// Number of declared passes.
@@ -421,7 +365,7 @@ impl<P> Graph<P> {
     }
 }
 
-/// Declares one pass's accesses. Dropping it finishes the pass.
+/// Declares one pass's accesses; [`PassBuilder::finish`] (or dropping it) ends the pass.
 pub struct PassBuilder<'g, P> {
     graph: &'g mut Graph<P>,
     id: PassId,
@@ -453,16 +397,14 @@ impl<P> PassBuilder<'_, P> {
                 | handle.version as u64,
         );
         self.graph.key.push(access.code() as u64);
-        self.graph.passes[self.id.index()]
-            .accesses
-            .push(AccessDecl {
-                handle,
-                access,
-                via_write,
-                produces,
-                seq,
-                site,
-            });
+        self.graph.passes[self.id.index()].accesses.push(AccessDecl {
+            handle,
+            access,
+            via_write,
+            produces,
+            seq,
+            site,
+        });
     }
 
     /// Reads `handle`'s version with a read-only access. The pass runs after the writer of that
@@ -489,6 +431,11 @@ impl<P> PassBuilder<'_, P> {
         };
         self.push(raw, H::KIND, access, true, next, Location::caller());
         handle.with_version(next)
+    }
+
+    /// Ends the pass's declaration (the builder borrows the graph until then) and returns its id.
+    pub fn finish(self) -> PassId {
+        self.id
     }
 
     /// Marks the pass as having effects outside the graph (a readback, a query): never culled.

@@ -22,7 +22,7 @@
 //! let mut tonemap = g.add_pass("post.tonemap", QueueKind::Graphics, ());
 //! tonemap.read(color, Access::Sampled(ShaderStages::FRAGMENT));
 //! tonemap.write(out, Access::ColorWrite);
-//! drop(tonemap);
+//! tonemap.finish();
 //!
 //! let plan = Compiler::new().compile(&g, &FakeMemory::default()).expect("a valid graph");
 //! assert_eq!(plan.passes.len(), 2);

@@ -83,10 +83,7 @@ impl Default for FakeMemory {
 impl FakeMemory {
     /// Images and buffers in separate memory types.
     pub fn split() -> Self {
-        Self {
-            split_types: true,
-            ..Self::default()
-        }
+        Self { split_types: true, ..Self::default() }
     }
 }
 

@@ -398,19 +398,11 @@ impl<'p> Oracle<'p> {
     }
 
     fn report(&mut self, kind: HazardKind, resource: usize, pass: Option<usize>, message: String) {
-        self.hazards.push(Hazard {
-            kind,
-            resource,
-            pass,
-            message,
-        });
+        self.hazards.push(Hazard { kind, resource, pass, message });
     }
 
     fn res(&self, r: usize) -> String {
-        format!(
-            "`{}`",
-            self.plan.resources.get(r).map_or("?", |x| &*x.label)
-        )
+        format!("`{}`", self.plan.resources.get(r).map_or("?", |x| &*x.label))
     }
 
     fn pass_name(&self, i: usize) -> String {
@@ -522,9 +514,7 @@ impl<'p> Oracle<'p> {
     /// that displaced them, each checked in its turn.
     fn latest_preds(&self, r: usize) -> Vec<usize> {
         let span = |x: usize| {
-            self.plan.resources[x]
-                .placement
-                .map(|p| (p.offset, p.offset.saturating_add(p.size)))
+            self.plan.resources[x].placement.map(|p| (p.offset, p.offset.saturating_add(p.size)))
         };
         let Some((lo, hi)) = span(r) else {
             return Vec::new();
@@ -570,10 +560,7 @@ impl<'p> Oracle<'p> {
         let pass = at.pass();
         if !b.discard {
             let (kind, what) = if self.shadows[r].image {
-                (
-                    HazardKind::LayoutMismatch,
-                    "a transition from `undefined` that discards",
-                )
+                (HazardKind::LayoutMismatch, "a transition from `undefined` that discards")
             } else {
                 (HazardKind::UnorderedAccess, "a discarding barrier")
             };
@@ -696,11 +683,8 @@ impl<'p> Oracle<'p> {
         // everything that work waited for, at whatever stage it waited.
         let mut done = [None; QUEUES];
         for q3 in QueueKind::ALL {
-            done[q3.index()] = self.sync.waited[q.index()][q3.index()]
-                .iter()
-                .copied()
-                .max()
-                .flatten();
+            done[q3.index()] =
+                self.sync.waited[q.index()][q3.index()].iter().copied().max().flatten();
         }
         done[q.index()] = Some(WaitPoint::Pass(i));
         self.sync.done.push(done);
@@ -800,11 +784,7 @@ impl<'p> Oracle<'p> {
     fn check_barrier_layout(&mut self, r: usize, at: At, old: Layout) {
         let sh = &self.shadows[r];
         let msg = if !sh.image {
-            format!(
-                "{} names layouts in a barrier of buffer {}",
-                self.at_name(at),
-                self.res(r)
-            )
+            format!("{} names layouts in a barrier of buffer {}", self.at_name(at), self.res(r))
         } else if old != Layout::Undefined && sh.layout != Some(old) {
             format!(
                 "{} transitions {} from layout `{old}`, but it is in `{}`",
@@ -853,11 +833,7 @@ impl<'p> Oracle<'p> {
         for (kind, prior) in self.unordered_before(r, q, b.src_stages) {
             let msg = format!(
                 "the {} of {} in {} is not ordered after {prior}{}",
-                if discards {
-                    "discard"
-                } else {
-                    "layout transition"
-                },
+                if discards { "discard" } else { "layout transition" },
                 self.res(r),
                 self.at_name(at),
                 self.why(kind, q, b.src_stages),
@@ -913,10 +889,7 @@ impl<'p> Oracle<'p> {
         let where_ = self.at_name(at);
         let mut found = Vec::new();
         if q != t.from {
-            found.push(format!(
-                "{where_} releases {name} from {} but is recorded on {q}",
-                t.from
-            ));
+            found.push(format!("{where_} releases {name} from {} but is recorded on {q}", t.from));
         }
         if t.from == t.to {
             found.push(format!("{where_} transfers {name} from {q} to itself"));
@@ -931,8 +904,7 @@ impl<'p> Oracle<'p> {
             found.push(format!(
                 "{where_} releases {name} from {}, but {}",
                 t.from,
-                sh.owner
-                    .map_or("no queue owns it".into(), |o| format!("{o} owns it")),
+                sh.owner.map_or("no queue owns it".into(), |o| format!("{o} owns it")),
             ));
         }
         for msg in found {
@@ -963,13 +935,8 @@ impl<'p> Oracle<'p> {
             self.check_barrier_layout(r, at, old);
         }
         self.apply_scopes(r, b);
-        self.shadows[r].release = Some(Release {
-            from: t.from,
-            to: t.to,
-            layout: b.layout,
-            point: at.point(),
-            at,
-        });
+        self.shadows[r].release =
+            Some(Release { from: t.from, to: t.to, layout: b.layout, point: at.point(), at });
     }
 
     fn acquire(&mut self, r: usize, b: &Barrier, t: OwnershipTransfer, at: At) {
@@ -978,10 +945,7 @@ impl<'p> Oracle<'p> {
         let name = self.res(r);
         let where_ = self.at_name(at);
         if q != t.to {
-            let msg = format!(
-                "{where_} acquires {name} for {} but is recorded on {q}",
-                t.to
-            );
+            let msg = format!("{where_} acquires {name} for {} but is recorded on {q}", t.to);
             self.report(HazardKind::OwnershipViolation, r, pass, msg);
         }
         let Some(p) = self.shadows[r].release else {
@@ -1138,10 +1102,7 @@ impl<'p> Oracle<'p> {
         if acc.reads_contents() && !sh.defined {
             found.push((
                 HazardKind::UndefinedRead,
-                format!(
-                    "{}, but its contents were never written or were discarded",
-                    who()
-                ),
+                format!("{}, but its contents were never written or were discarded", who()),
             ));
         }
         if let Some(w) = sh.write.filter(|w| w.origin != Origin::Access(i)) {
@@ -1270,11 +1231,7 @@ impl<'p> Oracle<'p> {
             // Reads on one queue in the same stages are kept as one, ordered as little as the new
             // one is (nothing yet) and waited for at the later point: whatever orders it orders
             // both. This keeps the list short, and the replay linear.
-            match sh
-                .reads
-                .iter_mut()
-                .find(|rd| rd.queue == q && rd.stages == stages)
-            {
+            match sh.reads.iter_mut().find(|rd| rd.queue == q && rd.stages == stages) {
                 Some(rd) => {
                     rd.point = rd.point.max(point);
                     rd.exec = NO_EXEC;
@@ -1320,10 +1277,7 @@ impl<'p> Oracle<'p> {
     fn final_state(&self, r: usize) -> (Option<Layout>, Option<QueueKind>) {
         let sh = &self.shadows[r];
         match sh.release {
-            Some(p) => (
-                p.layout.map(|(_, n)| n).or(sh.layout).filter(|_| sh.image),
-                Some(p.to),
-            ),
+            Some(p) => (p.layout.map(|(_, n)| n).or(sh.layout).filter(|_| sh.image), Some(p.to)),
             None => (sh.layout, sh.owner),
         }
     }
@@ -1378,11 +1332,7 @@ impl<'p> Oracle<'p> {
                             exit.access,
                             exit.queue,
                             w.exec[eq],
-                            if w.available {
-                                w.visible.names()
-                            } else {
-                                "nothing".into()
-                            },
+                            if w.available { w.visible.names() } else { "nothing".into() },
                         ),
                     ));
                 }
@@ -1550,29 +1500,15 @@ mod tests {
     }
 
     fn image(label: &str) -> PlannedResource {
-        resource(
-            label,
-            ResourceKind::Image,
-            Format::Rgba8Unorm,
-            Lifetime::Transient,
-        )
+        resource(label, ResourceKind::Image, Format::Rgba8Unorm, Lifetime::Transient)
     }
 
     fn buffer(label: &str) -> PlannedResource {
-        resource(
-            label,
-            ResourceKind::Buffer,
-            Format::R8Unorm,
-            Lifetime::Transient,
-        )
+        resource(label, ResourceKind::Buffer, Format::R8Unorm, Lifetime::Transient)
     }
 
     fn placed(mut r: PlannedResource, size: u64) -> PlannedResource {
-        r.placement = Some(Placement {
-            heap: 0,
-            offset: 0,
-            size,
-        });
+        r.placement = Some(Placement { heap: 0, offset: 0, size });
         r
     }
 
@@ -1586,11 +1522,7 @@ mod tests {
             barriers: Vec::new(),
             accesses: accesses
                 .iter()
-                .map(|&(resource, access)| PlannedAccess {
-                    resource,
-                    access,
-                    version: 0,
-                })
+                .map(|&(resource, access)| PlannedAccess { resource, access, version: 0 })
                 .collect(),
             releases: Vec::new(),
         }
@@ -1611,26 +1543,15 @@ mod tests {
     }
 
     fn transition(b: Barrier, old: Layout, new: Layout) -> Barrier {
-        Barrier {
-            layout: Some((old, new)),
-            discard: old == Undefined,
-            ..b
-        }
+        Barrier { layout: Some((old, new)), discard: old == Undefined, ..b }
     }
 
     fn transfer(b: Barrier, from: QueueKind, to: QueueKind, half: TransferHalf) -> Barrier {
-        Barrier {
-            transfer: Some(OwnershipTransfer { from, to, half }),
-            ..b
-        }
+        Barrier { transfer: Some(OwnershipTransfer { from, to, half }), ..b }
     }
 
     fn wait(queue: QueueKind, pass: usize, stages: StageMask) -> Wait {
-        Wait {
-            queue,
-            point: WaitPoint::Pass(pass),
-            stages,
-        }
+        Wait { queue, point: WaitPoint::Pass(pass), stages }
     }
 
     fn plan(resources: Vec<PlannedResource>, passes: Vec<PlannedPass>) -> Plan {
@@ -1652,11 +1573,7 @@ mod tests {
             assert_eq!(h.kind, kind, "{hazards:#?}");
             assert_eq!(h.to_string(), h.message);
             for l in labels {
-                assert!(
-                    h.message.contains(&format!("`{l}`")),
-                    "{l} not in: {}",
-                    h.message
-                );
+                assert!(h.message.contains(&format!("`{l}`")), "{l} not in: {}", h.message);
             }
         }
     }
@@ -1664,22 +1581,14 @@ mod tests {
     /// `scene.draw` writes `scene.color`; `post.tonemap` samples it after `second`.
     fn draw_then_sample(second: Barrier) -> Plan {
         let mut draw = pass("scene.draw", G, &[(0, Access::ColorWrite)]);
-        draw.barriers.push(transition(
-            barrier(0, G, NOTHING, COLOR),
-            Undefined,
-            ColorAttachment,
-        ));
+        draw.barriers.push(transition(barrier(0, G, NOTHING, COLOR), Undefined, ColorAttachment));
         let mut tonemap = pass("post.tonemap", G, &[(0, SAMPLED)]);
         tonemap.barriers.push(second);
         plan(vec![image("scene.color")], vec![draw, tonemap])
     }
 
     fn color_to_sampled() -> Barrier {
-        transition(
-            barrier(0, G, COLOR, SAMPLE),
-            ColorAttachment,
-            ShaderReadOnly,
-        )
+        transition(barrier(0, G, COLOR, SAMPLE), ColorAttachment, ShaderReadOnly)
     }
 
     #[test]
@@ -1690,10 +1599,7 @@ mod tests {
     #[test]
     fn too_late_destination_stage_is_unordered() {
         // Colour output comes after the fragment shader: too late to order the read.
-        let b = Barrier {
-            dst_stages: StageMask::COLOR_ATTACHMENT_OUTPUT,
-            ..color_to_sampled()
-        };
+        let b = Barrier { dst_stages: StageMask::COLOR_ATTACHMENT_OUTPUT, ..color_to_sampled() };
         assert_only(
             &check(&draw_then_sample(b)),
             HazardKind::UnorderedAccess,
@@ -1703,10 +1609,7 @@ mod tests {
 
     #[test]
     fn missing_destination_access_is_invisible() {
-        let b = Barrier {
-            dst_access: AccessMask::NONE,
-            ..color_to_sampled()
-        };
+        let b = Barrier { dst_access: AccessMask::NONE, ..color_to_sampled() };
         assert_only(
             &check(&draw_then_sample(b)),
             HazardKind::InvisibleWrite,
@@ -1716,10 +1619,7 @@ mod tests {
 
     #[test]
     fn missing_source_access_leaves_the_write_unavailable() {
-        let b = Barrier {
-            src_access: AccessMask::NONE,
-            ..color_to_sampled()
-        };
+        let b = Barrier { src_access: AccessMask::NONE, ..color_to_sampled() };
         assert_only(
             &check(&draw_then_sample(b)),
             HazardKind::InvisibleWrite,
@@ -1729,10 +1629,7 @@ mod tests {
 
     #[test]
     fn missing_transition_is_a_layout_mismatch() {
-        let b = Barrier {
-            layout: None,
-            ..color_to_sampled()
-        };
+        let b = Barrier { layout: None, ..color_to_sampled() };
         assert_only(
             &check(&draw_then_sample(b)),
             HazardKind::LayoutMismatch,
@@ -1747,35 +1644,21 @@ mod tests {
             b.barriers.push(barrier(0, C, CS_WRITE, CS_READ));
         }
         let c = pass("sim.c", C, &[(0, third)]);
-        plan(
-            vec![buffer("particles")],
-            vec![pass("sim.a", C, &[(0, CS_W)]), b, c],
-        )
+        plan(vec![buffer("particles")], vec![pass("sim.a", C, &[(0, CS_W)]), b, c])
     }
 
     #[test]
     fn read_after_write_without_a_barrier_is_unordered() {
         // `sim.c` is not ordered after the write either.
         let hazards = check(&storage_chain(false, CS_R));
-        assert_only(
-            &hazards,
-            HazardKind::UnorderedAccess,
-            &["particles", "sim.a"],
-        );
-        assert_eq!(
-            hazards.iter().map(|h| h.pass).collect::<Vec<_>>(),
-            [Some(1), Some(2)]
-        );
+        assert_only(&hazards, HazardKind::UnorderedAccess, &["particles", "sim.a"]);
+        assert_eq!(hazards.iter().map(|h| h.pass).collect::<Vec<_>>(), [Some(1), Some(2)]);
     }
 
     #[test]
     fn write_after_read_without_a_barrier_is_unordered() {
         let hazards = check(&storage_chain(true, CS_W));
-        assert_only(
-            &hazards,
-            HazardKind::UnorderedAccess,
-            &["particles", "sim.c"],
-        );
+        assert_only(&hazards, HazardKind::UnorderedAccess, &["particles", "sim.c"]);
         assert_eq!(hazards[0].pass, Some(2));
     }
 
@@ -1792,17 +1675,9 @@ mod tests {
             access: Access::CopyDst,
             version: 0,
         });
-        p.passes[1].accesses.push(PlannedAccess {
-            resource: 0,
-            access: CS_R,
-            version: 0,
-        });
+        p.passes[1].accesses.push(PlannedAccess { resource: 0, access: CS_R, version: 0 });
         // Both of `sim.a`'s writes must be covered by the barrier that follows them.
-        assert_only(
-            &check(&p),
-            HazardKind::UnorderedAccess,
-            &["particles", "sim.a"],
-        );
+        assert_only(&check(&p), HazardKind::UnorderedAccess, &["particles", "sim.a"]);
         let b = &mut p.passes[1].barriers[0];
         b.src_stages |= StageMask::TRANSFER;
         b.src_access |= AccessMask::TRANSFER_WRITE;
@@ -1812,61 +1687,35 @@ mod tests {
     #[test]
     fn reading_a_discarded_transient_is_undefined() {
         let mut p = pass("post.blur", G, &[(0, SAMPLED)]);
-        p.barriers.push(transition(
-            barrier(0, G, NOTHING, SAMPLE),
-            Undefined,
-            ShaderReadOnly,
-        ));
+        p.barriers.push(transition(barrier(0, G, NOTHING, SAMPLE), Undefined, ShaderReadOnly));
         let hazards = check(&plan(vec![image("blur.tmp")], vec![p]));
-        assert_only(
-            &hazards,
-            HazardKind::UndefinedRead,
-            &["blur.tmp", "post.blur"],
-        );
+        assert_only(&hazards, HazardKind::UndefinedRead, &["blur.tmp", "post.blur"]);
     }
 
     #[test]
     fn aliased_transients_live_at_once_overlap() {
-        let resources = vec![
-            placed(buffer("cull.visible"), 256),
-            placed(buffer("cull.counts"), 256),
-        ];
+        let resources =
+            vec![placed(buffer("cull.visible"), 256), placed(buffer("cull.counts"), 256)];
         let mut read = pass("cull.compact", C, &[(0, CS_R), (1, CS_R)]);
-        read.barriers = vec![
-            barrier(0, C, CS_WRITE, CS_READ),
-            barrier(1, C, CS_WRITE, CS_READ),
-        ];
+        read.barriers = vec![barrier(0, C, CS_WRITE, CS_READ), barrier(1, C, CS_WRITE, CS_READ)];
         let write = pass("cull.test", C, &[(0, CS_W), (1, CS_W)]);
         let hazards = check(&plan(resources, vec![write, read]));
-        assert_only(
-            &hazards,
-            HazardKind::AliasOverlap,
-            &["cull.visible", "cull.counts"],
-        );
+        assert_only(&hazards, HazardKind::AliasOverlap, &["cull.visible", "cull.counts"]);
         assert_eq!(hazards.len(), 1, "{hazards:#?}");
     }
 
     /// `gbuffer.albedo` is drawn and sampled; `bloom.half` then takes over its memory, handed over
     /// by a barrier with source scope `src`.
     fn hand_over(src: StageMask) -> Plan {
-        let resources = vec![
-            placed(image("gbuffer.albedo"), 1 << 16),
-            placed(image("bloom.half"), 1 << 16),
-        ];
+        let resources =
+            vec![placed(image("gbuffer.albedo"), 1 << 16), placed(image("bloom.half"), 1 << 16)];
         let mut draw = pass("gbuffer.draw", G, &[(0, Access::ColorWrite)]);
-        draw.barriers.push(transition(
-            barrier(0, G, NOTHING, COLOR),
-            Undefined,
-            ColorAttachment,
-        ));
+        draw.barriers.push(transition(barrier(0, G, NOTHING, COLOR), Undefined, ColorAttachment));
         let mut shade = pass("lighting.shade", G, &[(0, SAMPLED)]);
         shade.barriers.push(color_to_sampled());
         let mut bloom = pass("bloom.down", G, &[(1, Access::ColorWrite)]);
-        let b = transition(
-            barrier(1, G, (src, AccessMask::NONE), COLOR),
-            Undefined,
-            ColorAttachment,
-        );
+        let b =
+            transition(barrier(1, G, (src, AccessMask::NONE), COLOR), Undefined, ColorAttachment);
         bloom.barriers.push(b);
         plan(resources, vec![draw, shade, bloom])
     }
@@ -1875,28 +1724,17 @@ mod tests {
     fn hand_over_must_cover_the_previous_occupant() {
         // A copy's stage orders nothing of the draw and the shading before it.
         let hazards = check(&hand_over(StageMask::TRANSFER));
-        assert_only(
-            &hazards,
-            HazardKind::UnorderedAccess,
-            &["gbuffer.albedo", "bloom.half"],
-        );
+        assert_only(&hazards, HazardKind::UnorderedAccess, &["gbuffer.albedo", "bloom.half"]);
         assert_eq!(check(&hand_over(StageMask::FRAGMENT_SHADER)), vec![]);
         // Colour output is logically after the fragment shader, so its scope takes that in too.
-        assert_eq!(
-            check(&hand_over(StageMask::COLOR_ATTACHMENT_OUTPUT)),
-            vec![]
-        );
+        assert_eq!(check(&hand_over(StageMask::COLOR_ATTACHMENT_OUTPUT)), vec![]);
     }
 
     #[test]
     fn hand_over_without_discard_is_reported() {
         let mut p = hand_over(StageMask::FRAGMENT_SHADER);
         p.passes[2].barriers[0].discard = false;
-        assert_only(
-            &check(&p),
-            HazardKind::LayoutMismatch,
-            &["gbuffer.albedo", "bloom.half"],
-        );
+        assert_only(&check(&p), HazardKind::LayoutMismatch, &["gbuffer.albedo", "bloom.half"]);
     }
 
     /// `sim.a` writes `a` (512 bytes) in a compute shader, `sim.c` takes over its first 256 bytes
@@ -1904,24 +1742,14 @@ mod tests {
     /// barrier that orders only copies.
     fn hand_over_chain(b_offset: u64) -> Plan {
         let mut b_res = placed(buffer("b"), 256);
-        b_res.placement = Some(Placement {
-            heap: 0,
-            offset: b_offset,
-            size: 256,
-        });
+        b_res.placement = Some(Placement { heap: 0, offset: b_offset, size: 256 });
         let resources = vec![placed(buffer("a"), 512), placed(buffer("c"), 256), b_res];
         let mut c = pass("sim.c", C, &[(1, Access::CopyDst)]);
         let to_copy = barrier(1, C, (StageMask::COMPUTE_SHADER, AccessMask::NONE), COPY);
-        c.barriers.push(Barrier {
-            discard: true,
-            ..to_copy
-        });
+        c.barriers.push(Barrier { discard: true, ..to_copy });
         let mut b = pass("sim.b", C, &[(2, Access::CopyDst)]);
         let after_copy = barrier(2, C, (StageMask::TRANSFER, AccessMask::NONE), COPY);
-        b.barriers.push(Barrier {
-            discard: true,
-            ..after_copy
-        });
+        b.barriers.push(Barrier { discard: true, ..after_copy });
         plan(resources, vec![pass("sim.a", C, &[(0, CS_W)]), c, b])
     }
 
@@ -1930,11 +1758,7 @@ mod tests {
         // `c` last held these bytes, and was itself handed over after `a`.
         assert_eq!(check(&hand_over_chain(0)), vec![]);
         // `a` last held these: the copy barrier does not order its compute write.
-        assert_only(
-            &check(&hand_over_chain(256)),
-            HazardKind::UnorderedAccess,
-            &["a", "b"],
-        );
+        assert_only(&check(&hand_over_chain(256)), HazardKind::UnorderedAccess, &["a", "b"]);
     }
 
     /// `physics.integrate` writes `particles.pos` on compute; `scene.draw` reads it as vertices on
@@ -1948,23 +1772,14 @@ mod tests {
         let mut draw = pass("scene.draw", G, &[(0, Access::VertexBuffer)]);
         draw.waits = waits;
         let vertex = (StageMask::VERTEX_INPUT, AccessMask::VERTEX_READ);
-        draw.barriers.push(transfer(
-            barrier(0, G, NOTHING, vertex),
-            C,
-            G,
-            TransferHalf::Acquire,
-        ));
+        draw.barriers.push(transfer(barrier(0, G, NOTHING, vertex), C, G, TransferHalf::Acquire));
         plan(vec![buffer("particles.pos")], vec![sim, draw])
     }
 
     #[test]
     fn cross_queue_read_without_a_wait_is_missing_a_wait() {
         let hazards = check(&compute_to_graphics(vec![], true));
-        assert_only(
-            &hazards,
-            HazardKind::MissingWait,
-            &["particles.pos", "scene.draw"],
-        );
+        assert_only(&hazards, HazardKind::MissingWait, &["particles.pos", "scene.draw"]);
     }
 
     #[test]
@@ -1980,18 +1795,13 @@ mod tests {
             let mut p = compute_to_graphics(vec![wait(C, 0, StageMask::VERTEX_INPUT)], true);
             let mut copy = pass("scene.copy", G, &[(0, Access::CopySrc)]);
             let read = (StageMask::TRANSFER, AccessMask::TRANSFER_READ);
-            copy.barriers
-                .push(barrier(0, G, (src, AccessMask::NONE), read));
+            copy.barriers.push(barrier(0, G, (src, AccessMask::NONE), read));
             p.passes.push(copy);
             p
         };
         // The write's own stage names nothing that ran on graphics.
         let hazards = check(&copy_after(StageMask::COMPUTE_SHADER));
-        assert_only(
-            &hazards,
-            HazardKind::MissingWait,
-            &["particles.pos", "scene.copy"],
-        );
+        assert_only(&hazards, HazardKind::MissingWait, &["particles.pos", "scene.copy"]);
         assert_eq!(check(&copy_after(StageMask::VERTEX_INPUT)), vec![]);
     }
 
@@ -1999,33 +1809,21 @@ mod tests {
     fn acquire_without_release_is_an_ownership_violation() {
         let waits = vec![wait(C, 0, StageMask::VERTEX_INPUT)];
         let hazards = check(&compute_to_graphics(waits, false));
-        assert_only(
-            &hazards,
-            HazardKind::OwnershipViolation,
-            &["particles.pos", "scene.draw"],
-        );
+        assert_only(&hazards, HazardKind::OwnershipViolation, &["particles.pos", "scene.draw"]);
     }
 
     #[test]
     fn cross_queue_read_without_a_transfer_is_an_ownership_violation() {
         let mut p = compute_to_graphics(vec![wait(C, 0, StageMask::VERTEX_INPUT)], false);
         p.passes[1].barriers.clear();
-        assert_only(
-            &check(&p),
-            HazardKind::OwnershipViolation,
-            &["particles.pos", "scene.draw"],
-        );
+        assert_only(&check(&p), HazardKind::OwnershipViolation, &["particles.pos", "scene.draw"]);
     }
 
     #[test]
     fn release_never_acquired_is_an_ownership_violation() {
         let mut p = compute_to_graphics(vec![], true);
         p.passes.truncate(1);
-        assert_only(
-            &check(&p),
-            HazardKind::OwnershipViolation,
-            &["particles.pos"],
-        );
+        assert_only(&check(&p), HazardKind::OwnershipViolation, &["particles.pos"]);
     }
 
     /// `terrain.erode` writes `terrain.height` on compute; `scene.upload` on graphics discards it
@@ -2035,10 +1833,7 @@ mod tests {
         copy.waits.push(wait(C, 0, stages));
         let b = barrier(0, G, (StageMask::TRANSFER, AccessMask::NONE), COPY);
         copy.barriers.push(Barrier { discard: true, ..b });
-        plan(
-            vec![buffer("terrain.height")],
-            vec![pass("terrain.erode", C, &[(0, CS_W)]), copy],
-        )
+        plan(vec![buffer("terrain.height")], vec![pass("terrain.erode", C, &[(0, CS_W)]), copy])
     }
 
     #[test]
@@ -2061,10 +1856,7 @@ mod tests {
             let b = barrier(0, G, (StageMask::TRANSFER, AccessMask::NONE), COPY);
             copy.barriers.push(Barrier { discard: true, ..b });
             let upload = pass("upload.copy", T, &[(0, Access::CopyDst)]);
-            plan(
-                vec![buffer("staging"), buffer("sim.state")],
-                vec![upload, step, copy],
-            )
+            plan(vec![buffer("staging"), buffer("sim.state")], vec![upload, step, copy])
         };
         assert_eq!(check(&chain(true)), vec![]);
         assert_only(&check(&chain(false)), HazardKind::MissingWait, &["staging"]);
@@ -2075,11 +1867,7 @@ mod tests {
         let mut p = storage_chain(true, CS_R);
         p.passes[1].barriers[0].queue = G;
         let hazards = check(&p);
-        assert_eq!(
-            hazards[0].kind,
-            HazardKind::OwnershipViolation,
-            "{hazards:#?}"
-        );
+        assert_eq!(hazards[0].kind, HazardKind::OwnershipViolation, "{hazards:#?}");
         assert!(
             hazards[0].message.contains("`particles`") && hazards[0].message.contains("`sim.b`")
         );
@@ -2099,8 +1887,7 @@ mod tests {
         r.exit = Some(ResourceState::present());
         let mut draw = pass("ui.draw", G, &[(0, Access::ColorWrite)]);
         let first = barrier(0, G, (first_src, AccessMask::NONE), COLOR);
-        draw.barriers
-            .push(transition(first, Undefined, ColorAttachment));
+        draw.barriers.push(transition(first, Undefined, ColorAttachment));
         let mut p = plan(vec![r], vec![draw]);
         if epilogue {
             p.epilogue.push(transition(
@@ -2115,11 +1902,7 @@ mod tests {
     #[test]
     fn import_left_out_of_its_exit_layout_is_a_layout_mismatch() {
         let out = StageMask::COLOR_ATTACHMENT_OUTPUT;
-        assert_only(
-            &check(&swapchain(false, out)),
-            HazardKind::LayoutMismatch,
-            &["swapchain"],
-        );
+        assert_only(&check(&swapchain(false, out)), HazardKind::LayoutMismatch, &["swapchain"]);
         assert_eq!(check(&swapchain(true, out)), vec![]);
     }
 
@@ -2157,11 +1940,7 @@ mod tests {
             }
             p
         };
-        assert_only(
-            &check(&history(false)),
-            HazardKind::ExitStateMismatch,
-            &["taa.history"],
-        );
+        assert_only(&check(&history(false)), HazardKind::ExitStateMismatch, &["taa.history"]);
         assert_eq!(check(&history(true)), vec![]);
     }
 

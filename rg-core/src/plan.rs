@@ -179,11 +179,7 @@ impl Plan {
     pub fn all_barriers(&self) -> impl Iterator<Item = &Barrier> {
         self.prologue
             .iter()
-            .chain(
-                self.passes
-                    .iter()
-                    .flat_map(|p| p.barriers.iter().chain(p.releases.iter())),
-            )
+            .chain(self.passes.iter().flat_map(|p| p.barriers.iter().chain(p.releases.iter())))
             .chain(self.epilogue.iter())
     }
 }

@@ -85,13 +85,7 @@ pub fn text(plan: &Plan) -> String {
             if p.signal { " signals" } else { "" }
         );
         for w in &p.waits {
-            let _ = writeln!(
-                s,
-                "    wait {} {} for {}",
-                w.queue,
-                point(w.point, plan),
-                w.stages
-            );
+            let _ = writeln!(s, "    wait {} {} for {}", w.queue, point(w.point, plan), w.stages);
         }
         for b in &p.barriers {
             let _ = writeln!(s, "    barrier {}", barrier_line(plan, b));
@@ -140,11 +134,7 @@ pub fn text(plan: &Plan) -> String {
                 "image {:?} {}{}{}",
                 i.format,
                 i.extent,
-                if i.mip_levels > 1 {
-                    format!(" mips {}", i.mip_levels)
-                } else {
-                    String::new()
-                },
+                if i.mip_levels > 1 { format!(" mips {}", i.mip_levels) } else { String::new() },
                 if i.array_layers > 1 {
                     format!(" layers {}", i.array_layers)
                 } else {
@@ -159,11 +149,7 @@ pub fn text(plan: &Plan) -> String {
             Lifetime::Imported { .. } => "imported",
             Lifetime::Temporal => "temporal",
         };
-        let _ = writeln!(
-            s,
-            "resource `{}`: {what}, {life}, usage {}",
-            r.label, r.usage
-        );
+        let _ = writeln!(s, "resource `{}`: {what}, {life}, usage {}", r.label, r.usage);
     }
     s
 }
@@ -261,10 +247,9 @@ pub fn json(plan: &Plan) -> String {
     });
     let resources = json_list(plan.resources.iter(), |r| {
         let placement = match r.placement {
-            Some(p) => format!(
-                "{{\"heap\":{},\"offset\":{},\"size\":{}}}",
-                p.heap, p.offset, p.size
-            ),
+            Some(p) => {
+                format!("{{\"heap\":{},\"offset\":{},\"size\":{}}}", p.heap, p.offset, p.size)
+            }
             None => "null".into(),
         };
         let opt = |v: Option<usize>| v.map_or("null".to_string(), |v| v.to_string());
@@ -317,12 +302,7 @@ pub fn dot(plan: &Plan) -> String {
         let _ = writeln!(
             s,
             "  p{i} [shape=box, style=filled, fillcolor=\"{color}\", label={}];",
-            dot_id(&format!(
-                "#{i} {}\n{} queue, {} barriers",
-                p.label,
-                p.queue,
-                p.barriers.len()
-            ))
+            dot_id(&format!("#{i} {}\n{} queue, {} barriers", p.label, p.queue, p.barriers.len()))
         );
     }
     for (i, (_, label)) in plan.culled.iter().enumerate() {
@@ -340,26 +320,15 @@ pub fn dot(plan: &Plan) -> String {
             Lifetime::Transient => "dashed",
             _ => "solid",
         };
-        let shape = if res.kind == ResourceKind::Image {
-            "ellipse"
-        } else {
-            "cylinder"
-        };
-        let _ = writeln!(
-            s,
-            "  r{r} [shape={shape}, style={style}, label={}];",
-            dot_id(&res.label)
-        );
+        let shape = if res.kind == ResourceKind::Image { "ellipse" } else { "cylinder" };
+        let _ = writeln!(s, "  r{r} [shape={shape}, style={style}, label={}];", dot_id(&res.label));
     }
     for (i, p) in plan.passes.iter().enumerate() {
         for a in &p.accesses {
             let label = dot_id(&a.access.name());
             if a.access.writes() {
-                let _ = writeln!(
-                    s,
-                    "  p{i} -> r{} [label={label}, color=\"#c0392b\"];",
-                    a.resource
-                );
+                let _ =
+                    writeln!(s, "  p{i} -> r{} [label={label}, color=\"#c0392b\"];", a.resource);
             } else {
                 let _ = writeln!(s, "  r{} -> p{i} [label={label}];", a.resource);
             }

@@ -45,18 +45,14 @@ pub fn deferred_frame() -> Graph {
     p.read(instances, Access::StorageRead(C));
     let draws = p.write(draws, Access::StorageWrite(C));
     let count = p.write(count, Access::StorageWrite(C));
-    drop(p);
+    p.finish();
 
-    let depth = g.create_image(
-        "prepass.depth",
-        ImageDesc::new(Format::D32Float, Size::FULL),
-    );
+    let depth = g.create_image("prepass.depth", ImageDesc::new(Format::D32Float, Size::FULL));
     let mut p = g.add_pass("prepass.depth", QueueKind::Graphics, ());
-    p.read(draws, Access::IndirectArgs)
-        .read(count, Access::IndirectArgs);
+    p.read(draws, Access::IndirectArgs).read(count, Access::IndirectArgs);
     p.read(instances, Access::StorageRead(V));
     let depth = p.write(depth, Access::DepthWrite);
-    drop(p);
+    p.finish();
 
     let hiz = g.create_image(
         "hiz.pyramid",
@@ -65,83 +61,63 @@ pub fn deferred_frame() -> Graph {
     let mut p = g.add_pass("hiz.build", QueueKind::Graphics, ());
     p.read(depth, Access::Sampled(C));
     let hiz = p.write(hiz, Access::StorageWrite(C));
-    drop(p);
+    p.finish();
 
     let vis_draws = g.create_buffer("cull.occlusion.draws", BufferDesc::new(100_000 * 20));
     let vis_count = g.create_buffer("cull.occlusion.count", BufferDesc::new(4));
     let mut p = g.add_pass("cull.occlusion", QueueKind::Graphics, ());
-    p.read(instances, Access::StorageRead(C))
-        .read(hiz, Access::Sampled(C));
+    p.read(instances, Access::StorageRead(C)).read(hiz, Access::Sampled(C));
     let vis_draws = p.write(vis_draws, Access::StorageWrite(C));
     let vis_count = p.write(vis_count, Access::StorageWrite(C));
-    drop(p);
+    p.finish();
 
     let mut cascades = Vec::new();
     for i in 0..4 {
         let label = format!("shadows.cascade{i}.depth");
-        let img = g.create_image(
-            &label,
-            ImageDesc::new(Format::D32Float, Size::absolute(2048, 2048)),
-        );
+        let img =
+            g.create_image(&label, ImageDesc::new(Format::D32Float, Size::absolute(2048, 2048)));
         let mut p = g.add_pass(&format!("shadows.cascade{i}"), QueueKind::Graphics, ());
-        p.read(draws, Access::IndirectArgs)
-            .read(count, Access::IndirectArgs);
+        p.read(draws, Access::IndirectArgs).read(count, Access::IndirectArgs);
         p.read(instances, Access::StorageRead(V));
         cascades.push(p.write(img, Access::DepthWrite));
     }
 
-    let albedo = g.create_image(
-        "gbuffer.albedo",
-        ImageDesc::new(Format::Rgba8Srgb, Size::FULL),
-    );
-    let normal = g.create_image(
-        "gbuffer.normal",
-        ImageDesc::new(Format::Rgba16Float, Size::FULL),
-    );
+    let albedo = g.create_image("gbuffer.albedo", ImageDesc::new(Format::Rgba8Srgb, Size::FULL));
+    let normal = g.create_image("gbuffer.normal", ImageDesc::new(Format::Rgba16Float, Size::FULL));
     let mut p = g.add_pass("gbuffer", QueueKind::Graphics, ());
-    p.read(vis_draws, Access::IndirectArgs)
-        .read(vis_count, Access::IndirectArgs);
-    p.read(instances, Access::StorageRead(V))
-        .read(depth, Access::DepthRead);
+    p.read(vis_draws, Access::IndirectArgs).read(vis_count, Access::IndirectArgs);
+    p.read(instances, Access::StorageRead(V)).read(depth, Access::DepthRead);
     let albedo = p.write(albedo, Access::ColorWrite);
     let normal = p.write(normal, Access::ColorWrite);
-    drop(p);
+    p.finish();
 
     let clusters = g.create_buffer("lights.clusters", BufferDesc::new(16 * 8 * 24 * 256 * 4));
     let mut p = g.add_pass("lights.cluster", QueueKind::Compute, ());
     p.read(lights, Access::StorageRead(C));
     let clusters = p.write(clusters, Access::StorageWrite(C));
-    drop(p);
+    p.finish();
 
-    let hdr = g.create_image(
-        "lighting.hdr",
-        ImageDesc::new(Format::Rgba16Float, Size::FULL),
-    );
+    let hdr = g.create_image("lighting.hdr", ImageDesc::new(Format::Rgba16Float, Size::FULL));
     let mut p = g.add_pass("lighting.deferred", QueueKind::Graphics, ());
-    p.read(albedo, Access::Sampled(F))
-        .read(normal, Access::Sampled(F));
+    p.read(albedo, Access::Sampled(F)).read(normal, Access::Sampled(F));
     p.read(depth, Access::Sampled(F));
     for c in &cascades {
         p.read(*c, Access::Sampled(F));
     }
-    p.read(clusters, Access::StorageRead(F))
-        .read(lights, Access::StorageRead(F));
+    p.read(clusters, Access::StorageRead(F)).read(lights, Access::StorageRead(F));
     let hdr = p.write(hdr, Access::ColorWrite);
-    drop(p);
+    p.finish();
 
-    let overlay = g.create_image(
-        "debug.overlay",
-        ImageDesc::new(Format::Rgba8Unorm, Size::FULL),
-    );
+    let overlay = g.create_image("debug.overlay", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
     let mut p = g.add_pass("debug.overlay", QueueKind::Graphics, ());
     p.read(hdr, Access::Sampled(F));
     p.write(overlay, Access::ColorWrite);
-    drop(p);
+    p.finish();
 
     let mut p = g.add_pass("post.tonemap", QueueKind::Graphics, ());
     p.read(hdr, Access::Sampled(F));
     p.write(out, Access::ColorWrite);
-    drop(p);
+    p.finish();
     g
 }
 
@@ -159,7 +135,7 @@ pub fn compute_chain() -> Graph {
     let mut p = g.add_pass("terrain.generate", QueueKind::Compute, ());
     let mut height = p.write(height, Access::StorageWrite(C));
     let mut water = p.write(water, Access::StorageWrite(C));
-    drop(p);
+    p.finish();
 
     for i in 0..2 {
         let flux = g.create_image(
@@ -167,64 +143,58 @@ pub fn compute_chain() -> Graph {
             ImageDesc::new(Format::Rgba32Float, Size::absolute(1024, 1024)),
         );
         let mut p = g.add_pass(&format!("terrain.erode{i}.flow"), QueueKind::Compute, ());
-        p.read(height, Access::StorageRead(C))
-            .read(water, Access::StorageRead(C));
+        p.read(height, Access::StorageRead(C)).read(water, Access::StorageRead(C));
         let flux = p.write(flux, Access::StorageWrite(C));
-        drop(p);
+        p.finish();
         let mut p = g.add_pass(&format!("terrain.erode{i}.update"), QueueKind::Compute, ());
         p.read(flux, Access::StorageRead(C));
         height = p.write(height, Access::StorageReadWrite(C));
         water = p.write(water, Access::StorageReadWrite(C));
-        drop(p);
+        p.finish();
     }
 
     let keys = g.create_buffer("physics.cell_keys", BufferDesc::new(65_536 * 8));
     let mut p = g.add_pass("physics.hash", QueueKind::Compute, ());
     p.read(particles, Access::StorageRead(C));
     let keys = p.write(keys, Access::StorageWrite(C));
-    drop(p);
+    p.finish();
 
     let ranges = g.create_buffer("physics.cell_ranges", BufferDesc::new(262_144 * 8));
     let mut p = g.add_pass("physics.sort", QueueKind::Compute, ());
     let keys = p.write(keys, Access::StorageReadWrite(C));
     let ranges = p.write(ranges, Access::StorageWrite(C));
-    drop(p);
+    p.finish();
 
     let velocities = g.create_buffer("physics.velocities", BufferDesc::new(65_536 * 16));
     let mut p = g.add_pass("physics.collide", QueueKind::Compute, ());
-    p.read(particles, Access::StorageRead(C))
-        .read(keys, Access::StorageRead(C));
-    p.read(ranges, Access::StorageRead(C))
-        .read(height, Access::Sampled(C));
+    p.read(particles, Access::StorageRead(C)).read(keys, Access::StorageRead(C));
+    p.read(ranges, Access::StorageRead(C)).read(height, Access::Sampled(C));
     let velocities = p.write(velocities, Access::StorageWrite(C));
-    drop(p);
+    p.finish();
 
     let mut p = g.add_pass("physics.integrate", QueueKind::Compute, ());
     p.read(velocities, Access::StorageRead(C));
     let particles = p.write(particles, Access::StorageReadWrite(C));
-    drop(p);
+    p.finish();
 
-    let color = g.create_image(
-        "scene.color",
-        ImageDesc::new(Format::Rgba16Float, Size::FULL),
-    );
+    let color = g.create_image("scene.color", ImageDesc::new(Format::Rgba16Float, Size::FULL));
     let depth = g.create_image("scene.depth", ImageDesc::new(Format::D32Float, Size::FULL));
     let mut p = g.add_pass("terrain.draw", QueueKind::Graphics, ());
     p.read(height, Access::Sampled(V));
     let color = p.write(color, Access::ColorWrite);
     let depth = p.write(depth, Access::DepthWrite);
-    drop(p);
+    p.finish();
 
     let mut p = g.add_pass("particles.draw", QueueKind::Graphics, ());
     p.read(particles, Access::VertexBuffer);
     let color = p.write(color, Access::ColorReadWrite);
     p.write(depth, Access::DepthReadWrite);
-    drop(p);
+    p.finish();
 
     let mut p = g.add_pass("post.present", QueueKind::Graphics, ());
     p.read(color, Access::Sampled(F));
     p.write(out, Access::ColorWrite);
-    drop(p);
+    p.finish();
     g
 }
 
@@ -233,46 +203,33 @@ pub fn compute_chain() -> Graph {
 pub fn temporal_chain() -> Graph {
     let mut g = Graph::new(Extent::new(1920, 1080));
     let out = swapchain(&mut g, Format::Bgra8Srgb);
-    let history = g.temporal_image(
-        "taa.history",
-        ImageDesc::new(Format::Rgba16Float, Size::FULL),
-    );
+    let history = g.temporal_image("taa.history", ImageDesc::new(Format::Rgba16Float, Size::FULL));
 
-    let color = g.create_image(
-        "scene.color",
-        ImageDesc::new(Format::Rgba16Float, Size::FULL),
-    );
-    let velocity = g.create_image(
-        "scene.velocity",
-        ImageDesc::new(Format::Rg16Float, Size::FULL),
-    );
+    let color = g.create_image("scene.color", ImageDesc::new(Format::Rgba16Float, Size::FULL));
+    let velocity = g.create_image("scene.velocity", ImageDesc::new(Format::Rg16Float, Size::FULL));
     let depth = g.create_image("scene.depth", ImageDesc::new(Format::D32Float, Size::FULL));
     let mut p = g.add_pass("scene.draw", QueueKind::Graphics, ());
     let color = p.write(color, Access::ColorWrite);
     let velocity = p.write(velocity, Access::ColorWrite);
     p.write(depth, Access::DepthWrite);
-    drop(p);
+    p.finish();
 
-    let resolved = g.create_image(
-        "taa.output",
-        ImageDesc::new(Format::Rgba16Float, Size::FULL),
-    );
+    let resolved = g.create_image("taa.output", ImageDesc::new(Format::Rgba16Float, Size::FULL));
     let mut p = g.add_pass("taa.resolve", QueueKind::Graphics, ());
-    p.read(color, Access::Sampled(C))
-        .read(velocity, Access::Sampled(C));
+    p.read(color, Access::Sampled(C)).read(velocity, Access::Sampled(C));
     p.read(history, Access::Sampled(C));
     let resolved = p.write(resolved, Access::StorageWrite(C));
-    drop(p);
+    p.finish();
 
     let mut p = g.add_pass("taa.store_history", QueueKind::Graphics, ());
     p.read(resolved, Access::CopySrc);
     p.write(history, Access::CopyDst);
-    drop(p);
+    p.finish();
 
     let mut p = g.add_pass("post.tonemap", QueueKind::Graphics, ());
     p.read(resolved, Access::Sampled(F));
     p.write(out, Access::ColorWrite);
-    drop(p);
+    p.finish();
     g
 }
 

@@ -43,10 +43,7 @@ impl Format {
 
     /// Whether the format has a depth aspect.
     pub const fn is_depth(self) -> bool {
-        matches!(
-            self,
-            Format::D16Unorm | Format::D32Float | Format::D24UnormS8Uint
-        )
+        matches!(self, Format::D16Unorm | Format::D32Float | Format::D24UnormS8Uint)
     }
 
     /// Whether the format has a stencil aspect.
@@ -117,13 +114,7 @@ pub struct ImageDesc {
 
 impl ImageDesc {
     pub const fn new(format: Format, size: Size) -> Self {
-        Self {
-            format,
-            size,
-            mip_levels: 1,
-            array_layers: 1,
-            samples: 1,
-        }
+        Self { format, size, mip_levels: 1, array_layers: 1, samples: 1 }
     }
 
     pub const fn mips(mut self, mip_levels: u32) -> Self {
@@ -190,9 +181,6 @@ pub struct Limits {
 impl Default for Limits {
     /// 16384 texels a side and 1 GiB a buffer: what desktop devices offer.
     fn default() -> Self {
-        Self {
-            max_image_dimension: 16384,
-            max_buffer_size: 1 << 30,
-        }
+        Self { max_image_dimension: 16384, max_buffer_size: 1 << 30 }
     }
 }

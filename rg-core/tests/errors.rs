@@ -6,9 +6,7 @@ use rg_core::*;
 const C: ShaderStages = ShaderStages::COMPUTE;
 
 fn compile(g: &Graph) -> CompileErrors {
-    Compiler::new()
-        .compile(g, &FakeMemory::default())
-        .expect_err("the graph has a mistake")
+    Compiler::new().compile(g, &FakeMemory::default()).expect_err("the graph has a mistake")
 }
 
 fn here(line: u32) -> String {
@@ -28,12 +26,9 @@ fn foreign_handle_is_reported_with_its_site() {
     let mut p = g.add_pass("reader", QueueKind::Compute, ());
     let line = line!() + 1;
     p.write(foreign, Access::StorageWrite(C));
-    drop(p);
+    p.finish();
     let errs = compile(&g);
-    assert!(
-        matches!(errs.0[0], CompileError::ForeignHandle { .. }),
-        "{errs}"
-    );
+    assert!(matches!(errs.0[0], CompileError::ForeignHandle { .. }), "{errs}");
     let msg = errs.0[0].to_string();
     assert!(
         msg.contains("`reader`") && msg.contains("another graph") && msg.contains(&here(line)),
@@ -50,77 +45,49 @@ fn read_before_write_names_reader_resource_and_both_sites() {
     let line = line!() + 1;
     p.read(b, Access::IndirectArgs);
     p.side_effect();
-    drop(p);
+    p.finish();
     let errs = compile(&g);
-    assert!(
-        matches!(errs.0[0], CompileError::ReadBeforeWrite { .. }),
-        "{errs}"
-    );
+    assert!(matches!(errs.0[0], CompileError::ReadBeforeWrite { .. }), "{errs}");
     let msg = errs.0[0].to_string();
-    assert!(
-        msg.contains("pass `draw`") && msg.contains("`cull.draws`"),
-        "{msg}"
-    );
-    assert!(
-        msg.contains(&here(line)) && msg.contains(&here(created)),
-        "{msg}"
-    );
+    assert!(msg.contains("pass `draw`") && msg.contains("`cull.draws`"), "{msg}");
+    assert!(msg.contains(&here(line)) && msg.contains(&here(created)), "{msg}");
 }
 
 #[test]
 fn stale_version_names_reader_and_writer() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let b0 = buffer(&mut g, "physics.keys");
-    let b0 = g
-        .add_pass("fill", QueueKind::Compute, ())
-        .write(b0, Access::StorageWrite(C));
+    let b0 = g.add_pass("fill", QueueKind::Compute, ()).write(b0, Access::StorageWrite(C));
     let wline = line!() + 1;
-    let _b1 = g
-        .add_pass("sort", QueueKind::Compute, ())
-        .write(b0, Access::StorageReadWrite(C));
+    let _b1 = g.add_pass("sort", QueueKind::Compute, ()).write(b0, Access::StorageReadWrite(C));
     let mut p = g.add_pass("collide", QueueKind::Compute, ());
     let line = line!() + 1;
     p.read(b0, Access::StorageRead(C));
     p.side_effect();
-    drop(p);
+    p.finish();
     let errs = compile(&g);
-    assert!(
-        matches!(errs.0[0], CompileError::StaleVersion { .. }),
-        "{errs}"
-    );
+    assert!(matches!(errs.0[0], CompileError::StaleVersion { .. }), "{errs}");
     let msg = errs.0[0].to_string();
     assert!(
         msg.contains("`collide`") && msg.contains("`physics.keys` v1") && msg.contains("`sort`"),
         "{msg}"
     );
-    assert!(
-        msg.contains(&here(line)) && msg.contains(&here(wline)),
-        "{msg}"
-    );
+    assert!(msg.contains(&here(line)) && msg.contains(&here(wline)), "{msg}");
 }
 
 #[test]
 fn two_writers_of_one_version_are_unordered() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let b = buffer(&mut g, "terrain.water");
-    let b = g
-        .add_pass("init", QueueKind::Compute, ())
-        .write(b, Access::StorageWrite(C));
+    let b = g.add_pass("init", QueueKind::Compute, ()).write(b, Access::StorageWrite(C));
     let l1 = line!() + 1;
-    let x = g
-        .add_pass("rain", QueueKind::Compute, ())
-        .write(b, Access::StorageReadWrite(C));
+    let x = g.add_pass("rain", QueueKind::Compute, ()).write(b, Access::StorageReadWrite(C));
     let l2 = line!() + 1;
-    let y = g
-        .add_pass("evaporate", QueueKind::Compute, ())
-        .write(b, Access::StorageReadWrite(C));
+    let y = g.add_pass("evaporate", QueueKind::Compute, ()).write(b, Access::StorageReadWrite(C));
     g.export(x);
     g.export(y);
     let errs = compile(&g);
-    assert!(
-        matches!(errs.0[0], CompileError::UnorderedWriters { .. }),
-        "{errs}"
-    );
+    assert!(matches!(errs.0[0], CompileError::UnorderedWriters { .. }), "{errs}");
     let msg = errs.0[0].to_string();
     assert!(
         msg.contains("`rain`") && msg.contains("`evaporate`") && msg.contains("`terrain.water`"),
@@ -136,12 +103,12 @@ fn cycle_prints_its_path() {
     let mut p = g.add_pass("first", QueueKind::Compute, ());
     let first = p.id();
     let a = p.write(a, Access::StorageWrite(C));
-    drop(p);
+    p.finish();
     let mut p = g.add_pass("second", QueueKind::Compute, ());
     let second = p.id();
     p.read(a, Access::StorageRead(C));
     p.side_effect();
-    drop(p);
+    p.finish();
     let line = line!() + 1;
     g.order(second, first);
     let errs = compile(&g);
@@ -151,10 +118,7 @@ fn cycle_prints_its_path() {
         msg.contains("`first`") && msg.contains("`second`") && msg.contains("`a.buf`"),
         "{msg}"
     );
-    assert!(
-        msg.contains("explicit order") && msg.contains("->"),
-        "{msg}"
-    );
+    assert!(msg.contains("explicit order") && msg.contains("->"), "{msg}");
     // The path names where each pass was declared.
     assert!(msg.contains(file!()), "{msg}");
     let _ = line;
@@ -163,20 +127,14 @@ fn cycle_prints_its_path() {
 #[test]
 fn access_that_does_not_fit_the_resource() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
-    let color = g.create_image(
-        "scene.color",
-        ImageDesc::new(Format::Rgba8Unorm, Size::FULL),
-    );
+    let color = g.create_image("scene.color", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
     let mut p = g.add_pass("draw", QueueKind::Graphics, ());
     let line = line!() + 1;
     let color = p.write(color, Access::DepthWrite);
-    drop(p);
+    p.finish();
     g.export(color);
     let errs = compile(&g);
-    assert!(
-        matches!(errs.0[0], CompileError::AccessMismatch { .. }),
-        "{errs}"
-    );
+    assert!(matches!(errs.0[0], CompileError::AccessMismatch { .. }), "{errs}");
     let msg = errs.0[0].to_string();
     assert!(
         msg.contains("`draw`") && msg.contains("`scene.color`") && msg.contains("depth-w"),
@@ -195,14 +153,11 @@ fn read_only_access_given_to_write() {
     let mut p = g.add_pass("p", QueueKind::Graphics, ());
     let line = line!() + 1;
     let b = p.write(b, Access::IndirectArgs);
-    drop(p);
+    p.finish();
     g.export(b);
     let errs = compile(&g);
     let msg = errs.to_string();
-    assert!(
-        matches!(errs.0[0], CompileError::AccessMismatch { .. }),
-        "{msg}"
-    );
+    assert!(matches!(errs.0[0], CompileError::AccessMismatch { .. }), "{msg}");
     assert!(
         msg.contains("use `read`") && msg.contains("`args`") && msg.contains(&here(line)),
         "{msg}"
@@ -216,13 +171,10 @@ fn access_the_queue_cannot_make() {
     let mut p = g.add_pass("hud", QueueKind::Compute, ());
     let line = line!() + 1;
     let color = p.write(color, Access::ColorWrite);
-    drop(p);
+    p.finish();
     g.export(color);
     let errs = compile(&g);
-    assert!(
-        matches!(errs.0[0], CompileError::AccessNotOnQueue { .. }),
-        "{errs}"
-    );
+    assert!(matches!(errs.0[0], CompileError::AccessNotOnQueue { .. }), "{errs}");
     let msg = errs.0[0].to_string();
     assert!(
         msg.contains("`hud`") && msg.contains("compute queue") && msg.contains("`hud.color`"),
@@ -235,21 +187,15 @@ fn access_the_queue_cannot_make() {
 fn one_pass_touching_a_resource_two_incompatible_ways() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let img = g.create_image("blur.tmp", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
-    let img = g
-        .add_pass("fill", QueueKind::Graphics, ())
-        .write(img, Access::ColorWrite);
+    let img = g.add_pass("fill", QueueKind::Graphics, ()).write(img, Access::ColorWrite);
     let mut p = g.add_pass("blur", QueueKind::Graphics, ());
     p.read(img, Access::Sampled(ShaderStages::FRAGMENT));
     let line = line!() + 1;
     let img = p.write(img, Access::ColorReadWrite);
-    drop(p);
+    p.finish();
     g.export(img);
     let errs = compile(&g);
-    assert!(
-        errs.iter()
-            .any(|e| matches!(e, CompileError::ConflictingAccess { .. })),
-        "{errs}"
-    );
+    assert!(errs.iter().any(|e| matches!(e, CompileError::ConflictingAccess { .. })), "{errs}");
     let msg = errs.to_string();
     assert!(
         msg.contains("`blur`") && msg.contains("`blur.tmp`") && msg.contains(&here(line)),
@@ -262,33 +208,22 @@ fn zero_and_oversized_sizes() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let l1 = line!() + 1;
     let a = g.create_buffer("empty.buf", BufferDesc::new(0));
+    let huge = ImageDesc::new(Format::Rgba8Unorm, Size::absolute(100_000, 4));
+    let tiny = ImageDesc::new(Format::Rgba8Unorm, Size::Output { sx: 0.01, sy: 0.01 });
     let l2 = line!() + 1;
-    let b = g.create_image(
-        "huge.img",
-        ImageDesc::new(Format::Rgba8Unorm, Size::absolute(100_000, 4)),
-    );
+    let b = g.create_image("huge.img", huge);
     let l3 = line!() + 1;
-    let c = g.create_image(
-        "tiny.img",
-        ImageDesc::new(Format::Rgba8Unorm, Size::Output { sx: 0.01, sy: 0.01 }),
-    );
+    let c = g.create_image("tiny.img", tiny);
     let mut p = g.add_pass("p", QueueKind::Graphics, ());
-    let (a, b, c) = (
-        p.write(a, Access::CopyDst),
-        p.write(b, Access::CopyDst),
-        p.write(c, Access::CopyDst),
-    );
-    drop(p);
+    let (a, b, c) =
+        (p.write(a, Access::CopyDst), p.write(b, Access::CopyDst), p.write(c, Access::CopyDst));
+    p.finish();
     g.export(a);
     g.export(b);
     g.export(c);
     let errs = compile(&g);
     assert_eq!(errs.len(), 3, "{errs}");
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CompileError::InvalidSize { .. })),
-        "{errs}"
-    );
+    assert!(errs.iter().all(|e| matches!(e, CompileError::InvalidSize { .. })), "{errs}");
     let msg = errs.to_string();
     for (label, line) in [("`empty.buf`", l1), ("`huge.img`", l2), ("`tiny.img`", l3)] {
         assert!(msg.contains(label) && msg.contains(&here(line)), "{msg}");
@@ -303,20 +238,14 @@ fn pass_ordered_before_itself() {
     let mut p = g.add_pass("selfish", QueueKind::Compute, ());
     let id = p.id();
     let b = p.write(b, Access::StorageWrite(C));
-    drop(p);
+    p.finish();
     g.export(b);
     let line = line!() + 1;
     g.order(id, id);
     let errs = compile(&g);
-    assert!(
-        matches!(errs.0[0], CompileError::InvalidOrder { .. }),
-        "{errs}"
-    );
+    assert!(matches!(errs.0[0], CompileError::InvalidOrder { .. }), "{errs}");
     let msg = errs.0[0].to_string();
-    assert!(
-        msg.contains("`selfish` before itself") && msg.contains(&here(line)),
-        "{msg}"
-    );
+    assert!(msg.contains("`selfish` before itself") && msg.contains(&here(line)), "{msg}");
 }
 
 #[test]
@@ -329,7 +258,7 @@ fn every_mistake_is_reported_at_once() {
     p.read(a, Access::StorageRead(C));
     p.read(b, Access::StorageRead(C));
     let img = p.write(img, Access::StorageWrite(C));
-    drop(p);
+    p.finish();
     g.export(img);
     let errs = compile(&g);
     assert_eq!(errs.len(), 3, "{errs}");
@@ -340,15 +269,11 @@ fn a_valid_graph_compiles_after_errors_are_fixed() {
     // The same shape as the read-before-write test, with the write in place.
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let b = buffer(&mut g, "cull.draws");
-    let b = g
-        .add_pass("cull", QueueKind::Compute, ())
-        .write(b, Access::StorageWrite(C));
+    let b = g.add_pass("cull", QueueKind::Compute, ()).write(b, Access::StorageWrite(C));
     let mut p = g.add_pass("draw", QueueKind::Graphics, ());
     p.read(b, Access::IndirectArgs);
     p.side_effect();
-    drop(p);
-    let plan = Compiler::new()
-        .compile(&g, &FakeMemory::default())
-        .expect("valid");
+    p.finish();
+    let plan = Compiler::new().compile(&g, &FakeMemory::default()).expect("valid");
     assert_eq!(plan.passes.len(), 2);
 }

@@ -7,15 +7,11 @@ use rg_core::*;
 use std::path::PathBuf;
 
 fn snapshot_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(format!("{name}.txt"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(format!("{name}.txt"))
 }
 
 fn compile(g: &Graph) -> std::sync::Arc<Plan> {
-    Compiler::new()
-        .compile(g, &FakeMemory::default())
-        .unwrap_or_else(|e| panic!("{e}"))
+    Compiler::new().compile(g, &FakeMemory::default()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
@@ -35,18 +31,10 @@ fn reference_plans_match_their_snapshots() {
         if want != text {
             let actual = path.with_extension("actual.txt");
             std::fs::write(&actual, &text).expect("write actual");
-            stale.push(format!(
-                "{} (actual written to {})",
-                path.display(),
-                actual.display()
-            ));
+            stale.push(format!("{} (actual written to {})", path.display(), actual.display()));
         }
     }
-    assert!(
-        stale.is_empty(),
-        "plans differ from their snapshots:\n{}",
-        stale.join("\n")
-    );
+    assert!(stale.is_empty(), "plans differ from their snapshots:\n{}", stale.join("\n"));
 }
 
 #[test]
@@ -63,10 +51,7 @@ fn reference_plans_are_hazard_free_and_aliasing_is_near_the_bound() {
             s.transient_bytes,
             s.lower_bound_bytes
         );
-        assert!(
-            s.transient_bytes < s.unaliased_bytes,
-            "{name}: aliasing saved nothing"
-        );
+        assert!(s.transient_bytes < s.unaliased_bytes, "{name}: aliasing saved nothing");
     }
 }
 
@@ -78,36 +63,14 @@ fn deferred_frame_has_the_expected_shape() {
     assert_eq!(plan.passes.len(), 12);
     // Tone mapping is last and writes the swapchain, which ends in the present layout.
     assert_eq!(&*plan.passes.last().expect("passes").label, "post.tonemap");
-    let sc = plan
-        .resources
-        .iter()
-        .position(|r| &*r.label == "swapchain")
-        .expect("swapchain");
-    let present = plan
-        .epilogue
-        .iter()
-        .find(|b| b.resource == sc)
-        .expect("present transition");
-    assert_eq!(
-        present.layout,
-        Some((Layout::ColorAttachment, Layout::Present))
-    );
+    let sc = plan.resources.iter().position(|r| &*r.label == "swapchain").expect("swapchain");
+    let present = plan.epilogue.iter().find(|b| b.resource == sc).expect("present transition");
+    assert_eq!(present.layout, Some((Layout::ColorAttachment, Layout::Present)));
     // Light clustering runs on the compute queue and lighting waits for it.
-    let cluster = plan
-        .passes
-        .iter()
-        .position(|p| &*p.label == "lights.cluster")
-        .expect("cluster");
+    let cluster = plan.passes.iter().position(|p| &*p.label == "lights.cluster").expect("cluster");
     assert_eq!(plan.passes[cluster].queue, QueueKind::Compute);
-    let lighting = plan
-        .passes
-        .iter()
-        .find(|p| &*p.label == "lighting.deferred")
-        .expect("lighting");
-    assert!(lighting
-        .waits
-        .iter()
-        .any(|w| w.point == WaitPoint::Pass(cluster)));
+    let lighting = plan.passes.iter().find(|p| &*p.label == "lighting.deferred").expect("lighting");
+    assert!(lighting.waits.iter().any(|w| w.point == WaitPoint::Pass(cluster)));
     // Nothing is redundant: no pass has two barriers for one resource, and a sampled read that
     // follows another sampled read in the same layout has none.
     for p in &plan.passes {
@@ -117,34 +80,18 @@ fn deferred_frame_has_the_expected_shape() {
         assert_eq!(seen.len(), p.barriers.len(), "{}", p.label);
     }
     let tonemap = plan.passes.last().expect("passes");
-    assert_eq!(
-        tonemap.barriers.len(),
-        2,
-        "hdr transition and swapchain acquire only"
-    );
+    assert_eq!(tonemap.barriers.len(), 2, "hdr transition and swapchain acquire only");
 }
 
 #[test]
 fn temporal_state_carries_over() {
     let plan = compile(&reference::temporal_chain());
-    let h = plan
-        .resources
-        .iter()
-        .find(|r| &*r.label == "taa.history")
-        .expect("history");
-    assert_eq!(
-        h.entry, h.exit,
-        "a temporal resource is found as it was left"
-    );
+    let h = plan.resources.iter().find(|r| &*r.label == "taa.history").expect("history");
+    assert_eq!(h.entry, h.exit, "a temporal resource is found as it was left");
     assert_eq!(h.exit.and_then(|s| s.layout), Some(Layout::TransferDst));
     assert!(h.placement.is_none(), "temporal resources are not aliased");
     // The resolve reads last frame's history, so it must come before the store that rewrites it.
-    let pos = |l: &str| {
-        plan.passes
-            .iter()
-            .position(|p| &*p.label == l)
-            .expect("pass")
-    };
+    let pos = |l: &str| plan.passes.iter().position(|p| &*p.label == l).expect("pass");
     assert!(pos("taa.resolve") < pos("taa.store_history"));
 }
 
@@ -154,14 +101,8 @@ fn exports_parse() {
         let plan = compile(&g);
         let json: serde_json::Value =
             serde_json::from_str(&print::json(&plan)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(
-            json["passes"].as_array().map(Vec::len),
-            Some(plan.passes.len())
-        );
-        assert_eq!(
-            json["stats"]["barriers"].as_u64(),
-            Some(plan.stats.barriers as u64)
-        );
+        assert_eq!(json["passes"].as_array().map(Vec::len), Some(plan.passes.len()));
+        assert_eq!(json["stats"]["barriers"].as_u64(), Some(plan.stats.barriers as u64));
         let dot = print::dot(&plan);
         assert!(dot.starts_with("digraph plan {") && dot.trim_end().ends_with('}'));
         for p in &plan.passes {
@@ -174,23 +115,15 @@ fn exports_parse() {
 fn the_cache_returns_the_same_plan_for_the_same_structure() {
     let memory = FakeMemory::default();
     let mut c = Compiler::new();
-    let a = c
-        .compile(&reference::deferred_frame(), &memory)
-        .expect("valid");
-    let b = c
-        .compile(&reference::deferred_frame(), &memory)
-        .expect("valid");
-    assert!(
-        std::sync::Arc::ptr_eq(&a, &b),
-        "second compile of an equal structure is a hit"
-    );
+    let a = c.compile(&reference::deferred_frame(), &memory).expect("valid");
+    let b = c.compile(&reference::deferred_frame(), &memory).expect("valid");
+    assert!(std::sync::Arc::ptr_eq(&a, &b), "second compile of an equal structure is a hit");
     assert_eq!(c.cache_stats(), (1, 1));
     // A different oracle or structure is a miss.
     let g = reference::deferred_frame();
     c.compile(&g, &FakeMemory::split()).expect("valid");
     assert_eq!(c.cache_stats(), (1, 2));
-    c.compile(&reference::temporal_chain(), &memory)
-        .expect("valid");
+    c.compile(&reference::temporal_chain(), &memory).expect("valid");
     assert_eq!(c.cache_stats(), (1, 3));
     // The cached plan equals a fresh compile.
     assert_eq!(
@@ -205,15 +138,8 @@ fn split_memory_types_never_share_a_heap() {
         .expect("valid");
     assert_eq!(plan.heaps.len(), 2);
     for h in &plan.heaps {
-        let kinds: Vec<_> = h
-            .resources
-            .iter()
-            .map(|&r| plan.resources[r].kind)
-            .collect();
-        assert!(
-            kinds.windows(2).all(|w| w[0] == w[1]),
-            "a heap mixes images and buffers"
-        );
+        let kinds: Vec<_> = h.resources.iter().map(|&r| plan.resources[r].kind).collect();
+        assert!(kinds.windows(2).all(|w| w[0] == w[1]), "a heap mixes images and buffers");
     }
     assert!(oracle::check(&plan).is_empty());
 }
@@ -221,13 +147,7 @@ fn split_memory_types_never_share_a_heap() {
 #[test]
 fn the_same_input_gives_the_same_plan() {
     for (name, _) in reference::all() {
-        let make = || {
-            reference::all()
-                .into_iter()
-                .find(|(n, _)| *n == name)
-                .expect("frame")
-                .1
-        };
+        let make = || reference::all().into_iter().find(|(n, _)| *n == name).expect("frame").1;
         let a = print::text(&compile(&make()));
         let b = print::text(&compile(&make()));
         assert_eq!(a, b, "{name}");

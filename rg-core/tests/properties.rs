@@ -10,10 +10,7 @@ use rg_core::*;
 use std::collections::HashSet;
 
 fn cases() -> u64 {
-    std::env::var("RG_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000)
+    std::env::var("RG_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
 }
 
 #[test]
@@ -37,15 +34,9 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
         );
         let live = cull_reference(&g, &plan);
         let kept: HashSet<usize> = plan.passes.iter().map(|p| p.id.index()).collect();
-        assert_eq!(
-            kept, live,
-            "seed {seed}: culling disagrees with the reference walk"
-        );
+        assert_eq!(kept, live, "seed {seed}: culling disagrees with the reference walk");
         let s = plan.stats;
-        assert!(
-            s.transient_bytes >= s.lower_bound_bytes,
-            "seed {seed}: below the lower bound"
-        );
+        assert!(s.transient_bytes >= s.lower_bound_bytes, "seed {seed}: below the lower bound");
         // First fit never grows a heap by more than the newcomer's aligned size.
         let bound: u64 = plan
             .resources
@@ -126,11 +117,7 @@ fn cull_reference(g: &Graph, plan: &Plan) -> HashSet<usize> {
 
 #[test]
 fn aliased_resources_are_never_live_together() {
-    let params = Params {
-        passes: 40,
-        queues: false,
-        ..Params::default()
-    };
+    let params = Params { passes: 40, queues: false, ..Params::default() };
     for seed in 0..cases() / 10 {
         let plan = Compiler::compile_uncached(&random_graph(seed, &params), &FakeMemory::default())
             .expect("valid");
@@ -146,10 +133,7 @@ fn aliased_resources_are_never_live_together() {
                     && a.offset < b.offset + b.size
                     && b.offset < a.offset + a.size;
                 let time = af <= bl && bf <= al;
-                assert!(
-                    !(mem && time),
-                    "seed {seed}: two live transients share memory"
-                );
+                assert!(!(mem && time), "seed {seed}: two live transients share memory");
             }
         }
     }
@@ -157,10 +141,7 @@ fn aliased_resources_are_never_live_together() {
 
 #[test]
 fn graphs_with_mistakes_give_errors_not_panics() {
-    let params = Params {
-        mistakes: true,
-        ..Params::default()
-    };
+    let params = Params { mistakes: true, ..Params::default() };
     let (mut ok, mut err) = (0, 0);
     for seed in 0..cases() / 5 {
         let g = random_graph(seed, &params);
@@ -183,8 +164,5 @@ fn graphs_with_mistakes_give_errors_not_panics() {
             }
         }
     }
-    assert!(
-        ok > 0 && err > 0,
-        "{ok} compiled, {err} failed: the generator should make both"
-    );
+    assert!(ok > 0 && err > 0, "{ok} compiled, {err} failed: the generator should make both");
 }

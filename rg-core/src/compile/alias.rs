@@ -49,11 +49,7 @@ pub(crate) fn place(mut items: Vec<Item>, steps: u32, granularity: u64) -> Alias
     let lower_bound = lower_bound(&items, steps);
 
     items.sort_unstable_by(|a, b| {
-        b.req
-            .size
-            .cmp(&a.req.size)
-            .then(a.first.cmp(&b.first))
-            .then(a.resource.cmp(&b.resource))
+        b.req.size.cmp(&a.req.size).then(a.first.cmp(&b.first)).then(a.resource.cmp(&b.resource))
     });
 
     // Heap classes.
@@ -66,10 +62,7 @@ pub(crate) fn place(mut items: Vec<Item>, steps: u32, granularity: u64) -> Alias
     let mut classes: Vec<Class> = Vec::new();
     for (i, it) in items.iter().enumerate() {
         let is_image = it.kind == ResourceKind::Image;
-        match classes
-            .iter_mut()
-            .find(|c| c.bits & it.req.memory_type_bits != 0)
-        {
+        match classes.iter_mut().find(|c| c.bits & it.req.memory_type_bits != 0) {
             Some(c) => {
                 c.bits &= it.req.memory_type_bits;
                 c.images |= is_image;
@@ -132,14 +125,7 @@ pub(crate) fn place(mut items: Vec<Item>, steps: u32, granularity: u64) -> Alias
             for b in (it.first / BUCKET)..=(it.last / BUCKET) {
                 buckets[b as usize].push(i as u32);
             }
-            placements.push((
-                it.resource,
-                Placement {
-                    heap: h,
-                    offset: off,
-                    size,
-                },
-            ));
+            placements.push((it.resource, Placement { heap: h, offset: off, size }));
         }
         let mut members: Vec<usize> = c.members.clone();
         members.sort_unstable_by_key(|&i| (offsets[i], items[i].resource));
@@ -147,20 +133,11 @@ pub(crate) fn place(mut items: Vec<Item>, steps: u32, granularity: u64) -> Alias
             memory_type_bits: c.bits,
             size: heap_size,
             alignment: heap_align,
-            resources: members
-                .iter()
-                .map(|&i| items[i].resource as usize)
-                .collect(),
+            resources: members.iter().map(|&i| items[i].resource as usize).collect(),
         });
     }
     let used = heaps.iter().map(|h| h.size).sum();
-    Aliasing {
-        placements,
-        heaps,
-        used,
-        unaliased,
-        lower_bound,
-    }
+    Aliasing { placements, heaps, used, unaliased, lower_bound }
 }
 
 /// The peak, over the schedule, of the bytes of transients alive at once.

@@ -230,11 +230,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                             } else {
                                 let mut last = o.r_pass[oq.index()];
                                 if o.has_write && o.w_queue == oq {
-                                    last = if last == NONE {
-                                        o.w_pass
-                                    } else {
-                                        last.max(o.w_pass)
-                                    };
+                                    last = if last == NONE { o.w_pass } else { last.max(o.w_pass) };
                                 }
                                 want.push((oq, point(last), t.stages));
                             }
@@ -281,11 +277,8 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                         }
                         want.push((o, point(rel_at), t.stages));
                         b.layout = layout;
-                        b.transfer = Some(OwnershipTransfer {
-                            from: o,
-                            to: q,
-                            half: TransferHalf::Acquire,
-                        });
+                        b.transfer =
+                            Some(OwnershipTransfer { from: o, to: q, half: TransferHalf::Acquire });
                         need = true;
                         transition = true;
                         // The pair orders everything done on `o` before the acquire's second
@@ -441,11 +434,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             if (0..16).all(|bit| stages.0 & (1 << bit) == 0 || seen[bit] >= pt) {
                 continue;
             }
-            let point = if pt < 0 {
-                WaitPoint::Prologue
-            } else {
-                WaitPoint::Pass(pt as usize)
-            };
+            let point = if pt < 0 { WaitPoint::Prologue } else { WaitPoint::Pass(pt as usize) };
             let ws = &mut out.waits[pos];
             match ws.iter_mut().find(|w| w.queue == oq) {
                 Some(w) => {
@@ -454,11 +443,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                     }
                     w.stages |= stages;
                 }
-                None => ws.push(Wait {
-                    queue: oq,
-                    point,
-                    stages,
-                }),
+                None => ws.push(Wait { queue: oq, point, stages }),
             }
         }
         for w in &out.waits[pos] {
@@ -505,16 +490,8 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             queue: o,
             src_stages: os,
             src_access: oa,
-            dst_stages: if transfer.is_some() {
-                StageMask::NONE
-            } else {
-                exit.stages
-            },
-            dst_access: if transfer.is_some() {
-                AccessMask::NONE
-            } else {
-                exit.access
-            },
+            dst_stages: if transfer.is_some() { StageMask::NONE } else { exit.stages },
+            dst_access: if transfer.is_some() { AccessMask::NONE } else { exit.access },
             layout: layout_change
                 .or(s.layout.map(|l| (l, l)))
                 .filter(|(a, b)| a != b || transfer.is_some()),
@@ -616,11 +593,7 @@ pub(crate) fn temporal_exit<P>(
     };
     for &p in order {
         let pass = &g.passes[p as usize];
-        for a in pass
-            .accesses
-            .iter()
-            .filter(|a| a.handle.index as usize == resource)
-        {
+        for a in pass.accesses.iter().filter(|a| a.handle.index as usize == resource) {
             if a.access.writes() || pass.queue != state.queue {
                 state.stages = StageMask::NONE;
                 state.access = AccessMask::NONE;

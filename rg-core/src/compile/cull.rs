@@ -31,10 +31,7 @@ pub(crate) fn cull<P>(g: &Graph<P>, v: &Validated) -> Vec<bool> {
     }
     for (i, r) in g.resources.iter().enumerate() {
         if !matches!(r.lifetime, Lifetime::Transient) && r.versions > 1 {
-            root(
-                v.writer[(v.ver_base[i] + r.versions - 1) as usize],
-                &mut kept,
-            );
+            root(v.writer[(v.ver_base[i] + r.versions - 1) as usize], &mut kept);
         }
     }
     while let Some(p) = stack.pop() {

@@ -69,9 +69,7 @@ impl Compiler {
         let prefix = prefix(graph, memory);
         let hash = hash_words(&prefix, &graph.key);
         if let Some(entries) = self.cache.get(&hash) {
-            if let Some(e) = entries
-                .iter()
-                .find(|e| e.prefix == prefix && *e.key == graph.key[..])
+            if let Some(e) = entries.iter().find(|e| e.prefix == prefix && *e.key == graph.key[..])
             {
                 self.hits += 1;
                 return Ok(e.plan.clone());
@@ -145,13 +143,7 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
             (None, None) => unreachable!("rg-core bug: a validated resource without a size"),
         };
         requirements[i] = Some(req);
-        items.push(alias::Item {
-            resource: i as u32,
-            first,
-            last,
-            req,
-            kind: r.kind(),
-        });
+        items.push(alias::Item { resource: i as u32, first, last, req, kind: r.kind() });
     }
     let aliasing = alias::place(items, order.len() as u32, memory.buffer_image_granularity());
     let mut placement = vec![None; nres];

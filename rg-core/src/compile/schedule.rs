@@ -123,9 +123,8 @@ fn find_cycle<P>(g: &Graph<P>, kept: &[bool], e: &Edges, indeg: &[u32]) -> Compi
     // successors among them from any of them must come back to a pass already on the path.
     let n = g.passes.len();
     let stuck = |p: usize| kept[p] && indeg[p] > 0;
-    let first = (0..n)
-        .find(|&p| stuck(p))
-        .expect("rg-core bug: no stuck pass in a failed schedule");
+    let first =
+        (0..n).find(|&p| stuck(p)).expect("rg-core bug: no stuck pass in a failed schedule");
     // Walk predecessors instead: build them for the stuck set.
     let mut pred: Vec<Option<(u32, Why)>> = vec![None; n];
     for a in 0..n {
@@ -166,9 +165,6 @@ fn find_cycle<P>(g: &Graph<P>, kept: &[bool], e: &Edges, indeg: &[u32]) -> Compi
             _ => "explicit order".into(),
         });
     }
-    path.push((
-        g.passes[cycle[0]].label.to_string(),
-        g.passes[cycle[0]].site,
-    ));
+    path.push((g.passes[cycle[0]].label.to_string(), g.passes[cycle[0]].site));
     CompileError::Cycle { path, via }
 }

@@ -29,20 +29,13 @@ fn scale(x: u32, s: f32) -> Option<u32> {
 
 fn check_handle<P>(g: &Graph<P>, h: RawHandle) -> Option<String> {
     if h.graph != g.id {
-        return Some(format!(
-            "a handle from another graph (resource #{} v{})",
-            h.index, h.version
-        ));
+        return Some(format!("a handle from another graph (resource #{} v{})", h.index, h.version));
     }
     match g.resources.get(h.index as usize) {
-        None => Some(format!(
-            "a handle to resource #{} which does not exist",
-            h.index
-        )),
-        Some(r) if h.version >= r.versions => Some(format!(
-            "`{}` v{}, a version that was never written",
-            r.label, h.version
-        )),
+        None => Some(format!("a handle to resource #{} which does not exist", h.index)),
+        Some(r) if h.version >= r.versions => {
+            Some(format!("`{}` v{}, a version that was never written", r.label, h.version))
+        }
         Some(_) => None,
     }
 }
@@ -126,10 +119,7 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
                 } else if d.mip_levels == 0 || d.array_layers == 0 || d.samples == 0 {
                     errors.push(bad("zero mip levels, layers or samples".into()));
                 } else if d.mip_levels > 32 - e.width.max(e.height).leading_zeros() {
-                    errors.push(bad(format!(
-                        "{} mip levels is more than {e} has",
-                        d.mip_levels
-                    )));
+                    errors.push(bad(format!("{} mip levels is more than {e} has", d.mip_levels)));
                 } else {
                     images[i] = Some(ResolvedImage {
                         format: d.format,
@@ -178,13 +168,10 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
             if let Some(why) = a.access.misfit(r.kind(), depth) {
                 errors.push(mismatch(why.into()));
             } else if a.via_write && !a.access.writes() {
-                errors.push(mismatch(
-                    "does not write, but was given to `write` (use `read`)".into(),
-                ));
+                errors
+                    .push(mismatch("does not write, but was given to `write` (use `read`)".into()));
             } else if !a.via_write && a.access.writes() {
-                errors.push(mismatch(
-                    "writes, but was given to `read` (use `write`)".into(),
-                ));
+                errors.push(mismatch("writes, but was given to `read` (use `write`)".into()));
             } else if !a.access.fits_queue(p.queue) {
                 errors.push(CompileError::AccessNotOnQueue {
                     pass: p.label.to_string(),
@@ -302,23 +289,14 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
             });
         } else if o.before == o.after {
             errors.push(CompileError::InvalidOrder {
-                reason: format!(
-                    "orders pass `{}` before itself",
-                    g.passes[o.before.index()].label
-                ),
+                reason: format!("orders pass `{}` before itself", g.passes[o.before.index()].label),
                 site: o.site,
             });
         }
     }
 
     if errors.is_empty() {
-        Ok(Validated {
-            images,
-            buffer_sizes,
-            ver_base,
-            writer,
-            next_writer,
-        })
+        Ok(Validated { images, buffer_sizes, ver_base, writer, next_writer })
     } else {
         Err(errors)
     }

@@ -1,0 +1,164 @@
+//! The hazard oracle catches mistakes: take real compiled plans (the reference frames and random
+//! graphs), delete or weaken one barrier or wait at a time, and require the oracle to flag every
+//! change that removes something the plan needed. The compiler emits nothing redundant, so every
+//! barrier and every wait it emits is needed.
+
+use rg_core::gen::{random_graph, Params};
+use rg_core::*;
+
+/// Where a barrier sits in a plan.
+#[derive(Clone, Copy, Debug)]
+enum Slot {
+    Prologue(usize),
+    Batch(usize, usize),
+    Release(usize, usize),
+    Epilogue(usize),
+}
+
+fn slots(plan: &Plan) -> Vec<Slot> {
+    let mut v: Vec<Slot> = (0..plan.prologue.len()).map(Slot::Prologue).collect();
+    for (p, pass) in plan.passes.iter().enumerate() {
+        v.extend((0..pass.barriers.len()).map(|b| Slot::Batch(p, b)));
+        v.extend((0..pass.releases.len()).map(|b| Slot::Release(p, b)));
+    }
+    v.extend((0..plan.epilogue.len()).map(Slot::Epilogue));
+    v
+}
+
+fn barrier_mut(plan: &mut Plan, s: Slot) -> &mut Barrier {
+    match s {
+        Slot::Prologue(i) => &mut plan.prologue[i],
+        Slot::Batch(p, b) => &mut plan.passes[p].barriers[b],
+        Slot::Release(p, b) => &mut plan.passes[p].releases[b],
+        Slot::Epilogue(i) => &mut plan.epilogue[i],
+    }
+}
+
+fn delete(plan: &mut Plan, s: Slot) {
+    match s {
+        Slot::Prologue(i) => {
+            plan.prologue.remove(i);
+        }
+        Slot::Batch(p, b) => {
+            plan.passes[p].barriers.remove(b);
+        }
+        Slot::Release(p, b) => {
+            plan.passes[p].releases.remove(b);
+        }
+        Slot::Epilogue(i) => {
+            plan.epilogue.remove(i);
+        }
+    }
+}
+
+#[derive(Default, Debug)]
+struct Tally {
+    deletions: usize,
+    deletions_caught: usize,
+    dst_weakenings: usize,
+    dst_caught: usize,
+    src_weakenings: usize,
+    src_caught: usize,
+    layout_changes: usize,
+    layout_caught: usize,
+    waits: usize,
+    waits_caught: usize,
+    missed: Vec<String>,
+}
+
+fn mutate_all(name: &str, plan: &Plan, t: &mut Tally) {
+    assert!(oracle::check(plan).is_empty(), "{name}: the unmutated plan must be clean");
+    let flagged = |p: &Plan| !oracle::check(p).is_empty();
+    for s in slots(plan) {
+        let mut m = plan.clone();
+        delete(&mut m, s);
+        t.deletions += 1;
+        if flagged(&m) {
+            t.deletions_caught += 1;
+        } else {
+            t.missed.push(format!("{name}: deleting {s:?} {:?}", barrier_mut(&mut plan.clone(), s)));
+        }
+
+        let b = *barrier_mut(&mut plan.clone(), s);
+        // Every destination stage of a barrier is one some access needs.
+        for bit in b.dst_stages.iter() {
+            let mut m = plan.clone();
+            barrier_mut(&mut m, s).dst_stages = b.dst_stages.minus(bit);
+            t.dst_weakenings += 1;
+            if flagged(&m) {
+                t.dst_caught += 1;
+            } else {
+                t.missed.push(format!("{name}: dropping dst {bit} from {s:?} {b:?}"));
+            }
+        }
+        // Emptying the source scope leaves the earlier accesses unordered.
+        if !b.src_stages.is_empty() {
+            let mut m = plan.clone();
+            barrier_mut(&mut m, s).src_stages = StageMask::NONE;
+            t.src_weakenings += 1;
+            if flagged(&m) {
+                t.src_caught += 1;
+            } else {
+                t.missed.push(format!("{name}: emptying src of {s:?} {b:?}"));
+            }
+        }
+        // Transitioning into the wrong layout.
+        if let Some((old, new)) = b.layout {
+            let wrong = if new == Layout::General { Layout::ShaderReadOnly } else { Layout::General };
+            let mut m = plan.clone();
+            barrier_mut(&mut m, s).layout = Some((old, wrong));
+            t.layout_changes += 1;
+            if flagged(&m) {
+                t.layout_caught += 1;
+            } else {
+                t.missed.push(format!("{name}: wrong layout in {s:?} {b:?}"));
+            }
+        }
+    }
+    for p in 0..plan.passes.len() {
+        for w in 0..plan.passes[p].waits.len() {
+            let mut m = plan.clone();
+            m.passes[p].waits.remove(w);
+            t.waits += 1;
+            if flagged(&m) {
+                t.waits_caught += 1;
+            } else {
+                t.missed.push(format!("{name}: deleting wait {w} of pass {p}"));
+            }
+        }
+    }
+}
+
+fn check(t: &Tally) {
+    eprintln!("{t:?}");
+    assert!(t.deletions > 100 && t.waits > 10 && t.layout_changes > 50, "too little was mutated: {t:?}");
+    assert!(
+        t.missed.is_empty(),
+        "the oracle missed {} of the mutations, e.g.\n{}",
+        t.missed.len(),
+        t.missed.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
+
+#[test]
+fn every_barrier_and_wait_of_the_reference_frames_is_needed() {
+    let mut t = Tally::default();
+    for (name, g) in reference::all() {
+        let plan = Compiler::compile_uncached(&g, &FakeMemory::default()).expect("valid");
+        mutate_all(name, &plan, &mut t);
+    }
+    // The reference frames alone are smaller than the thresholds in `check`.
+    assert!(t.missed.is_empty(), "{:#?}", t.missed);
+    assert!(t.deletions >= 80 && t.waits >= 6, "{t:?}");
+}
+
+#[test]
+fn every_barrier_and_wait_of_random_plans_is_needed() {
+    let mut t = Tally::default();
+    for seed in 0..300 {
+        let g = random_graph(seed, &Params::default());
+        let plan = Compiler::compile_uncached(&g, &FakeMemory::default()).expect("valid");
+        mutate_all(&format!("seed {seed}"), &plan, &mut t);
+    }
+    check(&t);
+}
