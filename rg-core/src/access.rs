@@ -120,6 +120,46 @@ impl AccessMask {
     }
 }
 
+/// The graphics and compute pipelines' stages in logical order. Transfer and host stand alone.
+const PIPELINES: [&[StageMask]; 2] = [
+    &[
+        StageMask::DRAW_INDIRECT,
+        StageMask::VERTEX_INPUT,
+        StageMask::VERTEX_SHADER,
+        StageMask::EARLY_FRAGMENT_TESTS,
+        StageMask::FRAGMENT_SHADER,
+        StageMask::LATE_FRAGMENT_TESTS,
+        StageMask::COLOR_ATTACHMENT_OUTPUT,
+    ],
+    &[StageMask::DRAW_INDIRECT, StageMask::COMPUTE_SHADER],
+];
+
+impl StageMask {
+    /// These stages and every stage logically after one of them: what a barrier's second
+    /// synchronization scope takes in when it names these.
+    pub fn and_later(self) -> StageMask {
+        let mut out = self;
+        for p in PIPELINES {
+            if let Some(i) = p.iter().position(|s| self.intersects(*s)) {
+                p[i..].iter().for_each(|s| out |= *s);
+            }
+        }
+        out
+    }
+
+    /// These stages and every stage logically before one of them: what a barrier's first
+    /// synchronization scope takes in when it names these.
+    pub fn and_earlier(self) -> StageMask {
+        let mut out = self;
+        for p in PIPELINES {
+            if let Some(i) = p.iter().rposition(|s| self.intersects(*s)) {
+                p[..=i].iter().for_each(|s| out |= *s);
+            }
+        }
+        out
+    }
+}
+
 impl ShaderStages {
     /// The pipeline stages these shader stages run in.
     pub const fn pipeline_stages(self) -> StageMask {

@@ -24,6 +24,33 @@ use crate::plan::{Barrier, OwnershipTransfer, Placement, TransferHalf, Wait, Wai
 use crate::types::QueueKind;
 use std::collections::BTreeMap;
 
+/// What a write has been made visible to: memory accesses per pipeline stage. A barrier's
+/// second access scope covers only the accesses it names in the stages it names.
+#[derive(Clone, Copy)]
+struct Vis([AccessMask; 10]);
+
+impl Vis {
+    const NONE: Vis = Vis([AccessMask::NONE; 10]);
+
+    fn of(stages: StageMask, access: AccessMask) -> Vis {
+        let mut v = Vis::NONE;
+        v.add(stages, access);
+        v
+    }
+
+    fn add(&mut self, stages: StageMask, access: AccessMask) {
+        for (bit, a) in self.0.iter_mut().enumerate() {
+            if stages.0 & (1 << bit) != 0 {
+                *a |= access;
+            }
+        }
+    }
+
+    fn contains(&self, stages: StageMask, access: AccessMask) -> bool {
+        self.0.iter().enumerate().all(|(bit, a)| stages.0 & (1 << bit) == 0 || a.contains(access))
+    }
+}
+
 #[derive(Clone, Copy)]
 struct St {
     layout: Option<Layout>,
@@ -36,7 +63,7 @@ struct St {
     w_access: AccessMask,
     w_pass: u32,
     w_exec: StageMask,
-    w_vis: AccessMask,
+    w_vis: Vis,
     w_avail: bool,
     r_stages: [StageMask; 3],
     r_exec: [StageMask; 3],
@@ -57,7 +84,7 @@ impl St {
             w_access: AccessMask::NONE,
             w_pass: NONE,
             w_exec: StageMask::NONE,
-            w_vis: AccessMask::NONE,
+            w_vis: Vis::NONE,
             w_avail: false,
             r_stages: [StageMask::NONE; 3],
             r_exec: [StageMask::NONE; 3],
@@ -124,6 +151,21 @@ pub(crate) struct Input<'a> {
     pub heaps: usize,
 }
 
+/// `waited[q][q2][stage bit]`: the latest point of queue `q2` that queue `q` has waited for
+/// before that stage of its later work.
+type Waited = [[[i64; 16]; 3]; 3];
+
+/// Whether queue `q`'s waits already order `q2`'s work up to `point` before all of `stages`.
+fn by_wait_point(waited: &Waited, q: QueueKind, q2: QueueKind, stages: StageMask, point: i64) -> bool {
+    let seen = &waited[q.index()][q2.index()];
+    !stages.is_empty() && (0..16).all(|bit| stages.0 & (1 << bit) == 0 || seen[bit] >= point)
+}
+
+/// As [`by_wait_point`], for the work of a pass (`NONE`: the frame's entry).
+fn by_wait(waited: &Waited, q: QueueKind, q2: QueueKind, stages: StageMask, pass: u32) -> bool {
+    by_wait_point(waited, q, q2, stages, point(pass))
+}
+
 fn point(pass: u32) -> i64 {
     if pass == NONE {
         -1
@@ -157,7 +199,9 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
     let mut memory: Vec<BTreeMap<u64, (u64, u32)>> = vec![BTreeMap::new(); inp.heaps];
     // Latest point each queue has waited for on each other queue, per waiting stage: a wait
     // only holds back the stages it names.
-    let mut waited = [[[-2i64; 16]; 3]; 3];
+    let mut waited: Waited = [[[-2i64; 16]; 3]; 3];
+    // For each pass, the latest point of each queue known complete when its signal fires.
+    let mut done: Vec<[i64; 3]> = Vec::with_capacity(n);
     let mut touches: Vec<Touch> = Vec::with_capacity(8);
     let mut want: Vec<(QueueKind, i64, StageMask)> = Vec::with_capacity(8);
     let mut displaced: Vec<u32> = Vec::new();
@@ -288,8 +332,8 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                         s.w_stages = t.stages;
                         s.w_access = AccessMask::NONE;
                         s.w_pass = pos as u32;
-                        s.w_exec = t.stages;
-                        s.w_vis = t.access;
+                        s.w_exec = t.stages.and_later();
+                        s.w_vis = Vis::of(t.stages, t.access);
                         s.w_avail = true;
                         s.r_stages = [StageMask::NONE; 3];
                         s.r_exec = [StageMask::NONE; 3];
@@ -300,7 +344,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                         // The old contents are not needed: no transfer, just a fresh start.
                         s.owner = Some(q);
                         s.defined = false;
-                        if let Some(l) = t.layout {
+                        if let Some(l) = t.layout.filter(|l| s.layout != Some(*l)) {
                             b.layout = Some((Layout::Undefined, l));
                             b.discard = true;
                             need = true;
@@ -339,20 +383,26 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                     transition = true;
                 } else if b.transfer.is_none() && !b.discard {
                     let w_here = s.has_write && s.w_queue == q;
+                    // A round trip through another queue may already order it.
+                    let w_waited = by_wait(&waited, q, q, t.stages, s.w_pass);
                     if t.writes {
-                        if w_here && !(s.w_exec.contains(t.stages) && s.w_avail) {
+                        if w_here && !w_waited && !(s.w_exec.contains(t.stages) && s.w_avail) {
                             b.src_stages |= s.w_stages;
                             b.src_access |= s.w_access.writes();
                             need = true;
                         }
-                        if !s.r_stages[qi].is_empty() && !s.r_exec[qi].contains(t.stages) {
+                        if !s.r_stages[qi].is_empty()
+                            && !s.r_exec[qi].contains(t.stages)
+                            && !by_wait(&waited, q, q, t.stages, s.r_pass[qi])
+                        {
                             b.src_stages |= s.r_stages[qi];
                             need = true;
                         }
                     } else if w_here
+                        && !w_waited
                         && !(s.w_exec.contains(t.stages)
                             && s.w_avail
-                            && s.w_vis.contains(t.access.minus(AccessMask::WRITES)))
+                            && s.w_vis.contains(t.stages, t.access.minus(AccessMask::WRITES)))
                     {
                         b.src_stages |= s.w_stages;
                         b.src_access |= s.w_access.writes();
@@ -381,27 +431,26 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                     s.w_stages = b.dst_stages;
                     s.w_access = AccessMask::NONE;
                     s.w_pass = pos as u32;
-                    s.w_exec = b.dst_stages;
-                    s.w_vis = b.dst_access;
+                    s.w_exec = b.dst_stages.and_later();
+                    s.w_vis = Vis::of(b.dst_stages, b.dst_access);
                     s.w_avail = true;
                     s.r_stages = [StageMask::NONE; 3];
                     s.r_exec = [StageMask::NONE; 3];
                     s.layout = t.layout;
                 } else if b.transfer.is_none() {
+                    let src = b.src_stages.and_earlier();
                     if s.has_write
                         && s.w_queue == q
-                        && (b.src_stages.contains(s.w_stages) || b.src_stages.intersects(s.w_exec))
+                        && (src.contains(s.w_stages) || src.intersects(s.w_exec))
                     {
-                        s.w_exec |= b.dst_stages;
+                        s.w_exec |= b.dst_stages.and_later();
                         if s.w_avail || b.src_access.contains(s.w_access.writes()) {
                             s.w_avail = true;
-                            s.w_vis |= b.dst_access;
+                            s.w_vis.add(b.dst_stages, b.dst_access);
                         }
                     }
-                    if b.src_stages.contains(s.r_stages[qi])
-                        || b.src_stages.intersects(s.r_exec[qi])
-                    {
-                        s.r_exec[qi] |= b.dst_stages;
+                    if src.contains(s.r_stages[qi]) || src.intersects(s.r_exec[qi]) {
+                        s.r_exec[qi] |= b.dst_stages.and_later();
                     }
                 }
                 out.batches[pos].push(b);
@@ -413,7 +462,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                 s.w_access = t.access;
                 s.w_pass = pos as u32;
                 s.w_exec = StageMask::NONE;
-                s.w_vis = AccessMask::NONE;
+                s.w_vis = Vis::NONE;
                 s.w_avail = false;
                 s.r_stages = [StageMask::NONE; 3];
                 s.r_exec = [StageMask::NONE; 3];
@@ -430,8 +479,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
 
         // Cross-queue waits, skipping what this queue already waited for.
         for &(oq, pt, stages) in &want {
-            let seen = &waited[qi][oq.index()];
-            if (0..16).all(|bit| stages.0 & (1 << bit) == 0 || seen[bit] >= pt) {
+            if by_wait_point(&waited, q, oq, stages, pt) {
                 continue;
             }
             let point = if pt < 0 { WaitPoint::Prologue } else { WaitPoint::Pass(pt as usize) };
@@ -446,18 +494,32 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                 None => ws.push(Wait { queue: oq, point, stages }),
             }
         }
+        // A wait reaches what the waited pass's signal covers: its queue up to it, and whatever
+        // that queue had waited for (including this queue's own earlier work).
         for w in &out.waits[pos] {
-            let pt = match w.point {
-                WaitPoint::Prologue => -1,
-                WaitPoint::Pass(i) => i as i64,
+            let reached = match w.point {
+                WaitPoint::Prologue => {
+                    let mut r = [-2i64; 3];
+                    r[w.queue.index()] = -1;
+                    r
+                }
+                WaitPoint::Pass(j) => done[j],
             };
-            let seen = &mut waited[qi][w.queue.index()];
-            for (bit, e) in seen.iter_mut().enumerate() {
-                if w.stages.0 & (1 << bit) != 0 {
-                    *e = (*e).max(pt);
+            let stages = w.stages.and_later();
+            for q3 in 0..3 {
+                for (bit, e) in waited[qi][q3].iter_mut().enumerate() {
+                    if stages.0 & (1 << bit) != 0 {
+                        *e = (*e).max(reached[q3]);
+                    }
                 }
             }
         }
+        let mut d = [-2i64; 3];
+        for q3 in 0..3 {
+            d[q3] = waited[qi][q3].iter().copied().max().unwrap_or(-2);
+        }
+        d[qi] = pos as i64;
+        done.push(d);
     }
 
     // Epilogue: imports into their exit states.
@@ -475,7 +537,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
         let covered = exit.stages.is_empty()
             || !s.has_write
             || s.w_queue != o
-            || (s.w_exec.contains(exit.stages) && s.w_vis.contains(exit.access));
+            || (s.w_exec.contains(exit.stages) && s.w_vis.contains(exit.stages, exit.access));
         let reads_covered = exit.access.writes().is_empty() || s.r_stages[o.index()].is_empty();
         if layout_change.is_none() && o == exit.queue && covered && reads_covered {
             continue;
