@@ -156,7 +156,13 @@ pub(crate) struct Input<'a> {
 type Waited = [[[i64; 16]; 3]; 3];
 
 /// Whether queue `q`'s waits already order `q2`'s work up to `point` before all of `stages`.
-fn by_wait_point(waited: &Waited, q: QueueKind, q2: QueueKind, stages: StageMask, point: i64) -> bool {
+fn by_wait_point(
+    waited: &Waited,
+    q: QueueKind,
+    q2: QueueKind,
+    stages: StageMask,
+    point: i64,
+) -> bool {
     let seen = &waited[q.index()][q2.index()];
     !stages.is_empty() && (0..16).all(|bit| stages.0 & (1 << bit) == 0 || seen[bit] >= point)
 }
@@ -205,6 +211,9 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
     let mut touches: Vec<Touch> = Vec::with_capacity(8);
     let mut want: Vec<(QueueKind, i64, StageMask)> = Vec::with_capacity(8);
     let mut displaced: Vec<u32> = Vec::new();
+    let mut disp_flat: Vec<u32> = Vec::new();
+    let mut disp_range: Vec<(usize, usize)> = Vec::with_capacity(8);
+    let mut pre_want: Vec<(QueueKind, i64, StageMask)> = Vec::with_capacity(8);
 
     for (pos, &p) in inp.order.iter().enumerate() {
         let pass = &g.passes[p as usize];
@@ -232,7 +241,61 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                 None => touches.push(t),
             }
         }
+        // Cross-queue waits come first: they run before the pass's barriers, and what they order
+        // (a round trip through another queue included) can make a barrier unnecessary.
+        disp_flat.clear();
+        disp_range.clear();
+        pre_want.clear();
         for t in &touches {
+            let ri = t.resource as usize;
+            let s = &st[ri];
+            let start = disp_flat.len();
+            if !s.touched {
+                if let Some(pl) = inp.placement[ri] {
+                    displaced.clear();
+                    take_over(
+                        &mut memory[pl.heap],
+                        pl.offset,
+                        pl.offset + pl.size,
+                        t.resource,
+                        &mut displaced,
+                    );
+                    for &d in &displaced {
+                        let o = &st[d as usize];
+                        for oq in QueueKind::ALL {
+                            if oq == q || o.outstanding(oq).0.is_empty() {
+                                continue;
+                            }
+                            let mut last = o.r_pass[oq.index()];
+                            if o.has_write && o.w_queue == oq {
+                                last = if last == NONE { o.w_pass } else { last.max(o.w_pass) };
+                            }
+                            pre_want.push((oq, point(last), t.stages));
+                        }
+                    }
+                    disp_flat.extend_from_slice(&displaced);
+                }
+            } else if let Some(o) = s.owner.filter(|&o| o != q && t.reads && s.defined) {
+                pre_want.push((o, point(s.last_pass[o.index()]), t.stages));
+            } else {
+                let relayout = t.layout.is_some() && t.layout != s.layout;
+                for oq in QueueKind::ALL {
+                    if oq == q {
+                        continue;
+                    }
+                    if s.has_write && s.w_queue == oq {
+                        pre_want.push((oq, point(s.w_pass), t.stages));
+                    }
+                    if (t.writes || relayout) && !s.r_stages[oq.index()].is_empty() {
+                        pre_want.push((oq, point(s.r_pass[oq.index()]), t.stages));
+                    }
+                }
+            }
+            disp_range.push((start, disp_flat.len()));
+        }
+        emit_waits(&pre_want, q, pos, &mut waited, &mut done, &mut out.waits[pos]);
+
+        for (ti, t) in touches.iter().enumerate() {
             let ri = t.resource as usize;
             let mut b = Barrier {
                 resource: ri,
@@ -252,16 +315,9 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             if !s.touched {
                 // First use of a transient: hand over its memory from the latest occupants.
                 s.touched = true;
-                if let Some(pl) = inp.placement[ri] {
-                    displaced.clear();
-                    take_over(
-                        &mut memory[pl.heap],
-                        pl.offset,
-                        pl.offset + pl.size,
-                        t.resource,
-                        &mut displaced,
-                    );
-                    for &d in &displaced {
+                if inp.placement[ri].is_some() {
+                    let (d0, d1) = disp_range[ti];
+                    for &d in &disp_flat[d0..d1] {
                         let o = st[d as usize];
                         for oq in QueueKind::ALL {
                             let (os, oa) = o.outstanding(oq);
@@ -476,50 +532,6 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             s.owner = Some(q);
             s.last_pass[qi] = pos as u32;
         }
-
-        // Cross-queue waits, skipping what this queue already waited for.
-        for &(oq, pt, stages) in &want {
-            if by_wait_point(&waited, q, oq, stages, pt) {
-                continue;
-            }
-            let point = if pt < 0 { WaitPoint::Prologue } else { WaitPoint::Pass(pt as usize) };
-            let ws = &mut out.waits[pos];
-            match ws.iter_mut().find(|w| w.queue == oq) {
-                Some(w) => {
-                    if point > w.point {
-                        w.point = point;
-                    }
-                    w.stages |= stages;
-                }
-                None => ws.push(Wait { queue: oq, point, stages }),
-            }
-        }
-        // A wait reaches what the waited pass's signal covers: its queue up to it, and whatever
-        // that queue had waited for (including this queue's own earlier work).
-        for w in &out.waits[pos] {
-            let reached = match w.point {
-                WaitPoint::Prologue => {
-                    let mut r = [-2i64; 3];
-                    r[w.queue.index()] = -1;
-                    r
-                }
-                WaitPoint::Pass(j) => done[j],
-            };
-            let stages = w.stages.and_later();
-            for q3 in 0..3 {
-                for (bit, e) in waited[qi][q3].iter_mut().enumerate() {
-                    if stages.0 & (1 << bit) != 0 {
-                        *e = (*e).max(reached[q3]);
-                    }
-                }
-            }
-        }
-        let mut d = [-2i64; 3];
-        for q3 in 0..3 {
-            d[q3] = waited[qi][q3].iter().copied().max().unwrap_or(-2);
-        }
-        d[qi] = pos as i64;
-        done.push(d);
     }
 
     // Epilogue: imports into their exit states.
@@ -534,8 +546,10 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             (Some(a), Some(b)) if a != b => Some((a, b)),
             _ => None,
         };
+        // A write that came in with the entry state was ordered by whoever made it.
         let covered = exit.stages.is_empty()
             || !s.has_write
+            || s.w_pass == NONE
             || s.w_queue != o
             || (s.w_exec.contains(exit.stages) && s.w_vis.contains(exit.stages, exit.access));
         let reads_covered = exit.access.writes().is_empty() || s.r_stages[o.index()].is_empty();
@@ -570,6 +584,84 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
         }
     }
     out
+}
+
+/// Turns the waits a pass wants into its `Wait`s, skipping what its queue already waited for,
+/// and records what they reach (transitively, through what the waited queue had waited for).
+fn emit_waits(
+    wanted: &[(QueueKind, i64, StageMask)],
+    q: QueueKind,
+    pos: usize,
+    waited: &mut Waited,
+    done: &mut Vec<[i64; 3]>,
+    waits: &mut Vec<Wait>,
+) {
+    let qi = q.index();
+    for &(oq, pt, stages) in wanted {
+        if by_wait_point(waited, q, oq, stages, pt) {
+            continue;
+        }
+        let point = if pt < 0 { WaitPoint::Prologue } else { WaitPoint::Pass(pt as usize) };
+        match waits.iter_mut().find(|w| w.queue == oq) {
+            Some(w) => {
+                if point > w.point {
+                    w.point = point;
+                }
+                w.stages |= stages;
+            }
+            None => waits.push(Wait { queue: oq, point, stages }),
+        }
+    }
+    // A wait that another wait of the same pass already reaches (through what that queue
+    // waited for) is dropped.
+    let reach = |w: &Wait| match w.point {
+        WaitPoint::Prologue => {
+            let mut r = [-2i64; 3];
+            r[w.queue.index()] = -1;
+            r
+        }
+        WaitPoint::Pass(j) => done[j],
+    };
+    let pt = |w: &Wait| match w.point {
+        WaitPoint::Prologue => -1,
+        WaitPoint::Pass(j) => j as i64,
+    };
+    let mut i = 0;
+    while i < waits.len() {
+        let w = waits[i];
+        let implied = waits.iter().enumerate().any(|(k, o)| {
+            k != i && reach(o)[w.queue.index()] >= pt(&w) && o.stages.and_later().contains(w.stages)
+        });
+        if implied {
+            waits.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    for w in waits.iter() {
+        let reached = match w.point {
+            WaitPoint::Prologue => {
+                let mut r = [-2i64; 3];
+                r[w.queue.index()] = -1;
+                r
+            }
+            WaitPoint::Pass(j) => done[j],
+        };
+        let stages = w.stages.and_later();
+        for (q3, reach) in reached.iter().enumerate() {
+            for (bit, e) in waited[qi][q3].iter_mut().enumerate() {
+                if stages.0 & (1 << bit) != 0 {
+                    *e = (*e).max(*reach);
+                }
+            }
+        }
+    }
+    let mut d = [-2i64; 3];
+    for (q3, e) in d.iter_mut().enumerate() {
+        *e = waited[qi][q3].iter().copied().max().unwrap_or(-2);
+    }
+    d[qi] = pos as i64;
+    done.push(d);
 }
 
 /// Makes `res` the occupant of `[start, end)`, collecting the resources it displaces.
