@@ -121,13 +121,18 @@ fn aliased_resources_are_never_live_together() {
     for seed in 0..cases() / 10 {
         let plan = Compiler::compile_uncached(&random_graph(seed, &params), &FakeMemory::default())
             .expect("valid");
+        for r in &plan.resources {
+            if let (Some(p), Some(req)) = (r.placement, r.requirements) {
+                assert_eq!(p.offset % req.alignment, 0, "seed {seed}: `{}` misaligned", r.label);
+                assert!(p.size >= req.size, "seed {seed}: `{}` placed too small", r.label);
+            }
+        }
         let placed: Vec<_> = plan
             .resources
             .iter()
             .filter_map(|r| Some((r.placement?, r.first_use?, r.last_use?)))
             .collect();
         for (i, (a, af, al)) in placed.iter().enumerate() {
-            assert_eq!(a.offset % 256, 0, "seed {seed}: misaligned placement");
             for (b, bf, bl) in &placed[i + 1..] {
                 let mem = a.heap == b.heap
                     && a.offset < b.offset + b.size

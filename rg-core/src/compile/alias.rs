@@ -34,8 +34,6 @@ pub(crate) struct Aliasing {
     pub lower_bound: u64,
 }
 
-const BUCKET: u32 = 16;
-
 fn align_up(x: u64, a: u64) -> u64 {
     if a <= 1 {
         x
@@ -78,7 +76,10 @@ pub(crate) fn place(mut items: Vec<Item>, steps: u32, granularity: u64) -> Alias
         }
     }
 
-    let nb = (steps / BUCKET + 1) as usize;
+    // Buckets about as wide as a typical lifetime: a query then looks at a bucket or two.
+    let span: u64 = items.iter().map(|i| (i.last - i.first + 1) as u64).sum();
+    let bucket = (span / items.len().max(1) as u64).clamp(1, 64) as u32;
+    let nb = (steps / bucket + 1) as usize;
     let mut placements = Vec::with_capacity(items.len());
     let mut heaps = Vec::with_capacity(classes.len());
     let mut stamp = vec![0u32; items.len()];
@@ -98,7 +99,7 @@ pub(crate) fn place(mut items: Vec<Item>, steps: u32, granularity: u64) -> Alias
             let size = align_up(it.req.size, gran);
             conflicts.clear();
             let tag = k as u32 + 1;
-            for b in (it.first / BUCKET)..=(it.last / BUCKET) {
+            for b in (it.first / bucket)..=(it.last / bucket) {
                 for &j in &buckets[b as usize] {
                     let j = j as usize;
                     if stamp[j] == tag {
@@ -122,7 +123,7 @@ pub(crate) fn place(mut items: Vec<Item>, steps: u32, granularity: u64) -> Alias
             offsets[i] = off;
             sizes[i] = size;
             heap_size = heap_size.max(off + size);
-            for b in (it.first / BUCKET)..=(it.last / BUCKET) {
+            for b in (it.first / bucket)..=(it.last / bucket) {
                 buckets[b as usize].push(i as u32);
             }
             placements.push((it.resource, Placement { heap: h, offset: off, size }));

@@ -145,7 +145,15 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
     let mut next_write_seq = vec![NONE; total as usize];
     let mut next_writer = vec![NONE; total as usize];
 
-    // Pass 1 over accesses: handles, fit, queue, and who writes what.
+    let holds_contents_at_entry = |r: &crate::graph::ResourceDecl| match r.lifetime {
+        Lifetime::Transient => false,
+        Lifetime::Temporal => true,
+        Lifetime::Imported { entry, .. } => entry.layout != Some(crate::access::Layout::Undefined),
+    };
+
+    // One walk over the accesses in declaration order: handles, fit, queue, who writes what,
+    // reads of contents that do not exist, and stale reads (a write declared earlier already
+    // superseded the version read).
     for (pi, p) in g.passes.iter().enumerate() {
         for (ai, a) in p.accesses.iter().enumerate() {
             if let Some(detail) = check_handle(g, a.handle) {
@@ -220,23 +228,7 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
                     writer[out] = pi as u32;
                 }
             }
-        }
-    }
-
-    // Pass 2: reads of contents that do not exist, and stale reads.
-    let holds_contents_at_entry = |r: &crate::graph::ResourceDecl| match r.lifetime {
-        Lifetime::Transient => false,
-        Lifetime::Temporal => true,
-        Lifetime::Imported { entry, .. } => entry.layout != Some(crate::access::Layout::Undefined),
-    };
-    for p in &g.passes {
-        for a in &p.accesses {
-            if check_handle(g, a.handle).is_some() {
-                continue;
-            }
-            let ri = a.handle.index as usize;
-            let r = &g.resources[ri];
-            let slot = (ver_base[ri] + a.handle.version) as usize;
+            let slot = (ver_base[a.handle.index as usize] + a.handle.version) as usize;
             if a.access.reads_contents() && a.handle.version == 0 && !holds_contents_at_entry(r) {
                 errors.push(CompileError::ReadBeforeWrite {
                     by: format!("pass `{}`", p.label),
