@@ -308,8 +308,7 @@ impl<P> Graph<P> {
     #[track_caller]
     pub fn add_pass(&mut self, label: &str, queue: QueueKind, payload: P) -> PassBuilder<'_, P> {
         let id = PassId(self.passes.len() as u32);
-        self.key.push(2 << 56 | (queue as u64) << 48);
-        self.key.push(hash_str(label));
+        self.key.push(2 << 60 | (queue as u64) << 56 | hash_str(label) >> 16);
         self.passes.push(PassDecl {
             label: Arc::from(label),
             queue,
@@ -388,15 +387,22 @@ impl<P> PassBuilder<'_, P> {
     ) {
         let seq = self.graph.seq;
         self.graph.seq += 1;
+        // One word an access: tag, flags, the access (16 bits), resource and version (21 bits
+        // each, with a second word for the rare graph that needs more).
+        let wide = handle.index >= 1 << 21 || handle.version >= 1 << 21;
         self.graph.key.push(
-            3 << 56
-                | ((handle.graph == self.graph.id) as u64) << 55
-                | (via_write as u64) << 54
-                | ((kind == ResourceKind::Image) as u64) << 53
-                | (handle.index as u64) << 20
-                | handle.version as u64,
+            3 << 60
+                | ((handle.graph == self.graph.id) as u64) << 59
+                | (via_write as u64) << 58
+                | ((kind == ResourceKind::Image) as u64) << 57
+                | (wide as u64) << 56
+                | (access.code() as u64 & 0xffff) << 42
+                | (handle.index as u64 & 0x1f_ffff) << 21
+                | (handle.version as u64 & 0x1f_ffff),
         );
-        self.graph.key.push(access.code() as u64);
+        if wide {
+            self.graph.key.push((handle.index as u64) << 32 | handle.version as u64);
+        }
         self.graph.passes[self.id.index()].accesses.push(AccessDecl {
             handle,
             access,
@@ -447,44 +453,47 @@ impl<P> PassBuilder<'_, P> {
 }
 
 fn key_resource(key: &mut Vec<u64>, graph: u32, label: &str, desc: &Desc, lifetime: &Lifetime) {
-    key.push(1 << 56);
-    key.push(hash_str(label));
+    let life = match lifetime {
+        Lifetime::Transient => 0u64,
+        Lifetime::Temporal => 1,
+        Lifetime::Imported { .. } => 2,
+    };
+    key.push(1 << 60 | life << 56 | hash_str(label) >> 16);
     match *desc {
-        Desc::Buffer(b) => {
-            key.push(1);
-            key.push(b.size);
-        }
+        Desc::Buffer(b) => key.push(b.size),
         Desc::Image(d) => {
-            key.push(2 | (d.format.code() as u64) << 8);
             let (tag, a, b, c) = match d.size {
-                crate::Size::Absolute(e) => (0u64, e.width as u64, e.height as u64, 0u64),
-                crate::Size::Output { sx, sy } => (1, sx.to_bits() as u64, sy.to_bits() as u64, 0),
+                crate::Size::Absolute(e) => (0u64, e.width, e.height, None),
+                crate::Size::Output { sx, sy } => (1, sx.to_bits(), sy.to_bits(), None),
                 crate::Size::Image { image, sx, sy } => (
                     2,
-                    sx.to_bits() as u64,
-                    sy.to_bits() as u64,
-                    image.index as u64 | ((image.graph == graph) as u64) << 32,
+                    sx.to_bits(),
+                    sy.to_bits(),
+                    Some(image.index as u64 | ((image.graph == graph) as u64) << 32),
                 ),
             };
-            key.extend_from_slice(&[tag, a, b, c]);
             key.push(
-                (d.mip_levels as u64) << 40 | (d.array_layers as u64) << 16 | d.samples as u64,
+                1 << 63
+                    | tag << 60
+                    | (d.format.code() as u64) << 48
+                    | (d.samples as u64 & 0xff) << 40
+                    | (d.mip_levels as u64 & 0xff) << 32
+                    | d.array_layers as u64,
             );
+            key.push((a as u64) << 32 | b as u64);
+            if let Some(c) = c {
+                key.push(c);
+            }
         }
     }
-    match *lifetime {
-        Lifetime::Transient => key.push(0),
-        Lifetime::Temporal => key.push(1),
-        Lifetime::Imported { entry, exit } => {
-            key.push(2);
-            for s in [entry, exit] {
-                key.push(
-                    (s.layout.map_or(0xff, |l| l as u64)) << 48
-                        | (s.queue as u64) << 40
-                        | (s.stages.0 as u64) << 16
-                        | s.access.0 as u64,
-                );
-            }
+    if let Lifetime::Imported { entry, exit } = *lifetime {
+        for s in [entry, exit] {
+            key.push(
+                (s.layout.map_or(0xff, |l| l as u64)) << 48
+                    | (s.queue as u64) << 40
+                    | (s.stages.0 as u64) << 16
+                    | s.access.0 as u64,
+            );
         }
     }
 }

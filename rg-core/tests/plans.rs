@@ -153,3 +153,29 @@ fn the_same_input_gives_the_same_plan() {
         assert_eq!(a, b, "{name}");
     }
 }
+
+#[test]
+fn the_cache_tells_apart_graphs_that_differ_in_one_detail() {
+    let build = |stage: ShaderStages, label: &str, size: u64| {
+        let mut g: Graph = Graph::new(Extent::new(64, 64));
+        let b = g.create_buffer(label, BufferDesc::new(size));
+        let b = g
+            .add_pass("fill", QueueKind::Compute, ())
+            .write(b, Access::StorageWrite(ShaderStages::COMPUTE));
+        let mut p = g.add_pass("use", QueueKind::Graphics, ());
+        p.read(b, Access::StorageRead(stage));
+        p.side_effect();
+        p.finish();
+        g
+    };
+    let memory = FakeMemory::default();
+    let mut c = Compiler::new();
+    c.compile(&build(ShaderStages::FRAGMENT, "buf", 256), &memory).expect("valid");
+    c.compile(&build(ShaderStages::VERTEX, "buf", 256), &memory).expect("valid");
+    c.compile(&build(ShaderStages::VERTEX, "buf2", 256), &memory).expect("valid");
+    c.compile(&build(ShaderStages::VERTEX, "buf2", 512), &memory).expect("valid");
+    assert_eq!(c.cache_stats(), (0, 4));
+    let plan = c.compile(&build(ShaderStages::VERTEX, "buf2", 512), &memory).expect("valid");
+    assert_eq!(c.cache_stats(), (1, 4));
+    assert_eq!(&*plan.resources[0].label, "buf2");
+}

@@ -28,6 +28,12 @@ pub(crate) struct Item {
 
 pub(crate) struct Aliasing {
     pub placements: Vec<(u32, Placement)>,
+    /// For each placement (same order), the range of its heap's elementary memory segments it
+    /// covers: the boundaries of every placement in the heap cut it into disjoint segments, so
+    /// "who used these bytes last" is an array look-up per segment.
+    pub segments: Vec<(u32, u32)>,
+    /// Number of elementary segments per heap.
+    pub heap_segments: Vec<u32>,
     pub heaps: Vec<Heap>,
     pub used: u64,
     pub unaliased: u64,
@@ -46,8 +52,9 @@ pub(crate) fn place(mut items: Vec<Item>, steps: u32, granularity: u64) -> Alias
     let unaliased = items.iter().map(|i| i.req.size).sum();
     let lower_bound = lower_bound(&items, steps);
 
-    items.sort_unstable_by(|a, b| {
-        b.req.size.cmp(&a.req.size).then(a.first.cmp(&b.first)).then(a.resource.cmp(&b.resource))
+    // Largest first, then earliest first use, then declaration order, as one integer key.
+    items.sort_unstable_by_key(|i| {
+        ((!i.req.size as u128) << 64) | ((i.first as u128) << 32) | i.resource as u128
     });
 
     // Heap classes.
@@ -81,6 +88,9 @@ pub(crate) fn place(mut items: Vec<Item>, steps: u32, granularity: u64) -> Alias
     let bucket = (span / items.len().max(1) as u64).clamp(1, 64) as u32;
     let nb = (steps / bucket + 1) as usize;
     let mut placements = Vec::with_capacity(items.len());
+    let mut segments = Vec::with_capacity(items.len());
+    let mut heap_segments = Vec::with_capacity(classes.len());
+    let mut cuts: Vec<u64> = Vec::new();
     let mut heaps = Vec::with_capacity(classes.len());
     let mut stamp = vec![0u32; items.len()];
     let mut conflicts: Vec<(u64, u64)> = Vec::new();
@@ -128,8 +138,21 @@ pub(crate) fn place(mut items: Vec<Item>, steps: u32, granularity: u64) -> Alias
             }
             placements.push((it.resource, Placement { heap: h, offset: off, size }));
         }
+        // Elementary segments of this heap.
+        cuts.clear();
+        for &i in &c.members {
+            cuts.push(offsets[i]);
+            cuts.push(offsets[i] + sizes[i]);
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        let seg = |x: u64| cuts.binary_search(&x).unwrap_or_else(|p| p) as u32;
+        for &i in &c.members {
+            segments.push((seg(offsets[i]), seg(offsets[i] + sizes[i])));
+        }
+        heap_segments.push(cuts.len().saturating_sub(1) as u32);
         let mut members: Vec<usize> = c.members.clone();
-        members.sort_unstable_by_key(|&i| (offsets[i], items[i].resource));
+        members.sort_unstable_by_key(|&i| ((offsets[i] as u128) << 32) | items[i].resource as u128);
         heaps.push(Heap {
             memory_type_bits: c.bits,
             size: heap_size,
@@ -138,7 +161,7 @@ pub(crate) fn place(mut items: Vec<Item>, steps: u32, granularity: u64) -> Alias
         });
     }
     let used = heaps.iter().map(|h| h.size).sum();
-    Aliasing { placements, heaps, used, unaliased, lower_bound }
+    Aliasing { placements, segments, heap_segments, heaps, used, unaliased, lower_bound }
 }
 
 /// The peak, over the schedule, of the bytes of transients alive at once.

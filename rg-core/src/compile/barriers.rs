@@ -22,7 +22,6 @@ use crate::access::{AccessMask, Layout, ResourceState, StageMask};
 use crate::graph::{Graph, Lifetime};
 use crate::plan::{Barrier, OwnershipTransfer, Placement, TransferHalf, Wait, WaitPoint};
 use crate::types::QueueKind;
-use std::collections::BTreeMap;
 
 /// What a write has been made visible to: memory accesses per pipeline stage. A barrier's
 /// second access scope covers only the accesses it names in the stages it names.
@@ -148,7 +147,10 @@ pub(crate) struct Input<'a> {
     pub entry: &'a [Option<ResourceState>],
     pub defined_at_entry: &'a [bool],
     pub placement: &'a [Option<Placement>],
-    pub heaps: usize,
+    /// Each placed transient's range of elementary memory segments in its heap.
+    pub segments: &'a [Option<(u32, u32)>],
+    /// Elementary segments per heap.
+    pub heap_segments: &'a [u32],
 }
 
 /// `waited[q][q2][stage bit]`: the latest point of queue `q2` that queue `q` has waited for
@@ -201,8 +203,9 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             (_, Some(e)) => St::from_entry(&e, inp.defined_at_entry[i]),
         })
         .collect();
-    // Latest occupant of each byte range, per heap: start -> (end, resource).
-    let mut memory: Vec<BTreeMap<u64, (u64, u32)>> = vec![BTreeMap::new(); inp.heaps];
+    // Latest occupant of each elementary memory segment, per heap.
+    let mut memory: Vec<Vec<u32>> =
+        inp.heap_segments.iter().map(|&n| vec![NONE; n as usize]).collect();
     // Latest point each queue has waited for on each other queue, per waiting stage: a wait
     // only holds back the stages it names.
     let mut waited: Waited = [[[-2i64; 16]; 3]; 3];
@@ -253,13 +256,13 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             if !s.touched {
                 if let Some(pl) = inp.placement[ri] {
                     displaced.clear();
-                    take_over(
-                        &mut memory[pl.heap],
-                        pl.offset,
-                        pl.offset + pl.size,
-                        t.resource,
-                        &mut displaced,
-                    );
+                    let (lo, hi) = inp.segments[ri].expect("rg-core bug: placed without segments");
+                    for occupant in &mut memory[pl.heap][lo as usize..hi as usize] {
+                        if *occupant != NONE && !displaced.contains(occupant) {
+                            displaced.push(*occupant);
+                        }
+                        *occupant = t.resource;
+                    }
                     for &d in &displaced {
                         let o = &st[d as usize];
                         for oq in QueueKind::ALL {
@@ -662,73 +665,6 @@ fn emit_waits(
     }
     d[qi] = pos as i64;
     done.push(d);
-}
-
-/// Makes `res` the occupant of `[start, end)`, collecting the resources it displaces.
-fn take_over(
-    map: &mut BTreeMap<u64, (u64, u32)>,
-    start: u64,
-    end: u64,
-    res: u32,
-    displaced: &mut Vec<u32>,
-) {
-    // Segments are disjoint; the one that starts before `start` may reach into the range.
-    // Few segments are hit at a time, so they are kept on the stack.
-    let mut hits: [(u64, u64, u32); 16] = [(0, 0, 0); 16];
-    let mut nhits = 0;
-    let mut push = |h: (u64, u64, u32), map_hits: &mut [(u64, u64, u32); 16]| {
-        if nhits < 16 {
-            map_hits[nhits] = h;
-        }
-        nhits += 1;
-    };
-    if let Some((&s0, &(e0, r0))) = map.range(..start).next_back() {
-        if e0 > start {
-            push((s0, e0, r0), &mut hits);
-        }
-    }
-    for (&s0, &(e0, r0)) in map.range(start..end) {
-        push((s0, e0, r0), &mut hits);
-    }
-    if nhits > hits.len() {
-        // Rare: many small occupants under one large newcomer.
-        let all: Vec<(u64, u64, u32)> = map
-            .range(..end)
-            .filter(|(&s0, &(e0, _))| e0 > start && s0 < end)
-            .map(|(&s0, &(e0, r0))| (s0, e0, r0))
-            .collect();
-        for (s0, e0, r0) in all {
-            split_out(map, s0, e0, r0, start, end, displaced);
-        }
-    } else {
-        for &(s0, e0, r0) in &hits[..nhits] {
-            split_out(map, s0, e0, r0, start, end, displaced);
-        }
-    }
-    map.insert(start, (end, res));
-}
-
-fn split_out(
-    map: &mut BTreeMap<u64, (u64, u32)>,
-    s0: u64,
-    e0: u64,
-    r0: u32,
-    start: u64,
-    end: u64,
-    displaced: &mut Vec<u32>,
-) {
-    {
-        map.remove(&s0);
-        if s0 < start {
-            map.insert(s0, (start, r0));
-        }
-        if e0 > end {
-            map.insert(end, (e0, r0));
-        }
-        if !displaced.contains(&r0) {
-            displaced.push(r0);
-        }
-    }
 }
 
 /// The state a temporal resource is left in at the end of the frame (and so found in at the

@@ -147,8 +147,10 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
     }
     let aliasing = alias::place(items, order.len() as u32, memory.buffer_image_granularity());
     let mut placement = vec![None; nres];
-    for &(r, p) in &aliasing.placements {
+    let mut segments = vec![None; nres];
+    for (&(r, p), &seg) in aliasing.placements.iter().zip(&aliasing.segments) {
         placement[r as usize] = Some(p);
+        segments[r as usize] = Some(seg);
     }
 
     // Entry and exit states: imports declare them; temporals are left as they are found.
@@ -181,7 +183,8 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
             entry: &entry,
             defined_at_entry: &defined,
             placement: &placement,
-            heaps: aliasing.heaps.len(),
+            segments: &segments,
+            heap_segments: &aliasing.heap_segments,
         },
     );
 
