@@ -1,0 +1,353 @@
+//! Instance, device and queue from a small [`Config`], with validation and synchronization
+//! validation switched on in debug builds and tests (`RG_VALIDATION=0/1` overrides), and a debug
+//! messenger that keeps every message so a test can fail on any warning or error.
+
+use crate::error::{Check, Error};
+use ash::vk;
+use std::ffi::{c_void, CStr, CString};
+use std::sync::{Arc, Mutex};
+
+const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
+
+/// How to set up Vulkan.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub app_name: String,
+    /// Validation layer with synchronization validation. Default: on in debug builds, and
+    /// whatever `RG_VALIDATION` says when it is set.
+    pub validation: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let validation = match std::env::var("RG_VALIDATION").as_deref() {
+            Ok("0") | Ok("false") | Ok("off") => false,
+            Ok(_) => true,
+            Err(_) => cfg!(debug_assertions),
+        };
+        Config { app_name: "rg".into(), validation }
+    }
+}
+
+/// A message from the validation layers (or the driver), as the messenger received it.
+#[derive(Clone, Debug)]
+pub struct Message {
+    pub severity: vk::DebugUtilsMessageSeverityFlagsEXT,
+    pub id: String,
+    pub text: String,
+}
+
+impl Message {
+    /// Warning or error.
+    pub fn is_problem(&self) -> bool {
+        self.severity.intersects(
+            vk::DebugUtilsMessageSeverityFlagsEXT::WARNING
+                | vk::DebugUtilsMessageSeverityFlagsEXT::ERROR,
+        )
+    }
+}
+
+type Messages = Arc<Mutex<Vec<Message>>>;
+
+/// What the device can do that the framework cares about.
+#[derive(Clone, Debug)]
+pub struct Capabilities {
+    pub device_name: String,
+    pub api_version: (u32, u32, u32),
+    pub timestamp_period_ns: f32,
+    pub max_image_dimension_2d: u32,
+    pub max_storage_buffer_range: u32,
+    pub buffer_image_granularity: u64,
+    pub draw_indirect_count: bool,
+    pub sampler_filter_minmax: bool,
+}
+
+/// An instance, a device and its queue. Everything in rg-vulkan hangs off one of these.
+pub struct Context {
+    _entry: ash::Entry,
+    instance: ash::Instance,
+    debug: Option<(ash::ext::debug_utils::Instance, vk::DebugUtilsMessengerEXT)>,
+    messages: Messages,
+    /// Keeps the messenger's user data alive for as long as the messenger.
+    _messages_box: Option<Box<Messages>>,
+    pub(crate) device: ash::Device,
+    pub(crate) queue: vk::Queue,
+    pub(crate) queue_family: u32,
+    pub(crate) memory_properties: vk::PhysicalDeviceMemoryProperties,
+    pub capabilities: Capabilities,
+}
+
+unsafe extern "system" fn on_message(
+    severity: vk::DebugUtilsMessageSeverityFlagsEXT,
+    _types: vk::DebugUtilsMessageTypeFlagsEXT,
+    data: *const vk::DebugUtilsMessengerCallbackDataEXT<'_>,
+    user: *mut c_void,
+) -> vk::Bool32 {
+    // SAFETY: the layer passes a valid callback-data pointer for the duration of the call, and
+    // `user` is the `Box<Messages>` that `Context` keeps alive until the messenger is destroyed.
+    let (data, messages) = unsafe { (&*data, &*(user as *const Messages)) };
+    let text = |p: *const std::ffi::c_char| {
+        if p.is_null() {
+            String::new()
+        } else {
+            // SAFETY: non-null strings from the layer are NUL-terminated and live for the call.
+            unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+        }
+    };
+    let msg = Message { severity, id: text(data.p_message_id_name), text: text(data.p_message) };
+    if let Ok(mut m) = messages.lock() {
+        m.push(msg);
+    }
+    vk::FALSE
+}
+
+impl Context {
+    /// Loads Vulkan, creates an instance (with validation when asked) and a device with one
+    /// queue that does graphics, compute and transfer.
+    ///
+    /// # Errors
+    /// No loader, a missing validation layer, no device with Vulkan 1.3, `synchronization2`,
+    /// `timelineSemaphore` and `dynamicRendering`, or a failed Vulkan call.
+    pub fn new(config: &Config) -> Result<Context, Error> {
+        // SAFETY: loading the system's Vulkan loader; its entry points are used only through ash.
+        let entry = unsafe { ash::Entry::load() }.map_err(|e| Error::Loader(e.to_string()))?;
+
+        let mut layers: Vec<*const std::ffi::c_char> = Vec::new();
+        let mut extensions: Vec<*const std::ffi::c_char> = Vec::new();
+        if config.validation {
+            // SAFETY: a plain query of the loader.
+            let available = unsafe { entry.enumerate_instance_layer_properties() }
+                .check("vkEnumerateInstanceLayerProperties", "instance")?;
+            let found = available
+                .iter()
+                .any(|l| l.layer_name_as_c_str().is_ok_and(|n| n == VALIDATION_LAYER));
+            if !found {
+                return Err(Error::MissingLayer(VALIDATION_LAYER.to_string_lossy().into_owned()));
+            }
+            layers.push(VALIDATION_LAYER.as_ptr());
+            extensions.push(ash::ext::debug_utils::NAME.as_ptr());
+        }
+        let app_name = CString::new(config.app_name.clone()).unwrap_or_else(|_| c"rg".into());
+        let app = vk::ApplicationInfo::default()
+            .application_name(&app_name)
+            .engine_name(c"rg")
+            .api_version(vk::API_VERSION_1_3);
+        let enables = [vk::ValidationFeatureEnableEXT::SYNCHRONIZATION_VALIDATION];
+        let mut features =
+            vk::ValidationFeaturesEXT::default().enabled_validation_features(&enables);
+        let mut info = vk::InstanceCreateInfo::default()
+            .application_info(&app)
+            .enabled_layer_names(&layers)
+            .enabled_extension_names(&extensions);
+        if config.validation {
+            info = info.push_next(&mut features);
+        }
+        // SAFETY: `info` and everything it points to outlive the call.
+        let instance =
+            unsafe { entry.create_instance(&info, None) }.check("vkCreateInstance", "instance")?;
+
+        let messages: Messages = Arc::new(Mutex::new(Vec::new()));
+        let mut messages_box = None;
+        let debug = if config.validation {
+            let boxed = Box::new(messages.clone());
+            let utils = ash::ext::debug_utils::Instance::new(&entry, &instance);
+            let info = vk::DebugUtilsMessengerCreateInfoEXT::default()
+                .message_severity(
+                    vk::DebugUtilsMessageSeverityFlagsEXT::WARNING
+                        | vk::DebugUtilsMessageSeverityFlagsEXT::ERROR
+                        | vk::DebugUtilsMessageSeverityFlagsEXT::INFO,
+                )
+                .message_type(
+                    vk::DebugUtilsMessageTypeFlagsEXT::GENERAL
+                        | vk::DebugUtilsMessageTypeFlagsEXT::VALIDATION
+                        | vk::DebugUtilsMessageTypeFlagsEXT::PERFORMANCE,
+                )
+                .pfn_user_callback(Some(on_message))
+                .user_data(&*boxed as *const Messages as *mut c_void);
+            // SAFETY: the user data is a boxed `Messages` kept in the context until the
+            // messenger is destroyed in `Drop`.
+            let messenger = unsafe { utils.create_debug_utils_messenger(&info, None) }
+                .check("vkCreateDebugUtilsMessengerEXT", "instance")?;
+            messages_box = Some(boxed);
+            Some((utils, messenger))
+        } else {
+            None
+        };
+
+        let (physical, queue_family, capabilities) = match pick_device(&instance) {
+            Ok(p) => p,
+            Err(e) => {
+                // SAFETY: nothing was created from the instance but the messenger.
+                unsafe {
+                    if let Some((utils, m)) = &debug {
+                        utils.destroy_debug_utils_messenger(*m, None);
+                    }
+                    instance.destroy_instance(None);
+                }
+                return Err(e);
+            }
+        };
+        let priorities = [1.0f32];
+        let queues = [vk::DeviceQueueCreateInfo::default()
+            .queue_family_index(queue_family)
+            .queue_priorities(&priorities)];
+        let mut f13 = vk::PhysicalDeviceVulkan13Features::default()
+            .synchronization2(true)
+            .dynamic_rendering(true);
+        let mut f12 = vk::PhysicalDeviceVulkan12Features::default().timeline_semaphore(true);
+        let info = vk::DeviceCreateInfo::default()
+            .queue_create_infos(&queues)
+            .push_next(&mut f13)
+            .push_next(&mut f12);
+        // SAFETY: `physical` came from this instance and the create info outlives the call.
+        let device = unsafe { instance.create_device(physical, &info, None) }
+            .check("vkCreateDevice", &capabilities.device_name)?;
+        // SAFETY: queue 0 of a family that was requested with one queue.
+        let queue = unsafe { device.get_device_queue(queue_family, 0) };
+        // SAFETY: a plain query of a physical device of this instance.
+        let memory_properties = unsafe { instance.get_physical_device_memory_properties(physical) };
+        Ok(Context {
+            _entry: entry,
+            instance,
+            debug,
+            messages,
+            _messages_box: messages_box,
+            device,
+            queue,
+            queue_family,
+            memory_properties,
+            capabilities,
+        })
+    }
+
+    /// Every message received so far.
+    pub fn messages(&self) -> Vec<Message> {
+        self.messages.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    /// Warnings and errors received so far.
+    pub fn problems(&self) -> Vec<Message> {
+        self.messages().into_iter().filter(Message::is_problem).collect()
+    }
+
+    /// Forgets the messages received so far.
+    pub fn clear_messages(&self) {
+        if let Ok(mut m) = self.messages.lock() {
+            m.clear();
+        }
+    }
+
+    /// Whether validation is on.
+    pub fn validation(&self) -> bool {
+        self.debug.is_some()
+    }
+
+    /// The raw device, for code inside rg-vulkan.
+    ///
+    /// # Safety
+    /// The caller must not destroy the device or objects the executor owns, and must keep to
+    /// the external synchronization rules of the calls it makes.
+    pub unsafe fn raw_device(&self) -> &ash::Device {
+        &self.device
+    }
+
+    /// Waits until the device is idle.
+    ///
+    /// # Errors
+    /// Device loss.
+    pub fn wait_idle(&self) -> Result<(), Error> {
+        // SAFETY: the device is alive; no other thread submits on our queue during the wait.
+        unsafe { self.device.device_wait_idle() }.check("vkDeviceWaitIdle", "device")
+    }
+
+    /// A memory type index allowed by `bits` with the wanted properties.
+    pub(crate) fn memory_type(&self, bits: u32, wanted: vk::MemoryPropertyFlags) -> Option<u32> {
+        let p = &self.memory_properties;
+        (0..p.memory_type_count).find(|&i| {
+            bits & (1 << i) != 0 && p.memory_types[i as usize].property_flags.contains(wanted)
+        })
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        // SAFETY: waiting for the GPU first means nothing is in flight when the device goes;
+        // objects made from the device are owned by executors that must be dropped before it.
+        unsafe {
+            let _ = self.device.device_wait_idle();
+            self.device.destroy_device(None);
+            if let Some((utils, m)) = &self.debug {
+                utils.destroy_debug_utils_messenger(*m, None);
+            }
+            self.instance.destroy_instance(None);
+        }
+    }
+}
+
+fn pick_device(instance: &ash::Instance) -> Result<(vk::PhysicalDevice, u32, Capabilities), Error> {
+    // SAFETY: a plain query of the instance.
+    let devices = unsafe { instance.enumerate_physical_devices() }
+        .check("vkEnumeratePhysicalDevices", "instance")?;
+    let mut reasons = Vec::new();
+    for pd in devices {
+        // SAFETY: plain queries of a physical device of this instance.
+        let props = unsafe { instance.get_physical_device_properties(pd) };
+        let name =
+            props.device_name_as_c_str().map_or("?".into(), |n| n.to_string_lossy().into_owned());
+        let v = props.api_version;
+        if v < vk::API_VERSION_1_3 {
+            reasons.push(format!(
+                "`{name}` supports Vulkan {}.{} only",
+                vk::api_version_major(v),
+                vk::api_version_minor(v)
+            ));
+            continue;
+        }
+        let mut f13 = vk::PhysicalDeviceVulkan13Features::default();
+        let mut f12 = vk::PhysicalDeviceVulkan12Features::default();
+        let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut f13).push_next(&mut f12);
+        // SAFETY: the chain outlives the call.
+        unsafe { instance.get_physical_device_features2(pd, &mut f2) };
+        let missing: Vec<&str> = [
+            (f13.synchronization2, "synchronization2"),
+            (f13.dynamic_rendering, "dynamicRendering"),
+            (f12.timeline_semaphore, "timelineSemaphore"),
+        ]
+        .iter()
+        .filter(|(has, _)| *has == vk::FALSE)
+        .map(|(_, n)| *n)
+        .collect();
+        if !missing.is_empty() {
+            reasons.push(format!("`{name}` lacks {}", missing.join(", ")));
+            continue;
+        }
+        // SAFETY: a plain query.
+        let families = unsafe { instance.get_physical_device_queue_family_properties(pd) };
+        let want = vk::QueueFlags::GRAPHICS | vk::QueueFlags::COMPUTE;
+        let Some(family) = families.iter().position(|f| f.queue_flags.contains(want)) else {
+            reasons.push(format!("`{name}` has no queue that does graphics and compute"));
+            continue;
+        };
+        let caps = Capabilities {
+            device_name: name,
+            api_version: (
+                vk::api_version_major(v),
+                vk::api_version_minor(v),
+                vk::api_version_patch(v),
+            ),
+            timestamp_period_ns: props.limits.timestamp_period,
+            max_image_dimension_2d: props.limits.max_image_dimension2_d,
+            max_storage_buffer_range: props.limits.max_storage_buffer_range,
+            buffer_image_granularity: props.limits.buffer_image_granularity,
+            draw_indirect_count: f12.draw_indirect_count == vk::TRUE,
+            sampler_filter_minmax: f12.sampler_filter_minmax == vk::TRUE,
+        };
+        return Ok((pd, family as u32, caps));
+    }
+    if reasons.is_empty() {
+        reasons.push(
+            "there is no Vulkan device at all (install mesa-vulkan-drivers for lavapipe)".into(),
+        );
+    }
+    Err(Error::NoDevice(reasons.join("; ")))
+}

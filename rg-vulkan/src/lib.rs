@@ -1,0 +1,22 @@
+//! rg-vulkan: executes rg-core's compiled plans on Vulkan (ash).
+//!
+//! [`Context`] sets up an instance and device, with validation and synchronization validation
+//! on in debug builds and tests. [`DeviceMemory`] answers rg-core's memory questions from the
+//! device, so the aliasing plan fits it. [`Executor`] runs a compiled plan: it places transients
+//! in heaps at the planned offsets, records the plan's barriers as `vkCmdPipelineBarrier2`
+//! batches (one call per pass boundary at most) and calls each pass's recording closure with a
+//! [`Recorder`] that only lets it touch what it declared.
+//!
+//! This first slice runs transfer work (fills and copies of buffers) on one queue; shaders,
+//! images, dynamic rendering, frames in flight and swapchains build on it.
+
+pub mod context;
+pub mod conv;
+pub mod error;
+pub mod executor;
+pub mod memory;
+
+pub use context::{Capabilities, Config, Context, Message};
+pub use error::Error;
+pub use executor::{Buffer, Executor, FrameStats, Pass, Recorder};
+pub use memory::DeviceMemory;

@@ -1,0 +1,103 @@
+//! rg-core's [`MemoryOracle`] answered by the device (`vkGetDevice*MemoryRequirements`, core in
+//! Vulkan 1.3, so no object is created to ask), so that the aliasing plan fits real sizes,
+//! alignments and memory types.
+
+use crate::context::Context;
+use crate::conv;
+use ash::vk;
+use rg_core::{Limits, MemoryOracle, MemoryRequirements, ResolvedImage, Usage};
+
+/// Memory questions answered by one device.
+pub struct DeviceMemory<'a> {
+    ctx: &'a Context,
+    device_local: u32,
+}
+
+impl<'a> DeviceMemory<'a> {
+    pub fn new(ctx: &'a Context) -> Self {
+        let p = &ctx.memory_properties;
+        let device_local = (0..p.memory_type_count)
+            .filter(|&i| {
+                p.memory_types[i as usize]
+                    .property_flags
+                    .contains(vk::MemoryPropertyFlags::DEVICE_LOCAL)
+            })
+            .fold(0u32, |bits, i| bits | 1 << i);
+        DeviceMemory { ctx, device_local }
+    }
+
+    /// Keeps only device-local types when the resource allows any (transients live there).
+    fn prefer_local(&self, bits: u32) -> u32 {
+        if bits & self.device_local != 0 {
+            bits & self.device_local
+        } else {
+            bits
+        }
+    }
+}
+
+impl MemoryOracle for DeviceMemory<'_> {
+    fn image_requirements(&self, image: &ResolvedImage, usage: Usage) -> MemoryRequirements {
+        let info = vk::ImageCreateInfo::default()
+            .image_type(vk::ImageType::TYPE_2D)
+            .format(conv::format(image.format))
+            .extent(vk::Extent3D {
+                width: image.extent.width,
+                height: image.extent.height,
+                depth: 1,
+            })
+            .mip_levels(image.mip_levels)
+            .array_layers(image.array_layers)
+            .samples(vk::SampleCountFlags::from_raw(image.samples))
+            .tiling(vk::ImageTiling::OPTIMAL)
+            .usage(conv::image_usage(usage))
+            .flags(vk::ImageCreateFlags::ALIAS)
+            .initial_layout(vk::ImageLayout::UNDEFINED);
+        let query = vk::DeviceImageMemoryRequirements::default().create_info(&info);
+        let mut out = vk::MemoryRequirements2::default();
+        // SAFETY: a query with valid create info; no object is created.
+        unsafe { self.ctx.device.get_device_image_memory_requirements(&query, &mut out) };
+        let r = out.memory_requirements;
+        MemoryRequirements {
+            size: r.size,
+            alignment: r.alignment,
+            memory_type_bits: self.prefer_local(r.memory_type_bits),
+        }
+    }
+
+    fn buffer_requirements(&self, size: u64, usage: Usage) -> MemoryRequirements {
+        let info = vk::BufferCreateInfo::default()
+            .size(size)
+            .usage(conv::buffer_usage(usage))
+            .sharing_mode(vk::SharingMode::EXCLUSIVE);
+        let query = vk::DeviceBufferMemoryRequirements::default().create_info(&info);
+        let mut out = vk::MemoryRequirements2::default();
+        // SAFETY: a query with valid create info; no object is created.
+        unsafe { self.ctx.device.get_device_buffer_memory_requirements(&query, &mut out) };
+        let r = out.memory_requirements;
+        MemoryRequirements {
+            size: r.size,
+            alignment: r.alignment,
+            memory_type_bits: self.prefer_local(r.memory_type_bits),
+        }
+    }
+
+    fn buffer_image_granularity(&self) -> u64 {
+        self.ctx.capabilities.buffer_image_granularity
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            max_image_dimension: self.ctx.capabilities.max_image_dimension_2d,
+            max_buffer_size: (self.ctx.capabilities.max_storage_buffer_range as u64).max(1 << 20),
+        }
+    }
+
+    fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.ctx.capabilities.device_name.hash(&mut h);
+        self.ctx.capabilities.api_version.hash(&mut h);
+        h.finish() | 1
+    }
+}
