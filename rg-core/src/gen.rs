@@ -46,6 +46,9 @@ pub struct Params {
     pub mistakes: bool,
     /// How far back (in passes) a read may reach; small values keep lifetimes short.
     pub window: usize,
+    /// Only buffers of one size (1 KiB), only copies (`CopySrc`, `CopyDst`), no temporals: graphs
+    /// an executor can run with fills and copies, and a CPU can model exactly.
+    pub transfer_only: bool,
 }
 
 impl Default for Params {
@@ -58,6 +61,7 @@ impl Default for Params {
             temporals: true,
             mistakes: false,
             window: 8,
+            transfer_only: false,
         }
     }
 }
@@ -136,8 +140,16 @@ fn write_access(h: H, q: QueueKind, defined: bool, rng: &mut Rng) -> Access {
     }
 }
 
+/// The size of every buffer in a `transfer_only` graph.
+pub const TRANSFER_SIZE: u64 = 1024;
+
 /// A random graph. Without `mistakes` it always compiles.
 pub fn random_graph(seed: u64, p: &Params) -> Graph {
+    random_graph_with(seed, p, |_| ())
+}
+
+/// [`random_graph`] with a payload for each pass, made from the pass's label.
+pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str) -> P) -> Graph<P> {
     let mut rng = Rng::new(seed);
     let mut g =
         Graph::new(Extent::new(64 + 16 * rng.below(8) as u32, 64 + 16 * rng.below(8) as u32));
@@ -145,7 +157,7 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
     let queues: &[QueueKind] = if p.queues { &QueueKind::ALL } else { &[QueueKind::Graphics] };
     let formats = [Format::Rgba8Unorm, Format::Rgba16Float, Format::R32Float, Format::D32Float];
 
-    let new_image = |g: &mut Graph, rng: &mut Rng, label: String| {
+    let new_image = |g: &mut Graph<P>, rng: &mut Rng, label: String| {
         let format = formats[rng.below(formats.len())];
         let size = match rng.below(3) {
             0 => Size::FULL,
@@ -158,7 +170,7 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
     if p.imports {
         for i in 0..rng.below(3) {
             let q = queues[rng.below(queues.len())];
-            if rng.chance(0.5) {
+            if rng.chance(0.5) && !p.transfer_only {
                 let undefined = rng.chance(0.5);
                 let entry = ResourceState {
                     layout: Some(if undefined {
@@ -194,7 +206,11 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
             } else {
                 let h = g.import_buffer(
                     &format!("import{i}.buffer"),
-                    BufferDesc::new(256 << rng.below(8)),
+                    BufferDesc::new(if p.transfer_only {
+                        TRANSFER_SIZE
+                    } else {
+                        256 << rng.below(8)
+                    }),
                     ResourceState::host_written(q),
                     ResourceState::host_read(queues[rng.below(queues.len())]),
                 );
@@ -202,7 +218,7 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
             }
         }
     }
-    if p.temporals {
+    if p.temporals && !p.transfer_only {
         for i in 0..rng.below(3) {
             let h = if rng.chance(0.5) {
                 H::Image(
@@ -226,14 +242,12 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
         let mut chosen: Vec<usize> = Vec::new();
         let n = 1 + rng.below(p.max_accesses.max(1));
         if rng.chance(0.6) || res.is_empty() {
-            let h = if rng.chance(0.5) {
+            let h = if rng.chance(0.5) && !p.transfer_only {
                 let (h, d) = new_image(&mut g, &mut rng, format!("pass{pi}.image"));
                 H::Image(h, d)
             } else {
-                H::Buffer(g.create_buffer(
-                    &format!("pass{pi}.buffer"),
-                    BufferDesc::new(64 << rng.below(10)),
-                ))
+                let size = if p.transfer_only { TRANSFER_SIZE } else { 64 << rng.below(10) };
+                H::Buffer(g.create_buffer(&format!("pass{pi}.buffer"), BufferDesc::new(size)))
             };
             res.push(Res { handle: h, defined: false, written_at: pi });
             chosen.push(res.len() - 1);
@@ -253,7 +267,8 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
             }
             chosen.push(pool[rng.below(pool.len())]);
         }
-        let mut pb = g.add_pass(&format!("pass{pi}"), q, ());
+        let label = format!("pass{pi}");
+        let mut pb = g.add_pass(&label, q, payload(&label));
         pass_ids.push(pb.id());
         if rng.chance(0.05) {
             pb.side_effect();
@@ -264,7 +279,11 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
             let write = must_write || (k == 0) || rng.chance(0.3);
             let mistake = p.mistakes && rng.chance(0.03);
             if write {
-                let mut a = write_access(r.handle, q, r.defined, &mut rng);
+                let mut a = if p.transfer_only {
+                    Access::CopyDst
+                } else {
+                    write_access(r.handle, q, r.defined, &mut rng)
+                };
                 if mistake {
                     a = [Access::ColorWrite, Access::DepthWrite, Access::IndirectArgs]
                         [rng.below(3)];
@@ -282,6 +301,8 @@ pub fn random_graph(seed: u64, p: &Params) -> Graph {
             } else {
                 let a = if mistake {
                     Access::StorageWrite(ShaderStages::NONE)
+                } else if p.transfer_only {
+                    Access::CopySrc
                 } else {
                     read_access(r.handle, q, &mut rng)
                 };

@@ -358,6 +358,18 @@ impl<P> Graph<P> {
         &self.passes[pass.index()].label
     }
 
+    /// The version-0 handle of an imported buffer, by resource index (for binding imports to
+    /// real buffers); `None` for anything else.
+    pub fn imported_buffer(&self, index: usize) -> Option<BufferHandle> {
+        let r = self.resources.get(index)?;
+        match (r.desc, r.lifetime) {
+            (Desc::Buffer(_), Lifetime::Imported { .. }) => {
+                Some(BufferHandle { graph: self.id, index: index as u32, version: 0 })
+            }
+            _ => None,
+        }
+    }
+
     /// Takes the payload of a pass out of the graph (the executor runs it once).
     pub fn take_payload(&mut self, pass: PassId) -> Option<P> {
         self.payloads.get_mut(pass.index()).and_then(Option::take)

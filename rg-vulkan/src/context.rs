@@ -75,6 +75,7 @@ pub struct Context {
     pub(crate) queue_family: u32,
     pub(crate) memory_properties: vk::PhysicalDeviceMemoryProperties,
     pub capabilities: Capabilities,
+    torn_down: bool,
 }
 
 unsafe extern "system" fn on_message(
@@ -217,6 +218,7 @@ impl Context {
             queue_family,
             memory_properties,
             capabilities,
+            torn_down: false,
         })
     }
 
@@ -269,8 +271,20 @@ impl Context {
     }
 }
 
-impl Drop for Context {
-    fn drop(&mut self) {
+impl Context {
+    /// Destroys the device and the instance now and returns every warning or error the
+    /// validation layers reported, teardown included: objects still alive when the device goes
+    /// are reported by the layer's object tracker here, so a test can prove nothing leaked.
+    pub fn shutdown(mut self) -> Vec<Message> {
+        self.teardown();
+        self.problems()
+    }
+
+    fn teardown(&mut self) {
+        if self.torn_down {
+            return;
+        }
+        self.torn_down = true;
         // SAFETY: waiting for the GPU first means nothing is in flight when the device goes;
         // objects made from the device are owned by executors that must be dropped before it.
         unsafe {
@@ -281,6 +295,12 @@ impl Drop for Context {
             }
             self.instance.destroy_instance(None);
         }
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        self.teardown();
     }
 }
 

@@ -86,8 +86,14 @@ impl Recorder<'_> {
         })
     }
 
-    fn buffer(&self, h: BufferHandle) -> vk::Buffer {
-        self.buffers.get(h.index()).copied().unwrap_or(vk::Buffer::null())
+    fn buffer(&self, resource: usize) -> vk::Buffer {
+        self.buffers.get(resource).copied().unwrap_or(vk::Buffer::null())
+    }
+
+    /// The pass's declared accesses (resource indices into the plan), for passes that are
+    /// driven by data rather than by typed handles.
+    pub fn accesses(&self) -> &[rg_core::PlannedAccess] {
+        self.declared
     }
 
     /// Fills the whole buffer with a 32-bit pattern. Needs `CopyDst` on it.
@@ -95,10 +101,19 @@ impl Recorder<'_> {
     /// # Errors
     /// The pass did not declare `CopyDst` on the buffer.
     pub fn fill_buffer(&mut self, h: BufferHandle, value: u32) -> Result<(), Error> {
-        self.declared_as(h.index(), |a| a == Access::CopyDst, "fills")?;
+        self.fill(h.index(), value)
+    }
+
+    /// [`Recorder::fill_buffer`] by resource index.
+    ///
+    /// # Errors
+    /// As [`Recorder::fill_buffer`].
+    pub fn fill(&mut self, resource: usize, value: u32) -> Result<(), Error> {
+        self.declared_as(resource, |a| a == Access::CopyDst, "fills")?;
+        let buffer = self.buffer(resource);
         // SAFETY: the buffer is alive for the frame and was declared as a copy destination, so
         // the plan's barriers order this write; the command buffer is recording.
-        unsafe { self.device.cmd_fill_buffer(self.cmd, self.buffer(h), 0, vk::WHOLE_SIZE, value) };
+        unsafe { self.device.cmd_fill_buffer(self.cmd, buffer, 0, vk::WHOLE_SIZE, value) };
         Ok(())
     }
 
@@ -113,15 +128,22 @@ impl Recorder<'_> {
         dst: BufferHandle,
         size: Option<u64>,
     ) -> Result<(), Error> {
-        self.declared_as(src.index(), |a| a == Access::CopySrc, "copies from")?;
-        self.declared_as(dst.index(), |a| a == Access::CopyDst, "copies to")?;
-        let len = |h: BufferHandle| self.plan.resources[h.index()].buffer_size.unwrap_or(0);
+        self.copy(src.index(), dst.index(), size)
+    }
+
+    /// [`Recorder::copy_buffer`] by resource index.
+    ///
+    /// # Errors
+    /// As [`Recorder::copy_buffer`].
+    pub fn copy(&mut self, src: usize, dst: usize, size: Option<u64>) -> Result<(), Error> {
+        self.declared_as(src, |a| a == Access::CopySrc, "copies from")?;
+        self.declared_as(dst, |a| a == Access::CopyDst, "copies to")?;
+        let len = |r: usize| self.plan.resources.get(r).and_then(|r| r.buffer_size).unwrap_or(0);
         let size = size.unwrap_or_else(|| len(src).min(len(dst)));
         let region = [vk::BufferCopy { src_offset: 0, dst_offset: 0, size }];
+        let (s, d) = (self.buffer(src), self.buffer(dst));
         // SAFETY: both buffers are alive for the frame and declared with the matching accesses.
-        unsafe {
-            self.device.cmd_copy_buffer(self.cmd, self.buffer(src), self.buffer(dst), &region)
-        };
+        unsafe { self.device.cmd_copy_buffer(self.cmd, s, d, &region) };
         Ok(())
     }
 }
