@@ -2,7 +2,7 @@
 //! formats. Everything else in rg-vulkan goes through these functions.
 
 use ash::vk;
-use rg_core::{AccessMask, Format, Layout, QueueKind, StageMask, Usage};
+use rg_core::{AccessMask, Format, Layout, StageMask, Usage};
 
 /// Pipeline stages (`synchronization2`).
 pub fn stages(s: StageMask) -> vk::PipelineStageFlags2 {
@@ -144,9 +144,4 @@ pub fn aspect(f: Format) -> vk::ImageAspectFlags {
         (true, false) => vk::ImageAspectFlags::DEPTH,
         _ => vk::ImageAspectFlags::COLOR,
     }
-}
-
-/// The queue-kind name used in labels and messages.
-pub fn queue_name(q: QueueKind) -> &'static str {
-    q.name()
 }

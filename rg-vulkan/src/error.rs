@@ -42,11 +42,6 @@ pub(crate) trait Check<T> {
 
 impl<T> Check<T> for Result<T, vk::Result> {
     fn check(self, call: &'static str, label: &str) -> Result<T, Error> {
-        self.map_err(|result| match result {
-            vk::Result::ERROR_OUT_OF_DEVICE_MEMORY | vk::Result::ERROR_OUT_OF_HOST_MEMORY => {
-                Error::OutOfMemory { label: label.to_owned(), bytes: 0 }
-            }
-            result => Error::Vulkan { call, label: label.to_owned(), result },
-        })
+        self.map_err(|result| Error::Vulkan { call, label: label.to_owned(), result })
     }
 }

@@ -6,6 +6,12 @@ mod common;
 use rg_core::*;
 use rg_vulkan::{DeviceMemory, Executor, Pass};
 
+/// A host-visible buffer the frame writes and the host reads afterwards.
+fn host_readback(g: &mut Graph<Pass>, label: &str, size: u64) -> BufferHandle {
+    let state = ResourceState::host_read(QueueKind::Graphics);
+    g.import_buffer(label, BufferDesc::new(size), state, state)
+}
+
 fn pass(
     f: impl FnOnce(&mut rg_vulkan::Recorder<'_>) -> Result<(), rg_vulkan::Error> + 'static,
 ) -> Pass {
@@ -22,12 +28,7 @@ fn fill_copy_readback_is_correct_and_validation_clean() {
     let out = ex.create_buffer(&ctx, "test.readback", 4096, true).expect("buffer");
 
     let mut g: Graph<Pass> = Graph::new(Extent::new(64, 64));
-    let readback = g.import_buffer(
-        "test.readback",
-        BufferDesc::new(4096),
-        ResourceState::host_read(QueueKind::Graphics),
-        ResourceState::host_read(QueueKind::Graphics),
-    );
+    let readback = host_readback(&mut g, "test.readback", 4096);
     let a = g.create_buffer("test.a", BufferDesc::new(4096));
     let b = g.create_buffer("test.b", BufferDesc::new(4096));
     let mut p =
@@ -70,12 +71,7 @@ fn aliased_transients_keep_their_own_contents() {
     let n = 6u32;
     let out = ex.create_buffer(&ctx, "test.out", 4096 * n as u64, true).expect("buffer");
     let mut g: Graph<Pass> = Graph::new(Extent::new(64, 64));
-    let mut readback = g.import_buffer(
-        "test.out",
-        BufferDesc::new(4096 * n as u64),
-        ResourceState::host_read(QueueKind::Graphics),
-        ResourceState::host_read(QueueKind::Graphics),
-    );
+    let mut readback = host_readback(&mut g, "test.out", 4096 * n as u64);
     let mut parts = Vec::new();
     for i in 0..n {
         // Each chunk: fill a transient, copy it into a second transient, copy that into a
@@ -127,12 +123,7 @@ fn undeclared_use_is_an_error_naming_pass_and_resource() {
     let mut ex = Executor::new(&ctx).expect("executor");
     let out = ex.create_buffer(&ctx, "test.out", 256, true).expect("buffer");
     let mut g: Graph<Pass> = Graph::new(Extent::new(8, 8));
-    let rb = g.import_buffer(
-        "test.out",
-        BufferDesc::new(256),
-        ResourceState::host_read(QueueKind::Graphics),
-        ResourceState::host_read(QueueKind::Graphics),
-    );
+    let rb = host_readback(&mut g, "test.out", 256);
     let a = g.create_buffer("test.a", BufferDesc::new(256));
     // Declares a read of `a` only, but fills it.
     let mut p = g.add_pass("sloppy", QueueKind::Graphics, pass(move |r| r.fill_buffer(rb, 7)));
@@ -143,12 +134,7 @@ fn undeclared_use_is_an_error_naming_pass_and_resource() {
     // `CopySrc` through `write` is itself a compile error; fix the graph and misuse at record.
     assert!(plan.is_err());
     let mut g: Graph<Pass> = Graph::new(Extent::new(8, 8));
-    let rb = g.import_buffer(
-        "test.out",
-        BufferDesc::new(256),
-        ResourceState::host_read(QueueKind::Graphics),
-        ResourceState::host_read(QueueKind::Graphics),
-    );
+    let rb = host_readback(&mut g, "test.out", 256);
     let mut p = g.add_pass("sloppy", QueueKind::Graphics, pass(move |r| r.fill_buffer(rb, 7)));
     p.read(rb, Access::CopySrc);
     p.side_effect();
@@ -173,12 +159,7 @@ fn a_missing_barrier_is_reported_by_synchronization_validation() {
     let mut ex = Executor::new(&ctx).expect("executor");
     let out = ex.create_buffer(&ctx, "test.readback", 4096, true).expect("buffer");
     let mut g: Graph<Pass> = Graph::new(Extent::new(64, 64));
-    let readback = g.import_buffer(
-        "test.readback",
-        BufferDesc::new(4096),
-        ResourceState::host_read(QueueKind::Graphics),
-        ResourceState::host_read(QueueKind::Graphics),
-    );
+    let readback = host_readback(&mut g, "test.readback", 4096);
     let a = g.create_buffer("test.a", BufferDesc::new(4096));
     let mut p = g.add_pass("fill", QueueKind::Graphics, pass(move |r| r.fill_buffer(a, 1)));
     let a1 = p.write(a, Access::CopyDst);
@@ -218,12 +199,7 @@ fn teardown_leaves_nothing_behind() {
         let mut ex = Executor::new(&ctx).expect("executor");
         let out = ex.create_buffer(&ctx, "test.out", 256, true).expect("buffer");
         let mut g: Graph<Pass> = Graph::new(Extent::new(8, 8));
-        let rb = g.import_buffer(
-            "test.out",
-            BufferDesc::new(256),
-            ResourceState::host_read(QueueKind::Graphics),
-            ResourceState::host_read(QueueKind::Graphics),
-        );
+        let rb = host_readback(&mut g, "test.out", 256);
         let t = g.create_buffer("test.t", BufferDesc::new(256));
         let mut p = g.add_pass("fill", QueueKind::Graphics, pass(move |r| r.fill_buffer(t, 3)));
         let t = p.write(t, Access::CopyDst);

@@ -108,6 +108,31 @@ impl St {
         s
     }
 
+    /// A layout transition or an acquire recorded on `q` before pass `pos` becomes the last
+    /// "write": later work is ordered after it through its second scope (`stages`, `access`),
+    /// and everything before it is ordered before it.
+    fn barrier_is_last_write(
+        &mut self,
+        q: QueueKind,
+        pos: usize,
+        stages: StageMask,
+        access: AccessMask,
+        layout: Option<Layout>,
+    ) {
+        self.has_write = true;
+        self.w_queue = q;
+        self.w_stages = stages;
+        self.w_access = AccessMask::NONE;
+        self.w_pass = pos as u32;
+        self.w_exec = stages.and_later();
+        self.w_vis = Vis::of(stages, access);
+        self.w_avail = true;
+        self.r_stages = [StageMask::NONE; 3];
+        self.r_exec = [StageMask::NONE; 3];
+        self.r_pass = [NONE; 3];
+        self.layout = layout;
+    }
+
     /// Stages and write accesses still outstanding on queue `q`.
     fn outstanding(&self, q: QueueKind) -> (StageMask, AccessMask) {
         let mut s = self.r_stages[q.index()];
@@ -212,10 +237,10 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
     // For each pass, the latest point of each queue known complete when its signal fires.
     let mut done: Vec<[i64; 3]> = Vec::with_capacity(n);
     let mut touches: Vec<Touch> = Vec::with_capacity(8);
-    let mut want: Vec<(QueueKind, i64, StageMask)> = Vec::with_capacity(8);
     let mut displaced: Vec<u32> = Vec::new();
     let mut disp_flat: Vec<u32> = Vec::new();
-    let mut disp_range: Vec<(usize, usize)> = Vec::with_capacity(8);
+    // Per touch: its displaced occupants in `disp_flat`, and whether it waits on another queue.
+    let mut disp_range: Vec<(usize, usize, bool)> = Vec::with_capacity(8);
     let mut pre_want: Vec<(QueueKind, i64, StageMask)> = Vec::with_capacity(8);
 
     for (pos, &p) in inp.order.iter().enumerate() {
@@ -223,7 +248,6 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
         let q = pass.queue;
         let qi = q.index();
         touches.clear();
-        want.clear();
         for a in &pass.accesses {
             let r = a.handle.index;
             let t = Touch {
@@ -253,6 +277,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             let ri = t.resource as usize;
             let s = &st[ri];
             let start = disp_flat.len();
+            let wants_before = pre_want.len();
             if !s.touched {
                 if let Some(pl) = inp.placement[ri] {
                     displaced.clear();
@@ -294,7 +319,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                     }
                 }
             }
-            disp_range.push((start, disp_flat.len()));
+            disp_range.push((start, disp_flat.len(), pre_want.len() > wants_before));
         }
         emit_waits(&pre_want, q, pos, &mut waited, &mut done, &mut out.waits[pos]);
 
@@ -313,31 +338,17 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             };
             let mut need = false;
             let mut transition = false;
-            let wants_before = want.len();
             let s = &mut st[ri];
             if !s.touched {
                 // First use of a transient: hand over its memory from the latest occupants.
                 s.touched = true;
                 if inp.placement[ri].is_some() {
-                    let (d0, d1) = disp_range[ti];
+                    // Occupants on other queues were waited for before the batch.
+                    let (d0, d1, _) = disp_range[ti];
                     for &d in &disp_flat[d0..d1] {
-                        let o = st[d as usize];
-                        for oq in QueueKind::ALL {
-                            let (os, oa) = o.outstanding(oq);
-                            if os.is_empty() {
-                                continue;
-                            }
-                            if oq == q {
-                                b.src_stages |= os;
-                                b.src_access |= oa;
-                            } else {
-                                let mut last = o.r_pass[oq.index()];
-                                if o.has_write && o.w_queue == oq {
-                                    last = if last == NONE { o.w_pass } else { last.max(o.w_pass) };
-                                }
-                                want.push((oq, point(last), t.stages));
-                            }
-                        }
+                        let (os, oa) = st[d as usize].outstanding(q);
+                        b.src_stages |= os;
+                        b.src_access |= oa;
                         need = true;
                     }
                 }
@@ -378,7 +389,6 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                         } else {
                             out.releases[rel_at as usize].push(release);
                         }
-                        want.push((o, point(rel_at), t.stages));
                         b.layout = layout;
                         b.transfer =
                             Some(OwnershipTransfer { from: o, to: q, half: TransferHalf::Acquire });
@@ -386,18 +396,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                         transition = true;
                         // The pair orders everything done on `o` before the acquire's second
                         // scope; from here on, later barriers chain from those stages.
-                        s.has_write = true;
-                        s.w_queue = q;
-                        s.w_stages = t.stages;
-                        s.w_access = AccessMask::NONE;
-                        s.w_pass = pos as u32;
-                        s.w_exec = t.stages.and_later();
-                        s.w_vis = Vis::of(t.stages, t.access);
-                        s.w_avail = true;
-                        s.r_stages = [StageMask::NONE; 3];
-                        s.r_exec = [StageMask::NONE; 3];
-                        s.r_pass = [NONE; 3];
-                        s.layout = t.layout;
+                        s.barrier_is_last_write(q, pos, t.stages, t.access, t.layout);
                         s.owner = Some(q);
                     } else {
                         // The old contents are not needed: no transfer, just a fresh start.
@@ -414,20 +413,6 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                 let s = &mut st[ri];
                 if s.owner.is_none() {
                     s.owner = Some(q);
-                }
-                // Work on other queues that this access must follow.
-                for oq in QueueKind::ALL {
-                    if oq == q {
-                        continue;
-                    }
-                    if s.has_write && s.w_queue == oq {
-                        want.push((oq, point(s.w_pass), t.stages));
-                    }
-                    if (t.writes || transition || t.layout != s.layout)
-                        && !s.r_stages[oq.index()].is_empty()
-                    {
-                        want.push((oq, point(s.r_pass[oq.index()]), t.stages));
-                    }
                 }
                 // Same-queue hazards.
                 let (os, oa) = s.outstanding(q);
@@ -475,7 +460,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
 
             // A barrier after a semaphore wait must start from the waited stages, or its layout
             // transition would not be ordered after the other queue's work.
-            if need && want.len() > wants_before {
+            if need && disp_range[ti].2 {
                 b.src_stages |= t.stages;
             }
 
@@ -485,17 +470,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                 if transition && b.transfer.is_none() {
                     // The transition happens before the barrier's second scope, so later
                     // barriers chain to it through those stages.
-                    s.has_write = true;
-                    s.w_queue = q;
-                    s.w_stages = b.dst_stages;
-                    s.w_access = AccessMask::NONE;
-                    s.w_pass = pos as u32;
-                    s.w_exec = b.dst_stages.and_later();
-                    s.w_vis = Vis::of(b.dst_stages, b.dst_access);
-                    s.w_avail = true;
-                    s.r_stages = [StageMask::NONE; 3];
-                    s.r_exec = [StageMask::NONE; 3];
-                    s.layout = t.layout;
+                    s.barrier_is_last_write(q, pos, b.dst_stages, b.dst_access, t.layout);
                 } else if b.transfer.is_none() {
                     let src = b.src_stages.and_earlier();
                     if s.has_write
