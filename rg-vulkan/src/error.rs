@@ -30,6 +30,18 @@ pub enum Error {
     /// The graph or plan cannot run on this executor.
     #[error("{0}")]
     Unsupported(String),
+    /// A shader failed to compile or to reflect.
+    #[error("{file}:{line}: {message}")]
+    Shader { file: String, line: u32, message: String },
+    /// A pass bound a resource to a shader binding that does not take it, or left one unbound.
+    #[error("pass `{pass}`: binding {binding} (`{name}`) {problem}")]
+    Binding { pass: String, binding: u32, name: String, problem: String },
+    /// The device lacks a feature or extension something needs.
+    #[error("the device lacks {feature}, which {needed_by} needs")]
+    MissingFeature { feature: String, needed_by: String },
+    /// An image or a file could not be written or read.
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
     /// A pass's recording returned an error of its own.
     #[error("pass `{pass}` failed: {message}")]
     Pass { pass: String, message: String },

@@ -15,8 +15,10 @@ pub mod conv;
 pub mod error;
 pub mod executor;
 pub mod memory;
+pub mod shader;
 
 pub use context::{Capabilities, Config, Context, Message};
 pub use error::Error;
 pub use executor::{Buffer, Executor, FrameStats, Pass, Recorder};
 pub use memory::DeviceMemory;
+pub use shader::{Binding, BindingKind, Reflection, Shader, ShaderCompiler, Stage};
