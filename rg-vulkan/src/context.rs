@@ -16,6 +16,9 @@ pub struct Config {
     /// Validation layer with synchronization validation. Default: on in debug builds, and
     /// whatever `RG_VALIDATION` says when it is set.
     pub validation: bool,
+    /// The display a window will be created on: turns on the surface extensions it needs and
+    /// `VK_KHR_swapchain`. `None` for headless work.
+    pub display: Option<raw_window_handle::RawDisplayHandle>,
 }
 
 impl Default for Config {
@@ -25,7 +28,7 @@ impl Default for Config {
             Ok(_) => true,
             Err(_) => cfg!(debug_assertions),
         };
-        Config { app_name: "rg".into(), validation }
+        Config { app_name: "rg".into(), validation, display: None }
     }
 }
 
@@ -60,12 +63,22 @@ pub struct Capabilities {
     pub buffer_image_granularity: u64,
     pub draw_indirect_count: bool,
     pub sampler_filter_minmax: bool,
+    pub max_push_constants_size: u32,
+    /// Storage images can be read without a format qualifier (lavapipe cannot).
+    pub storage_read_without_format: bool,
+    /// Whether every queue of the family writes timestamps.
+    pub timestamps: bool,
 }
 
 /// An instance, a device and its queue. Everything in rg-vulkan hangs off one of these.
 pub struct Context {
-    _entry: ash::Entry,
-    instance: ash::Instance,
+    pub(crate) entry: ash::Entry,
+    pub(crate) instance: ash::Instance,
+    pub(crate) physical: vk::PhysicalDevice,
+    /// Debug labels and object names (`VK_EXT_debug_utils`), when the instance has it.
+    pub(crate) debug_device: Option<ash::ext::debug_utils::Device>,
+    pub(crate) push_descriptor: ash::khr::push_descriptor::Device,
+    pub(crate) surfaces: bool,
     debug: Option<(ash::ext::debug_utils::Instance, vk::DebugUtilsMessengerEXT)>,
     messages: Messages,
     /// Keeps the messenger's user data alive for as long as the messenger.
@@ -115,6 +128,20 @@ impl Context {
 
         let mut layers: Vec<*const std::ffi::c_char> = Vec::new();
         let mut extensions: Vec<*const std::ffi::c_char> = Vec::new();
+        // SAFETY: a plain query of the loader.
+        let instance_extensions = unsafe { entry.enumerate_instance_extension_properties(None) }
+            .check("vkEnumerateInstanceExtensionProperties", "instance")?;
+        let has_debug_utils = instance_extensions
+            .iter()
+            .any(|e| e.extension_name_as_c_str().is_ok_and(|n| n == ash::ext::debug_utils::NAME));
+        if has_debug_utils || config.validation {
+            extensions.push(ash::ext::debug_utils::NAME.as_ptr());
+        }
+        if let Some(display) = config.display {
+            let needed = ash_window::enumerate_required_extensions(display)
+                .check("enumerate_required_extensions", "window surface")?;
+            extensions.extend_from_slice(needed);
+        }
         if config.validation {
             // SAFETY: a plain query of the loader.
             let available = unsafe { entry.enumerate_instance_layer_properties() }
@@ -126,8 +153,8 @@ impl Context {
                 return Err(Error::MissingLayer(VALIDATION_LAYER.to_string_lossy().into_owned()));
             }
             layers.push(VALIDATION_LAYER.as_ptr());
-            extensions.push(ash::ext::debug_utils::NAME.as_ptr());
         }
+        extensions.dedup();
         let app_name = CString::new(config.app_name.clone()).unwrap_or_else(|_| c"rg".into());
         let app = vk::ApplicationInfo::default()
             .application_name(&app_name)
@@ -175,19 +202,20 @@ impl Context {
             None
         };
 
-        let (physical, queue_family, capabilities) = match pick_device(&instance) {
-            Ok(p) => p,
-            Err(e) => {
-                // SAFETY: nothing was created from the instance but the messenger.
-                unsafe {
-                    if let Some((utils, m)) = &debug {
-                        utils.destroy_debug_utils_messenger(*m, None);
+        let (physical, queue_family, capabilities) =
+            match pick_device(&instance, config.display.is_some()) {
+                Ok(p) => p,
+                Err(e) => {
+                    // SAFETY: nothing was created from the instance but the messenger.
+                    unsafe {
+                        if let Some((utils, m)) = &debug {
+                            utils.destroy_debug_utils_messenger(*m, None);
+                        }
+                        instance.destroy_instance(None);
                     }
-                    instance.destroy_instance(None);
+                    return Err(e);
                 }
-                return Err(e);
-            }
-        };
+            };
         let priorities = [1.0f32];
         let queues = [vk::DeviceQueueCreateInfo::default()
             .queue_family_index(queue_family)
@@ -195,11 +223,27 @@ impl Context {
         let mut f13 = vk::PhysicalDeviceVulkan13Features::default()
             .synchronization2(true)
             .dynamic_rendering(true);
-        let mut f12 = vk::PhysicalDeviceVulkan12Features::default().timeline_semaphore(true);
+        let mut f12 = vk::PhysicalDeviceVulkan12Features::default()
+            .timeline_semaphore(true)
+            .draw_indirect_count(capabilities.draw_indirect_count)
+            .sampler_filter_minmax(capabilities.sampler_filter_minmax);
+        let mut f11 = vk::PhysicalDeviceVulkan11Features::default().shader_draw_parameters(true);
+        let base = vk::PhysicalDeviceFeatures::default()
+            .multi_draw_indirect(true)
+            .draw_indirect_first_instance(true)
+            .shader_storage_image_write_without_format(true)
+            .shader_storage_image_read_without_format(capabilities.storage_read_without_format);
+        let mut device_extensions = vec![ash::khr::push_descriptor::NAME.as_ptr()];
+        if config.display.is_some() {
+            device_extensions.push(ash::khr::swapchain::NAME.as_ptr());
+        }
         let info = vk::DeviceCreateInfo::default()
             .queue_create_infos(&queues)
+            .enabled_extension_names(&device_extensions)
+            .enabled_features(&base)
             .push_next(&mut f13)
-            .push_next(&mut f12);
+            .push_next(&mut f12)
+            .push_next(&mut f11);
         // SAFETY: `physical` came from this instance and the create info outlives the call.
         let device = unsafe { instance.create_device(physical, &info, None) }
             .check("vkCreateDevice", &capabilities.device_name)?;
@@ -207,12 +251,19 @@ impl Context {
         let queue = unsafe { device.get_device_queue(queue_family, 0) };
         // SAFETY: a plain query of a physical device of this instance.
         let memory_properties = unsafe { instance.get_physical_device_memory_properties(physical) };
+        let debug_device = (has_debug_utils || config.validation)
+            .then(|| ash::ext::debug_utils::Device::new(&instance, &device));
+        let push_descriptor = ash::khr::push_descriptor::Device::new(&instance, &device);
         Ok(Context {
-            _entry: entry,
             instance,
+            physical,
+            debug_device,
+            push_descriptor,
+            surfaces: config.display.is_some(),
             debug,
             messages,
             _messages_box: messages_box,
+            entry,
             device,
             queue,
             queue_family,
@@ -261,14 +312,6 @@ impl Context {
         // SAFETY: the device is alive; no other thread submits on our queue during the wait.
         unsafe { self.device.device_wait_idle() }.check("vkDeviceWaitIdle", "device")
     }
-
-    /// A memory type index allowed by `bits` with the wanted properties.
-    pub(crate) fn memory_type(&self, bits: u32, wanted: vk::MemoryPropertyFlags) -> Option<u32> {
-        let p = &self.memory_properties;
-        (0..p.memory_type_count).find(|&i| {
-            bits & (1 << i) != 0 && p.memory_types[i as usize].property_flags.contains(wanted)
-        })
-    }
 }
 
 impl Context {
@@ -304,7 +347,10 @@ impl Drop for Context {
     }
 }
 
-fn pick_device(instance: &ash::Instance) -> Result<(vk::PhysicalDevice, u32, Capabilities), Error> {
+fn pick_device(
+    instance: &ash::Instance,
+    swapchain: bool,
+) -> Result<(vk::PhysicalDevice, u32, Capabilities), Error> {
     // SAFETY: a plain query of the instance.
     let devices = unsafe { instance.enumerate_physical_devices() }
         .check("vkEnumeratePhysicalDevices", "instance")?;
@@ -325,18 +371,42 @@ fn pick_device(instance: &ash::Instance) -> Result<(vk::PhysicalDevice, u32, Cap
         }
         let mut f13 = vk::PhysicalDeviceVulkan13Features::default();
         let mut f12 = vk::PhysicalDeviceVulkan12Features::default();
-        let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut f13).push_next(&mut f12);
+        let mut f11 = vk::PhysicalDeviceVulkan11Features::default();
+        let mut f2 = vk::PhysicalDeviceFeatures2::default()
+            .push_next(&mut f13)
+            .push_next(&mut f12)
+            .push_next(&mut f11);
         // SAFETY: the chain outlives the call.
         unsafe { instance.get_physical_device_features2(pd, &mut f2) };
-        let missing: Vec<&str> = [
+        let base = f2.features;
+        // SAFETY: a plain query.
+        let extensions = unsafe { instance.enumerate_device_extension_properties(pd) }
+            .check("vkEnumerateDeviceExtensionProperties", &name)?;
+        let has_ext = |want: &CStr| {
+            if extensions.iter().any(|e| e.extension_name_as_c_str().is_ok_and(|n| n == want)) {
+                vk::TRUE
+            } else {
+                vk::FALSE
+            }
+        };
+        let mut wanted = vec![
             (f13.synchronization2, "synchronization2"),
             (f13.dynamic_rendering, "dynamicRendering"),
             (f12.timeline_semaphore, "timelineSemaphore"),
-        ]
-        .iter()
-        .filter(|(has, _)| *has == vk::FALSE)
-        .map(|(_, n)| *n)
-        .collect();
+            (f11.shader_draw_parameters, "shaderDrawParameters"),
+            (base.multi_draw_indirect, "multiDrawIndirect"),
+            (base.draw_indirect_first_instance, "drawIndirectFirstInstance"),
+            (
+                base.shader_storage_image_write_without_format,
+                "shaderStorageImageWriteWithoutFormat",
+            ),
+            (has_ext(ash::khr::push_descriptor::NAME), "VK_KHR_push_descriptor"),
+        ];
+        if swapchain {
+            wanted.push((has_ext(ash::khr::swapchain::NAME), "VK_KHR_swapchain"));
+        }
+        let missing: Vec<&str> =
+            wanted.iter().filter(|(has, _)| *has == vk::FALSE).map(|(_, n)| *n).collect();
         if !missing.is_empty() {
             reasons.push(format!("`{name}` lacks {}", missing.join(", ")));
             continue;
@@ -361,6 +431,10 @@ fn pick_device(instance: &ash::Instance) -> Result<(vk::PhysicalDevice, u32, Cap
             buffer_image_granularity: props.limits.buffer_image_granularity,
             draw_indirect_count: f12.draw_indirect_count == vk::TRUE,
             sampler_filter_minmax: f12.sampler_filter_minmax == vk::TRUE,
+            max_push_constants_size: props.limits.max_push_constants_size,
+            storage_read_without_format: base.shader_storage_image_read_without_format == vk::TRUE,
+            timestamps: props.limits.timestamp_compute_and_graphics == vk::TRUE
+                && families[family].timestamp_valid_bits > 0,
         };
         return Ok((pd, family as u32, caps));
     }

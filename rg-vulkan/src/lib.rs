@@ -15,10 +15,16 @@ pub mod conv;
 pub mod error;
 pub mod executor;
 pub mod memory;
+pub mod pipeline;
+pub mod recorder;
 pub mod shader;
 
 pub use context::{Capabilities, Config, Context, Message};
 pub use error::Error;
-pub use executor::{Buffer, Executor, FrameStats, Pass, Recorder};
+pub use executor::{
+    Bindings, Buffer, Executor, ExecutorConfig, FrameStats, GpuFrame, Image, MemoryUse, Pass,
+};
 pub use memory::DeviceMemory;
+pub use pipeline::{GraphicsDesc, Sampler, Topology};
+pub use recorder::{Recorder, Rendering};
 pub use shader::{Binding, BindingKind, Reflection, Shader, ShaderCompiler, Stage};

@@ -38,21 +38,7 @@ impl<'a> DeviceMemory<'a> {
 
 impl MemoryOracle for DeviceMemory<'_> {
     fn image_requirements(&self, image: &ResolvedImage, usage: Usage) -> MemoryRequirements {
-        let info = vk::ImageCreateInfo::default()
-            .image_type(vk::ImageType::TYPE_2D)
-            .format(conv::format(image.format))
-            .extent(vk::Extent3D {
-                width: image.extent.width,
-                height: image.extent.height,
-                depth: 1,
-            })
-            .mip_levels(image.mip_levels)
-            .array_layers(image.array_layers)
-            .samples(vk::SampleCountFlags::from_raw(image.samples))
-            .tiling(vk::ImageTiling::OPTIMAL)
-            .usage(conv::image_usage(usage))
-            .flags(vk::ImageCreateFlags::ALIAS)
-            .initial_layout(vk::ImageLayout::UNDEFINED);
+        let info = image_info(image, conv::image_usage(usage), true);
         let query = vk::DeviceImageMemoryRequirements::default().create_info(&info);
         let mut out = vk::MemoryRequirements2::default();
         // SAFETY: a query with valid create info; no object is created.
@@ -66,10 +52,7 @@ impl MemoryOracle for DeviceMemory<'_> {
     }
 
     fn buffer_requirements(&self, size: u64, usage: Usage) -> MemoryRequirements {
-        let info = vk::BufferCreateInfo::default()
-            .size(size)
-            .usage(conv::buffer_usage(usage))
-            .sharing_mode(vk::SharingMode::EXCLUSIVE);
+        let info = buffer_info(size, usage);
         let query = vk::DeviceBufferMemoryRequirements::default().create_info(&info);
         let mut out = vk::MemoryRequirements2::default();
         // SAFETY: a query with valid create info; no object is created.
@@ -100,4 +83,33 @@ impl MemoryOracle for DeviceMemory<'_> {
         self.ctx.capabilities.api_version.hash(&mut h);
         h.finish() | 1
     }
+}
+
+/// The create info of a 2D image; transients are created with the `ALIAS` flag, and the memory
+/// questions above ask with the same info the executor creates them with.
+pub(crate) fn image_info(
+    image: &ResolvedImage,
+    usage: vk::ImageUsageFlags,
+    alias: bool,
+) -> vk::ImageCreateInfo<'static> {
+    vk::ImageCreateInfo::default()
+        .image_type(vk::ImageType::TYPE_2D)
+        .format(conv::format(image.format))
+        .extent(vk::Extent3D { width: image.extent.width, height: image.extent.height, depth: 1 })
+        .mip_levels(image.mip_levels)
+        .array_layers(image.array_layers)
+        .samples(vk::SampleCountFlags::from_raw(image.samples))
+        .tiling(vk::ImageTiling::OPTIMAL)
+        .usage(usage)
+        .flags(if alias { vk::ImageCreateFlags::ALIAS } else { vk::ImageCreateFlags::empty() })
+        .sharing_mode(vk::SharingMode::EXCLUSIVE)
+        .initial_layout(vk::ImageLayout::UNDEFINED)
+}
+
+/// The create info of a transient buffer.
+pub(crate) fn buffer_info(size: u64, usage: Usage) -> vk::BufferCreateInfo<'static> {
+    vk::BufferCreateInfo::default()
+        .size(size)
+        .usage(conv::buffer_usage(usage))
+        .sharing_mode(vk::SharingMode::EXCLUSIVE)
 }

@@ -8,7 +8,7 @@ mod common;
 
 use rg_core::gen::{random_graph_with, Params, TRANSFER_SIZE};
 use rg_core::*;
-use rg_vulkan::{DeviceMemory, Executor, Pass, Recorder};
+use rg_vulkan::{Bindings, DeviceMemory, Executor, MemoryUse, Pass, Recorder};
 
 fn pattern(label: &str, k: usize) -> u32 {
     let mut h = 0x811c_9dc5u32;
@@ -76,18 +76,20 @@ fn random_transfer_graphs_match_a_cpu_model_with_no_validation_messages() {
         let plan = Compiler::compile_uncached(&g, &DeviceMemory::new(&ctx))
             .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         // Bind every import to a host-visible buffer holding a known pattern.
-        let mut imports = Vec::new();
+        let mut imports = Bindings::new();
         let mut initial = Vec::new();
         let mut bound = Vec::new();
         for (i, res) in plan.resources.iter().enumerate() {
             if !matches!(res.lifetime, Lifetime::Imported { .. }) {
                 continue;
             }
-            let buf = ex.create_buffer(&ctx, &res.label, TRANSFER_SIZE, true).expect("buffer");
+            let buf = ex
+                .create_buffer(&ctx, &res.label, TRANSFER_SIZE, MemoryUse::Readback)
+                .expect("buffer");
             let data: Vec<u8> =
                 (0..TRANSFER_SIZE).map(|b| (b as u8) ^ (seed as u8) ^ (i as u8)).collect();
             ex.write_buffer(buf, &data).expect("host visible");
-            imports.push((handle_of(&g, i), buf));
+            imports = imports.buffer(handle_of(&g, i), buf);
             initial.push((i, data));
             bound.push((i, buf));
         }

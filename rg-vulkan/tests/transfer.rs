@@ -4,7 +4,7 @@
 mod common;
 
 use rg_core::*;
-use rg_vulkan::{DeviceMemory, Executor, Pass};
+use rg_vulkan::{Bindings, DeviceMemory, Executor, MemoryUse, Pass};
 
 /// A host-visible buffer the frame writes and the host reads afterwards.
 fn host_readback(g: &mut Graph<Pass>, label: &str, size: u64) -> BufferHandle {
@@ -25,7 +25,7 @@ fn pass(
 fn fill_copy_readback_is_correct_and_validation_clean() {
     let Some(ctx) = common::context("fill_copy_readback") else { return };
     let mut ex = Executor::new(&ctx).expect("executor");
-    let out = ex.create_buffer(&ctx, "test.readback", 4096, true).expect("buffer");
+    let out = ex.create_buffer(&ctx, "test.readback", 4096, MemoryUse::Readback).expect("buffer");
 
     let mut g: Graph<Pass> = Graph::new(Extent::new(64, 64));
     let readback = host_readback(&mut g, "test.readback", 4096);
@@ -50,7 +50,8 @@ fn fill_copy_readback_is_correct_and_validation_clean() {
 
     let plan = Compiler::new().compile(&g, &DeviceMemory::new(&ctx)).expect("valid graph");
     assert!(oracle::check(&plan).is_empty());
-    let stats = ex.run(&ctx, &mut g, &plan, &[(readback, out)]).expect("frame runs");
+    let stats =
+        ex.run(&ctx, &mut g, &plan, &Bindings::new().buffer(readback, out)).expect("frame runs");
     let bytes = ex.read_buffer(out).expect("host visible");
     let words: Vec<u32> =
         bytes.chunks(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
@@ -69,7 +70,8 @@ fn aliased_transients_keep_their_own_contents() {
     let Some(ctx) = common::context("aliased_transients") else { return };
     let mut ex = Executor::new(&ctx).expect("executor");
     let n = 6u32;
-    let out = ex.create_buffer(&ctx, "test.out", 4096 * n as u64, true).expect("buffer");
+    let out =
+        ex.create_buffer(&ctx, "test.out", 4096 * n as u64, MemoryUse::Readback).expect("buffer");
     let mut g: Graph<Pass> = Graph::new(Extent::new(64, 64));
     let mut readback = host_readback(&mut g, "test.out", 4096 * n as u64);
     let mut parts = Vec::new();
@@ -106,7 +108,8 @@ fn aliased_transients_keep_their_own_contents() {
         "the transients should share memory: {:?}",
         plan.stats
     );
-    let _ = ex.run(&ctx, &mut g, &plan, &[(readback, out)]).expect("frame runs");
+    let _ =
+        ex.run(&ctx, &mut g, &plan, &Bindings::new().buffer(readback, out)).expect("frame runs");
     let bytes = ex.read_buffer(out).expect("host visible");
     let first = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
     // Every store pass copies to offset 0, so the last one wins: the last chunk's pattern.
@@ -121,7 +124,7 @@ fn aliased_transients_keep_their_own_contents() {
 fn undeclared_use_is_an_error_naming_pass_and_resource() {
     let Some(ctx) = common::context("undeclared_use") else { return };
     let mut ex = Executor::new(&ctx).expect("executor");
-    let out = ex.create_buffer(&ctx, "test.out", 256, true).expect("buffer");
+    let out = ex.create_buffer(&ctx, "test.out", 256, MemoryUse::Readback).expect("buffer");
     let mut g: Graph<Pass> = Graph::new(Extent::new(8, 8));
     let rb = host_readback(&mut g, "test.out", 256);
     let a = g.create_buffer("test.a", BufferDesc::new(256));
@@ -140,7 +143,8 @@ fn undeclared_use_is_an_error_naming_pass_and_resource() {
     p.side_effect();
     p.finish();
     let plan = Compiler::compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid graph");
-    let err = ex.run(&ctx, &mut g, &plan, &[(rb, out)]).expect_err("undeclared fill");
+    let err =
+        ex.run(&ctx, &mut g, &plan, &Bindings::new().buffer(rb, out)).expect_err("undeclared fill");
     let msg = err.to_string();
     assert!(
         msg.contains("`sloppy`") && msg.contains("`test.out`") && msg.contains("copy-src"),
@@ -157,7 +161,7 @@ fn undeclared_use_is_an_error_naming_pass_and_resource() {
 fn a_missing_barrier_is_reported_by_synchronization_validation() {
     let Some(ctx) = common::context("missing_barrier") else { return };
     let mut ex = Executor::new(&ctx).expect("executor");
-    let out = ex.create_buffer(&ctx, "test.readback", 4096, true).expect("buffer");
+    let out = ex.create_buffer(&ctx, "test.readback", 4096, MemoryUse::Readback).expect("buffer");
     let mut g: Graph<Pass> = Graph::new(Extent::new(64, 64));
     let readback = host_readback(&mut g, "test.readback", 4096);
     let a = g.create_buffer("test.a", BufferDesc::new(4096));
@@ -179,7 +183,7 @@ fn a_missing_barrier_is_reported_by_synchronization_validation() {
         "the copy pass had a barrier for `test.a`"
     );
     assert!(!oracle::check(&plan).is_empty(), "the oracle sees the hazard too");
-    ex.run(&ctx, &mut g, &plan, &[(readback, out)]).expect("frame runs");
+    ex.run(&ctx, &mut g, &plan, &Bindings::new().buffer(readback, out)).expect("frame runs");
     drop(ex);
     let problems = ctx.problems();
     assert!(
@@ -197,7 +201,7 @@ fn teardown_leaves_nothing_behind() {
     let Some(ctx) = common::context("teardown") else { return };
     {
         let mut ex = Executor::new(&ctx).expect("executor");
-        let out = ex.create_buffer(&ctx, "test.out", 256, true).expect("buffer");
+        let out = ex.create_buffer(&ctx, "test.out", 256, MemoryUse::Readback).expect("buffer");
         let mut g: Graph<Pass> = Graph::new(Extent::new(8, 8));
         let rb = host_readback(&mut g, "test.out", 256);
         let t = g.create_buffer("test.t", BufferDesc::new(256));
@@ -210,7 +214,7 @@ fn teardown_leaves_nothing_behind() {
         p.write(rb, Access::CopyDst);
         p.finish();
         let plan = Compiler::compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid");
-        ex.run(&ctx, &mut g, &plan, &[(rb, out)]).expect("frame runs");
+        ex.run(&ctx, &mut g, &plan, &Bindings::new().buffer(rb, out)).expect("frame runs");
     }
     let problems = ctx.shutdown();
     assert!(

@@ -1,0 +1,968 @@
+//! The safe recording API a pass's closure gets.
+//!
+//! Every command names resources by their graph handles, and every use is checked against what
+//! the pass declared: a copy needs `CopySrc`/`CopyDst`, a binding needs an access that matches
+//! the descriptor the shader declares (a written storage buffer needs a storage write, a
+//! `texture2D` needs `Sampled`, in the stages that use it), an indirect draw needs `IndirectArgs`.
+//! A mismatch is an error naming the pass, the binding and the resource; nothing is recorded.
+
+use crate::error::Error;
+use crate::pipeline::{GraphicsDesc, Pipelines, Sampler};
+use crate::shader::BindingKind;
+use ash::vk;
+use rg_core::{Access, BufferHandle, ImageHandle, Plan, PlannedAccess, ShaderStages};
+
+/// An image as the frame sees it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ImageRef {
+    pub image: vk::Image,
+    pub view: vk::ImageView,
+    pub format: vk::Format,
+    pub aspect: vk::ImageAspectFlags,
+    pub extent: vk::Extent2D,
+    pub mip_levels: u32,
+    pub array_layers: u32,
+    pub depth: bool,
+    pub texel_bytes: u32,
+}
+
+/// Resources of one frame, indexed like the plan's resources.
+pub(crate) struct FrameResources {
+    pub buffers: Vec<vk::Buffer>,
+    pub buffer_sizes: Vec<u64>,
+    pub images: Vec<Option<ImageRef>>,
+}
+
+/// What a colour attachment does at the start of rendering.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rendering {
+    /// Clear colour for attachments declared `ColorWrite` (`None`: their contents start
+    /// undefined and the pass must cover every pixel).
+    pub clear_color: Option<[f32; 4]>,
+    /// Clear depth for an attachment declared `DepthWrite`.
+    pub clear_depth: Option<f32>,
+}
+
+impl Rendering {
+    pub fn clear(color: [f32; 4]) -> Rendering {
+        Rendering { clear_color: Some(color), clear_depth: Some(0.0) }
+    }
+
+    pub fn depth(mut self, depth: f32) -> Rendering {
+        self.clear_depth = Some(depth);
+        self
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Slot {
+    Buffer(vk::Buffer),
+    Image { view: vk::ImageView, layout: vk::ImageLayout },
+    Sampler(vk::Sampler),
+}
+
+struct RenderState {
+    colors: Vec<vk::Format>,
+    depth: vk::Format,
+}
+
+/// Records one pass's commands; every command is checked against what the pass declared.
+pub struct Recorder<'a> {
+    pub(crate) device: &'a ash::Device,
+    pub(crate) push_descriptor: &'a ash::khr::push_descriptor::Device,
+    pub(crate) cmd: vk::CommandBuffer,
+    pub(crate) pass: &'a str,
+    pub(crate) declared: &'a [PlannedAccess],
+    pub(crate) plan: &'a Plan,
+    pub(crate) frame: &'a FrameResources,
+    pub(crate) pipelines: &'a mut Pipelines,
+    pub(crate) bound: Option<usize>,
+    slots: Vec<Option<Slot>>,
+    rendering: Option<RenderState>,
+    pub(crate) commands: u32,
+}
+
+impl<'a> Recorder<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        device: &'a ash::Device,
+        push_descriptor: &'a ash::khr::push_descriptor::Device,
+        cmd: vk::CommandBuffer,
+        pass: &'a str,
+        declared: &'a [PlannedAccess],
+        plan: &'a Plan,
+        frame: &'a FrameResources,
+        pipelines: &'a mut Pipelines,
+    ) -> Recorder<'a> {
+        Recorder {
+            device,
+            push_descriptor,
+            cmd,
+            pass,
+            declared,
+            plan,
+            frame,
+            pipelines,
+            bound: None,
+            slots: Vec::new(),
+            rendering: None,
+            commands: 0,
+        }
+    }
+
+    /// Ends a rendering the pass left open.
+    pub(crate) fn finish(&mut self) {
+        if self.rendering.take().is_some() {
+            // SAFETY: rendering was begun on this command buffer by this pass.
+            unsafe { self.device.cmd_end_rendering(self.cmd) };
+        }
+    }
+
+    fn label(&self, resource: usize) -> String {
+        self.plan
+            .resources
+            .get(resource)
+            .map_or_else(|| format!("#{resource}"), |r| r.label.to_string())
+    }
+
+    fn declared_list(&self, resource: usize) -> String {
+        let d: Vec<String> = self
+            .declared
+            .iter()
+            .filter(|a| a.resource == resource)
+            .map(|a| a.access.name())
+            .collect();
+        if d.is_empty() {
+            "nothing".into()
+        } else {
+            d.join(", ")
+        }
+    }
+
+    fn declared_as(
+        &self,
+        resource: usize,
+        ok: impl Fn(Access) -> bool,
+        what: &str,
+    ) -> Result<Access, Error> {
+        if let Some(a) = self.declared.iter().find(|a| a.resource == resource && ok(a.access)) {
+            return Ok(a.access);
+        }
+        Err(Error::Undeclared {
+            pass: self.pass.to_owned(),
+            resource: self.label(resource),
+            what: what.to_owned(),
+            declared: self.declared_list(resource),
+        })
+    }
+
+    fn buffer(&self, resource: usize) -> vk::Buffer {
+        self.frame.buffers.get(resource).copied().unwrap_or(vk::Buffer::null())
+    }
+
+    fn image(&self, resource: usize) -> Result<ImageRef, Error> {
+        self.frame.images.get(resource).copied().flatten().ok_or_else(|| {
+            Error::Unsupported(format!(
+                "pass `{}`: `{}` is not an image of this frame",
+                self.pass,
+                self.label(resource)
+            ))
+        })
+    }
+
+    /// The pass's declared accesses (resource indices into the plan), for passes that are
+    /// driven by data rather than by typed handles.
+    pub fn accesses(&self) -> &[PlannedAccess] {
+        self.declared
+    }
+
+    /// The size in bytes of a buffer of this frame.
+    pub fn buffer_size(&self, h: BufferHandle) -> u64 {
+        self.frame.buffer_sizes.get(h.index()).copied().unwrap_or(0)
+    }
+
+    /// The extent of an image of this frame.
+    pub fn image_extent(&self, h: ImageHandle) -> Option<(u32, u32)> {
+        let i = self.frame.images.get(h.index()).copied().flatten()?;
+        Some((i.extent.width, i.extent.height))
+    }
+
+    // ---- transfer -------------------------------------------------------------------------
+
+    /// Fills the whole buffer with a 32-bit pattern. Needs `CopyDst` on it.
+    ///
+    /// # Errors
+    /// The pass did not declare `CopyDst` on the buffer.
+    pub fn fill_buffer(&mut self, h: BufferHandle, value: u32) -> Result<(), Error> {
+        self.fill(h.index(), value)
+    }
+
+    /// [`Recorder::fill_buffer`] by resource index.
+    ///
+    /// # Errors
+    /// As [`Recorder::fill_buffer`].
+    pub fn fill(&mut self, resource: usize, value: u32) -> Result<(), Error> {
+        self.declared_as(resource, |a| a == Access::CopyDst, "fills")?;
+        let buffer = self.buffer(resource);
+        // SAFETY: the buffer is alive for the frame and was declared as a copy destination, so
+        // the plan's barriers order this write; the command buffer is recording.
+        unsafe { self.device.cmd_fill_buffer(self.cmd, buffer, 0, vk::WHOLE_SIZE, value) };
+        self.commands += 1;
+        Ok(())
+    }
+
+    /// Copies `size` bytes (the smaller buffer's size when `None`) from `src` to `dst`. Needs
+    /// `CopySrc` on `src` and `CopyDst` on `dst`.
+    ///
+    /// # Errors
+    /// An undeclared buffer.
+    pub fn copy_buffer(
+        &mut self,
+        src: BufferHandle,
+        dst: BufferHandle,
+        size: Option<u64>,
+    ) -> Result<(), Error> {
+        self.copy(src.index(), dst.index(), size)
+    }
+
+    /// [`Recorder::copy_buffer`] by resource index.
+    ///
+    /// # Errors
+    /// As [`Recorder::copy_buffer`].
+    pub fn copy(&mut self, src: usize, dst: usize, size: Option<u64>) -> Result<(), Error> {
+        self.declared_as(src, |a| a == Access::CopySrc, "copies from")?;
+        self.declared_as(dst, |a| a == Access::CopyDst, "copies to")?;
+        let len = |r: usize| self.frame.buffer_sizes.get(r).copied().unwrap_or(0);
+        let size = size.unwrap_or_else(|| len(src).min(len(dst)));
+        let region = [vk::BufferCopy { src_offset: 0, dst_offset: 0, size }];
+        let (s, d) = (self.buffer(src), self.buffer(dst));
+        // SAFETY: both buffers are alive for the frame and declared with the matching accesses.
+        unsafe { self.device.cmd_copy_buffer(self.cmd, s, d, &region) };
+        self.commands += 1;
+        Ok(())
+    }
+
+    /// Clears a colour image (every mip and layer). Needs `CopyDst`.
+    ///
+    /// # Errors
+    /// An undeclared image, or a depth image.
+    pub fn clear_image(&mut self, h: ImageHandle, color: [f32; 4]) -> Result<(), Error> {
+        self.declared_as(h.index(), |a| a == Access::CopyDst, "clears")?;
+        let img = self.image(h.index())?;
+        if img.depth {
+            return Err(Error::Unsupported(format!(
+                "pass `{}`: clear_image on depth image `{}` (clear it with rendering instead)",
+                self.pass,
+                self.label(h.index())
+            )));
+        }
+        let range = full_range(&img);
+        let value = vk::ClearColorValue { float32: color };
+        // SAFETY: the plan put the image in TRANSFER_DST_OPTIMAL for this CopyDst access.
+        unsafe {
+            self.device.cmd_clear_color_image(
+                self.cmd,
+                img.image,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                &value,
+                &[range],
+            )
+        };
+        self.commands += 1;
+        Ok(())
+    }
+
+    /// Copies mip 0, layer 0 of an image into a buffer, tightly packed. Needs `CopySrc` on the
+    /// image and `CopyDst` on the buffer.
+    ///
+    /// # Errors
+    /// An undeclared resource, or a buffer too small.
+    pub fn copy_image_to_buffer(
+        &mut self,
+        src: ImageHandle,
+        dst: BufferHandle,
+    ) -> Result<(), Error> {
+        self.declared_as(src.index(), |a| a == Access::CopySrc, "copies from")?;
+        self.declared_as(dst.index(), |a| a == Access::CopyDst, "copies to")?;
+        let img = self.image(src.index())?;
+        let region = self.image_region(&img, dst.index())?;
+        // SAFETY: the plan put the image in TRANSFER_SRC_OPTIMAL for this access.
+        unsafe {
+            self.device.cmd_copy_image_to_buffer(
+                self.cmd,
+                img.image,
+                vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+                self.buffer(dst.index()),
+                &[region],
+            )
+        };
+        self.commands += 1;
+        Ok(())
+    }
+
+    /// Copies a tightly packed buffer into mip 0, layer 0 of an image.
+    ///
+    /// # Errors
+    /// An undeclared resource, or a buffer too small.
+    pub fn copy_buffer_to_image(
+        &mut self,
+        src: BufferHandle,
+        dst: ImageHandle,
+    ) -> Result<(), Error> {
+        self.declared_as(src.index(), |a| a == Access::CopySrc, "copies from")?;
+        self.declared_as(dst.index(), |a| a == Access::CopyDst, "copies to")?;
+        let img = self.image(dst.index())?;
+        let region = self.image_region(&img, src.index())?;
+        // SAFETY: the plan put the image in TRANSFER_DST_OPTIMAL for this access.
+        unsafe {
+            self.device.cmd_copy_buffer_to_image(
+                self.cmd,
+                self.buffer(src.index()),
+                img.image,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                &[region],
+            )
+        };
+        self.commands += 1;
+        Ok(())
+    }
+
+    fn image_region(&self, img: &ImageRef, buffer: usize) -> Result<vk::BufferImageCopy, Error> {
+        let texel = img.texel_bytes as u64;
+        let need = img.extent.width as u64 * img.extent.height as u64 * texel;
+        let have = self.frame.buffer_sizes.get(buffer).copied().unwrap_or(0);
+        if have < need {
+            return Err(Error::Unsupported(format!(
+                "pass `{}`: buffer `{}` holds {have} bytes but the image needs {need}",
+                self.pass,
+                self.label(buffer)
+            )));
+        }
+        Ok(vk::BufferImageCopy {
+            buffer_offset: 0,
+            buffer_row_length: 0,
+            buffer_image_height: 0,
+            image_subresource: vk::ImageSubresourceLayers {
+                aspect_mask: img.aspect,
+                mip_level: 0,
+                base_array_layer: 0,
+                layer_count: 1,
+            },
+            image_offset: vk::Offset3D::default(),
+            image_extent: vk::Extent3D {
+                width: img.extent.width,
+                height: img.extent.height,
+                depth: 1,
+            },
+        })
+    }
+
+    // ---- pipelines and bindings -------------------------------------------------------------
+
+    /// Binds the compute pipeline of a shader under the shader root (built on first use).
+    ///
+    /// # Errors
+    /// The shader fails to compile or reflect, or the pipeline cannot be built.
+    pub fn compute(&mut self, shader: &str, defines: &[(&str, &str)]) -> Result<(), Error> {
+        let defines: Vec<(String, String)> =
+            defines.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let p = self.pipelines.compute(shader, &defines)?;
+        self.bind_pipeline(p);
+        Ok(())
+    }
+
+    /// Binds a graphics pipeline for the rendering begun by [`Recorder::begin_rendering`].
+    ///
+    /// # Errors
+    /// No rendering begun, or the shaders or pipeline fail.
+    pub fn graphics(&mut self, desc: &GraphicsDesc) -> Result<(), Error> {
+        let Some(r) = &self.rendering else {
+            return Err(Error::Unsupported(format!(
+                "pass `{}`: a graphics pipeline is bound inside rendering (call begin_rendering first)",
+                self.pass
+            )));
+        };
+        let p = self.pipelines.graphics(desc, &r.colors.clone(), r.depth)?;
+        self.bind_pipeline(p);
+        Ok(())
+    }
+
+    fn bind_pipeline(&mut self, p: usize) {
+        let pl = &self.pipelines.list[p];
+        // SAFETY: a pipeline of this device; the command buffer is recording.
+        unsafe { self.device.cmd_bind_pipeline(self.cmd, pl.bind_point, pl.pipeline) };
+        let n = pl.bindings.iter().map(|b| b.binding.binding + 1).max().unwrap_or(0) as usize;
+        self.slots = vec![None; n];
+        self.bound = Some(p);
+    }
+
+    /// The workgroup size of the bound compute pipeline.
+    pub fn workgroup_size(&self) -> [u32; 3] {
+        self.bound.map_or([1, 1, 1], |p| self.pipelines.list[p].workgroup_size)
+    }
+
+    fn binding_of(&self, binding: u32) -> Result<(usize, crate::pipeline::PipelineBinding), Error> {
+        let Some(p) = self.bound else {
+            return Err(Error::Binding {
+                pass: self.pass.to_owned(),
+                binding,
+                name: "?".into(),
+                problem: "is bound before any pipeline".into(),
+            });
+        };
+        let pl = &self.pipelines.list[p];
+        match pl.bindings.iter().find(|b| b.binding.binding == binding) {
+            Some(b) => Ok((p, b.clone())),
+            None => Err(Error::Binding {
+                pass: self.pass.to_owned(),
+                binding,
+                name: "-".into(),
+                problem: format!("does not exist in `{}`", pl.label),
+            }),
+        }
+    }
+
+    /// Binds a buffer to a storage- or uniform-buffer binding of the bound pipeline.
+    ///
+    /// # Errors
+    /// No such binding, the binding takes an image, or the pass declared the buffer with an
+    /// access that does not match the shader's use.
+    pub fn bind_buffer(&mut self, binding: u32, h: BufferHandle) -> Result<(), Error> {
+        self.bind_buffer_index(binding, h.index())
+    }
+
+    /// [`Recorder::bind_buffer`] by resource index.
+    ///
+    /// # Errors
+    /// As [`Recorder::bind_buffer`].
+    pub fn bind_buffer_index(&mut self, binding: u32, resource: usize) -> Result<(), Error> {
+        let (_, b) = self.binding_of(binding)?;
+        let fits = |a: Access| -> bool {
+            match (b.binding.kind, a) {
+                (BindingKind::StorageBuffer { writes: true }, Access::StorageWrite(s))
+                | (BindingKind::StorageBuffer { .. }, Access::StorageReadWrite(s))
+                | (BindingKind::StorageBuffer { writes: false }, Access::StorageRead(s))
+                | (BindingKind::UniformBuffer, Access::Uniform(s)) => s.contains(b.stages),
+                _ => false,
+            }
+        };
+        self.check_binding(binding, &b, resource, false, fits)?;
+        let slot = Slot::Buffer(self.buffer(resource));
+        self.slots[binding as usize] = Some(slot);
+        Ok(())
+    }
+
+    /// Binds an image to a storage-image or sampled-image binding of the bound pipeline.
+    ///
+    /// # Errors
+    /// As [`Recorder::bind_buffer`].
+    pub fn bind_image(&mut self, binding: u32, h: ImageHandle) -> Result<(), Error> {
+        let (_, b) = self.binding_of(binding)?;
+        let fits = |a: Access| -> bool {
+            match (b.binding.kind, a) {
+                (BindingKind::StorageImage { writes: true, .. }, Access::StorageWrite(s))
+                | (BindingKind::StorageImage { .. }, Access::StorageReadWrite(s))
+                | (BindingKind::StorageImage { writes: false, .. }, Access::StorageRead(s))
+                | (BindingKind::SampledImage, Access::Sampled(s)) => s.contains(b.stages),
+                _ => false,
+            }
+        };
+        let access = self.check_binding(binding, &b, h.index(), true, fits)?;
+        let img = self.image(h.index())?;
+        let layout = crate::conv::layout(access.layout(img.depth));
+        self.slots[binding as usize] = Some(Slot::Image { view: img.view, layout });
+        Ok(())
+    }
+
+    /// Binds one of the executor's samplers to a `sampler` binding.
+    ///
+    /// # Errors
+    /// No such binding, the binding is not a sampler, or the device lacks the sampler
+    /// (`Sampler::Min` needs `samplerFilterMinmax`).
+    pub fn bind_sampler(&mut self, binding: u32, sampler: Sampler) -> Result<(), Error> {
+        let (_, b) = self.binding_of(binding)?;
+        if b.binding.kind != BindingKind::Sampler {
+            return Err(Error::Binding {
+                pass: self.pass.to_owned(),
+                binding,
+                name: b.binding.name,
+                problem: format!("is a {}, not a sampler", b.binding.kind.name()),
+            });
+        }
+        let s = self.pipelines.sampler(sampler).ok_or_else(|| Error::MissingFeature {
+            feature: "samplerFilterMinmax".into(),
+            needed_by: format!("pass `{}` (a min-reduction sampler)", self.pass),
+        })?;
+        self.slots[binding as usize] = Some(Slot::Sampler(s));
+        Ok(())
+    }
+
+    fn check_binding(
+        &self,
+        binding: u32,
+        b: &crate::pipeline::PipelineBinding,
+        resource: usize,
+        image: bool,
+        fits: impl Fn(Access) -> bool,
+    ) -> Result<Access, Error> {
+        let is_image =
+            matches!(b.binding.kind, BindingKind::StorageImage { .. } | BindingKind::SampledImage);
+        let err = |problem: String| Error::Binding {
+            pass: self.pass.to_owned(),
+            binding,
+            name: b.binding.name.clone(),
+            problem,
+        };
+        if b.binding.kind == BindingKind::Sampler || is_image != image {
+            return Err(err(format!(
+                "is a {} and cannot take {} `{}`",
+                b.binding.kind.name(),
+                if image { "image" } else { "buffer" },
+                self.label(resource)
+            )));
+        }
+        match self.declared.iter().find(|a| a.resource == resource && fits(a.access)) {
+            Some(a) => Ok(a.access),
+            None => Err(err(format!(
+                "is a {} used by the {} shader, but the pass declared `{}` as {}",
+                b.binding.kind.name(),
+                stage_names(b.stages),
+                self.label(resource),
+                self.declared_list(resource)
+            ))),
+        }
+    }
+
+    /// Sets push constants from the start of the block.
+    ///
+    /// # Errors
+    /// No pipeline bound, or more bytes than the shaders' push-constant block.
+    pub fn push_constants(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let Some(p) = self.bound else {
+            return Err(Error::Unsupported(format!(
+                "pass `{}`: push constants before any pipeline",
+                self.pass
+            )));
+        };
+        let pl = &self.pipelines.list[p];
+        if bytes.len() as u32 > pl.push_bytes.next_multiple_of(4) || bytes.len() % 4 != 0 {
+            return Err(Error::Unsupported(format!(
+                "pass `{}`: {} bytes of push constants, but `{}` declares {} (a multiple of 4 is needed)",
+                self.pass,
+                bytes.len(),
+                pl.label,
+                pl.push_bytes
+            )));
+        }
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        // SAFETY: the range is within the layout's push-constant range, for its stages.
+        unsafe { self.device.cmd_push_constants(self.cmd, pl.layout, pl.push_stages, 0, bytes) };
+        Ok(())
+    }
+
+    /// [`Recorder::push_constants`] from 32-bit words.
+    ///
+    /// # Errors
+    /// As [`Recorder::push_constants`].
+    pub fn push_u32(&mut self, words: &[u32]) -> Result<(), Error> {
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        self.push_constants(&bytes)
+    }
+
+    /// [`Recorder::push_constants`] from floats.
+    ///
+    /// # Errors
+    /// As [`Recorder::push_constants`].
+    pub fn push_f32(&mut self, values: &[f32]) -> Result<(), Error> {
+        let bytes: Vec<u8> = values.iter().flat_map(|w| w.to_le_bytes()).collect();
+        self.push_constants(&bytes)
+    }
+
+    /// Pushes the bound descriptors; every binding of the pipeline must be bound.
+    fn flush_descriptors(&mut self, bind_point: vk::PipelineBindPoint) -> Result<(), Error> {
+        let Some(p) = self.bound else {
+            return Err(Error::Unsupported(format!(
+                "pass `{}`: a draw or dispatch with no pipeline bound",
+                self.pass
+            )));
+        };
+        let pl = &self.pipelines.list[p];
+        if pl.bind_point != bind_point {
+            return Err(Error::Unsupported(format!(
+                "pass `{}`: `{}` is not a {} pipeline",
+                self.pass,
+                pl.label,
+                if bind_point == vk::PipelineBindPoint::COMPUTE { "compute" } else { "graphics" }
+            )));
+        }
+        if pl.bindings.is_empty() {
+            return Ok(());
+        }
+        let mut buffer_infos = Vec::with_capacity(pl.bindings.len());
+        let mut image_infos = Vec::with_capacity(pl.bindings.len());
+        for b in &pl.bindings {
+            match self.slots.get(b.binding.binding as usize).copied().flatten() {
+                Some(Slot::Buffer(buffer)) => buffer_infos.push(
+                    vk::DescriptorBufferInfo::default()
+                        .buffer(buffer)
+                        .offset(0)
+                        .range(vk::WHOLE_SIZE),
+                ),
+                Some(Slot::Image { view, layout }) => image_infos
+                    .push(vk::DescriptorImageInfo::default().image_view(view).image_layout(layout)),
+                Some(Slot::Sampler(s)) => {
+                    image_infos.push(vk::DescriptorImageInfo::default().sampler(s))
+                }
+                None => {
+                    return Err(Error::Binding {
+                        pass: self.pass.to_owned(),
+                        binding: b.binding.binding,
+                        name: b.binding.name.clone(),
+                        problem: format!("of `{}` is not bound", pl.label),
+                    })
+                }
+            }
+        }
+        let (mut bi, mut ii) = (0, 0);
+        let mut writes = Vec::with_capacity(pl.bindings.len());
+        for b in &pl.bindings {
+            let w = vk::WriteDescriptorSet::default()
+                .dst_binding(b.binding.binding)
+                .descriptor_type(crate::pipeline::descriptor_type(b.binding.kind));
+            let w = match self.slots[b.binding.binding as usize] {
+                Some(Slot::Buffer(_)) => {
+                    bi += 1;
+                    w.buffer_info(std::slice::from_ref(&buffer_infos[bi - 1]))
+                }
+                _ => {
+                    ii += 1;
+                    w.image_info(std::slice::from_ref(&image_infos[ii - 1]))
+                }
+            };
+            writes.push(w);
+        }
+        // SAFETY: the set layout was made for push descriptors and every write matches a
+        // binding's type; the resources are alive for the frame.
+        unsafe {
+            self.push_descriptor.cmd_push_descriptor_set(
+                self.cmd,
+                pl.bind_point,
+                pl.layout,
+                0,
+                &writes,
+            )
+        };
+        Ok(())
+    }
+
+    // ---- compute ----------------------------------------------------------------------------
+
+    /// Dispatches workgroups.
+    ///
+    /// # Errors
+    /// No compute pipeline bound, or a binding left unbound.
+    pub fn dispatch(&mut self, x: u32, y: u32, z: u32) -> Result<(), Error> {
+        self.flush_descriptors(vk::PipelineBindPoint::COMPUTE)?;
+        // SAFETY: a compute pipeline and its descriptors are bound.
+        unsafe { self.device.cmd_dispatch(self.cmd, x, y, z) };
+        self.commands += 1;
+        Ok(())
+    }
+
+    /// Dispatches enough workgroups to cover `x * y * z` invocations.
+    ///
+    /// # Errors
+    /// As [`Recorder::dispatch`].
+    pub fn dispatch_threads(&mut self, x: u32, y: u32, z: u32) -> Result<(), Error> {
+        let [wx, wy, wz] = self.workgroup_size();
+        self.dispatch(x.div_ceil(wx.max(1)), y.div_ceil(wy.max(1)), z.div_ceil(wz.max(1)))
+    }
+
+    /// Dispatches with arguments read from a buffer declared `IndirectArgs`.
+    ///
+    /// # Errors
+    /// As [`Recorder::dispatch`], or the buffer is not declared as indirect arguments.
+    pub fn dispatch_indirect(&mut self, args: BufferHandle, offset: u64) -> Result<(), Error> {
+        self.declared_as(args.index(), |a| a == Access::IndirectArgs, "dispatches from")?;
+        self.flush_descriptors(vk::PipelineBindPoint::COMPUTE)?;
+        // SAFETY: a compute pipeline is bound; the buffer was declared as indirect arguments.
+        unsafe { self.device.cmd_dispatch_indirect(self.cmd, self.buffer(args.index()), offset) };
+        self.commands += 1;
+        Ok(())
+    }
+
+    // ---- rendering --------------------------------------------------------------------------
+
+    /// Begins dynamic rendering into the pass's declared attachments: its colour attachments
+    /// (`ColorWrite`, `ColorReadWrite`) in declaration order and its depth attachment, with
+    /// viewport and scissor covering them.
+    ///
+    /// # Errors
+    /// No attachment declared, attachments of different sizes, or rendering already begun.
+    pub fn begin_rendering(&mut self, how: Rendering) -> Result<(), Error> {
+        if self.rendering.is_some() {
+            return Err(Error::Unsupported(format!("pass `{}`: rendering begun twice", self.pass)));
+        }
+        let mut colors = Vec::new();
+        let mut color_formats = Vec::new();
+        let mut depth = None;
+        let mut extent: Option<vk::Extent2D> = None;
+        for a in self.declared {
+            let (is_color, load) = match a.access {
+                Access::ColorWrite if how.clear_color.is_some() => {
+                    (true, vk::AttachmentLoadOp::CLEAR)
+                }
+                Access::ColorWrite => (true, vk::AttachmentLoadOp::DONT_CARE),
+                Access::ColorReadWrite => (true, vk::AttachmentLoadOp::LOAD),
+                Access::DepthWrite if how.clear_depth.is_some() => {
+                    (false, vk::AttachmentLoadOp::CLEAR)
+                }
+                Access::DepthWrite => (false, vk::AttachmentLoadOp::DONT_CARE),
+                Access::DepthRead | Access::DepthReadWrite => (false, vk::AttachmentLoadOp::LOAD),
+                _ => continue,
+            };
+            let img = self.image(a.resource)?;
+            if let Some(e) = extent {
+                if e != img.extent {
+                    return Err(Error::Unsupported(format!(
+                        "pass `{}`: attachment `{}` is {}x{} but another is {}x{}",
+                        self.pass,
+                        self.label(a.resource),
+                        img.extent.width,
+                        img.extent.height,
+                        e.width,
+                        e.height
+                    )));
+                }
+            }
+            extent = Some(img.extent);
+            let layout = crate::conv::layout(a.access.layout(img.depth));
+            let store = if a.access == Access::DepthRead {
+                vk::AttachmentStoreOp::NONE
+            } else {
+                vk::AttachmentStoreOp::STORE
+            };
+            let info = vk::RenderingAttachmentInfo::default()
+                .image_view(img.view)
+                .image_layout(layout)
+                .load_op(load)
+                .store_op(store);
+            if is_color {
+                let c = how.clear_color.unwrap_or([0.0; 4]);
+                colors.push(
+                    info.clear_value(vk::ClearValue { color: vk::ClearColorValue { float32: c } }),
+                );
+                color_formats.push(img.format);
+            } else {
+                let d = how.clear_depth.unwrap_or(0.0);
+                depth = Some((
+                    info.clear_value(vk::ClearValue {
+                        depth_stencil: vk::ClearDepthStencilValue { depth: d, stencil: 0 },
+                    }),
+                    img.format,
+                ));
+            }
+        }
+        let Some(extent) = extent else {
+            return Err(Error::Unsupported(format!(
+                "pass `{}`: begin_rendering, but the pass declares no colour or depth attachment",
+                self.pass
+            )));
+        };
+        let area = vk::Rect2D { offset: vk::Offset2D::default(), extent };
+        let mut info = vk::RenderingInfo::default()
+            .render_area(area)
+            .layer_count(1)
+            .color_attachments(&colors);
+        if let Some((d, _)) = &depth {
+            info = info.depth_attachment(d);
+        }
+        let viewport = vk::Viewport {
+            x: 0.0,
+            y: 0.0,
+            width: extent.width as f32,
+            height: extent.height as f32,
+            min_depth: 0.0,
+            max_depth: 1.0,
+        };
+        // SAFETY: the attachments are in the layouts the plan's barriers put them in, alive for
+        // the frame; the command buffer is recording outside any rendering.
+        unsafe {
+            self.device.cmd_begin_rendering(self.cmd, &info);
+            self.device.cmd_set_viewport(self.cmd, 0, &[viewport]);
+            self.device.cmd_set_scissor(self.cmd, 0, &[area]);
+        }
+        self.rendering = Some(RenderState {
+            colors: color_formats,
+            depth: depth.map_or(vk::Format::UNDEFINED, |(_, f)| f),
+        });
+        Ok(())
+    }
+
+    /// Ends the rendering begun by [`Recorder::begin_rendering`] (the executor also ends one a
+    /// pass leaves open).
+    pub fn end_rendering(&mut self) {
+        self.finish();
+    }
+
+    fn check_draw(&mut self) -> Result<(), Error> {
+        if self.rendering.is_none() {
+            return Err(Error::Unsupported(format!(
+                "pass `{}`: a draw outside rendering (call begin_rendering first)",
+                self.pass
+            )));
+        }
+        self.flush_descriptors(vk::PipelineBindPoint::GRAPHICS)
+    }
+
+    /// Draws `vertices` vertices of `instances` instances (vertices are pulled by index).
+    ///
+    /// # Errors
+    /// Outside rendering, no graphics pipeline, or an unbound binding.
+    pub fn draw(&mut self, vertices: u32, instances: u32) -> Result<(), Error> {
+        self.check_draw()?;
+        // SAFETY: a graphics pipeline compatible with the rendering is bound.
+        unsafe { self.device.cmd_draw(self.cmd, vertices, instances, 0, 0) };
+        self.commands += 1;
+        Ok(())
+    }
+
+    /// Draws with 32-bit indices from a buffer declared `IndexBuffer`.
+    ///
+    /// # Errors
+    /// As [`Recorder::draw`], or the buffer is not declared as an index buffer.
+    pub fn draw_indexed(
+        &mut self,
+        indices: BufferHandle,
+        index_count: u32,
+        instances: u32,
+    ) -> Result<(), Error> {
+        self.declared_as(indices.index(), |a| a == Access::IndexBuffer, "draws indices from")?;
+        self.check_draw()?;
+        // SAFETY: as `draw`; the index buffer was declared.
+        unsafe {
+            self.device.cmd_bind_index_buffer(
+                self.cmd,
+                self.buffer(indices.index()),
+                0,
+                vk::IndexType::UINT32,
+            );
+            self.device.cmd_draw_indexed(self.cmd, index_count, instances, 0, 0, 0);
+        }
+        self.commands += 1;
+        Ok(())
+    }
+
+    /// Draws `count` `VkDrawIndirectCommand`s read from a buffer declared `IndirectArgs`.
+    ///
+    /// # Errors
+    /// As [`Recorder::draw`], or the buffer is not declared as indirect arguments.
+    pub fn draw_indirect(
+        &mut self,
+        args: BufferHandle,
+        offset: u64,
+        count: u32,
+    ) -> Result<(), Error> {
+        self.declared_as(args.index(), |a| a == Access::IndirectArgs, "draws from")?;
+        self.check_draw()?;
+        // SAFETY: as `draw`; the argument buffer was declared.
+        unsafe {
+            self.device.cmd_draw_indirect(self.cmd, self.buffer(args.index()), offset, count, 16)
+        };
+        self.commands += 1;
+        Ok(())
+    }
+
+    /// Draws up to `max_count` commands from `args`, the count read from `count` at
+    /// `count_offset` (both declared `IndirectArgs`).
+    ///
+    /// # Errors
+    /// As [`Recorder::draw_indirect`].
+    pub fn draw_indirect_count(
+        &mut self,
+        args: BufferHandle,
+        offset: u64,
+        count: BufferHandle,
+        count_offset: u64,
+        max_count: u32,
+    ) -> Result<(), Error> {
+        self.declared_as(args.index(), |a| a == Access::IndirectArgs, "draws from")?;
+        self.declared_as(count.index(), |a| a == Access::IndirectArgs, "reads a draw count from")?;
+        self.check_draw()?;
+        // SAFETY: as `draw_indirect`; `drawIndirectCount` is enabled on devices that have it
+        // and the context refuses none, so a device without it fails validation here.
+        unsafe {
+            self.device.cmd_draw_indirect_count(
+                self.cmd,
+                self.buffer(args.index()),
+                offset,
+                self.buffer(count.index()),
+                count_offset,
+                max_count,
+                16,
+            )
+        };
+        self.commands += 1;
+        Ok(())
+    }
+
+    /// Draws indexed geometry from `VkDrawIndexedIndirectCommand`s.
+    ///
+    /// # Errors
+    /// As [`Recorder::draw_indirect`] and [`Recorder::draw_indexed`].
+    pub fn draw_indexed_indirect(
+        &mut self,
+        indices: BufferHandle,
+        args: BufferHandle,
+        offset: u64,
+        count: u32,
+    ) -> Result<(), Error> {
+        self.declared_as(indices.index(), |a| a == Access::IndexBuffer, "draws indices from")?;
+        self.declared_as(args.index(), |a| a == Access::IndirectArgs, "draws from")?;
+        self.check_draw()?;
+        // SAFETY: as `draw_indexed` and `draw_indirect`.
+        unsafe {
+            self.device.cmd_bind_index_buffer(
+                self.cmd,
+                self.buffer(indices.index()),
+                0,
+                vk::IndexType::UINT32,
+            );
+            self.device.cmd_draw_indexed_indirect(
+                self.cmd,
+                self.buffer(args.index()),
+                offset,
+                count,
+                20,
+            )
+        };
+        self.commands += 1;
+        Ok(())
+    }
+}
+
+fn stage_names(s: ShaderStages) -> String {
+    let mut v = Vec::new();
+    if s.contains(ShaderStages::VERTEX) {
+        v.push("vertex");
+    }
+    if s.contains(ShaderStages::FRAGMENT) {
+        v.push("fragment");
+    }
+    if s.contains(ShaderStages::COMPUTE) {
+        v.push("compute");
+    }
+    v.join(" and ")
+}
+
+pub(crate) fn full_range(img: &ImageRef) -> vk::ImageSubresourceRange {
+    vk::ImageSubresourceRange {
+        aspect_mask: img.aspect,
+        base_mip_level: 0,
+        level_count: img.mip_levels,
+        base_array_layer: 0,
+        layer_count: img.array_layers,
+    }
+}
