@@ -16,8 +16,10 @@ pub mod error;
 pub mod executor;
 pub mod memory;
 pub mod pipeline;
+pub mod readback;
 pub mod recorder;
 pub mod shader;
+pub mod swapchain;
 
 pub use context::{Capabilities, Config, Context, Message};
 pub use error::Error;
@@ -28,3 +30,4 @@ pub use memory::DeviceMemory;
 pub use pipeline::{GraphicsDesc, Sampler, Topology};
 pub use recorder::{Recorder, Rendering};
 pub use shader::{Binding, BindingKind, Reflection, Shader, ShaderCompiler, Stage};
+pub use swapchain::{Acquired, Swapchain};

@@ -1,0 +1,5 @@
+//! `cargo run -p rg-samples --bin triangle -- --help`
+
+fn main() -> std::process::ExitCode {
+    rg_samples::main_with(&mut rg_samples::triangle::Triangle)
+}

@@ -1,0 +1,545 @@
+//! What every sample shares: command-line options, the headless path (render, read back,
+//! write a PNG), the windowed path (winit window, swapchain, resize), and the per-pass table
+//! printed at the end of a run.
+//!
+//! A sample is a [`Sample`]: each frame it declares its passes into a graph whose output image
+//! it must write. The harness imports that output (a swapchain image, or an image it reads back
+//! to PNG), compiles the graph with a cached [`rg_core::Compiler`] and runs it.
+
+pub mod compute;
+pub mod triangle;
+
+use rg_core::{
+    AccessMask, Compiler, Extent, Format, Graph, ImageDesc, ImageHandle, Layout, Plan, QueueKind,
+    ResourceState, Size, StageMask,
+};
+use rg_vulkan::{
+    readback, Bindings, Config, Context, DeviceMemory, Error, Executor, ExecutorConfig, MemoryUse,
+    Pass, Swapchain,
+};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A sample: declares one frame's passes writing `output`.
+pub trait Sample {
+    fn name(&self) -> &'static str;
+    /// Declares the frame's passes. `output` starts with undefined contents; the sample must
+    /// write all of it (as a colour attachment or by a copy) and return its final version.
+    fn frame(&mut self, g: &mut Graph<Pass>, output: ImageHandle, frame: u64) -> ImageHandle;
+}
+
+/// Command-line options every sample takes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// Render without a window even when a display exists.
+    pub headless: bool,
+    /// Frames to run (headless default 1; windowed default: until the window closes).
+    pub frames: Option<u64>,
+    /// Where the headless path writes its PNG.
+    pub out: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    /// Print the per-pass table at the end.
+    pub stats: bool,
+    /// Give every transient its own memory (same schedule and barriers).
+    pub no_aliasing: bool,
+    /// Windowed: ask the window to shrink at this frame (to exercise swapchain recreation).
+    pub resize_at: Option<u64>,
+}
+
+pub const USAGE: &str = "options:
+  --headless         render without a window, even when a display exists
+  --frames N         frames to run (headless: default 1; windowed: until closed)
+  --out FILE.png     where the headless image goes (default: <sample>.png)
+  --size WxH         output size (default 640x480)
+  --stats            print a per-pass table (GPU time, barriers, transient bytes) at the end
+  --no-aliasing      give every transient its own memory (for frame captures)
+  --resize-at N      windowed: shrink the window at frame N (tests swapchain recreation)
+  --help             this text";
+
+impl Options {
+    /// Parses `args` (without the program name).
+    ///
+    /// # Errors
+    /// An unknown option or a bad value, with what was wrong.
+    pub fn parse(sample: &str, args: impl IntoIterator<Item = String>) -> Result<Options, String> {
+        let mut o = Options {
+            headless: false,
+            frames: None,
+            out: PathBuf::from(format!("{sample}.png")),
+            width: 640,
+            height: 480,
+            stats: false,
+            no_aliasing: false,
+            resize_at: None,
+        };
+        let mut args = args.into_iter();
+        while let Some(a) = args.next() {
+            let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+            match a.as_str() {
+                "--headless" => o.headless = true,
+                "--stats" => o.stats = true,
+                "--no-aliasing" => o.no_aliasing = true,
+                "--frames" => {
+                    let v = value("--frames")?;
+                    o.frames = Some(
+                        v.parse()
+                            .ok()
+                            .filter(|&n| n > 0)
+                            .ok_or(format!("--frames {v}: not a positive number"))?,
+                    );
+                }
+                "--resize-at" => {
+                    let v = value("--resize-at")?;
+                    o.resize_at =
+                        Some(v.parse().map_err(|_| format!("--resize-at {v}: not a number"))?);
+                }
+                "--out" => o.out = PathBuf::from(value("--out")?),
+                "--size" => {
+                    let v = value("--size")?;
+                    let (w, h) = v
+                        .split_once('x')
+                        .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+                        .filter(|&(w, h): &(u32, u32)| w > 0 && h > 0 && w <= 16384 && h <= 16384)
+                        .ok_or(format!("--size {v}: expected WIDTHxHEIGHT, e.g. 640x480"))?;
+                    o.width = w;
+                    o.height = h;
+                }
+                "--help" | "-h" => return Err(String::new()),
+                other => return Err(format!("unknown option `{other}`")),
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub frames: u64,
+    /// The last frame's CPU-side statistics.
+    pub last: rg_vulkan::FrameStats,
+    /// Per pass (plan order of the last frame): label, barriers before it, transient bytes it
+    /// touches, GPU times over the frames.
+    pub passes: Vec<PassRow>,
+    /// Swapchain recreations (windowed).
+    pub recreated: u32,
+    /// The final output size.
+    pub width: u32,
+    pub height: u32,
+    /// Headless: the PNG written.
+    pub png: Option<PathBuf>,
+    /// Validation warnings and errors.
+    pub problems: Vec<String>,
+}
+
+/// One row of the per-pass table.
+#[derive(Clone, Debug, Default)]
+pub struct PassRow {
+    pub label: Arc<str>,
+    pub barriers: usize,
+    pub transient_bytes: u64,
+    pub gpu_ns: Vec<f64>,
+}
+
+impl Report {
+    fn note_plan(&mut self, plan: &Plan) {
+        self.passes = plan
+            .passes
+            .iter()
+            .map(|p| {
+                let mut seen = Vec::new();
+                let mut bytes = 0;
+                for a in &p.accesses {
+                    let r = &plan.resources[a.resource];
+                    if let (Some(pl), false) = (r.placement, seen.contains(&a.resource)) {
+                        seen.push(a.resource);
+                        bytes += pl.size;
+                    }
+                }
+                let old = self.passes.iter().find(|o| o.label == p.label);
+                PassRow {
+                    label: p.label.clone(),
+                    barriers: p.barriers.len(),
+                    transient_bytes: bytes,
+                    gpu_ns: old.map(|o| o.gpu_ns.clone()).unwrap_or_default(),
+                }
+            })
+            .collect();
+    }
+
+    fn note_gpu(&mut self, frames: Vec<rg_vulkan::GpuFrame>) {
+        for f in frames {
+            for (label, ns) in f.passes {
+                if let Some(row) = self.passes.iter_mut().find(|r| r.label == label) {
+                    row.gpu_ns.push(ns);
+                }
+            }
+        }
+    }
+
+    /// The per-pass table: GPU time (median over the frames), barriers before the pass,
+    /// transient bytes it touches; then the frame totals.
+    pub fn table(&self) -> String {
+        let mut s = String::new();
+        let w = self.passes.iter().map(|p| p.label.len()).max().unwrap_or(4).max(4);
+        s.push_str(&format!(
+            "{:<w$}  {:>12}  {:>8}  {:>14}\n",
+            "pass", "gpu median", "barriers", "transient B"
+        ));
+        let mut total_gpu = 0.0;
+        for p in &self.passes {
+            let med = median(&p.gpu_ns);
+            total_gpu += med.unwrap_or(0.0);
+            let gpu = med.map_or("-".into(), |ns| format!("{:.1} us", ns / 1000.0));
+            s.push_str(&format!(
+                "{:<w$}  {:>12}  {:>8}  {:>14}\n",
+                p.label, gpu, p.barriers, p.transient_bytes
+            ));
+        }
+        let l = &self.last;
+        s.push_str(&format!(
+            "frame: {} passes run, {} culled, {} barriers in {} calls, GPU {:.1} us (sum of medians), CPU record {:.1} us\n",
+            l.passes_run, l.passes_culled, l.barriers, l.barrier_calls, total_gpu / 1000.0, l.record_us
+        ));
+        s.push_str(&format!(
+            "transients: {} B used, {} B lower bound, {} B without aliasing\n",
+            l.transient_bytes, l.lower_bound_bytes, l.unaliased_bytes
+        ));
+        s
+    }
+}
+
+fn median(v: &[f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    let mut v = v.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    Some(v[v.len() / 2])
+}
+
+/// Whether a display to open a window on exists.
+pub fn display_exists() -> bool {
+    std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
+}
+
+/// The sample's `main`: parses options, runs windowed or headless, prints the outcome. Exit
+/// codes: 0 success, 1 a runtime error, 2 bad options, 3 validation reported problems.
+pub fn main_with(sample: &mut dyn Sample) -> std::process::ExitCode {
+    let name = sample.name();
+    let opts = match Options::parse(name, std::env::args().skip(1)) {
+        Ok(o) => o,
+        Err(e) => {
+            if e.is_empty() {
+                println!("{name}: a sample of the rg frame graph\n{USAGE}");
+                return std::process::ExitCode::SUCCESS;
+            }
+            eprintln!("{name}: {e}\n{USAGE}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let windowed = !opts.headless && display_exists();
+    let result = if windowed { window::run(sample, &opts) } else { run_headless(sample, &opts) };
+    match result {
+        Ok(report) => {
+            if let Some(png) = &report.png {
+                println!(
+                    "{name}: {} frame(s) headless, {}x{} image written to {}",
+                    report.frames,
+                    report.width,
+                    report.height,
+                    png.display()
+                );
+            } else {
+                println!(
+                    "{name}: {} frame(s) in a window, last size {}x{}, swapchain recreated {} time(s)",
+                    report.frames, report.width, report.height, report.recreated
+                );
+            }
+            if opts.stats {
+                print!("{}", report.table());
+            }
+            if !report.problems.is_empty() {
+                eprintln!(
+                    "{name}: the validation layers reported {} problem(s):",
+                    report.problems.len()
+                );
+                for p in &report.problems {
+                    eprintln!("  {p}");
+                }
+                return std::process::ExitCode::from(3);
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            std::process::ExitCode::from(1)
+        }
+    }
+}
+
+/// The state an output image has at the start of a frame: contents not needed.
+const FRESH: ResourceState = ResourceState {
+    layout: Some(Layout::Undefined),
+    queue: QueueKind::Graphics,
+    stages: StageMask::NONE,
+    access: AccessMask::NONE,
+};
+
+/// Renders `opts.frames` frames (default 1) into an image, reads the last one back and writes
+/// it to `opts.out` as PNG.
+///
+/// # Errors
+/// No device, a compile error, a failed frame, or the PNG cannot be written.
+pub fn run_headless(sample: &mut dyn Sample, opts: &Options) -> Result<Report, Error> {
+    let ctx = Context::new(&Config { app_name: sample.name().into(), ..Config::default() })?;
+    let result = headless_frames(&ctx, sample, opts);
+    let problems = ctx.shutdown();
+    let mut report = result?;
+    report.problems = problems.iter().map(|m| format!("[{}] {}", m.id, m.text)).collect();
+    Ok(report)
+}
+
+fn headless_frames(
+    ctx: &Context,
+    sample: &mut dyn Sample,
+    opts: &Options,
+) -> Result<Report, Error> {
+    let config = ExecutorConfig { aliasing: !opts.no_aliasing, ..ExecutorConfig::default() };
+    let mut ex = Executor::with_config(ctx, config)?;
+    let format = Format::Rgba8Unorm;
+    let (w, h) = (opts.width, opts.height);
+    let image = ex.create_image(ctx, "output", format, w, h)?;
+    let bytes = w as u64 * h as u64 * 4;
+    let buffer = ex.create_buffer(ctx, "output.readback", bytes, MemoryUse::Readback)?;
+    let mut compiler = Compiler::new();
+    let mut report = Report { width: w, height: h, ..Report::default() };
+    let frames = opts.frames.unwrap_or(1);
+    for frame in 0..frames {
+        let mut g: Graph<Pass> = Graph::new(Extent::new(w, h));
+        let output =
+            g.import_image("output", ImageDesc::new(format, Size::FULL), FRESH, readback::COPIED);
+        let last = sample.frame(&mut g, output, frame);
+        let rb = readback::add_readback(&mut g, last, "output.readback", bytes);
+        let plan = compile(&mut compiler, &g, ctx)?;
+        report.note_plan(&plan);
+        report.last =
+            ex.run(ctx, &mut g, &plan, &Bindings::new().image(output, image).buffer(rb, buffer))?;
+        report.note_gpu(ex.take_gpu_frames());
+        report.frames += 1;
+    }
+    ex.wait_idle()?;
+    report.note_gpu(ex.take_gpu_frames());
+    let texels = ex.read_buffer(buffer)?;
+    readback::write_png(&opts.out, w, h, format, &texels)?;
+    report.png = Some(opts.out.clone());
+    Ok(report)
+}
+
+/// Compiles with the cached compiler; a compile error becomes an [`Error`] listing every
+/// problem.
+fn compile(compiler: &mut Compiler, g: &Graph<Pass>, ctx: &Context) -> Result<Arc<Plan>, Error> {
+    compiler
+        .compile(g, &DeviceMemory::new(ctx))
+        .map_err(|e| Error::Unsupported(format!("the frame graph does not compile:\n{e}")))
+}
+
+/// The windowed path.
+pub mod window {
+    use super::*;
+    use raw_window_handle::{HasDisplayHandle, HasWindowHandle};
+    use winit::application::ApplicationHandler;
+    use winit::dpi::PhysicalSize;
+    use winit::event::WindowEvent;
+    use winit::event_loop::{ActiveEventLoop, EventLoop};
+    use winit::window::{Window, WindowId};
+
+    struct Live {
+        // Field order is drop order: the swapchain is destroyed by hand, then the executor,
+        // then the context; the window goes last.
+        swapchain: Option<Swapchain>,
+        ex: Executor,
+        ctx: Context,
+        window: Window,
+        compiler: Compiler,
+        resize_pending: bool,
+    }
+
+    struct App<'a> {
+        sample: &'a mut dyn Sample,
+        opts: Options,
+        live: Option<Live>,
+        report: Report,
+        error: Option<Error>,
+        frame: u64,
+    }
+
+    /// Opens a window and renders into its swapchain until it closes or `opts.frames` frames
+    /// were presented.
+    ///
+    /// # Errors
+    /// No display connection, no device, a failed frame.
+    pub fn run(sample: &mut dyn Sample, opts: &Options) -> Result<Report, Error> {
+        let event_loop = EventLoop::new()
+            .map_err(|e| Error::Unsupported(format!("cannot open the display: {e}")))?;
+        let mut app = App {
+            sample,
+            opts: opts.clone(),
+            live: None,
+            report: Report::default(),
+            error: None,
+            frame: 0,
+        };
+        event_loop
+            .run_app(&mut app)
+            .map_err(|e| Error::Unsupported(format!("the event loop failed: {e}")))?;
+        let problems = app.shut_down();
+        if let Some(e) = app.error {
+            return Err(e);
+        }
+        app.report.problems = problems;
+        Ok(app.report)
+    }
+
+    impl App<'_> {
+        fn start(&mut self, el: &ActiveEventLoop) -> Result<(), Error> {
+            let attrs = Window::default_attributes()
+                .with_title(format!("rg: {}", self.sample.name()))
+                .with_inner_size(PhysicalSize::new(self.opts.width, self.opts.height));
+            let window = el
+                .create_window(attrs)
+                .map_err(|e| Error::Unsupported(format!("cannot create a window: {e}")))?;
+            let display = window
+                .display_handle()
+                .map_err(|e| Error::Unsupported(format!("no display handle: {e}")))?
+                .as_raw();
+            let raw_window = window
+                .window_handle()
+                .map_err(|e| Error::Unsupported(format!("no window handle: {e}")))?
+                .as_raw();
+            let ctx = Context::new(&Config {
+                app_name: self.sample.name().into(),
+                display: Some(display),
+                ..Config::default()
+            })?;
+            let config =
+                ExecutorConfig { aliasing: !self.opts.no_aliasing, ..ExecutorConfig::default() };
+            let frames_in_flight = config.frames_in_flight;
+            let mut ex = Executor::with_config(&ctx, config)?;
+            let size = window.inner_size();
+            let swapchain = Swapchain::new(
+                &ctx,
+                &mut ex,
+                display,
+                raw_window,
+                size.width,
+                size.height,
+                frames_in_flight,
+            )?;
+            self.live = Some(Live {
+                swapchain: Some(swapchain),
+                ex,
+                ctx,
+                window,
+                compiler: Compiler::new(),
+                resize_pending: false,
+            });
+            Ok(())
+        }
+
+        fn draw(&mut self) -> Result<bool, Error> {
+            let Some(live) = self.live.as_mut() else { return Ok(true) };
+            let sc = live.swapchain.as_mut().expect("alive until shutdown");
+            if live.resize_pending {
+                let size = live.window.inner_size();
+                sc.recreate(&mut live.ex, size.width, size.height)?;
+                live.resize_pending = false;
+                self.report.recreated += 1;
+            }
+            let Some(acquired) = sc.acquire()? else {
+                live.resize_pending = true;
+                return Ok(true);
+            };
+            let (w, h) = (acquired.width, acquired.height);
+            let mut g: Graph<Pass> = Graph::new(Extent::new(w, h));
+            let output = g.import_image(
+                "swapchain",
+                ImageDesc::new(acquired.format, Size::FULL),
+                ResourceState::swapchain_acquired(),
+                ResourceState::present(),
+            );
+            self.sample.frame(&mut g, output, self.frame);
+            let plan = compile(&mut live.compiler, &g, &live.ctx)?;
+            self.report.note_plan(&plan);
+            let bindings = Bindings::new().image(output, acquired.image).present(&acquired);
+            self.report.last = live.ex.run(&live.ctx, &mut g, &plan, &bindings)?;
+            self.report.note_gpu(live.ex.take_gpu_frames());
+            if !sc.present(&acquired)? {
+                live.resize_pending = true;
+            }
+            self.frame += 1;
+            self.report.frames = self.frame;
+            self.report.width = w;
+            self.report.height = h;
+            if self.opts.resize_at == Some(self.frame) {
+                let size = live.window.inner_size();
+                let _ = live
+                    .window
+                    .request_inner_size(PhysicalSize::new(size.width * 3 / 4, size.height * 3 / 4));
+            }
+            Ok(self.opts.frames.is_none_or(|n| self.frame < n))
+        }
+
+        fn shut_down(&mut self) -> Vec<String> {
+            let Some(mut live) = self.live.take() else { return Vec::new() };
+            if let Some(sc) = live.swapchain.take() {
+                sc.destroy(&mut live.ex);
+            }
+            let _ = live.ex.wait_idle();
+            self.report.note_gpu(live.ex.take_gpu_frames());
+            let Live { ex, ctx, window, .. } = live;
+            drop(ex);
+            let problems = ctx.shutdown();
+            drop(window);
+            problems.iter().map(|m| format!("[{}] {}", m.id, m.text)).collect()
+        }
+    }
+
+    impl ApplicationHandler for App<'_> {
+        fn resumed(&mut self, el: &ActiveEventLoop) {
+            if self.live.is_none() {
+                if let Err(e) = self.start(el) {
+                    self.error = Some(e);
+                    el.exit();
+                }
+            }
+        }
+
+        fn window_event(&mut self, el: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
+            match event {
+                WindowEvent::CloseRequested => el.exit(),
+                WindowEvent::Resized(_) => {
+                    if let Some(l) = self.live.as_mut() {
+                        l.resize_pending = true;
+                    }
+                }
+                WindowEvent::RedrawRequested => match self.draw() {
+                    Ok(true) => {}
+                    Ok(false) => el.exit(),
+                    Err(e) => {
+                        self.error = Some(e);
+                        el.exit();
+                    }
+                },
+                _ => {}
+            }
+        }
+
+        fn about_to_wait(&mut self, _el: &ActiveEventLoop) {
+            if let Some(l) = &self.live {
+                l.window.request_redraw();
+            }
+        }
+    }
+}
