@@ -309,11 +309,16 @@ impl<P> Graph<P> {
     pub fn add_pass(&mut self, label: &str, queue: QueueKind, payload: P) -> PassBuilder<'_, P> {
         let id = PassId(self.passes.len() as u32);
         self.key.push(2 << 60 | (queue as u64) << 56 | hash_str(label) >> 16);
+        // Passes declared in a loop often share a label: share its allocation too.
+        let label = match self.passes.last() {
+            Some(last) if *last.label == *label => last.label.clone(),
+            _ => Arc::from(label),
+        };
         self.passes.push(PassDecl {
-            label: Arc::from(label),
+            label,
             queue,
             side_effect: false,
-            accesses: Vec::new(),
+            accesses: Vec::with_capacity(8),
             site: Location::caller(),
         });
         self.payloads.push(Some(payload));

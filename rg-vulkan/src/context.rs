@@ -70,6 +70,16 @@ pub struct Capabilities {
     pub timestamps: bool,
 }
 
+/// Raw Vulkan objects of a [`Context`] (see [`Context::raw_handles`]).
+#[derive(Clone)]
+pub struct RawHandles {
+    pub instance: ash::Instance,
+    pub physical: vk::PhysicalDevice,
+    pub device: ash::Device,
+    pub queue: vk::Queue,
+    pub queue_family: u32,
+}
+
 /// An instance, a device and its queue. Everything in rg-vulkan hangs off one of these.
 pub struct Context {
     pub(crate) entry: ash::Entry,
@@ -290,6 +300,11 @@ impl Context {
         }
     }
 
+    /// Whether command buffers get debug labels (`VK_EXT_debug_utils` is enabled).
+    pub fn has_debug_labels(&self) -> bool {
+        self.debug_device.is_some()
+    }
+
     /// Whether validation is on.
     pub fn validation(&self) -> bool {
         self.debug.is_some()
@@ -302,6 +317,22 @@ impl Context {
     /// the external synchronization rules of the calls it makes.
     pub unsafe fn raw_device(&self) -> &ash::Device {
         &self.device
+    }
+
+    /// The raw Vulkan objects, for code that records by hand beside the executor (the recording
+    /// benchmark's hand-written baseline, interop).
+    ///
+    /// # Safety
+    /// As [`Context::raw_device`]; the queue must not be used while an executor submits to it
+    /// from another thread.
+    pub unsafe fn raw_handles(&self) -> RawHandles {
+        RawHandles {
+            instance: self.instance.clone(),
+            physical: self.physical,
+            device: self.device.clone(),
+            queue: self.queue,
+            queue_family: self.queue_family,
+        }
     }
 
     /// Waits until the device is idle.

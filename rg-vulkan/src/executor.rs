@@ -1235,7 +1235,8 @@ impl Executor {
 
         let Executor { device, push_descriptor, pipelines, debug, .. } = self;
         let pipelines = pipelines.as_mut().expect("pipelines live until Drop");
-        let mut labels = Vec::new();
+        let mut labels = Vec::with_capacity(plan.passes.len());
+        let mut name = Vec::with_capacity(64);
         let recorded: Result<(), Error> = (|| {
             for (k, pass) in plan.passes.iter().enumerate() {
                 for w in &pass.waits {
@@ -1254,8 +1255,11 @@ impl Executor {
                 batch.push_all(plan, &pass.barriers, frame);
                 counts = batch.flush(device, cmd, counts);
                 if let Some(d) = debug {
-                    let name = std::ffi::CString::new(pass.label.as_bytes()).unwrap_or_default();
-                    let label = vk::DebugUtilsLabelEXT::default().label_name(&name);
+                    name.clear();
+                    name.extend(pass.label.bytes().filter(|&b| b != 0));
+                    name.push(0);
+                    let name = std::ffi::CStr::from_bytes_with_nul(&name).unwrap_or(c"pass");
+                    let label = vk::DebugUtilsLabelEXT::default().label_name(name);
                     // SAFETY: the command buffer is recording.
                     unsafe { d.cmd_begin_debug_utils_label(cmd, &label) };
                 }

@@ -21,7 +21,7 @@ pub mod recorder;
 pub mod shader;
 pub mod swapchain;
 
-pub use context::{Capabilities, Config, Context, Message};
+pub use context::{Capabilities, Config, Context, Message, RawHandles};
 pub use error::Error;
 pub use executor::{
     Bindings, Buffer, Executor, ExecutorConfig, FrameStats, GpuFrame, Image, MemoryUse, Pass,

@@ -104,6 +104,9 @@ pub(crate) struct Pipelines {
     compiler: ShaderCompiler,
     shaders: HashMap<(String, Vec<(String, String)>), Shader>,
     keys: HashMap<Key, usize>,
+    /// Compute pipelines by shader and defines, searched without allocating (a frame looks
+    /// one up per pass).
+    compute_index: Vec<(String, Vec<(String, String)>, usize)>,
     pub list: Vec<Pipeline>,
     samplers: Vec<(Sampler, vk::Sampler)>,
 }
@@ -115,6 +118,7 @@ impl Pipelines {
             compiler,
             shaders: HashMap::new(),
             keys: HashMap::new(),
+            compute_index: Vec::new(),
             list: Vec::new(),
             samplers: Vec::new(),
         };
@@ -158,6 +162,18 @@ impl Pipelines {
             self.shaders.insert(key.clone(), s);
         }
         Ok(&self.shaders[&key])
+    }
+
+    /// The compute pipeline already built for `path` with `defines`.
+    pub fn find_compute(&self, path: &str, defines: &[(&str, &str)]) -> Option<usize> {
+        self.compute_index
+            .iter()
+            .find(|(p, d, _)| {
+                p == path
+                    && d.len() == defines.len()
+                    && d.iter().zip(defines).all(|((a, b), (c, e))| a == c && b == e)
+            })
+            .map(|&(_, _, i)| i)
     }
 
     /// The index of the compute pipeline for `path` with `defines`, built on first use.
@@ -211,6 +227,7 @@ impl Pipelines {
             workgroup_size: shader.reflection.workgroup_size,
         });
         self.keys.insert(key, self.list.len() - 1);
+        self.compute_index.push((path.to_owned(), defines.to_vec(), self.list.len() - 1));
         Ok(self.list.len() - 1)
     }
 
@@ -404,6 +421,20 @@ impl Pipelines {
             }
         }
         merged.sort_by_key(|m| m.binding.binding);
+        if let Some(m) =
+            merged.iter().find(|m| m.binding.binding as usize >= crate::recorder::MAX_BINDINGS)
+        {
+            return Err(Error::Shader {
+                file: label.to_owned(),
+                line: 0,
+                message: format!(
+                    "binding {} (`{}`): passes bind at most {} bindings, numbered from 0",
+                    m.binding.binding,
+                    m.binding.name,
+                    crate::recorder::MAX_BINDINGS
+                ),
+            });
+        }
         let vk_bindings: Vec<vk::DescriptorSetLayoutBinding> = merged
             .iter()
             .map(|m| {

@@ -54,6 +54,9 @@ impl Rendering {
     }
 }
 
+/// Bindings of set 0 a pipeline may use: 0 to 31.
+pub const MAX_BINDINGS: usize = 32;
+
 #[derive(Clone, Copy)]
 enum Slot {
     Buffer(vk::Buffer),
@@ -77,7 +80,9 @@ pub struct Recorder<'a> {
     pub(crate) frame: &'a FrameResources,
     pub(crate) pipelines: &'a mut Pipelines,
     pub(crate) bound: Option<usize>,
-    slots: Vec<Option<Slot>>,
+    /// What is bound to each binding of the bound pipeline (bindings are below
+    /// [`MAX_BINDINGS`], checked when the pipeline is built).
+    slots: [Option<Slot>; MAX_BINDINGS],
     rendering: Option<RenderState>,
     pub(crate) commands: u32,
 }
@@ -104,7 +109,7 @@ impl<'a> Recorder<'a> {
             frame,
             pipelines,
             bound: None,
-            slots: Vec::new(),
+            slots: [None; MAX_BINDINGS],
             rendering: None,
             commands: 0,
         }
@@ -364,9 +369,14 @@ impl<'a> Recorder<'a> {
     /// # Errors
     /// The shader fails to compile or reflect, or the pipeline cannot be built.
     pub fn compute(&mut self, shader: &str, defines: &[(&str, &str)]) -> Result<(), Error> {
-        let defines: Vec<(String, String)> =
-            defines.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
-        let p = self.pipelines.compute(shader, &defines)?;
+        let p = match self.pipelines.find_compute(shader, defines) {
+            Some(p) => p,
+            None => {
+                let defines: Vec<(String, String)> =
+                    defines.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+                self.pipelines.compute(shader, &defines)?
+            }
+        };
         self.bind_pipeline(p);
         Ok(())
     }
@@ -392,7 +402,7 @@ impl<'a> Recorder<'a> {
         // SAFETY: a pipeline of this device; the command buffer is recording.
         unsafe { self.device.cmd_bind_pipeline(self.cmd, pl.bind_point, pl.pipeline) };
         let n = pl.bindings.iter().map(|b| b.binding.binding + 1).max().unwrap_or(0) as usize;
-        self.slots = vec![None; n];
+        self.slots[..n].fill(None);
         self.bound = Some(p);
     }
 
@@ -567,8 +577,15 @@ impl<'a> Recorder<'a> {
     /// # Errors
     /// As [`Recorder::push_constants`].
     pub fn push_u32(&mut self, words: &[u32]) -> Result<(), Error> {
-        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        self.push_constants(&bytes)
+        let mut bytes = [0u8; 256];
+        let n = words.len().min(64);
+        for (chunk, w) in bytes.chunks_exact_mut(4).zip(&words[..n]) {
+            chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        if words.len() > 64 {
+            return self.push_constants(&vec![0; words.len() * 4]);
+        }
+        self.push_constants(&bytes[..n * 4])
     }
 
     /// [`Recorder::push_constants`] from floats.
@@ -576,8 +593,15 @@ impl<'a> Recorder<'a> {
     /// # Errors
     /// As [`Recorder::push_constants`].
     pub fn push_f32(&mut self, values: &[f32]) -> Result<(), Error> {
-        let bytes: Vec<u8> = values.iter().flat_map(|w| w.to_le_bytes()).collect();
-        self.push_constants(&bytes)
+        let mut bytes = [0u8; 256];
+        let n = values.len().min(64);
+        for (chunk, v) in bytes.chunks_exact_mut(4).zip(&values[..n]) {
+            chunk.copy_from_slice(&v.to_le_bytes());
+        }
+        if values.len() > 64 {
+            return self.push_constants(&vec![0; values.len() * 4]);
+        }
+        self.push_constants(&bytes[..n * 4])
     }
 
     /// Pushes the bound descriptors; every binding of the pipeline must be bound.
@@ -600,20 +624,23 @@ impl<'a> Recorder<'a> {
         if pl.bindings.is_empty() {
             return Ok(());
         }
-        let mut buffer_infos = Vec::with_capacity(pl.bindings.len());
-        let mut image_infos = Vec::with_capacity(pl.bindings.len());
-        for b in &pl.bindings {
-            match self.slots.get(b.binding.binding as usize).copied().flatten() {
-                Some(Slot::Buffer(buffer)) => buffer_infos.push(
-                    vk::DescriptorBufferInfo::default()
+        let n = pl.bindings.len();
+        let mut buffer_infos = [vk::DescriptorBufferInfo::default(); MAX_BINDINGS];
+        let mut image_infos = [vk::DescriptorImageInfo::default(); MAX_BINDINGS];
+        for (k, b) in pl.bindings.iter().enumerate() {
+            match self.slots[b.binding.binding as usize] {
+                Some(Slot::Buffer(buffer)) => {
+                    buffer_infos[k] = vk::DescriptorBufferInfo::default()
                         .buffer(buffer)
                         .offset(0)
-                        .range(vk::WHOLE_SIZE),
-                ),
-                Some(Slot::Image { view, layout }) => image_infos
-                    .push(vk::DescriptorImageInfo::default().image_view(view).image_layout(layout)),
+                        .range(vk::WHOLE_SIZE)
+                }
+                Some(Slot::Image { view, layout }) => {
+                    image_infos[k] =
+                        vk::DescriptorImageInfo::default().image_view(view).image_layout(layout)
+                }
                 Some(Slot::Sampler(s)) => {
-                    image_infos.push(vk::DescriptorImageInfo::default().sampler(s))
+                    image_infos[k] = vk::DescriptorImageInfo::default().sampler(s)
                 }
                 None => {
                     return Err(Error::Binding {
@@ -625,24 +652,17 @@ impl<'a> Recorder<'a> {
                 }
             }
         }
-        let (mut bi, mut ii) = (0, 0);
-        let mut writes = Vec::with_capacity(pl.bindings.len());
-        for b in &pl.bindings {
+        let mut writes = [vk::WriteDescriptorSet::default(); MAX_BINDINGS];
+        for (k, b) in pl.bindings.iter().enumerate() {
             let w = vk::WriteDescriptorSet::default()
                 .dst_binding(b.binding.binding)
                 .descriptor_type(crate::pipeline::descriptor_type(b.binding.kind));
-            let w = match self.slots[b.binding.binding as usize] {
-                Some(Slot::Buffer(_)) => {
-                    bi += 1;
-                    w.buffer_info(std::slice::from_ref(&buffer_infos[bi - 1]))
-                }
-                _ => {
-                    ii += 1;
-                    w.image_info(std::slice::from_ref(&image_infos[ii - 1]))
-                }
+            writes[k] = match self.slots[b.binding.binding as usize] {
+                Some(Slot::Buffer(_)) => w.buffer_info(std::slice::from_ref(&buffer_infos[k])),
+                _ => w.image_info(std::slice::from_ref(&image_infos[k])),
             };
-            writes.push(w);
         }
+        let writes = &writes[..n];
         // SAFETY: the set layout was made for push descriptors and every write matches a
         // binding's type; the resources are alive for the frame.
         unsafe {
@@ -651,7 +671,7 @@ impl<'a> Recorder<'a> {
                 pl.bind_point,
                 pl.layout,
                 0,
-                &writes,
+                writes,
             )
         };
         Ok(())
