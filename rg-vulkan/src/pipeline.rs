@@ -81,6 +81,9 @@ pub(crate) struct Pipeline {
     pub workgroup_size: [u32; 3],
 }
 
+/// `#define`s a shader was compiled with.
+type Defines = Vec<(String, String)>;
+
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Key {
     Compute(String, Vec<(String, String)>),
@@ -106,7 +109,7 @@ pub(crate) struct Pipelines {
     keys: HashMap<Key, usize>,
     /// Compute pipelines by shader and defines, searched without allocating (a frame looks
     /// one up per pass).
-    compute_index: Vec<(String, Vec<(String, String)>, usize)>,
+    compute_index: Vec<(String, Defines, usize)>,
     pub list: Vec<Pipeline>,
     samplers: Vec<(Sampler, vk::Sampler)>,
 }

@@ -555,7 +555,8 @@ impl<'a> Recorder<'a> {
             )));
         };
         let pl = &self.pipelines.list[p];
-        if bytes.len() as u32 > pl.push_bytes.next_multiple_of(4) || bytes.len() % 4 != 0 {
+        if bytes.len() as u32 > pl.push_bytes.next_multiple_of(4) || !bytes.len().is_multiple_of(4)
+        {
             return Err(Error::Unsupported(format!(
                 "pass `{}`: {} bytes of push constants, but `{}` declares {} (a multiple of 4 is needed)",
                 self.pass,

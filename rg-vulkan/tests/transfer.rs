@@ -215,6 +215,14 @@ fn teardown_leaves_nothing_behind() {
         p.finish();
         let plan = Compiler::compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid");
         ex.run(&ctx, &mut g, &plan, &Bindings::new().buffer(rb, out)).expect("frame runs");
+        // gpu-allocator gives back everything once the persistent resources are destroyed and
+        // the frames that used them are done.
+        let image = ex.create_image(&ctx, "test.image", Format::Rgba8Unorm, 32, 32).expect("image");
+        assert!(ex.allocated_bytes() >= 256 + 32 * 32 * 4);
+        ex.destroy_buffer(out);
+        ex.destroy_image(image);
+        ex.wait_idle().expect("idle");
+        assert_eq!(ex.allocated_bytes(), 0, "the allocator reports no live allocation");
     }
     let problems = ctx.shutdown();
     assert!(
