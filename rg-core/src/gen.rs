@@ -49,6 +49,11 @@ pub struct Params {
     /// Only buffers of one size (1 KiB), only copies (`CopySrc`, `CopyDst`), no temporals: graphs
     /// an executor can run with fills and copies, and a CPU can model exactly.
     pub transfer_only: bool,
+    /// Only shader work an executor can run and a CPU can model: 1 KiB buffers and 16x16
+    /// `R32Uint` images, compute passes (storage reads and writes, sampled images, uniform
+    /// buffers) and raster passes (one colour attachment, reads in the fragment stage), on the
+    /// graphics and compute queues; imports are buffers; no temporals.
+    pub shader_only: bool,
 }
 
 impl Default for Params {
@@ -62,6 +67,7 @@ impl Default for Params {
             mistakes: false,
             window: 8,
             transfer_only: false,
+            shader_only: false,
         }
     }
 }
@@ -140,6 +146,27 @@ fn write_access(h: H, q: QueueKind, defined: bool, rng: &mut Rng) -> Access {
     }
 }
 
+/// In a `shader_only` graph: the access of a compute pass's write (`rmw`: reading the old
+/// contents too), or of its read.
+fn shader_write(h: H, rmw: bool) -> Access {
+    let _ = h;
+    if rmw {
+        Access::StorageReadWrite(ShaderStages::COMPUTE)
+    } else {
+        Access::StorageWrite(ShaderStages::COMPUTE)
+    }
+}
+
+fn shader_read(h: H, stage: ShaderStages, rng: &mut Rng) -> Access {
+    match h {
+        H::Image(..) => [Access::StorageRead(stage), Access::Sampled(stage)][rng.below(2)],
+        H::Buffer(_) => [Access::StorageRead(stage), Access::Uniform(stage)][rng.below(2)],
+    }
+}
+
+/// The side of every image in a `shader_only` graph (16x16 `R32Uint`: 1 KiB, like the buffers).
+pub const SHADER_IMAGE_SIDE: u32 = 16;
+
 /// The size of every buffer in a `transfer_only` graph.
 pub const TRANSFER_SIZE: u64 = 1024;
 
@@ -154,10 +181,21 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
     let mut g =
         Graph::new(Extent::new(64 + 16 * rng.below(8) as u32, 64 + 16 * rng.below(8) as u32));
     let mut res: Vec<Res> = Vec::new();
-    let queues: &[QueueKind] = if p.queues { &QueueKind::ALL } else { &[QueueKind::Graphics] };
+    let queues: &[QueueKind] = match (p.queues, p.shader_only && !p.transfer_only) {
+        (true, false) => &QueueKind::ALL,
+        (true, true) => &[QueueKind::Graphics, QueueKind::Compute],
+        (false, _) => &[QueueKind::Graphics],
+    };
     let formats = [Format::Rgba8Unorm, Format::Rgba16Float, Format::R32Float, Format::D32Float];
 
+    let shader_only = p.shader_only && !p.transfer_only;
+    let one_size = p.transfer_only || shader_only;
     let new_image = |g: &mut Graph<P>, rng: &mut Rng, label: String| {
+        if shader_only {
+            let side = SHADER_IMAGE_SIDE;
+            let desc = ImageDesc::new(Format::R32Uint, Size::absolute(side, side));
+            return (g.create_image(&label, desc), false);
+        }
         let format = formats[rng.below(formats.len())];
         let size = match rng.below(3) {
             0 => Size::FULL,
@@ -170,7 +208,7 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
     if p.imports {
         for i in 0..rng.below(3) {
             let q = queues[rng.below(queues.len())];
-            if rng.chance(0.5) && !p.transfer_only {
+            if rng.chance(0.5) && !one_size {
                 let undefined = rng.chance(0.5);
                 let entry = ResourceState {
                     layout: Some(if undefined {
@@ -206,11 +244,7 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
             } else {
                 let h = g.import_buffer(
                     &format!("import{i}.buffer"),
-                    BufferDesc::new(if p.transfer_only {
-                        TRANSFER_SIZE
-                    } else {
-                        256 << rng.below(8)
-                    }),
+                    BufferDesc::new(if one_size { TRANSFER_SIZE } else { 256 << rng.below(8) }),
                     ResourceState::host_written(q),
                     ResourceState::host_read(queues[rng.below(queues.len())]),
                 );
@@ -218,7 +252,7 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
             }
         }
     }
-    if p.temporals && !p.transfer_only {
+    if p.temporals && !one_size {
         for i in 0..rng.below(3) {
             let h = if rng.chance(0.5) {
                 H::Image(
@@ -246,7 +280,7 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
                 let (h, d) = new_image(&mut g, &mut rng, format!("pass{pi}.image"));
                 H::Image(h, d)
             } else {
-                let size = if p.transfer_only { TRANSFER_SIZE } else { 64 << rng.below(10) };
+                let size = if one_size { TRANSFER_SIZE } else { 64 << rng.below(10) };
                 H::Buffer(g.create_buffer(&format!("pass{pi}.buffer"), BufferDesc::new(size)))
             };
             res.push(Res { handle: h, defined: false, written_at: pi });
@@ -273,14 +307,28 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
         if rng.chance(0.05) {
             pb.side_effect();
         }
+        // A shader-only raster pass: a graphics pass whose first resource is an image, which
+        // becomes its colour attachment; everything else it only reads, in the fragment stage.
+        let raster = shader_only
+            && q == QueueKind::Graphics
+            && matches!(res[chosen[0]].handle, H::Image(..))
+            && rng.chance(0.9);
         for (k, &ri) in chosen.iter().enumerate() {
             let r = &mut res[ri];
             let must_write = !r.defined;
-            let write = must_write || (k == 0) || rng.chance(0.3);
+            let write = must_write || (k == 0) || (!raster && rng.chance(0.3));
             let mistake = p.mistakes && rng.chance(0.03);
             if write {
                 let mut a = if p.transfer_only {
                     Access::CopyDst
+                } else if raster {
+                    if r.defined && rng.chance(0.3) {
+                        Access::ColorReadWrite
+                    } else {
+                        Access::ColorWrite
+                    }
+                } else if shader_only {
+                    shader_write(r.handle, r.defined && rng.chance(0.4))
                 } else {
                     write_access(r.handle, q, r.defined, &mut rng)
                 };
@@ -303,6 +351,9 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
                     Access::StorageWrite(ShaderStages::NONE)
                 } else if p.transfer_only {
                     Access::CopySrc
+                } else if shader_only {
+                    let stage = if raster { ShaderStages::FRAGMENT } else { ShaderStages::COMPUTE };
+                    shader_read(r.handle, stage, &mut rng)
                 } else {
                     read_access(r.handle, q, &mut rng)
                 };

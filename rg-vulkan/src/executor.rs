@@ -1230,7 +1230,7 @@ impl Executor {
             );
         }
         counts = batch.flush(&self.device, cmd, counts);
-        batch.push_all(plan, &plan.prologue, frame);
+        batch.push_all(plan, &plan.prologue, frame, false);
         counts = batch.flush(&self.device, cmd, counts);
 
         let Executor { device, push_descriptor, pipelines, debug, .. } = self;
@@ -1252,7 +1252,7 @@ impl Executor {
                             ),
                     );
                 }
-                batch.push_all(plan, &pass.barriers, frame);
+                batch.push_all(plan, &pass.barriers, frame, !pass.waits.is_empty());
                 counts = batch.flush(device, cmd, counts);
                 if let Some(d) = debug {
                     name.clear();
@@ -1311,10 +1311,10 @@ impl Executor {
                     // SAFETY: ends the label begun above.
                     unsafe { d.cmd_end_debug_utils_label(cmd) };
                 }
-                batch.push_all(plan, &pass.releases, frame);
+                batch.push_all(plan, &pass.releases, frame, false);
                 counts = batch.flush(device, cmd, counts);
             }
-            batch.push_all(plan, &plan.epilogue, frame);
+            batch.push_all(plan, &plan.epilogue, frame, false);
             counts = batch.flush(device, cmd, counts);
             Ok(())
         })();
@@ -1367,10 +1367,29 @@ struct Batch {
 }
 
 impl Batch {
-    fn push_all(&mut self, plan: &Plan, barriers: &[Barrier], frame: &FrameResources) {
+    /// Adds the plan's `barriers`. `after_wait`: the pass waits on another queue, which on the
+    /// one queue is a memory barrier from everything before in this same call; barriers in one
+    /// call do not chain, so each barrier's first scope takes everything before as well.
+    fn push_all(
+        &mut self,
+        plan: &Plan,
+        barriers: &[Barrier],
+        frame: &FrameResources,
+        after_wait: bool,
+    ) {
         for b in barriers {
             let mut src_stages = conv::stages(b.src_stages);
             let mut src_access = conv::access(b.src_access);
+            if b.discard && src_stages.is_empty() {
+                // The first use of a transient in the frame: its memory may have been used by
+                // the previous frame, whose work the frame's first barrier orders before
+                // everything. A first scope of the stages about to run chains with it.
+                src_stages = conv::stages(b.dst_stages);
+            }
+            if after_wait {
+                src_stages |= vk::PipelineStageFlags2::ALL_COMMANDS;
+                src_access |= vk::AccessFlags2::MEMORY_WRITE;
+            }
             match b.transfer.map(|t| t.half) {
                 // Every queue kind runs on the same queue, so a release has nothing to release
                 // to, and an acquire waits for everything before it.

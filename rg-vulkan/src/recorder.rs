@@ -181,6 +181,11 @@ impl<'a> Recorder<'a> {
         self.declared
     }
 
+    /// Whether the plan's resource `resource` is an image of this frame.
+    pub fn is_image(&self, resource: usize) -> bool {
+        self.frame.images.get(resource).is_some_and(Option::is_some)
+    }
+
     /// The size in bytes of a buffer of this frame.
     pub fn buffer_size(&self, h: BufferHandle) -> u64 {
         self.frame.buffer_sizes.get(h.index()).copied().unwrap_or(0)
@@ -467,6 +472,14 @@ impl<'a> Recorder<'a> {
     /// # Errors
     /// As [`Recorder::bind_buffer`].
     pub fn bind_image(&mut self, binding: u32, h: ImageHandle) -> Result<(), Error> {
+        self.bind_image_index(binding, h.index())
+    }
+
+    /// [`Recorder::bind_image`] by resource index.
+    ///
+    /// # Errors
+    /// As [`Recorder::bind_image`].
+    pub fn bind_image_index(&mut self, binding: u32, resource: usize) -> Result<(), Error> {
         let (_, b) = self.binding_of(binding)?;
         let fits = |a: Access| -> bool {
             match (b.binding.kind, a) {
@@ -477,8 +490,8 @@ impl<'a> Recorder<'a> {
                 _ => false,
             }
         };
-        let access = self.check_binding(binding, &b, h.index(), true, fits)?;
-        let img = self.image(h.index())?;
+        let access = self.check_binding(binding, &b, resource, true, fits)?;
+        let img = self.image(resource)?;
         let layout = crate::conv::layout(access.layout(img.depth));
         self.slots[binding as usize] = Some(Slot::Image { view: img.view, layout });
         Ok(())

@@ -161,9 +161,12 @@ fn windowed_triangle_survives_a_resize_under_xvfb() {
     if !device_or_skip("windowed") {
         return;
     }
-    let display = ":93";
+    // `-displayfd` makes Xvfb pick a free display and print its number once it accepts
+    // connections, so runs never collide and never race the server's start.
     let xvfb = Command::new("Xvfb")
-        .args([display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
+        .args(["-displayfd", "1", "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
         .spawn();
     let mut xvfb = match xvfb {
         Ok(c) => c,
@@ -173,20 +176,22 @@ fn windowed_triangle_survives_a_resize_under_xvfb() {
             return;
         }
     };
-    // Wait for the display's socket.
-    let socket = Path::new("/tmp/.X11-unix/X93");
-    for _ in 0..100 {
-        if socket.exists() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+    let mut line = String::new();
+    {
+        use std::io::BufRead;
+        let stdout = xvfb.stdout.take().expect("piped");
+        std::io::BufReader::new(stdout).read_line(&mut line).expect("Xvfb prints its display");
     }
+    let display = format!(":{}", line.trim());
+    assert!(display.len() > 1, "Xvfb gave no display number");
     let out = Command::new(env!("CARGO_BIN_EXE_triangle"))
         .args(["--frames", "30", "--resize-at", "10"])
-        .env("DISPLAY", display)
+        .env("DISPLAY", &display)
+        .env("RG_VALIDATION", "1")
         .output()
         .expect("the sample starts");
-    let _ = xvfb.kill();
+    // SIGTERM lets Xvfb remove its lock file and socket.
+    let _ = Command::new("kill").arg(xvfb.id().to_string()).status();
     let _ = xvfb.wait();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
