@@ -432,7 +432,7 @@ impl Executor {
             batch.push_all(plan, &plan.prologue, buffers);
             counts = batch.flush(&self.device, cmd, counts);
             for pass in &plan.passes {
-                for w in &pass.waits {
+                for w in plan.waits_of(pass) {
                     // One queue runs every kind: a wait becomes "everything before, to the
                     // waiting stages".
                     batch.memory.push(
@@ -445,7 +445,7 @@ impl Executor {
                             ),
                     );
                 }
-                batch.push_all(plan, &pass.barriers, buffers);
+                batch.push_all(plan, plan.barriers_of(pass), buffers);
                 counts = batch.flush(&self.device, cmd, counts);
                 let payload = graph.take_payload(pass.id);
                 if let Some(record) = payload {
@@ -453,7 +453,7 @@ impl Executor {
                         device: &self.device,
                         cmd,
                         pass: &pass.label,
-                        declared: &pass.accesses,
+                        declared: plan.accesses_of(pass),
                         plan,
                         buffers,
                     };
@@ -462,7 +462,7 @@ impl Executor {
                         e => Error::Pass { pass: pass.label.to_string(), message: e.to_string() },
                     })?;
                 }
-                batch.push_all(plan, &pass.releases, buffers);
+                batch.push_all(plan, plan.releases_of(pass), buffers);
                 counts = batch.flush(&self.device, cmd, counts);
             }
             batch.push_all(plan, &plan.epilogue, buffers);

@@ -156,10 +156,15 @@ struct Touch {
     layout: Option<Layout>,
 }
 
+/// The phase's output. The per-pass lists are flat, in pass order: pass `i`'s batch is
+/// `batches[batch_start[i]..batch_start[i + 1]]`, and likewise for waits and releases.
 pub(crate) struct Barriers {
-    pub batches: Vec<Vec<Barrier>>,
-    pub releases: Vec<Vec<Barrier>>,
-    pub waits: Vec<Vec<Wait>>,
+    pub batches: Vec<Barrier>,
+    pub batch_start: Vec<u32>,
+    pub releases: Vec<Barrier>,
+    pub release_start: Vec<u32>,
+    pub waits: Vec<Wait>,
+    pub wait_start: Vec<u32>,
     pub signal: Vec<bool>,
     pub prologue: Vec<Barrier>,
     pub epilogue: Vec<Barrier>,
@@ -210,9 +215,12 @@ fn point(pass: u32) -> i64 {
 pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
     let n = inp.order.len();
     let mut out = Barriers {
-        batches: vec![Vec::new(); n],
-        releases: vec![Vec::new(); n],
-        waits: vec![Vec::new(); n],
+        batches: Vec::with_capacity(n * 2),
+        batch_start: Vec::with_capacity(n + 1),
+        releases: Vec::new(),
+        release_start: Vec::new(),
+        waits: Vec::new(),
+        wait_start: Vec::with_capacity(n + 1),
         signal: vec![false; n],
         prologue: Vec::new(),
         epilogue: Vec::new(),
@@ -242,6 +250,9 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
     // Per touch: its displaced occupants in `disp_flat`, and whether it waits on another queue.
     let mut disp_range: Vec<(usize, usize, bool)> = Vec::with_capacity(8);
     let mut pre_want: Vec<(QueueKind, i64, StageMask)> = Vec::with_capacity(8);
+    let mut pass_waits: Vec<Wait> = Vec::new();
+    // Releases, with the position of the pass they follow, in the order they were decided.
+    let mut releases: Vec<(u32, Barrier)> = Vec::new();
 
     for (pos, &p) in inp.order.iter().enumerate() {
         let pass = &g.passes[p as usize];
@@ -321,7 +332,11 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             }
             disp_range.push((start, disp_flat.len(), pre_want.len() > wants_before));
         }
-        emit_waits(&pre_want, q, pos, &mut waited, &mut done, &mut out.waits[pos]);
+        pass_waits.clear();
+        emit_waits(&pre_want, q, pos, &mut waited, &mut done, &mut pass_waits);
+        out.wait_start.push(out.waits.len() as u32);
+        out.waits.extend_from_slice(&pass_waits);
+        out.batch_start.push(out.batches.len() as u32);
 
         for (ti, t) in touches.iter().enumerate() {
             let ri = t.resource as usize;
@@ -387,7 +402,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                         if rel_at == NONE {
                             out.prologue.push(release);
                         } else {
-                            out.releases[rel_at as usize].push(release);
+                            releases.push((rel_at, release));
                         }
                         b.layout = layout;
                         b.transfer =
@@ -487,7 +502,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                         s.r_exec[qi] |= b.dst_stages.and_later();
                     }
                 }
-                out.batches[pos].push(b);
+                out.batches.push(b);
             }
             if t.writes {
                 s.has_write = true;
@@ -554,13 +569,23 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
         });
     }
 
-    for ws in &out.waits {
-        for w in ws {
-            if let WaitPoint::Pass(i) = w.point {
-                out.signal[i] = true;
-            }
+    out.wait_start.push(out.waits.len() as u32);
+    out.batch_start.push(out.batches.len() as u32);
+    for w in &out.waits {
+        if let WaitPoint::Pass(i) = w.point {
+            out.signal[i] = true;
         }
     }
+    // Releases grouped by the pass they follow, each group in the order it was decided.
+    out.release_start = vec![0; n + 1];
+    for &(at, _) in &releases {
+        out.release_start[at as usize + 1] += 1;
+    }
+    for i in 0..n {
+        out.release_start[i + 1] += out.release_start[i];
+    }
+    releases.sort_by_key(|&(at, _)| at);
+    out.releases = releases.into_iter().map(|(_, b)| b).collect();
     out
 }
 

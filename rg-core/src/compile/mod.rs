@@ -188,27 +188,26 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
         },
     );
 
+    let range = |start: &[u32], pos: usize| start[pos]..start[pos + 1];
     let mut passes = Vec::with_capacity(order.len());
-    let (mut batches, mut releases, mut waits) = (b.batches, b.releases, b.waits);
+    let mut accesses = Vec::with_capacity(order.len() * 4);
     for (pos, &p) in order.iter().enumerate() {
         let decl = &g.passes[p as usize];
+        let first = accesses.len() as u32;
+        accesses.extend(decl.accesses.iter().map(|a| PlannedAccess {
+            resource: a.handle.index as usize,
+            access: a.access,
+            version: a.handle.version,
+        }));
         passes.push(PlannedPass {
             id: PassId(p),
             label: decl.label.clone(),
             queue: decl.queue,
-            waits: std::mem::take(&mut waits[pos]),
+            waits: range(&b.wait_start, pos),
             signal: b.signal[pos],
-            barriers: std::mem::take(&mut batches[pos]),
-            accesses: decl
-                .accesses
-                .iter()
-                .map(|a| PlannedAccess {
-                    resource: a.handle.index as usize,
-                    access: a.access,
-                    version: a.handle.version,
-                })
-                .collect(),
-            releases: std::mem::take(&mut releases[pos]),
+            barriers: range(&b.batch_start, pos),
+            accesses: first..accesses.len() as u32,
+            releases: range(&b.release_start, pos),
         });
     }
     let culled: Vec<(PassId, Arc<str>)> = kept
@@ -239,6 +238,10 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
         .collect();
     let mut plan = Plan {
         passes,
+        waits: b.waits,
+        barriers: b.batches,
+        accesses,
+        releases: b.releases,
         culled,
         resources,
         heaps: aliasing.heaps,
@@ -251,7 +254,7 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
         passes_run: plan.passes.len(),
         passes_culled: plan.culled.len(),
         barriers: plan.all_barriers().count(),
-        waits: plan.passes.iter().map(|p| p.waits.len()).sum(),
+        waits: plan.waits.len(),
         transient_bytes: aliasing.used,
         unaliased_bytes: aliasing.unaliased,
         lower_bound_bytes: aliasing.lower_bound,
