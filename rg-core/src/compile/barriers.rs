@@ -38,16 +38,28 @@ impl Vis {
     }
 
     fn add(&mut self, stages: StageMask, access: AccessMask) {
-        for (bit, a) in self.0.iter_mut().enumerate() {
-            if stages.0 & (1 << bit) != 0 {
-                *a |= access;
-            }
+        for bit in bits(stages.0 & Self::STAGES) {
+            self.0[bit] |= access;
         }
     }
 
     fn contains(&self, stages: StageMask, access: AccessMask) -> bool {
-        self.0.iter().enumerate().all(|(bit, a)| stages.0 & (1 << bit) == 0 || a.contains(access))
+        bits(stages.0 & Self::STAGES).all(|bit| self.0[bit].contains(access))
     }
+
+    /// The stage bits it keeps.
+    const STAGES: u16 = (1 << 10) - 1;
+}
+
+/// The indices of the bits set in `mask`, lowest first.
+fn bits(mut mask: u16) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let bit = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            bit
+        })
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -177,10 +189,7 @@ pub(crate) struct Input<'a> {
     pub entry: &'a [Option<ResourceState>],
     pub defined_at_entry: &'a [bool],
     pub placement: &'a [Option<Placement>],
-    /// Each placed transient's range of elementary memory segments in its heap.
-    pub segments: &'a [Option<(u32, u32)>],
-    /// Elementary segments per heap.
-    pub heap_segments: &'a [u32],
+    pub heaps: usize,
 }
 
 /// `waited[q][q2][stage bit]`: the latest point of queue `q2` that queue `q` has waited for
@@ -196,7 +205,7 @@ fn by_wait_point(
     point: i64,
 ) -> bool {
     let seen = &waited[q.index()][q2.index()];
-    !stages.is_empty() && (0..16).all(|bit| stages.0 & (1 << bit) == 0 || seen[bit] >= point)
+    !stages.is_empty() && bits(stages.0).all(|bit| seen[bit] >= point)
 }
 
 /// As [`by_wait_point`], for the work of a pass (`NONE`: the frame's entry).
@@ -236,9 +245,9 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             (_, Some(e)) => St::from_entry(&e, inp.defined_at_entry[i]),
         })
         .collect();
-    // Latest occupant of each elementary memory segment, per heap.
-    let mut memory: Vec<Vec<u32>> =
-        inp.heap_segments.iter().map(|&n| vec![NONE; n as usize]).collect();
+    // Latest occupant of each byte, per heap, as disjoint `(start, end, resource)` intervals
+    // in address order.
+    let mut memory: Vec<Vec<(u64, u64, u32)>> = vec![Vec::new(); inp.heaps];
     // Latest point each queue has waited for on each other queue, per waiting stage: a wait
     // only holds back the stages it names.
     let mut waited: Waited = [[[-2i64; 16]; 3]; 3];
@@ -291,14 +300,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             let wants_before = pre_want.len();
             if !s.touched {
                 if let Some(pl) = inp.placement[ri] {
-                    displaced.clear();
-                    let (lo, hi) = inp.segments[ri].expect("rg-core bug: placed without segments");
-                    for occupant in &mut memory[pl.heap][lo as usize..hi as usize] {
-                        if *occupant != NONE && !displaced.contains(occupant) {
-                            displaced.push(*occupant);
-                        }
-                        *occupant = t.resource;
-                    }
+                    occupy(&mut memory[pl.heap], pl, t.resource, &mut displaced);
                     for &d in &displaced {
                         let o = &st[d as usize];
                         for oq in QueueKind::ALL {
@@ -587,6 +589,42 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
     releases.sort_by_key(|&(at, _)| at);
     out.releases = releases.into_iter().map(|(_, b)| b).collect();
     out
+}
+
+/// Makes `resource` the latest occupant of the bytes of `pl`, and lists in `displaced` the
+/// previous latest occupants of those bytes, in address order.
+fn occupy(
+    memory: &mut Vec<(u64, u64, u32)>,
+    pl: Placement,
+    resource: u32,
+    displaced: &mut Vec<u32>,
+) {
+    displaced.clear();
+    let (lo, hi) = (pl.offset, pl.offset + pl.size);
+    if lo >= hi {
+        return;
+    }
+    let a = memory.partition_point(|x| x.1 <= lo);
+    let mut b = a;
+    while b < memory.len() && memory[b].0 < hi {
+        if !displaced.contains(&memory[b].2) {
+            displaced.push(memory[b].2);
+        }
+        b += 1;
+    }
+    let mut new = [(lo, hi, resource); 3];
+    let mut n = 0;
+    if a < b && memory[a].0 < lo {
+        new[n] = (memory[a].0, lo, memory[a].2);
+        n += 1;
+    }
+    new[n] = (lo, hi, resource);
+    n += 1;
+    if a < b && memory[b - 1].1 > hi {
+        new[n] = (hi, memory[b - 1].1, memory[b - 1].2);
+        n += 1;
+    }
+    memory.splice(a..b, new[..n].iter().copied());
 }
 
 /// Turns the waits a pass wants into its `Wait`s, skipping what its queue already waited for,

@@ -145,12 +145,10 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
         requirements[i] = Some(req);
         items.push(alias::Item { resource: i as u32, first, last, req, kind: r.kind() });
     }
-    let aliasing = alias::place(items, order.len() as u32, memory.buffer_image_granularity());
+    let aliasing = alias::place(&items, order.len() as u32, memory.buffer_image_granularity());
     let mut placement = vec![None; nres];
-    let mut segments = vec![None; nres];
-    for (&(r, p), &seg) in aliasing.placements.iter().zip(&aliasing.segments) {
-        placement[r as usize] = Some(p);
-        segments[r as usize] = Some(seg);
+    for (it, &p) in items.iter().zip(&aliasing.placements) {
+        placement[it.resource as usize] = Some(p);
     }
 
     // Entry and exit states: imports declare them; temporals are left as they are found.
@@ -183,8 +181,7 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
             entry: &entry,
             defined_at_entry: &defined,
             placement: &placement,
-            segments: &segments,
-            heap_segments: &aliasing.heap_segments,
+            heaps: aliasing.heaps.len(),
         },
     );
 
