@@ -20,7 +20,9 @@
 use super::NONE;
 use crate::access::{AccessMask, Layout, ResourceState, StageMask};
 use crate::graph::{Graph, Lifetime};
-use crate::plan::{Barrier, OwnershipTransfer, Placement, TransferHalf, Wait, WaitPoint};
+use crate::plan::{
+    Barrier, OwnershipTransfer, Placement, PlannedResource, TransferHalf, Wait, WaitPoint,
+};
 use crate::types::QueueKind;
 
 /// What a write has been made visible to: memory accesses per pipeline stage. A barrier's
@@ -182,16 +184,6 @@ pub(crate) struct Barriers {
     pub epilogue: Vec<Barrier>,
 }
 
-pub(crate) struct Input<'a> {
-    pub order: &'a [u32],
-    /// Whether each resource is a depth image (`None` for buffers).
-    pub depth: &'a [Option<bool>],
-    pub entry: &'a [Option<ResourceState>],
-    pub defined_at_entry: &'a [bool],
-    pub placement: &'a [Option<Placement>],
-    pub heaps: usize,
-}
-
 /// `waited[q][q2][stage bit]`: the latest point of queue `q2` that queue `q` has waited for
 /// before that stage of its later work.
 type Waited = [[[i64; 16]; 3]; 3];
@@ -221,10 +213,19 @@ fn point(pass: u32) -> i64 {
     }
 }
 
-pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
-    let n = inp.order.len();
+/// The barriers of the passes in `order`, given every resource's entry state and placement
+/// (from the resource records) and the number of heaps.
+pub(crate) fn barriers<P>(
+    g: &Graph<P>,
+    order: &[u32],
+    resources: &[PlannedResource],
+    heaps: usize,
+) -> Barriers {
+    let n = order.len();
+    let naccesses = order.iter().map(|&p| g.passes[p as usize].accesses.len()).sum();
     let mut out = Barriers {
-        batches: Vec::with_capacity(n * 2),
+        // At most one barrier an access; what is left over is given back at the end.
+        batches: Vec::with_capacity(naccesses),
         batch_start: Vec::with_capacity(n + 1),
         releases: Vec::new(),
         release_start: Vec::new(),
@@ -234,20 +235,16 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
         prologue: Vec::new(),
         epilogue: Vec::new(),
     };
-    let mut st: Vec<St> = g
-        .resources
+    let mut st: Vec<St> = resources
         .iter()
-        .enumerate()
-        .map(|(i, r)| match (r.lifetime, inp.entry[i]) {
-            (Lifetime::Transient, _) | (_, None) => {
-                St::new(inp.depth[i].map(|_| Layout::Undefined))
-            }
-            (_, Some(e)) => St::from_entry(&e, inp.defined_at_entry[i]),
+        .map(|r| match (r.lifetime, r.entry) {
+            (Lifetime::Transient, _) | (_, None) => St::new(r.image.map(|_| Layout::Undefined)),
+            (_, Some(e)) => St::from_entry(&e, r.defined_at_entry),
         })
         .collect();
     // Latest occupant of each byte, per heap, as disjoint `(start, end, resource)` intervals
     // in address order.
-    let mut memory: Vec<Vec<(u64, u64, u32)>> = vec![Vec::new(); inp.heaps];
+    let mut memory: Vec<Vec<(u64, u64, u32)>> = vec![Vec::new(); heaps];
     // Latest point each queue has waited for on each other queue, per waiting stage: a wait
     // only holds back the stages it names.
     let mut waited: Waited = [[[-2i64; 16]; 3]; 3];
@@ -263,7 +260,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
     // Releases, with the position of the pass they follow, in the order they were decided.
     let mut releases: Vec<(u32, Barrier)> = Vec::new();
 
-    for (pos, &p) in inp.order.iter().enumerate() {
+    for (pos, &p) in order.iter().enumerate() {
         let pass = &g.passes[p as usize];
         let q = pass.queue;
         let qi = q.index();
@@ -276,7 +273,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                 access: a.access.memory(),
                 writes: a.access.writes(),
                 reads: a.access.reads_contents(),
-                layout: inp.depth[r as usize].map(|d| a.access.layout(d)),
+                layout: resources[r as usize].image.map(|i| a.access.layout(i.format.is_depth())),
             };
             match touches.iter_mut().find(|x| x.resource == r) {
                 Some(x) => {
@@ -299,7 +296,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             let start = disp_flat.len();
             let wants_before = pre_want.len();
             if !s.touched {
-                if let Some(pl) = inp.placement[ri] {
+                if let Some(pl) = resources[ri].placement {
                     occupy(&mut memory[pl.heap], pl, t.resource, &mut displaced);
                     for &d in &displaced {
                         let o = &st[d as usize];
@@ -359,7 +356,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             if !s.touched {
                 // First use of a transient: hand over its memory from the latest occupants.
                 s.touched = true;
-                if inp.placement[ri].is_some() {
+                if resources[ri].placement.is_some() {
                     // Occupants on other queues were waited for before the batch.
                     let (d0, d1, _) = disp_range[ti];
                     for &d in &disp_flat[d0..d1] {
@@ -573,6 +570,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
 
     out.wait_start.push(out.waits.len() as u32);
     out.batch_start.push(out.batches.len() as u32);
+    out.batches.shrink_to_fit();
     for w in &out.waits {
         if let WaitPoint::Pass(i) = w.point {
             out.signal[i] = true;
