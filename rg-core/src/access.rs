@@ -134,29 +134,58 @@ const PIPELINES: [&[StageMask]; 2] = [
     &[StageMask::DRAW_INDIRECT, StageMask::COMPUTE_SHADER],
 ];
 
+/// The stage bits that `PIPELINES` orders.
+const STAGE_BITS: usize = 10;
+
+/// `and_later` (when `later`) or `and_earlier` of every mask of the ordered stage bits, worked
+/// out once at compile time: the barrier phase asks these for every access.
+const fn scope_table(later: bool) -> [u16; 1 << STAGE_BITS] {
+    let mut table = [0u16; 1 << STAGE_BITS];
+    let mut m = 0;
+    while m < table.len() {
+        let mut out = m as u16;
+        let mut p = 0;
+        while p < PIPELINES.len() {
+            let stages = PIPELINES[p];
+            // The first (for later) or last (for earlier) stage of this pipeline in the mask.
+            let mut found = None;
+            let mut i = 0;
+            while i < stages.len() {
+                if stages[i].0 & m as u16 != 0 && (found.is_none() || !later) {
+                    found = Some(i);
+                }
+                i += 1;
+            }
+            if let Some(f) = found {
+                let (from, to) = if later { (f, stages.len()) } else { (0, f + 1) };
+                let mut i = from;
+                while i < to {
+                    out |= stages[i].0;
+                    i += 1;
+                }
+            }
+            p += 1;
+        }
+        table[m] = out;
+        m += 1;
+    }
+    table
+}
+
+const AND_LATER: [u16; 1 << STAGE_BITS] = scope_table(true);
+const AND_EARLIER: [u16; 1 << STAGE_BITS] = scope_table(false);
+
 impl StageMask {
     /// These stages and every stage logically after one of them: what a barrier's second
     /// synchronization scope takes in when it names these.
     pub fn and_later(self) -> StageMask {
-        let mut out = self;
-        for p in PIPELINES {
-            if let Some(i) = p.iter().position(|s| self.intersects(*s)) {
-                p[i..].iter().for_each(|s| out |= *s);
-            }
-        }
-        out
+        StageMask(self.0 | AND_LATER[(self.0 as usize) & ((1 << STAGE_BITS) - 1)])
     }
 
     /// These stages and every stage logically before one of them: what a barrier's first
     /// synchronization scope takes in when it names these.
     pub fn and_earlier(self) -> StageMask {
-        let mut out = self;
-        for p in PIPELINES {
-            if let Some(i) = p.iter().rposition(|s| self.intersects(*s)) {
-                p[..=i].iter().for_each(|s| out |= *s);
-            }
-        }
-        out
+        StageMask(self.0 | AND_EARLIER[(self.0 as usize) & ((1 << STAGE_BITS) - 1)])
     }
 }
 
@@ -544,5 +573,30 @@ impl ResourceState {
     /// A buffer read by the host after the frame.
     pub const fn host_read(queue: QueueKind) -> Self {
         Self { layout: None, queue, stages: StageMask::HOST, access: AccessMask::HOST_READ }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tables agree with the definition: a pipeline's stages from its first named one on
+    /// (later), or up to its last named one (earlier).
+    #[test]
+    fn scope_tables_follow_the_pipelines() {
+        for m in 0..1u16 << STAGE_BITS {
+            let mask = StageMask(m);
+            let (mut later, mut earlier) = (mask, mask);
+            for p in PIPELINES {
+                if let Some(i) = p.iter().position(|s| mask.intersects(*s)) {
+                    p[i..].iter().for_each(|s| later |= *s);
+                }
+                if let Some(i) = p.iter().rposition(|s| mask.intersects(*s)) {
+                    p[..=i].iter().for_each(|s| earlier |= *s);
+                }
+            }
+            assert_eq!(mask.and_later(), later, "{mask}");
+            assert_eq!(mask.and_earlier(), earlier, "{mask}");
+        }
     }
 }

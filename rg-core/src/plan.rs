@@ -7,13 +7,28 @@ use crate::access::{Access, AccessMask, Layout, ResourceKind, ResourceState, Sta
 use crate::graph::{Lifetime, PassId};
 use crate::memory::{MemoryRequirements, ResolvedImage};
 use crate::types::QueueKind;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// A frame's compiled plan.
+///
+/// The passes' waits, barriers, accesses and releases live in four arrays shared by the whole
+/// plan, in pass order; each [`PlannedPass`] holds its ranges into them, and
+/// [`Plan::waits_of`], [`Plan::barriers_of`], [`Plan::accesses_of`] and [`Plan::releases_of`]
+/// give one pass's slice. A pass's batch is then one contiguous slice, as
+/// `vkCmdPipelineBarrier2` takes it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
     /// Passes that run, in submission order. `Wait::Pass(i)` and resource lifetimes index this.
     pub passes: Vec<PlannedPass>,
+    /// Every pass's cross-queue waits, pass after pass (`PlannedPass::waits` indexes this).
+    pub waits: Vec<Wait>,
+    /// Every pass's batch of barriers, pass after pass (`PlannedPass::barriers` indexes this).
+    pub barriers: Vec<Barrier>,
+    /// Every pass's accesses, pass after pass (`PlannedPass::accesses` indexes this).
+    pub accesses: Vec<PlannedAccess>,
+    /// Every pass's ownership releases, pass after pass (`PlannedPass::releases` indexes this).
+    pub releases: Vec<Barrier>,
     /// Passes dropped because nothing needed what they produce.
     pub culled: Vec<(PassId, Arc<str>)>,
     /// Every declared resource, indexed like the graph's handles.
@@ -28,23 +43,25 @@ pub struct Plan {
     pub stats: PlanStats,
 }
 
-/// One pass as it runs.
+/// One pass as it runs. Its waits, barriers, accesses and releases are ranges into the plan's
+/// arrays of the same names.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlannedPass {
     /// The pass's declaration index (for its payload).
     pub id: PassId,
     pub label: Arc<str>,
     pub queue: QueueKind,
-    /// Cross-queue waits to perform before this pass's barriers.
-    pub waits: Vec<Wait>,
+    /// Cross-queue waits to perform before this pass's barriers: a range of `Plan::waits`.
+    pub waits: Range<u32>,
     /// Whether some later pass on another queue waits for this one (signal after it).
     pub signal: bool,
-    /// One batch of barriers recorded before the pass, on its queue.
-    pub barriers: Vec<Barrier>,
-    /// What the pass touches, in declaration order.
-    pub accesses: Vec<PlannedAccess>,
-    /// Ownership releases recorded right after the pass, on its queue.
-    pub releases: Vec<Barrier>,
+    /// One batch of barriers recorded before the pass, on its queue: a range of `Plan::barriers`.
+    pub barriers: Range<u32>,
+    /// What the pass touches, in declaration order: a range of `Plan::accesses`.
+    pub accesses: Range<u32>,
+    /// Ownership releases recorded right after the pass, on its queue: a range of
+    /// `Plan::releases`.
+    pub releases: Range<u32>,
 }
 
 /// One access of a pass.
@@ -174,12 +191,87 @@ pub struct PlanStats {
     pub lower_bound_bytes: u64,
 }
 
+fn slice<'a, T>(all: &'a [T], r: &Range<u32>) -> &'a [T] {
+    &all[r.start as usize..r.end as usize]
+}
+
+/// Removes `all[index]` and shifts the ranges that `range` picks out of each pass to match.
+fn remove_at<T>(
+    all: &mut Vec<T>,
+    passes: &mut [PlannedPass],
+    index: usize,
+    range: impl Fn(&mut PlannedPass) -> &mut Range<u32>,
+) -> T {
+    let i = index as u32;
+    for p in passes {
+        let r = range(p);
+        if r.start > i {
+            r.start -= 1;
+        }
+        if r.end > i {
+            r.end -= 1;
+        }
+    }
+    all.remove(index)
+}
+
 impl Plan {
+    /// The cross-queue waits of `pass`, performed before its barriers.
+    pub fn waits_of(&self, pass: &PlannedPass) -> &[Wait] {
+        slice(&self.waits, &pass.waits)
+    }
+
+    /// The batch of barriers recorded before `pass`.
+    pub fn barriers_of(&self, pass: &PlannedPass) -> &[Barrier] {
+        slice(&self.barriers, &pass.barriers)
+    }
+
+    /// What `pass` touches, in declaration order.
+    pub fn accesses_of(&self, pass: &PlannedPass) -> &[PlannedAccess] {
+        slice(&self.accesses, &pass.accesses)
+    }
+
+    /// The ownership releases recorded right after `pass`.
+    pub fn releases_of(&self, pass: &PlannedPass) -> &[Barrier] {
+        slice(&self.releases, &pass.releases)
+    }
+
+    /// Removes `Plan::waits[index]`, keeping every pass's range right (for tests and tools that
+    /// edit a plan).
+    ///
+    /// # Panics
+    /// If `index` is out of bounds.
+    pub fn remove_wait(&mut self, index: usize) -> Wait {
+        remove_at(&mut self.waits, &mut self.passes, index, |p| &mut p.waits)
+    }
+
+    /// Removes `Plan::barriers[index]`, keeping every pass's range right (for tests and tools
+    /// that edit a plan).
+    ///
+    /// # Panics
+    /// If `index` is out of bounds.
+    pub fn remove_barrier(&mut self, index: usize) -> Barrier {
+        remove_at(&mut self.barriers, &mut self.passes, index, |p| &mut p.barriers)
+    }
+
+    /// Removes `Plan::releases[index]`, keeping every pass's range right (for tests and tools
+    /// that edit a plan).
+    ///
+    /// # Panics
+    /// If `index` is out of bounds.
+    pub fn remove_release(&mut self, index: usize) -> Barrier {
+        remove_at(&mut self.releases, &mut self.passes, index, |p| &mut p.releases)
+    }
+
     /// Iterates over every barrier of the plan: prologue, each pass's batch and releases, epilogue.
     pub fn all_barriers(&self) -> impl Iterator<Item = &Barrier> {
         self.prologue
             .iter()
-            .chain(self.passes.iter().flat_map(|p| p.barriers.iter().chain(p.releases.iter())))
+            .chain(
+                self.passes
+                    .iter()
+                    .flat_map(|p| self.barriers_of(p).iter().chain(self.releases_of(p))),
+            )
             .chain(self.epilogue.iter())
     }
 }

@@ -84,20 +84,20 @@ pub fn text(plan: &Plan) -> String {
             p.queue,
             if p.signal { " signals" } else { "" }
         );
-        for w in &p.waits {
+        for w in plan.waits_of(p) {
             let _ = writeln!(s, "    wait {} {} for {}", w.queue, point(w.point, plan), w.stages);
         }
-        for b in &p.barriers {
+        for b in plan.barriers_of(p) {
             let _ = writeln!(s, "    barrier {}", barrier_line(plan, b));
         }
-        for a in &p.accesses {
+        for a in plan.accesses_of(p) {
             let _ = writeln!(
                 s,
                 "    {} `{}` v{}",
                 a.access, plan.resources[a.resource].label, a.version
             );
         }
-        for b in &p.releases {
+        for b in plan.releases_of(p) {
             let _ = writeln!(s, "    then {}", barrier_line(plan, b));
         }
     }
@@ -226,7 +226,7 @@ pub fn json(plan: &Plan) -> String {
             json_str(&p.label),
             json_str(p.queue.name()),
             p.signal,
-            json_list(p.waits.iter(), |w| format!(
+            json_list(plan.waits_of(p).iter(), |w| format!(
                 "{{\"queue\":{},\"point\":{},\"stages\":{}}}",
                 json_str(w.queue.name()),
                 match w.point {
@@ -235,14 +235,14 @@ pub fn json(plan: &Plan) -> String {
                 },
                 json_str(&w.stages.names())
             )),
-            json_list(p.barriers.iter(), json_barrier),
-            json_list(p.accesses.iter(), |a| format!(
+            json_list(plan.barriers_of(p).iter(), json_barrier),
+            json_list(plan.accesses_of(p).iter(), |a| format!(
                 "{{\"resource\":{},\"access\":{},\"version\":{}}}",
                 a.resource,
                 json_str(&a.access.name()),
                 a.version
             )),
-            json_list(p.releases.iter(), json_barrier),
+            json_list(plan.releases_of(p).iter(), json_barrier),
         )
     });
     let resources = json_list(plan.resources.iter(), |r| {
@@ -324,7 +324,7 @@ pub fn dot(plan: &Plan) -> String {
         let _ = writeln!(s, "  r{r} [shape={shape}, style={style}, label={}];", dot_id(&res.label));
     }
     for (i, p) in plan.passes.iter().enumerate() {
-        for a in &p.accesses {
+        for a in plan.accesses_of(p) {
             let label = dot_id(&a.access.name());
             if a.access.writes() {
                 let _ =
@@ -333,7 +333,7 @@ pub fn dot(plan: &Plan) -> String {
                 let _ = writeln!(s, "  r{} -> p{i} [label={label}];", a.resource);
             }
         }
-        for w in &p.waits {
+        for w in plan.waits_of(p) {
             if let WaitPoint::Pass(j) = w.point {
                 let _ = writeln!(s, "  p{j} -> p{i} [style=dotted, label=\"wait\"];");
             }

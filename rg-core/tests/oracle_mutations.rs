@@ -6,20 +6,21 @@
 use rg_core::gen::{random_graph, Params};
 use rg_core::*;
 
-/// Where a barrier sits in a plan.
+/// Where a barrier sits in a plan: its index in the prologue, `Plan::barriers`,
+/// `Plan::releases` or the epilogue.
 #[derive(Clone, Copy, Debug)]
 enum Slot {
     Prologue(usize),
-    Batch(usize, usize),
-    Release(usize, usize),
+    Batch(usize),
+    Release(usize),
     Epilogue(usize),
 }
 
 fn slots(plan: &Plan) -> Vec<Slot> {
     let mut v: Vec<Slot> = (0..plan.prologue.len()).map(Slot::Prologue).collect();
-    for (p, pass) in plan.passes.iter().enumerate() {
-        v.extend((0..pass.barriers.len()).map(|b| Slot::Batch(p, b)));
-        v.extend((0..pass.releases.len()).map(|b| Slot::Release(p, b)));
+    for pass in &plan.passes {
+        v.extend(pass.barriers.clone().map(|b| Slot::Batch(b as usize)));
+        v.extend(pass.releases.clone().map(|b| Slot::Release(b as usize)));
     }
     v.extend((0..plan.epilogue.len()).map(Slot::Epilogue));
     v
@@ -28,8 +29,8 @@ fn slots(plan: &Plan) -> Vec<Slot> {
 fn barrier_mut(plan: &mut Plan, s: Slot) -> &mut Barrier {
     match s {
         Slot::Prologue(i) => &mut plan.prologue[i],
-        Slot::Batch(p, b) => &mut plan.passes[p].barriers[b],
-        Slot::Release(p, b) => &mut plan.passes[p].releases[b],
+        Slot::Batch(b) => &mut plan.barriers[b],
+        Slot::Release(b) => &mut plan.releases[b],
         Slot::Epilogue(i) => &mut plan.epilogue[i],
     }
 }
@@ -39,11 +40,11 @@ fn delete(plan: &mut Plan, s: Slot) {
         Slot::Prologue(i) => {
             plan.prologue.remove(i);
         }
-        Slot::Batch(p, b) => {
-            plan.passes[p].barriers.remove(b);
+        Slot::Batch(b) => {
+            plan.remove_barrier(b);
         }
-        Slot::Release(p, b) => {
-            plan.passes[p].releases.remove(b);
+        Slot::Release(b) => {
+            plan.remove_release(b);
         }
         Slot::Epilogue(i) => {
             plan.epilogue.remove(i);
@@ -121,15 +122,15 @@ fn mutate_all(name: &str, plan: &Plan, t: &mut Tally) {
             }
         }
     }
-    for p in 0..plan.passes.len() {
-        for w in 0..plan.passes[p].waits.len() {
+    for (p, pass) in plan.passes.iter().enumerate() {
+        for (k, w) in pass.waits.clone().enumerate() {
             let mut m = plan.clone();
-            m.passes[p].waits.remove(w);
+            m.remove_wait(w as usize);
             t.waits += 1;
             if flagged(&m) {
                 t.waits_caught += 1;
             } else {
-                t.missed.push(format!("{name}: deleting wait {w} of pass {p}"));
+                t.missed.push(format!("{name}: deleting wait {k} of pass {p}"));
             }
         }
     }

@@ -70,11 +70,11 @@ fn deferred_frame_has_the_expected_shape() {
     let cluster = plan.passes.iter().position(|p| &*p.label == "lights.cluster").expect("cluster");
     assert_eq!(plan.passes[cluster].queue, QueueKind::Compute);
     let lighting = plan.passes.iter().find(|p| &*p.label == "lighting.deferred").expect("lighting");
-    assert!(lighting.waits.iter().any(|w| w.point == WaitPoint::Pass(cluster)));
+    assert!(plan.waits_of(lighting).iter().any(|w| w.point == WaitPoint::Pass(cluster)));
     // Nothing is redundant: no pass has two barriers for one resource, and a sampled read that
     // follows another sampled read in the same layout has none.
     for p in &plan.passes {
-        let mut seen: Vec<usize> = p.barriers.iter().map(|b| b.resource).collect();
+        let mut seen: Vec<usize> = plan.barriers_of(p).iter().map(|b| b.resource).collect();
         seen.sort_unstable();
         seen.dedup();
         assert_eq!(seen.len(), p.barriers.len(), "{}", p.label);

@@ -1239,7 +1239,7 @@ impl Executor {
         let mut name = Vec::with_capacity(64);
         let recorded: Result<(), Error> = (|| {
             for (k, pass) in plan.passes.iter().enumerate() {
-                for w in &pass.waits {
+                for w in plan.waits_of(pass) {
                     // One queue runs every kind: a wait becomes "everything before, to the
                     // waiting stages".
                     batch.memory.push(
@@ -1252,7 +1252,7 @@ impl Executor {
                             ),
                     );
                 }
-                batch.push_all(plan, &pass.barriers, frame, !pass.waits.is_empty());
+                batch.push_all(plan, plan.barriers_of(pass), frame, !pass.waits.is_empty());
                 counts = batch.flush(device, cmd, counts);
                 if let Some(d) = debug {
                     name.clear();
@@ -1280,7 +1280,7 @@ impl Executor {
                         push_descriptor,
                         cmd,
                         &pass.label,
-                        &pass.accesses,
+                        plan.accesses_of(pass),
                         plan,
                         frame,
                         pipelines,
@@ -1311,7 +1311,7 @@ impl Executor {
                     // SAFETY: ends the label begun above.
                     unsafe { d.cmd_end_debug_utils_label(cmd) };
                 }
-                batch.push_all(plan, &pass.releases, frame, false);
+                batch.push_all(plan, plan.releases_of(pass), frame, false);
                 counts = batch.flush(device, cmd, counts);
             }
             batch.push_all(plan, &plan.epilogue, frame, false);

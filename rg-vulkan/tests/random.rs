@@ -43,14 +43,14 @@ fn model(plan: &Plan, initial: &[(usize, Vec<u8>)]) -> Vec<Vec<u8>> {
         bufs[*r] = data.clone();
     }
     for pass in &plan.passes {
-        let reads: Vec<usize> = pass
-            .accesses
+        let reads: Vec<usize> = plan
+            .accesses_of(pass)
             .iter()
             .filter(|a| a.access == Access::CopySrc)
             .map(|a| a.resource)
             .collect();
-        let writes: Vec<usize> = pass
-            .accesses
+        let writes: Vec<usize> = plan
+            .accesses_of(pass)
             .iter()
             .filter(|a| a.access == Access::CopyDst)
             .map(|a| a.resource)

@@ -209,10 +209,14 @@ fn model(plan: &Plan, initial: &[(usize, Vec<u32>)], labels: &[String]) -> Vec<V
     }
     for pass in &plan.passes {
         let seed = seed_of(&labels[pass.id.index()]);
-        let reads: Vec<usize> =
-            pass.accesses.iter().filter(|a| !a.access.writes()).map(|a| a.resource).collect();
+        let reads: Vec<usize> = plan
+            .accesses_of(pass)
+            .iter()
+            .filter(|a| !a.access.writes())
+            .map(|a| a.resource)
+            .collect();
         let mut new = Vec::new();
-        for (j, a) in pass.accesses.iter().filter(|a| a.access.writes()).enumerate() {
+        for (j, a) in plan.accesses_of(pass).iter().filter(|a| a.access.writes()).enumerate() {
             let j = j as u32;
             let rmw = a.access.reads_contents() && !matches!(a.access, Access::ColorReadWrite);
             let out: Vec<u32> = (0..N)
@@ -294,7 +298,8 @@ fn random_shader_graphs_match_a_cpu_model_with_no_validation_messages() {
             ex.destroy_buffer(buf);
         }
         for p in &plan.passes {
-            if p.accesses
+            if plan
+                .accesses_of(p)
                 .iter()
                 .any(|a| a.access == Access::ColorWrite || a.access == Access::ColorReadWrite)
             {

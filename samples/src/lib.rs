@@ -150,7 +150,7 @@ impl Report {
             .map(|p| {
                 let mut seen = Vec::new();
                 let mut bytes = 0;
-                for a in &p.accesses {
+                for a in plan.accesses_of(p) {
                     let r = &plan.resources[a.resource];
                     if let (Some(pl), false) = (r.placement, seen.contains(&a.resource)) {
                         seen.push(a.resource);
@@ -160,7 +160,7 @@ impl Report {
                 let old = self.passes.iter().find(|o| o.label == p.label);
                 PassRow {
                     label: p.label.clone(),
-                    barriers: p.barriers.len(),
+                    barriers: plan.barriers_of(p).len(),
                     transient_bytes: bytes,
                     gpu_ns: old.map(|o| o.gpu_ns.clone()).unwrap_or_default(),
                 }

@@ -10,14 +10,16 @@
 //! placed resource whose lifetime overlaps its own. Placing big resources first leaves small
 //! ones to fill the gaps; on frame-graph shapes this lands within a few percent of the lower
 //! bound (the peak of bytes live at once), which the plan reports beside the result.
-//! Conflicting resources are found through time buckets, so the cost grows with the number of
-//! resources alive at once rather than with the square of the total.
+//! Conflicting resources are found through time buckets about as wide as a typical lifetime,
+//! so the cost grows with the number of resources alive at once rather than with the square of
+//! the total. Each bucket lists its resources in placement order, so the ones already placed
+//! are a prefix of it.
 
 use crate::access::ResourceKind;
 use crate::memory::MemoryRequirements;
 use crate::plan::{Heap, Placement};
 
-/// One transient to place.
+/// One transient to place. Items come in increasing resource order.
 pub(crate) struct Item {
     pub resource: u32,
     pub first: u32,
@@ -27,13 +29,8 @@ pub(crate) struct Item {
 }
 
 pub(crate) struct Aliasing {
-    pub placements: Vec<(u32, Placement)>,
-    /// For each placement (same order), the range of its heap's elementary memory segments it
-    /// covers: the boundaries of every placement in the heap cut it into disjoint segments, so
-    /// "who used these bytes last" is an array look-up per segment.
-    pub segments: Vec<(u32, u32)>,
-    /// Number of elementary segments per heap.
-    pub heap_segments: Vec<u32>,
+    /// Where each item went, in the items' order.
+    pub placements: Vec<Placement>,
     pub heaps: Vec<Heap>,
     pub used: u64,
     pub unaliased: u64,
@@ -48,24 +45,32 @@ fn align_up(x: u64, a: u64) -> u64 {
     }
 }
 
-pub(crate) fn place(mut items: Vec<Item>, steps: u32, granularity: u64) -> Aliasing {
+/// A heap being formed: the memory types its members all accept, and its members (item
+/// indices, in placement order).
+struct Class {
+    bits: u32,
+    images: bool,
+    buffers: bool,
+    members: Vec<u32>,
+}
+
+pub(crate) fn place(items: &[Item], steps: u32, granularity: u64) -> Aliasing {
     let unaliased = items.iter().map(|i| i.req.size).sum();
-    let lower_bound = lower_bound(&items, steps);
+    let lower_bound = lower_bound(items, steps);
 
-    // Largest first, then earliest first use, then declaration order, as one integer key.
-    items.sort_unstable_by_key(|i| {
-        ((!i.req.size as u128) << 64) | ((i.first as u128) << 32) | i.resource as u128
-    });
+    // Largest first, then earliest first use, then declaration order (items are in resource
+    // order, so the item index stands for the resource), as one integer key.
+    let mut keys: Vec<u128> = items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| ((!it.req.size as u128) << 64) | ((it.first as u128) << 32) | i as u128)
+        .collect();
+    keys.sort_unstable();
 
-    // Heap classes.
-    struct Class {
-        bits: u32,
-        images: bool,
-        buffers: bool,
-        members: Vec<usize>,
-    }
     let mut classes: Vec<Class> = Vec::new();
-    for (i, it) in items.iter().enumerate() {
+    for &k in &keys {
+        let i = k as u32;
+        let it = &items[i as usize];
         let is_image = it.kind == ResourceKind::Image;
         match classes.iter_mut().find(|c| c.bits & it.req.memory_type_bits != 0) {
             Some(c) => {
@@ -82,35 +87,60 @@ pub(crate) fn place(mut items: Vec<Item>, steps: u32, granularity: u64) -> Alias
             }),
         }
     }
+    drop(keys);
 
-    // Buckets about as wide as a typical lifetime: a query then looks at a bucket or two.
     let span: u64 = items.iter().map(|i| (i.last - i.first + 1) as u64).sum();
     let bucket = (span / items.len().max(1) as u64).clamp(1, 64) as u32;
     let nb = (steps / bucket + 1) as usize;
-    let mut placements = Vec::with_capacity(items.len());
-    let mut segments = Vec::with_capacity(items.len());
-    let mut heap_segments = Vec::with_capacity(classes.len());
-    let mut cuts: Vec<u64> = Vec::new();
+    let mut placements = vec![Placement { heap: 0, offset: 0, size: 0 }; items.len()];
     let mut heaps = Vec::with_capacity(classes.len());
+    // Per item: its rank in its heap's placement order, and (once placed) its memory range.
+    // Stamps are tags of the item being placed; a heap only ever looks at its own members.
+    let mut rank = vec![0u32; items.len()];
+    let mut range = vec![(0u64, 0u64); items.len()];
     let mut stamp = vec![0u32; items.len()];
+    let mut bucket_start = vec![0u32; nb + 1];
+    let mut in_bucket: Vec<u32> = Vec::new();
     let mut conflicts: Vec<(u64, u64)> = Vec::new();
-    let mut offsets = vec![0u64; items.len()];
-    let mut sizes = vec![0u64; items.len()];
     for (h, c) in classes.iter().enumerate() {
         let mixed = c.images && c.buffers;
         let gran = if mixed { granularity.max(1) } else { 1 };
-        let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); nb];
+        let buckets = |it: &Item| (it.first / bucket) as usize..=(it.last / bucket) as usize;
+
+        // The buckets, as one array: bucket `b` lists its members in placement order at
+        // `in_bucket[bucket_start[b]..bucket_start[b + 1]]`.
+        bucket_start.iter_mut().for_each(|s| *s = 0);
+        for &i in &c.members {
+            for b in buckets(&items[i as usize]) {
+                bucket_start[b + 1] += 1;
+            }
+        }
+        for b in 0..nb {
+            bucket_start[b + 1] += bucket_start[b];
+        }
+        in_bucket.clear();
+        in_bucket.resize(bucket_start[nb] as usize, 0);
+        let mut fill = bucket_start.clone();
+        for (k, &i) in c.members.iter().enumerate() {
+            rank[i as usize] = k as u32;
+            for b in buckets(&items[i as usize]) {
+                in_bucket[fill[b] as usize] = i;
+                fill[b] += 1;
+            }
+        }
+
         let mut heap_size = 0u64;
         let mut heap_align = 1u64;
         for (k, &i) in c.members.iter().enumerate() {
-            let it = &items[i];
+            let it = &items[i as usize];
             let align = it.req.alignment.max(gran).max(1);
             heap_align = heap_align.max(align);
             let size = align_up(it.req.size, gran);
             conflicts.clear();
             let tag = k as u32 + 1;
-            for b in (it.first / bucket)..=(it.last / bucket) {
-                for &j in &buckets[b as usize] {
+            for b in buckets(it) {
+                let members = &in_bucket[bucket_start[b] as usize..bucket_start[b + 1] as usize];
+                for &j in members.iter().take_while(|&&j| rank[j as usize] < k as u32) {
                     let j = j as usize;
                     if stamp[j] == tag {
                         continue;
@@ -118,7 +148,7 @@ pub(crate) fn place(mut items: Vec<Item>, steps: u32, granularity: u64) -> Alias
                     stamp[j] = tag;
                     let o = &items[j];
                     if o.first <= it.last && it.first <= o.last {
-                        conflicts.push((offsets[j], offsets[j] + sizes[j]));
+                        conflicts.push(range[j]);
                     }
                 }
             }
@@ -130,38 +160,26 @@ pub(crate) fn place(mut items: Vec<Item>, steps: u32, granularity: u64) -> Alias
                 }
                 off = off.max(align_up(e, align));
             }
-            offsets[i] = off;
-            sizes[i] = size;
+            range[i as usize] = (off, off + size);
             heap_size = heap_size.max(off + size);
-            for b in (it.first / bucket)..=(it.last / bucket) {
-                buckets[b as usize].push(i as u32);
-            }
-            placements.push((it.resource, Placement { heap: h, offset: off, size }));
+            placements[i as usize] = Placement { heap: h, offset: off, size };
         }
-        // Elementary segments of this heap.
-        cuts.clear();
-        for &i in &c.members {
-            cuts.push(offsets[i]);
-            cuts.push(offsets[i] + sizes[i]);
-        }
-        cuts.sort_unstable();
-        cuts.dedup();
-        let seg = |x: u64| cuts.binary_search(&x).unwrap_or_else(|p| p) as u32;
-        for &i in &c.members {
-            segments.push((seg(offsets[i]), seg(offsets[i] + sizes[i])));
-        }
-        heap_segments.push(cuts.len().saturating_sub(1) as u32);
-        let mut members: Vec<usize> = c.members.clone();
-        members.sort_unstable_by_key(|&i| ((offsets[i] as u128) << 32) | items[i].resource as u128);
+        // Members by offset, then declaration order.
+        let mut by_offset: Vec<u128> = c
+            .members
+            .iter()
+            .map(|&i| ((range[i as usize].0 as u128) << 32) | items[i as usize].resource as u128)
+            .collect();
+        by_offset.sort_unstable();
         heaps.push(Heap {
             memory_type_bits: c.bits,
             size: heap_size,
             alignment: heap_align,
-            resources: members.iter().map(|&i| items[i].resource as usize).collect(),
+            resources: by_offset.iter().map(|&k| k as u32 as usize).collect(),
         });
     }
     let used = heaps.iter().map(|h| h.size).sum();
-    Aliasing { placements, segments, heap_segments, heaps, used, unaliased, lower_bound }
+    Aliasing { placements, heaps, used, unaliased, lower_bound }
 }
 
 /// The peak, over the schedule, of the bytes of transients alive at once.

@@ -20,7 +20,9 @@
 use super::NONE;
 use crate::access::{AccessMask, Layout, ResourceState, StageMask};
 use crate::graph::{Graph, Lifetime};
-use crate::plan::{Barrier, OwnershipTransfer, Placement, TransferHalf, Wait, WaitPoint};
+use crate::plan::{
+    Barrier, OwnershipTransfer, Placement, PlannedResource, TransferHalf, Wait, WaitPoint,
+};
 use crate::types::QueueKind;
 
 /// What a write has been made visible to: memory accesses per pipeline stage. A barrier's
@@ -38,16 +40,28 @@ impl Vis {
     }
 
     fn add(&mut self, stages: StageMask, access: AccessMask) {
-        for (bit, a) in self.0.iter_mut().enumerate() {
-            if stages.0 & (1 << bit) != 0 {
-                *a |= access;
-            }
+        for bit in bits(stages.0 & Self::STAGES) {
+            self.0[bit] |= access;
         }
     }
 
     fn contains(&self, stages: StageMask, access: AccessMask) -> bool {
-        self.0.iter().enumerate().all(|(bit, a)| stages.0 & (1 << bit) == 0 || a.contains(access))
+        bits(stages.0 & Self::STAGES).all(|bit| self.0[bit].contains(access))
     }
+
+    /// The stage bits it keeps.
+    const STAGES: u16 = (1 << 10) - 1;
+}
+
+/// The indices of the bits set in `mask`, lowest first.
+fn bits(mut mask: u16) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let bit = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            bit
+        })
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -156,26 +170,18 @@ struct Touch {
     layout: Option<Layout>,
 }
 
+/// The phase's output. The per-pass lists are flat, in pass order: pass `i`'s batch is
+/// `batches[batch_start[i]..batch_start[i + 1]]`, and likewise for waits and releases.
 pub(crate) struct Barriers {
-    pub batches: Vec<Vec<Barrier>>,
-    pub releases: Vec<Vec<Barrier>>,
-    pub waits: Vec<Vec<Wait>>,
+    pub batches: Vec<Barrier>,
+    pub batch_start: Vec<u32>,
+    pub releases: Vec<Barrier>,
+    pub release_start: Vec<u32>,
+    pub waits: Vec<Wait>,
+    pub wait_start: Vec<u32>,
     pub signal: Vec<bool>,
     pub prologue: Vec<Barrier>,
     pub epilogue: Vec<Barrier>,
-}
-
-pub(crate) struct Input<'a> {
-    pub order: &'a [u32],
-    /// Whether each resource is a depth image (`None` for buffers).
-    pub depth: &'a [Option<bool>],
-    pub entry: &'a [Option<ResourceState>],
-    pub defined_at_entry: &'a [bool],
-    pub placement: &'a [Option<Placement>],
-    /// Each placed transient's range of elementary memory segments in its heap.
-    pub segments: &'a [Option<(u32, u32)>],
-    /// Elementary segments per heap.
-    pub heap_segments: &'a [u32],
 }
 
 /// `waited[q][q2][stage bit]`: the latest point of queue `q2` that queue `q` has waited for
@@ -191,7 +197,7 @@ fn by_wait_point(
     point: i64,
 ) -> bool {
     let seen = &waited[q.index()][q2.index()];
-    !stages.is_empty() && (0..16).all(|bit| stages.0 & (1 << bit) == 0 || seen[bit] >= point)
+    !stages.is_empty() && bits(stages.0).all(|bit| seen[bit] >= point)
 }
 
 /// As [`by_wait_point`], for the work of a pass (`NONE`: the frame's entry).
@@ -207,30 +213,38 @@ fn point(pass: u32) -> i64 {
     }
 }
 
-pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
-    let n = inp.order.len();
+/// The barriers of the passes in `order`, given every resource's entry state and placement
+/// (from the resource records) and the number of heaps.
+pub(crate) fn barriers<P>(
+    g: &Graph<P>,
+    order: &[u32],
+    resources: &[PlannedResource],
+    heaps: usize,
+) -> Barriers {
+    let n = order.len();
+    let naccesses = order.iter().map(|&p| g.passes[p as usize].accesses.len()).sum();
     let mut out = Barriers {
-        batches: vec![Vec::new(); n],
-        releases: vec![Vec::new(); n],
-        waits: vec![Vec::new(); n],
+        // At most one barrier an access; what is left over is given back at the end.
+        batches: Vec::with_capacity(naccesses),
+        batch_start: Vec::with_capacity(n + 1),
+        releases: Vec::new(),
+        release_start: Vec::new(),
+        waits: Vec::new(),
+        wait_start: Vec::with_capacity(n + 1),
         signal: vec![false; n],
         prologue: Vec::new(),
         epilogue: Vec::new(),
     };
-    let mut st: Vec<St> = g
-        .resources
+    let mut st: Vec<St> = resources
         .iter()
-        .enumerate()
-        .map(|(i, r)| match (r.lifetime, inp.entry[i]) {
-            (Lifetime::Transient, _) | (_, None) => {
-                St::new(inp.depth[i].map(|_| Layout::Undefined))
-            }
-            (_, Some(e)) => St::from_entry(&e, inp.defined_at_entry[i]),
+        .map(|r| match (r.lifetime, r.entry) {
+            (Lifetime::Transient, _) | (_, None) => St::new(r.image.map(|_| Layout::Undefined)),
+            (_, Some(e)) => St::from_entry(&e, r.defined_at_entry),
         })
         .collect();
-    // Latest occupant of each elementary memory segment, per heap.
-    let mut memory: Vec<Vec<u32>> =
-        inp.heap_segments.iter().map(|&n| vec![NONE; n as usize]).collect();
+    // Latest occupant of each byte, per heap, as disjoint `(start, end, resource)` intervals
+    // in address order.
+    let mut memory: Vec<Vec<(u64, u64, u32)>> = vec![Vec::new(); heaps];
     // Latest point each queue has waited for on each other queue, per waiting stage: a wait
     // only holds back the stages it names.
     let mut waited: Waited = [[[-2i64; 16]; 3]; 3];
@@ -242,8 +256,11 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
     // Per touch: its displaced occupants in `disp_flat`, and whether it waits on another queue.
     let mut disp_range: Vec<(usize, usize, bool)> = Vec::with_capacity(8);
     let mut pre_want: Vec<(QueueKind, i64, StageMask)> = Vec::with_capacity(8);
+    let mut pass_waits: Vec<Wait> = Vec::new();
+    // Releases, with the position of the pass they follow, in the order they were decided.
+    let mut releases: Vec<(u32, Barrier)> = Vec::new();
 
-    for (pos, &p) in inp.order.iter().enumerate() {
+    for (pos, &p) in order.iter().enumerate() {
         let pass = &g.passes[p as usize];
         let q = pass.queue;
         let qi = q.index();
@@ -256,7 +273,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                 access: a.access.memory(),
                 writes: a.access.writes(),
                 reads: a.access.reads_contents(),
-                layout: inp.depth[r as usize].map(|d| a.access.layout(d)),
+                layout: resources[r as usize].image.map(|i| a.access.layout(i.format.is_depth())),
             };
             match touches.iter_mut().find(|x| x.resource == r) {
                 Some(x) => {
@@ -279,15 +296,8 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             let start = disp_flat.len();
             let wants_before = pre_want.len();
             if !s.touched {
-                if let Some(pl) = inp.placement[ri] {
-                    displaced.clear();
-                    let (lo, hi) = inp.segments[ri].expect("rg-core bug: placed without segments");
-                    for occupant in &mut memory[pl.heap][lo as usize..hi as usize] {
-                        if *occupant != NONE && !displaced.contains(occupant) {
-                            displaced.push(*occupant);
-                        }
-                        *occupant = t.resource;
-                    }
+                if let Some(pl) = resources[ri].placement {
+                    occupy(&mut memory[pl.heap], pl, t.resource, &mut displaced);
                     for &d in &displaced {
                         let o = &st[d as usize];
                         for oq in QueueKind::ALL {
@@ -321,7 +331,11 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             }
             disp_range.push((start, disp_flat.len(), pre_want.len() > wants_before));
         }
-        emit_waits(&pre_want, q, pos, &mut waited, &mut done, &mut out.waits[pos]);
+        pass_waits.clear();
+        emit_waits(&pre_want, q, pos, &mut waited, &mut done, &mut pass_waits);
+        out.wait_start.push(out.waits.len() as u32);
+        out.waits.extend_from_slice(&pass_waits);
+        out.batch_start.push(out.batches.len() as u32);
 
         for (ti, t) in touches.iter().enumerate() {
             let ri = t.resource as usize;
@@ -342,7 +356,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
             if !s.touched {
                 // First use of a transient: hand over its memory from the latest occupants.
                 s.touched = true;
-                if inp.placement[ri].is_some() {
+                if resources[ri].placement.is_some() {
                     // Occupants on other queues were waited for before the batch.
                     let (d0, d1, _) = disp_range[ti];
                     for &d in &disp_flat[d0..d1] {
@@ -387,7 +401,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                         if rel_at == NONE {
                             out.prologue.push(release);
                         } else {
-                            out.releases[rel_at as usize].push(release);
+                            releases.push((rel_at, release));
                         }
                         b.layout = layout;
                         b.transfer =
@@ -487,7 +501,7 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
                         s.r_exec[qi] |= b.dst_stages.and_later();
                     }
                 }
-                out.batches[pos].push(b);
+                out.batches.push(b);
             }
             if t.writes {
                 s.has_write = true;
@@ -554,14 +568,61 @@ pub(crate) fn barriers<P>(g: &Graph<P>, inp: &Input<'_>) -> Barriers {
         });
     }
 
-    for ws in &out.waits {
-        for w in ws {
-            if let WaitPoint::Pass(i) = w.point {
-                out.signal[i] = true;
-            }
+    out.wait_start.push(out.waits.len() as u32);
+    out.batch_start.push(out.batches.len() as u32);
+    out.batches.shrink_to_fit();
+    for w in &out.waits {
+        if let WaitPoint::Pass(i) = w.point {
+            out.signal[i] = true;
         }
     }
+    // Releases grouped by the pass they follow, each group in the order it was decided.
+    out.release_start = vec![0; n + 1];
+    for &(at, _) in &releases {
+        out.release_start[at as usize + 1] += 1;
+    }
+    for i in 0..n {
+        out.release_start[i + 1] += out.release_start[i];
+    }
+    releases.sort_by_key(|&(at, _)| at);
+    out.releases = releases.into_iter().map(|(_, b)| b).collect();
     out
+}
+
+/// Makes `resource` the latest occupant of the bytes of `pl`, and lists in `displaced` the
+/// previous latest occupants of those bytes, in address order.
+fn occupy(
+    memory: &mut Vec<(u64, u64, u32)>,
+    pl: Placement,
+    resource: u32,
+    displaced: &mut Vec<u32>,
+) {
+    displaced.clear();
+    let (lo, hi) = (pl.offset, pl.offset + pl.size);
+    if lo >= hi {
+        return;
+    }
+    let a = memory.partition_point(|x| x.1 <= lo);
+    let mut b = a;
+    while b < memory.len() && memory[b].0 < hi {
+        if !displaced.contains(&memory[b].2) {
+            displaced.push(memory[b].2);
+        }
+        b += 1;
+    }
+    let mut new = [(lo, hi, resource); 3];
+    let mut n = 0;
+    if a < b && memory[a].0 < lo {
+        new[n] = (memory[a].0, lo, memory[a].2);
+        n += 1;
+    }
+    new[n] = (lo, hi, resource);
+    n += 1;
+    if a < b && memory[b - 1].1 > hi {
+        new[n] = (hi, memory[b - 1].1, memory[b - 1].2);
+        n += 1;
+    }
+    memory.splice(a..b, new[..n].iter().copied());
 }
 
 /// Turns the waits a pass wants into its `Wait`s, skipping what its queue already waited for,

@@ -2,25 +2,25 @@
 //! transient lives to the end of the frame, since it is read after the last pass.
 
 use crate::graph::Graph;
+use crate::plan::PlannedResource;
 
-/// `(first, last)` positions in the schedule, per resource; `None` when no kept pass uses it.
-pub(crate) fn lifetimes<P>(g: &Graph<P>, order: &[u32]) -> Vec<Option<(u32, u32)>> {
-    let mut life: Vec<Option<(u32, u32)>> = vec![None; g.resources.len()];
+/// Sets `first_use` and `last_use` (positions in the schedule) of every resource a kept pass
+/// uses; the others keep `None`.
+pub(crate) fn lifetimes<P>(g: &Graph<P>, order: &[u32], resources: &mut [PlannedResource]) {
     for (pos, &p) in order.iter().enumerate() {
-        let pos = pos as u32;
         for a in &g.passes[p as usize].accesses {
-            let l = &mut life[a.handle.index as usize];
-            *l = Some(match *l {
-                None => (pos, pos),
-                Some((f, _)) => (f, pos),
-            });
+            let r = &mut resources[a.handle.index as usize];
+            if r.first_use.is_none() {
+                r.first_use = Some(pos);
+            }
+            r.last_use = Some(pos);
         }
     }
-    let end = order.len().saturating_sub(1) as u32;
+    let end = order.len().saturating_sub(1);
     for e in &g.exports {
-        if let Some((_, last)) = &mut life[e.handle.index as usize] {
-            *last = end;
+        let r = &mut resources[e.handle.index as usize];
+        if r.last_use.is_some() {
+            r.last_use = Some(end);
         }
     }
-    life
 }

@@ -21,9 +21,9 @@ mod schedule;
 mod usage;
 mod validate;
 
-use crate::access::Layout;
+use crate::access::{Layout, Usage};
 use crate::error::CompileErrors;
-use crate::graph::{Desc, Graph, Lifetime};
+use crate::graph::{Graph, Lifetime};
 use crate::memory::MemoryOracle;
 use crate::plan::{Plan, PlanStats, PlannedAccess, PlannedPass, PlannedResource};
 use crate::PassId;
@@ -108,107 +108,111 @@ impl Compiler {
 }
 
 fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, CompileErrors> {
+    // The plan's resource records, which the phases fill in as they learn. Imports declare
+    // their entry and exit states.
+    let mut resources: Vec<PlannedResource> = g
+        .resources
+        .iter()
+        .map(|r| {
+            let (entry, exit, defined_at_entry) = match r.lifetime {
+                Lifetime::Imported { entry, exit } => {
+                    (Some(entry), Some(exit), entry.layout != Some(Layout::Undefined))
+                }
+                Lifetime::Transient | Lifetime::Temporal => (None, None, false),
+            };
+            PlannedResource {
+                label: r.label.clone(),
+                kind: r.kind(),
+                image: None,
+                buffer_size: None,
+                lifetime: r.lifetime,
+                usage: Usage::NONE,
+                entry,
+                exit,
+                defined_at_entry,
+                first_use: None,
+                last_use: None,
+                placement: None,
+                requirements: None,
+            }
+        })
+        .collect();
+
     // 1. validate
-    let v = validate::validate(g, memory.limits()).map_err(CompileErrors)?;
+    let v = validate::validate(g, memory.limits(), &mut resources).map_err(CompileErrors)?;
     // 2. cull
     let kept = cull::cull(g, &v);
     // 3. schedule
     let edges = schedule::edges(g, &v, &kept);
+    drop(v);
     let order = schedule::schedule(g, &kept, &edges).map_err(|e| CompileErrors(vec![e]))?;
+    drop(edges);
     // 4. lifetimes
-    let life = lifetimes::lifetimes(g, &order);
+    lifetimes::lifetimes(g, &order, &mut resources);
     // 5. usage
-    let usage = usage::usage(g, &order);
-
-    let nres = g.resources.len();
-    let depth: Vec<Option<bool>> = g
-        .resources
-        .iter()
-        .map(|r| match r.desc {
-            Desc::Image(d) => Some(d.format.is_depth()),
-            Desc::Buffer(_) => None,
-        })
-        .collect();
+    usage::usage(g, &order, &mut resources);
 
     // 6. aliasing
-    let mut requirements = vec![None; nres];
     let mut items = Vec::new();
-    for (i, r) in g.resources.iter().enumerate() {
-        let (Lifetime::Transient, Some((first, last))) = (r.lifetime, life[i]) else {
+    for (i, r) in resources.iter_mut().enumerate() {
+        let (Lifetime::Transient, Some(first), Some(last)) = (r.lifetime, r.first_use, r.last_use)
+        else {
             continue;
         };
-        let req = match (v.images[i], v.buffer_sizes[i]) {
-            (Some(img), _) => memory.image_requirements(&img, usage[i]),
-            (None, Some(size)) => memory.buffer_requirements(size, usage[i]),
+        let req = match (r.image, r.buffer_size) {
+            (Some(img), _) => memory.image_requirements(&img, r.usage),
+            (None, Some(size)) => memory.buffer_requirements(size, r.usage),
             (None, None) => unreachable!("rg-core bug: a validated resource without a size"),
         };
-        requirements[i] = Some(req);
-        items.push(alias::Item { resource: i as u32, first, last, req, kind: r.kind() });
+        r.requirements = Some(req);
+        items.push(alias::Item {
+            resource: i as u32,
+            first: first as u32,
+            last: last as u32,
+            req,
+            kind: r.kind,
+        });
     }
-    let aliasing = alias::place(items, order.len() as u32, memory.buffer_image_granularity());
-    let mut placement = vec![None; nres];
-    let mut segments = vec![None; nres];
-    for (&(r, p), &seg) in aliasing.placements.iter().zip(&aliasing.segments) {
-        placement[r as usize] = Some(p);
-        segments[r as usize] = Some(seg);
+    let aliasing = alias::place(&items, order.len() as u32, memory.buffer_image_granularity());
+    for (it, &p) in items.iter().zip(&aliasing.placements) {
+        resources[it.resource as usize].placement = Some(p);
     }
+    drop(items);
 
-    // Entry and exit states: imports declare them; temporals are left as they are found.
-    let mut entry = vec![None; nres];
-    let mut exit = vec![None; nres];
-    let mut defined = vec![false; nres];
-    for (i, r) in g.resources.iter().enumerate() {
-        match r.lifetime {
-            Lifetime::Transient => {}
-            Lifetime::Imported { entry: e, exit: x } => {
-                entry[i] = Some(e);
-                exit[i] = Some(x);
-                defined[i] = e.layout != Some(Layout::Undefined);
-            }
-            Lifetime::Temporal => {
-                let s = barriers::temporal_exit(g, &order, i, depth[i]);
-                entry[i] = Some(s);
-                exit[i] = Some(s);
-                defined[i] = true;
-            }
+    // A temporal resource is found, next frame, as this frame leaves it.
+    for (i, r) in resources.iter_mut().enumerate() {
+        if r.lifetime == Lifetime::Temporal {
+            let s = barriers::temporal_exit(g, &order, i, r.image.map(|i| i.format.is_depth()));
+            r.entry = Some(s);
+            r.exit = Some(s);
+            r.defined_at_entry = true;
         }
     }
 
     // 7. barriers
-    let b = barriers::barriers(
-        g,
-        &barriers::Input {
-            order: &order,
-            depth: &depth,
-            entry: &entry,
-            defined_at_entry: &defined,
-            placement: &placement,
-            segments: &segments,
-            heap_segments: &aliasing.heap_segments,
-        },
-    );
+    let b = barriers::barriers(g, &order, &resources, aliasing.heaps.len());
 
+    let range = |start: &[u32], pos: usize| start[pos]..start[pos + 1];
     let mut passes = Vec::with_capacity(order.len());
-    let (mut batches, mut releases, mut waits) = (b.batches, b.releases, b.waits);
+    let naccesses = order.iter().map(|&p| g.passes[p as usize].accesses.len()).sum();
+    let mut accesses = Vec::with_capacity(naccesses);
     for (pos, &p) in order.iter().enumerate() {
         let decl = &g.passes[p as usize];
+        let first = accesses.len() as u32;
+        accesses.extend(decl.accesses.iter().map(|a| PlannedAccess {
+            resource: a.handle.index as usize,
+            access: a.access,
+            version: a.handle.version,
+        }));
         passes.push(PlannedPass {
             id: PassId(p),
             label: decl.label.clone(),
             queue: decl.queue,
-            waits: std::mem::take(&mut waits[pos]),
+            waits: range(&b.wait_start, pos),
             signal: b.signal[pos],
-            barriers: std::mem::take(&mut batches[pos]),
-            accesses: decl
-                .accesses
-                .iter()
-                .map(|a| PlannedAccess {
-                    resource: a.handle.index as usize,
-                    access: a.access,
-                    version: a.handle.version,
-                })
-                .collect(),
-            releases: std::mem::take(&mut releases[pos]),
+            barriers: range(&b.batch_start, pos),
+            accesses: first..accesses.len() as u32,
+            releases: range(&b.release_start, pos),
         });
     }
     let culled: Vec<(PassId, Arc<str>)> = kept
@@ -217,46 +221,29 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
         .filter(|(_, k)| !**k)
         .map(|(i, _)| (PassId(i as u32), g.passes[i].label.clone()))
         .collect();
-    let resources = g
-        .resources
-        .iter()
-        .enumerate()
-        .map(|(i, r)| PlannedResource {
-            label: r.label.clone(),
-            kind: r.kind(),
-            image: v.images[i],
-            buffer_size: v.buffer_sizes[i],
-            lifetime: r.lifetime,
-            usage: usage[i],
-            entry: entry[i],
-            exit: exit[i],
-            defined_at_entry: defined[i],
-            first_use: life[i].map(|l| l.0 as usize),
-            last_use: life[i].map(|l| l.1 as usize),
-            placement: placement[i],
-            requirements: requirements[i],
-        })
-        .collect();
-    let mut plan = Plan {
+    let stats = PlanStats {
+        passes_declared: g.passes.len(),
+        passes_run: passes.len(),
+        passes_culled: culled.len(),
+        barriers: b.prologue.len() + b.batches.len() + b.releases.len() + b.epilogue.len(),
+        waits: b.waits.len(),
+        transient_bytes: aliasing.used,
+        unaliased_bytes: aliasing.unaliased,
+        lower_bound_bytes: aliasing.lower_bound,
+    };
+    Ok(Plan {
         passes,
+        waits: b.waits,
+        barriers: b.batches,
+        accesses,
+        releases: b.releases,
         culled,
         resources,
         heaps: aliasing.heaps,
         prologue: b.prologue,
         epilogue: b.epilogue,
-        stats: PlanStats::default(),
-    };
-    plan.stats = PlanStats {
-        passes_declared: g.passes.len(),
-        passes_run: plan.passes.len(),
-        passes_culled: plan.culled.len(),
-        barriers: plan.all_barriers().count(),
-        waits: plan.passes.iter().map(|p| p.waits.len()).sum(),
-        transient_bytes: aliasing.used,
-        unaliased_bytes: aliasing.unaliased,
-        lower_bound_bytes: aliasing.lower_bound,
-    };
-    Ok(plan)
+        stats,
+    })
 }
 
 /// What besides the declarations decides the plan: the oracle, the output size, the limits.

@@ -7,14 +7,14 @@
 use super::NONE;
 use crate::access::ResourceKind;
 use crate::error::CompileError;
-use crate::graph::{Desc, Graph, Lifetime, RawHandle};
+use crate::graph::{Desc, Graph, Lifetime, RawHandle, Site};
 use crate::memory::ResolvedImage;
+use crate::plan::PlannedResource;
 use crate::types::{Extent, Limits, Size};
 
-/// What validation learned, for the later phases.
+/// What validation learned, for the later phases (besides the sizes, which it writes into the
+/// plan's resources).
 pub(crate) struct Validated {
-    pub images: Vec<Option<ResolvedImage>>,
-    pub buffer_sizes: Vec<Option<u64>>,
     /// `writer[ver_base[r] + v]`: the pass that wrote version `v` of resource `r`, or `NONE`.
     pub ver_base: Vec<u32>,
     pub writer: Vec<u32>,
@@ -40,13 +40,27 @@ fn check_handle<P>(g: &Graph<P>, h: RawHandle) -> Option<String> {
     }
 }
 
-pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec<CompileError>> {
+/// The site of the write access that pass `pass` declared as number `seq`.
+fn write_site<P>(g: &Graph<P>, pass: u32, seq: u32) -> Site {
+    g.passes[pass as usize]
+        .accesses
+        .iter()
+        .find(|a| a.seq == seq)
+        .expect("rg-core bug: a recorded write that its pass does not declare")
+        .site
+}
+
+/// Checks the graph and resolves every resource's size into `resources` (`image` or
+/// `buffer_size`, one per declared resource, in order).
+pub(crate) fn validate<P>(
+    g: &Graph<P>,
+    limits: Limits,
+    resources: &mut [PlannedResource],
+) -> Result<Validated, Vec<CompileError>> {
     let mut errors = Vec::new();
     let nres = g.resources.len();
 
     // Sizes, in declaration order: a relative size can only name an earlier image.
-    let mut images: Vec<Option<ResolvedImage>> = vec![None; nres];
-    let mut buffer_sizes = vec![None; nres];
     for (i, r) in g.resources.iter().enumerate() {
         let bad = |reason: String| CompileError::InvalidSize {
             resource: r.label.to_string(),
@@ -63,7 +77,7 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
                         b.size, limits.max_buffer_size
                     )));
                 } else {
-                    buffer_sizes[i] = Some(b.size);
+                    resources[i].buffer_size = Some(b.size);
                 }
             }
             Desc::Image(d) => {
@@ -82,8 +96,8 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
                         }
                     }
                     Size::Image { image, sx, sy } => {
-                        let base = (image.graph == g.id)
-                            .then(|| images.get(image.index()).copied().flatten())
+                        let base = (image.graph == g.id && image.index() < i)
+                            .then(|| resources[image.index()].image)
                             .flatten();
                         match base {
                             None => {
@@ -121,7 +135,7 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
                 } else if d.mip_levels > 32 - e.width.max(e.height).leading_zeros() {
                     errors.push(bad(format!("{} mip levels is more than {e} has", d.mip_levels)));
                 } else {
-                    images[i] = Some(ResolvedImage {
+                    resources[i].image = Some(ResolvedImage {
                         format: d.format,
                         extent: e,
                         mip_levels: d.mip_levels,
@@ -141,7 +155,6 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
         total += r.versions;
     }
     let mut writer = vec![NONE; total as usize];
-    let mut writer_site = vec![None; total as usize];
     let mut next_write_seq = vec![NONE; total as usize];
     let mut next_writer = vec![NONE; total as usize];
 
@@ -215,14 +228,13 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
                         resource: r.label.to_string(),
                         version: a.handle.version,
                         first: g.passes[first].label.to_string(),
-                        first_site: writer_site[base].unwrap_or(a.site),
+                        first_site: write_site(g, first as u32, next_write_seq[base]),
                         second: p.label.to_string(),
                         second_site: a.site,
                     });
                 } else {
                     next_writer[base] = pi as u32;
                     next_write_seq[base] = a.seq;
-                    writer_site[base] = Some(a.site);
                 }
                 if out < writer.len() {
                     writer[out] = pi as u32;
@@ -244,7 +256,7 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
                     resource: r.label.to_string(),
                     version: a.handle.version,
                     writer: g.passes[w].label.to_string(),
-                    writer_site: writer_site[slot].unwrap_or(a.site),
+                    writer_site: write_site(g, w as u32, next_write_seq[slot]),
                     site: a.site,
                 });
             }
@@ -288,7 +300,7 @@ pub(crate) fn validate<P>(g: &Graph<P>, limits: Limits) -> Result<Validated, Vec
     }
 
     if errors.is_empty() {
-        Ok(Validated { images, buffer_sizes, ver_base, writer, next_writer })
+        Ok(Validated { ver_base, writer, next_writer })
     } else {
         Err(errors)
     }

@@ -16,7 +16,7 @@ impl Oracle<'_> {
     pub(super) fn accesses(&mut self, i: usize) {
         let plan = self.plan;
         let p = &plan.passes[i];
-        for a in &p.accesses {
+        for a in plan.accesses_of(p) {
             let r = a.resource;
             if r >= self.shadows.len() {
                 continue;
@@ -27,7 +27,7 @@ impl Oracle<'_> {
             }
             self.check_access(i, p.queue, a);
         }
-        for a in &p.accesses {
+        for a in plan.accesses_of(p) {
             if a.resource < self.shadows.len() {
                 self.apply_access(i, p.queue, a.resource, a.access);
             }

@@ -25,10 +25,10 @@ fn live_ranges(plan: &Plan) -> Vec<Option<(usize, usize)>> {
         touch(b.resource, 0);
     }
     for (i, p) in plan.passes.iter().enumerate() {
-        for a in &p.accesses {
+        for a in plan.accesses_of(p) {
             touch(a.resource, i);
         }
-        for b in p.barriers.iter().chain(&p.releases) {
+        for b in plan.barriers_of(p).iter().chain(plan.releases_of(p)) {
             touch(b.resource, i);
         }
     }

@@ -15,13 +15,13 @@ impl Oracle<'_> {
         }
         for (i, p) in plan.passes.iter().enumerate() {
             self.waits(i);
-            for b in &p.barriers {
+            for b in plan.barriers_of(p) {
                 if self.on_pass_queue(b, i, At::Batch(i)) {
                     self.barrier(b, At::Batch(i));
                 }
             }
             self.accesses(i);
-            for b in &p.releases {
+            for b in plan.releases_of(p) {
                 if self.on_pass_queue(b, i, At::Release(i)) {
                     self.barrier(b, At::Release(i));
                 }
@@ -55,7 +55,7 @@ impl Oracle<'_> {
     fn waits(&mut self, i: usize) {
         let plan = self.plan;
         let q = plan.passes[i].queue;
-        for w in &plan.passes[i].waits {
+        for w in plan.waits_of(&plan.passes[i]) {
             if w.queue == q {
                 continue;
             }

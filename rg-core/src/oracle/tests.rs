@@ -1,7 +1,7 @@
 //! Unit tests of the oracle on hand-built plans: one or more per hazard kind, each with the
 //! smallest plan that shows it and, where it helps, the fixed plan beside it.
 
-use super::{check, Hazard, HazardKind};
+use super::{Hazard, HazardKind};
 use crate::access::{
     Access, AccessMask, Layout, ResourceKind, ResourceState, ShaderStages, StageMask, Usage,
 };
@@ -71,13 +71,70 @@ fn placed(mut r: PlannedResource, size: u64) -> PlannedResource {
     r
 }
 
-fn pass(label: &str, queue: QueueKind, accesses: &[(usize, Access)]) -> PlannedPass {
-    PlannedPass {
-        id: PassId(0),
+/// A pass as the tests write it, with lists of its own; [`Draft::plan`] lays them out in the
+/// plan's shared arrays.
+struct Pass {
+    label: String,
+    queue: QueueKind,
+    waits: Vec<Wait>,
+    barriers: Vec<Barrier>,
+    accesses: Vec<PlannedAccess>,
+    releases: Vec<Barrier>,
+}
+
+/// A plan as the tests write it.
+struct Draft {
+    resources: Vec<PlannedResource>,
+    passes: Vec<Pass>,
+    epilogue: Vec<Barrier>,
+}
+
+impl Draft {
+    fn plan(&self) -> Plan {
+        let mut plan = Plan {
+            passes: Vec::new(),
+            waits: Vec::new(),
+            barriers: Vec::new(),
+            accesses: Vec::new(),
+            releases: Vec::new(),
+            culled: Vec::new(),
+            resources: self.resources.clone(),
+            heaps: Vec::new(),
+            prologue: Vec::new(),
+            epilogue: self.epilogue.clone(),
+            stats: PlanStats::default(),
+        };
+        fn append<T: Clone>(all: &mut Vec<T>, items: &[T]) -> std::ops::Range<u32> {
+            let start = all.len() as u32;
+            all.extend_from_slice(items);
+            start..all.len() as u32
+        }
+        for p in &self.passes {
+            let planned = PlannedPass {
+                id: PassId(0),
+                label: p.label.as_str().into(),
+                queue: p.queue,
+                waits: append(&mut plan.waits, &p.waits),
+                signal: false,
+                barriers: append(&mut plan.barriers, &p.barriers),
+                accesses: append(&mut plan.accesses, &p.accesses),
+                releases: append(&mut plan.releases, &p.releases),
+            };
+            plan.passes.push(planned);
+        }
+        plan
+    }
+}
+
+fn check(draft: &Draft) -> Vec<Hazard> {
+    super::check(&draft.plan())
+}
+
+fn pass(label: &str, queue: QueueKind, accesses: &[(usize, Access)]) -> Pass {
+    Pass {
         label: label.into(),
         queue,
         waits: Vec::new(),
-        signal: false,
         barriers: Vec::new(),
         accesses: accesses
             .iter()
@@ -113,16 +170,8 @@ fn wait(queue: QueueKind, pass: usize, stages: StageMask) -> Wait {
     Wait { queue, point: WaitPoint::Pass(pass), stages }
 }
 
-fn plan(resources: Vec<PlannedResource>, passes: Vec<PlannedPass>) -> Plan {
-    Plan {
-        passes,
-        culled: Vec::new(),
-        resources,
-        heaps: Vec::new(),
-        prologue: Vec::new(),
-        epilogue: Vec::new(),
-        stats: PlanStats::default(),
-    }
+fn plan(resources: Vec<PlannedResource>, passes: Vec<Pass>) -> Draft {
+    Draft { resources, passes, epilogue: Vec::new() }
 }
 
 /// Asserts that there are hazards, all of `kind`, each naming every label in `labels`.
@@ -138,7 +187,7 @@ fn assert_only(hazards: &[Hazard], kind: HazardKind, labels: &[&str]) {
 }
 
 /// `scene.draw` writes `scene.color`; `post.tonemap` samples it after `second`.
-fn draw_then_sample(second: Barrier) -> Plan {
+fn draw_then_sample(second: Barrier) -> Draft {
     let mut draw = pass("scene.draw", G, &[(0, Access::ColorWrite)]);
     draw.barriers.push(transition(barrier(0, G, NOTHING, COLOR), Undefined, ColorAttachment));
     let mut tonemap = pass("post.tonemap", G, &[(0, SAMPLED)]);
@@ -200,7 +249,7 @@ fn missing_transition_is_a_layout_mismatch() {
 /// a compute shader after a transition that makes it visible to `first_dst`; `lights.shade`
 /// samples it in the fragment shader after a barrier that chains from compute to the fragment
 /// shader and makes it visible to `second_access` there.
-fn compute_then_fragment(first_dst: StageMask, second_access: AccessMask) -> Plan {
+fn compute_then_fragment(first_dst: StageMask, second_access: AccessMask) -> Draft {
     let mut build = pass("lights.build", G, &[(0, CS_W)]);
     let to_storage = transition(barrier(0, G, NOTHING, CS_WRITE), Undefined, Layout::General);
     build.barriers.push(to_storage);
@@ -246,7 +295,7 @@ fn source_access_scope_takes_no_earlier_stages() {
 }
 
 /// `sim.a` writes `particles`, `sim.b` reads it after `barrier_b`, and `sim.c` makes `third`.
-fn storage_chain(barrier_b: bool, third: Access) -> Plan {
+fn storage_chain(barrier_b: bool, third: Access) -> Draft {
     let mut b = pass("sim.b", C, &[(0, CS_R)]);
     if barrier_b {
         b.barriers.push(barrier(0, C, CS_WRITE, CS_READ));
@@ -309,7 +358,7 @@ fn aliased_transients_live_at_once_overlap() {
 
 /// `gbuffer.albedo` is drawn and sampled; `bloom.half` then takes over its memory, handed over
 /// by a barrier with source scope `src`.
-fn hand_over(src: StageMask) -> Plan {
+fn hand_over(src: StageMask) -> Draft {
     let resources =
         vec![placed(image("gbuffer.albedo"), 1 << 16), placed(image("bloom.half"), 1 << 16)];
     let mut draw = pass("gbuffer.draw", G, &[(0, Access::ColorWrite)]);
@@ -342,7 +391,7 @@ fn hand_over_without_discard_is_reported() {
 /// `sim.a` writes `a` (512 bytes) in a compute shader, `sim.c` takes over its first 256 bytes
 /// for a copy, then `sim.b` takes over the 256 bytes at `b_offset` for another copy, with a
 /// barrier that orders only copies.
-fn hand_over_chain(b_offset: u64) -> Plan {
+fn hand_over_chain(b_offset: u64) -> Draft {
     let mut b_res = placed(buffer("b"), 256);
     b_res.placement = Some(Placement { heap: 0, offset: b_offset, size: 256 });
     let resources = vec![placed(buffer("a"), 512), placed(buffer("c"), 256), b_res];
@@ -365,7 +414,7 @@ fn hand_over_is_checked_against_the_latest_occupant_of_each_byte() {
 
 /// `physics.integrate` writes `particles.pos` on compute; `scene.draw` reads it as vertices on
 /// graphics after `waits`, with the release (if `release`) and the acquire.
-fn compute_to_graphics(waits: Vec<Wait>, release: bool) -> Plan {
+fn compute_to_graphics(waits: Vec<Wait>, release: bool) -> Draft {
     let mut sim = pass("physics.integrate", C, &[(0, CS_W)]);
     if release {
         let b = barrier(0, C, CS_WRITE, NOTHING);
@@ -465,7 +514,7 @@ fn release_never_acquired_is_an_ownership_violation() {
 
 /// `terrain.erode` writes `terrain.height` on compute; `scene.upload` on graphics discards it
 /// and copies into it after waiting at `stages`.
-fn discard_after_wait(stages: StageMask) -> Plan {
+fn discard_after_wait(stages: StageMask) -> Draft {
     let mut copy = pass("scene.upload", G, &[(0, Access::CopyDst)]);
     copy.waits.push(wait(C, 0, stages));
     let b = barrier(0, G, (StageMask::TRANSFER, AccessMask::NONE), COPY);
@@ -508,7 +557,7 @@ fn barrier_on_another_queue_is_an_ownership_violation() {
     assert!(hazards[0].message.contains("`particles`") && hazards[0].message.contains("`sim.b`"));
 }
 
-fn swapchain(epilogue: bool, first_src: StageMask) -> Plan {
+fn swapchain(epilogue: bool, first_src: StageMask) -> Draft {
     let mut r = resource(
         "swapchain",
         ResourceKind::Image,
