@@ -45,6 +45,9 @@ pub struct Options {
     pub no_aliasing: bool,
     /// Windowed: ask the window to shrink at this frame (to exercise swapchain recreation).
     pub resize_at: Option<u64>,
+    /// Validation and synchronization validation (default: on in debug builds, or as
+    /// `RG_VALIDATION` says).
+    pub validation: bool,
 }
 
 pub const USAGE: &str = "options:
@@ -72,6 +75,7 @@ impl Options {
             stats: false,
             no_aliasing: false,
             resize_at: None,
+            validation: Config::default().validation,
         };
         let mut args = args.into_iter();
         while let Some(a) = args.next() {
@@ -293,7 +297,11 @@ const FRESH: ResourceState = ResourceState {
 /// # Errors
 /// No device, a compile error, a failed frame, or the PNG cannot be written.
 pub fn run_headless(sample: &mut dyn Sample, opts: &Options) -> Result<Report, Error> {
-    let ctx = Context::new(&Config { app_name: sample.name().into(), ..Config::default() })?;
+    let ctx = Context::new(&Config {
+        app_name: sample.name().into(),
+        validation: opts.validation,
+        ..Config::default()
+    })?;
     let result = headless_frames(&ctx, sample, opts);
     let problems = ctx.shutdown();
     let mut report = result?;
@@ -421,6 +429,7 @@ pub mod window {
             let ctx = Context::new(&Config {
                 app_name: self.sample.name().into(),
                 display: Some(display),
+                validation: self.opts.validation,
                 ..Config::default()
             })?;
             let config =

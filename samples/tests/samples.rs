@@ -34,6 +34,7 @@ fn headless(name: &str, frames: u64) -> Options {
     o.headless = true;
     o.frames = Some(frames);
     o.out = scratch(&format!("{name}-{frames}.png"));
+    o.validation = true;
     o
 }
 
