@@ -190,3 +190,60 @@ fn wrong_bindings_are_errors_naming_pass_binding_and_resource() {
     assert!(e.to_string().contains("broken.comp:3:"), "{e}");
     common::assert_clean(&ctx, "wrong_bindings");
 }
+
+/// Checks: a history (temporal) buffer carries over from frame to frame. Each frame a compute
+/// pass adds 1 to every word of the history in place, and a copy reads it back: after frame `n`
+/// the words hold `n` (the history starts as zeros, filled by a clear in the first frame).
+/// Three frames in flight at most, no validation message.
+#[test]
+fn history_buffers_carry_over_between_frames() {
+    let Some(ctx) = common::context("history") else { return };
+    let root = shader_root();
+    std::fs::write(
+        root.join("inc.comp"),
+        "#version 450\nlayout(local_size_x = 64) in;\n\
+         layout(set = 0, binding = 0) buffer H { uint h[]; };\n\
+         void main() { h[gl_GlobalInvocationID.x] += 1u; }\n",
+    )
+    .unwrap();
+    let mut ex = executor(&ctx);
+    let out = ex.create_buffer(&ctx, "readback", 256, MemoryUse::Readback).unwrap();
+    for frame in 1..=3u32 {
+        let mut g: Graph<Pass> = Graph::new(Extent::new(16, 16));
+        let host = ResourceState::host_read(QueueKind::Graphics);
+        let rb = g.import_buffer("readback", BufferDesc::new(256), host, host);
+        let mut history = g.temporal_buffer("history", BufferDesc::new(256));
+        if frame == 1 {
+            let mut p =
+                g.add_pass("clear", QueueKind::Graphics, pass(move |r| r.fill_buffer(history, 0)));
+            history = p.write(history, Access::CopyDst);
+            p.finish();
+        }
+        let mut p = g.add_pass(
+            "increment",
+            QueueKind::Compute,
+            pass(move |r| {
+                r.compute("inc.comp", &[])?;
+                r.bind_buffer(0, history)?;
+                r.dispatch_threads(64, 1, 1)
+            }),
+        );
+        let history = p.write(history, Access::StorageReadWrite(C));
+        p.finish();
+        let mut p = g.add_pass(
+            "copy",
+            QueueKind::Graphics,
+            pass(move |r| r.copy_buffer(history, rb, None)),
+        );
+        p.read(history, Access::CopySrc);
+        p.write(rb, Access::CopyDst);
+        p.finish();
+        let plan = Compiler::compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid");
+        assert!(oracle::check(&plan).is_empty());
+        ex.run(&ctx, &mut g, &plan, &Bindings::new().buffer(rb, out)).expect("frame");
+        let got = words(&ex.read_buffer(out).unwrap());
+        assert!(got.iter().all(|&w| w == frame), "frame {frame}: {:?}", &got[..4]);
+    }
+    drop(ex);
+    common::assert_clean(&ctx, "history");
+}
