@@ -430,7 +430,6 @@ pub mod window {
                 app_name: self.sample.name().into(),
                 display: Some(display),
                 validation: self.opts.validation,
-                ..Config::default()
             })?;
             let config =
                 ExecutorConfig { aliasing: !self.opts.no_aliasing, ..ExecutorConfig::default() };
