@@ -82,6 +82,9 @@ struct St {
     r_exec: [StageMask; 3],
     r_pass: [u32; 3],
     last_pass: [u32; 3],
+    /// A bit for each queue that may have accesses outstanding (the last write's, reads since):
+    /// with no bit but the current queue's, the cross-queue checks have nothing to find.
+    queues: u8,
 }
 
 impl St {
@@ -103,6 +106,7 @@ impl St {
             r_exec: [StageMask::NONE; 3],
             r_pass: [NONE; 3],
             last_pass: [NONE; 3],
+            queues: 0,
         }
     }
 
@@ -116,8 +120,10 @@ impl St {
             s.w_queue = e.queue;
             s.w_stages = e.stages;
             s.w_access = e.access;
+            s.queues = 1 << e.queue.index();
         } else if !e.stages.is_empty() {
             s.r_stages[e.queue.index()] = e.stages;
+            s.queues = 1 << e.queue.index();
         }
         s
     }
@@ -145,6 +151,7 @@ impl St {
         self.r_exec = [StageMask::NONE; 3];
         self.r_pass = [NONE; 3];
         self.layout = layout;
+        self.queues = 1 << q.index();
     }
 
     /// Stages and write accesses still outstanding on queue `q`.
@@ -168,6 +175,18 @@ struct Touch {
     writes: bool,
     reads: bool,
     layout: Option<Layout>,
+    /// For a first use: the range of the pass's displaced occupants that are its own.
+    displaced: (u32, u32),
+    /// Whether the pass waits on another queue for it.
+    after_wait: bool,
+}
+
+/// Whether a resource is an image, and which layouts its accesses ask for.
+#[derive(Clone, Copy)]
+enum Image {
+    No,
+    Colour,
+    Depth,
 }
 
 /// The phase's output. The per-pass lists are flat, in pass order: pass `i`'s batch is
@@ -242,20 +261,28 @@ pub(crate) fn barriers<P>(
             (_, Some(e)) => St::from_entry(&e, r.defined_at_entry),
         })
         .collect();
+    let image: Vec<Image> = resources
+        .iter()
+        .map(|r| match r.image {
+            None => Image::No,
+            Some(i) if i.format.is_depth() => Image::Depth,
+            Some(_) => Image::Colour,
+        })
+        .collect();
     // Latest occupant of each byte, per heap, as disjoint `(start, end, resource)` intervals
     // in address order.
     let mut memory: Vec<Vec<(u64, u64, u32)>> = vec![Vec::new(); heaps];
     // Latest point each queue has waited for on each other queue, per waiting stage: a wait
     // only holds back the stages it names.
     let mut waited: Waited = [[[-2i64; 16]; 3]; 3];
+    // `reached[q][q2]`: the latest point of `q2` that `q` has waited for before any stage.
+    let mut reached = [[-2i64; 3]; 3];
     // For each pass, the latest point of each queue known complete when its signal fires.
     let mut done: Vec<[i64; 3]> = Vec::with_capacity(n);
     let mut touches: Vec<Touch> = Vec::with_capacity(8);
+    // The occupants each pass's first uses displace, and the waits it wants, in touch order.
     let mut displaced: Vec<u32> = Vec::new();
-    let mut disp_flat: Vec<u32> = Vec::new();
-    // Per touch: its displaced occupants in `disp_flat`, and whether it waits on another queue.
-    let mut disp_range: Vec<(usize, usize, bool)> = Vec::with_capacity(8);
-    let mut pre_want: Vec<(QueueKind, i64, StageMask)> = Vec::with_capacity(8);
+    let mut wants: Vec<(QueueKind, i64, StageMask)> = Vec::with_capacity(8);
     let mut pass_waits: Vec<Wait> = Vec::new();
     // Releases, with the position of the pass they follow, in the order they were decided.
     let mut releases: Vec<(u32, Barrier)> = Vec::new();
@@ -264,42 +291,53 @@ pub(crate) fn barriers<P>(
         let pass = &g.passes[p as usize];
         let q = pass.queue;
         let qi = q.index();
+        let others = !(1u8 << qi);
         touches.clear();
         for a in &pass.accesses {
             let r = a.handle.index;
-            let t = Touch {
-                resource: r,
-                stages: a.access.stages(),
-                access: a.access.memory(),
-                writes: a.access.writes(),
-                reads: a.access.reads_contents(),
-                layout: resources[r as usize].image.map(|i| a.access.layout(i.format.is_depth())),
-            };
+            let (stages, access) = (a.access.stages(), a.access.memory());
+            let (writes, reads) = (a.access.writes(), a.access.reads_contents());
             match touches.iter_mut().find(|x| x.resource == r) {
                 Some(x) => {
-                    x.stages |= t.stages;
-                    x.access |= t.access;
-                    x.writes |= t.writes;
-                    x.reads |= t.reads;
+                    x.stages |= stages;
+                    x.access |= access;
+                    x.writes |= writes;
+                    x.reads |= reads;
                 }
-                None => touches.push(t),
+                None => touches.push(Touch {
+                    resource: r,
+                    stages,
+                    access,
+                    writes,
+                    reads,
+                    layout: match image[r as usize] {
+                        Image::No => None,
+                        Image::Colour => Some(a.access.layout(false)),
+                        Image::Depth => Some(a.access.layout(true)),
+                    },
+                    displaced: (0, 0),
+                    after_wait: false,
+                }),
             }
         }
         // Cross-queue waits come first: they run before the pass's barriers, and what they order
         // (a round trip through another queue included) can make a barrier unnecessary.
-        disp_flat.clear();
-        disp_range.clear();
-        pre_want.clear();
-        for t in &touches {
+        displaced.clear();
+        wants.clear();
+        for t in &mut touches {
             let ri = t.resource as usize;
             let s = &st[ri];
-            let start = disp_flat.len();
-            let wants_before = pre_want.len();
+            let wants_before = wants.len();
             if !s.touched {
                 if let Some(pl) = resources[ri].placement {
+                    let from = displaced.len();
                     occupy(&mut memory[pl.heap], pl, t.resource, &mut displaced);
-                    for &d in &displaced {
+                    t.displaced = (from as u32, displaced.len() as u32);
+                    for &d in &displaced[from..] {
                         let o = &st[d as usize];
+                        if o.queues & others == 0 {
+                            continue;
+                        }
                         for oq in QueueKind::ALL {
                             if oq == q || o.outstanding(oq).0.is_empty() {
                                 continue;
@@ -308,80 +346,80 @@ pub(crate) fn barriers<P>(
                             if o.has_write && o.w_queue == oq {
                                 last = if last == NONE { o.w_pass } else { last.max(o.w_pass) };
                             }
-                            pre_want.push((oq, point(last), t.stages));
+                            wants.push((oq, point(last), t.stages));
                         }
                     }
-                    disp_flat.extend_from_slice(&displaced);
                 }
             } else if let Some(o) = s.owner.filter(|&o| o != q && t.reads && s.defined) {
-                pre_want.push((o, point(s.last_pass[o.index()]), t.stages));
-            } else {
+                wants.push((o, point(s.last_pass[o.index()]), t.stages));
+            } else if s.queues & others != 0 {
                 let relayout = t.layout.is_some() && t.layout != s.layout;
                 for oq in QueueKind::ALL {
                     if oq == q {
                         continue;
                     }
                     if s.has_write && s.w_queue == oq {
-                        pre_want.push((oq, point(s.w_pass), t.stages));
+                        wants.push((oq, point(s.w_pass), t.stages));
                     }
                     if (t.writes || relayout) && !s.r_stages[oq.index()].is_empty() {
-                        pre_want.push((oq, point(s.r_pass[oq.index()]), t.stages));
+                        wants.push((oq, point(s.r_pass[oq.index()]), t.stages));
                     }
                 }
             }
-            disp_range.push((start, disp_flat.len(), pre_want.len() > wants_before));
+            t.after_wait = wants.len() > wants_before;
         }
-        pass_waits.clear();
-        emit_waits(&pre_want, q, pos, &mut waited, &mut done, &mut pass_waits);
         out.wait_start.push(out.waits.len() as u32);
-        out.waits.extend_from_slice(&pass_waits);
+        if !wants.is_empty() {
+            pass_waits.clear();
+            emit_waits(&wants, q, &mut waited, &done, &mut pass_waits);
+            out.waits.extend_from_slice(&pass_waits);
+            if !pass_waits.is_empty() {
+                for (q3, e) in reached[qi].iter_mut().enumerate() {
+                    *e = waited[qi][q3].iter().copied().max().unwrap_or(-2);
+                }
+            }
+        }
+        let mut d = reached[qi];
+        d[qi] = pos as i64;
+        done.push(d);
         out.batch_start.push(out.batches.len() as u32);
 
-        for (ti, t) in touches.iter().enumerate() {
+        for t in &touches {
             let ri = t.resource as usize;
-            let mut b = Barrier {
-                resource: ri,
-                queue: q,
-                src_stages: StageMask::NONE,
-                src_access: AccessMask::NONE,
-                dst_stages: t.stages,
-                dst_access: t.access,
-                layout: None,
-                discard: false,
-                transfer: None,
-            };
+            let mut src_stages = StageMask::NONE;
+            let mut src_access = AccessMask::NONE;
+            let mut layout = None;
+            let mut discard = false;
+            let mut transfer = None;
             let mut need = false;
             let mut transition = false;
-            let s = &mut st[ri];
-            if !s.touched {
+            if !st[ri].touched {
                 // First use of a transient: hand over its memory from the latest occupants.
-                s.touched = true;
-                if resources[ri].placement.is_some() {
-                    // Occupants on other queues were waited for before the batch.
-                    let (d0, d1, _) = disp_range[ti];
-                    for &d in &disp_flat[d0..d1] {
-                        let (os, oa) = st[d as usize].outstanding(q);
-                        b.src_stages |= os;
-                        b.src_access |= oa;
-                        need = true;
-                    }
+                // Occupants on other queues were waited for before the batch.
+                for &d in &displaced[t.displaced.0 as usize..t.displaced.1 as usize] {
+                    let (os, oa) = st[d as usize].outstanding(q);
+                    src_stages |= os;
+                    src_access |= oa;
+                    need = true;
                 }
                 let s = &mut st[ri];
+                s.touched = true;
                 if let Some(l) = t.layout {
-                    b.layout = Some((Layout::Undefined, l));
+                    layout = Some((Layout::Undefined, l));
                     need = true;
                     transition = true;
                 }
-                b.discard = need;
+                discard = need;
                 s.owner = Some(q);
                 s.layout = t.layout;
                 s.defined = false;
             } else {
+                let s = &mut st[ri];
                 if let Some(o) = s.owner.filter(|&o| o != q) {
                     if t.reads && s.defined {
                         // Queue-ownership transfer: release on the old queue, acquire here.
                         let (os, oa) = s.outstanding(o);
-                        let layout = t.layout.zip(s.layout).map(|(new, old)| (old, new));
+                        layout = t.layout.zip(s.layout).map(|(new, old)| (old, new));
                         let rel_at = s.last_pass[o.index()];
                         let release = Barrier {
                             resource: ri,
@@ -403,8 +441,7 @@ pub(crate) fn barriers<P>(
                         } else {
                             releases.push((rel_at, release));
                         }
-                        b.layout = layout;
-                        b.transfer =
+                        transfer =
                             Some(OwnershipTransfer { from: o, to: q, half: TransferHalf::Acquire });
                         need = true;
                         transition = true;
@@ -417,91 +454,102 @@ pub(crate) fn barriers<P>(
                         s.owner = Some(q);
                         s.defined = false;
                         if let Some(l) = t.layout.filter(|l| s.layout != Some(*l)) {
-                            b.layout = Some((Layout::Undefined, l));
-                            b.discard = true;
+                            layout = Some((Layout::Undefined, l));
+                            discard = true;
                             need = true;
                             transition = true;
                         }
                     }
                 }
-                let s = &mut st[ri];
                 if s.owner.is_none() {
                     s.owner = Some(q);
                 }
                 // Same-queue hazards.
-                let (os, oa) = s.outstanding(q);
                 if !transition && t.layout.is_some() && t.layout != s.layout {
-                    b.layout = Some((
+                    let (os, oa) = s.outstanding(q);
+                    layout = Some((
                         s.layout.unwrap_or(Layout::Undefined),
                         t.layout.unwrap_or(Layout::General),
                     ));
-                    b.src_stages |= os;
-                    b.src_access |= oa;
+                    src_stages |= os;
+                    src_access |= oa;
                     need = true;
                     transition = true;
-                } else if b.transfer.is_none() && !b.discard {
+                } else if transfer.is_none() && !discard {
                     let w_here = s.has_write && s.w_queue == q;
                     // A round trip through another queue may already order it.
-                    let w_waited = by_wait(&waited, q, q, t.stages, s.w_pass);
+                    let w_waited = || by_wait(&waited, q, q, t.stages, s.w_pass);
                     if t.writes {
-                        if w_here && !w_waited && !(s.w_exec.contains(t.stages) && s.w_avail) {
-                            b.src_stages |= s.w_stages;
-                            b.src_access |= s.w_access.writes();
+                        if w_here && !(s.w_exec.contains(t.stages) && s.w_avail) && !w_waited() {
+                            src_stages |= s.w_stages;
+                            src_access |= s.w_access.writes();
                             need = true;
                         }
                         if !s.r_stages[qi].is_empty()
                             && !s.r_exec[qi].contains(t.stages)
                             && !by_wait(&waited, q, q, t.stages, s.r_pass[qi])
                         {
-                            b.src_stages |= s.r_stages[qi];
+                            src_stages |= s.r_stages[qi];
                             need = true;
                         }
                     } else if w_here
-                        && !w_waited
                         && !(s.w_exec.contains(t.stages)
                             && s.w_avail
                             && s.w_vis.contains(t.stages, t.access.minus(AccessMask::WRITES)))
+                        && !w_waited()
                     {
-                        b.src_stages |= s.w_stages;
-                        b.src_access |= s.w_access.writes();
+                        src_stages |= s.w_stages;
+                        src_access |= s.w_access.writes();
                         need = true;
                     }
-                } else if b.discard {
-                    b.src_stages |= os;
-                    b.src_access |= oa;
+                } else if discard {
+                    let (os, oa) = s.outstanding(q);
+                    src_stages |= os;
+                    src_access |= oa;
                 }
             }
 
             // A barrier after a semaphore wait must start from the waited stages, or its layout
             // transition would not be ordered after the other queue's work.
-            if need && disp_range[ti].2 {
-                b.src_stages |= t.stages;
+            if need && t.after_wait {
+                src_stages |= t.stages;
             }
 
             // Apply the barrier to the model, then the access.
             let s = &mut st[ri];
             if need {
-                if transition && b.transfer.is_none() {
+                if transfer.is_some() {
+                } else if transition {
                     // The transition happens before the barrier's second scope, so later
                     // barriers chain to it through those stages.
-                    s.barrier_is_last_write(q, pos, b.dst_stages, b.dst_access, t.layout);
-                } else if b.transfer.is_none() {
-                    let src = b.src_stages.and_earlier();
+                    s.barrier_is_last_write(q, pos, t.stages, t.access, t.layout);
+                } else {
+                    let src = src_stages.and_earlier();
                     if s.has_write
                         && s.w_queue == q
                         && (src.contains(s.w_stages) || src.intersects(s.w_exec))
                     {
-                        s.w_exec |= b.dst_stages.and_later();
-                        if s.w_avail || b.src_access.contains(s.w_access.writes()) {
+                        s.w_exec |= t.stages.and_later();
+                        if s.w_avail || src_access.contains(s.w_access.writes()) {
                             s.w_avail = true;
-                            s.w_vis.add(b.dst_stages, b.dst_access);
+                            s.w_vis.add(t.stages, t.access);
                         }
                     }
                     if src.contains(s.r_stages[qi]) || src.intersects(s.r_exec[qi]) {
-                        s.r_exec[qi] |= b.dst_stages.and_later();
+                        s.r_exec[qi] |= t.stages.and_later();
                     }
                 }
-                out.batches.push(b);
+                out.batches.push(Barrier {
+                    resource: ri,
+                    queue: q,
+                    src_stages,
+                    src_access,
+                    dst_stages: t.stages,
+                    dst_access: t.access,
+                    layout,
+                    discard,
+                    transfer,
+                });
             }
             if t.writes {
                 s.has_write = true;
@@ -516,10 +564,14 @@ pub(crate) fn barriers<P>(
                 s.r_exec = [StageMask::NONE; 3];
                 s.r_pass = [NONE; 3];
                 s.defined = true;
+                s.queues = 1 << qi;
             } else {
                 s.r_stages[qi] |= t.stages;
                 s.r_exec[qi] = StageMask::NONE;
                 s.r_pass[qi] = pos as u32;
+                if !t.stages.is_empty() {
+                    s.queues |= 1 << qi;
+                }
             }
             s.owner = Some(q);
             s.last_pass[qi] = pos as u32;
@@ -589,7 +641,7 @@ pub(crate) fn barriers<P>(
     out
 }
 
-/// Makes `resource` the latest occupant of the bytes of `pl`, and lists in `displaced` the
+/// Makes `resource` the latest occupant of the bytes of `pl`, and appends to `displaced` the
 /// previous latest occupants of those bytes, in address order.
 fn occupy(
     memory: &mut Vec<(u64, u64, u32)>,
@@ -597,42 +649,64 @@ fn occupy(
     resource: u32,
     displaced: &mut Vec<u32>,
 ) {
-    displaced.clear();
+    let from = displaced.len();
     let (lo, hi) = (pl.offset, pl.offset + pl.size);
     if lo >= hi {
         return;
     }
     let a = memory.partition_point(|x| x.1 <= lo);
     let mut b = a;
-    while b < memory.len() && memory[b].0 < hi {
-        if !displaced.contains(&memory[b].2) {
-            displaced.push(memory[b].2);
+    while let Some(&(start, _, occupant)) = memory.get(b) {
+        if start >= hi {
+            break;
+        }
+        if !displaced[from..].contains(&occupant) {
+            displaced.push(occupant);
         }
         b += 1;
     }
-    let mut new = [(lo, hi, resource); 3];
-    let mut n = 0;
-    if a < b && memory[a].0 < lo {
-        new[n] = (memory[a].0, lo, memory[a].2);
-        n += 1;
+    if a == b {
+        memory.insert(a, (lo, hi, resource));
+        return;
     }
-    new[n] = (lo, hi, resource);
-    n += 1;
-    if a < b && memory[b - 1].1 > hi {
-        new[n] = (hi, memory[b - 1].1, memory[b - 1].2);
-        n += 1;
+    // What is left of the first and last occupants on either side of the newcomer.
+    let (first, last) = (memory[a], memory[b - 1]);
+    let mut at = a;
+    if first.0 < lo {
+        memory[at] = (first.0, lo, first.2);
+        at += 1;
     }
-    memory.splice(a..b, new[..n].iter().copied());
+    let right = (last.1 > hi).then_some((hi, last.1, last.2));
+    // `at < b` unless the left part took the only slot, and then the right part needs one too.
+    if at < b {
+        memory[at] = (lo, hi, resource);
+    } else {
+        memory.insert(at, (lo, hi, resource));
+        b += 1;
+    }
+    at += 1;
+    if let Some(r) = right {
+        if at < b {
+            memory[at] = r;
+        } else {
+            memory.insert(at, r);
+            b += 1;
+        }
+        at += 1;
+    }
+    if at < b {
+        memory.drain(at..b);
+    }
 }
 
 /// Turns the waits a pass wants into its `Wait`s, skipping what its queue already waited for,
-/// and records what they reach (transitively, through what the waited queue had waited for).
+/// and records in `waited` what they reach (transitively, through what the waited queue had
+/// waited for).
 fn emit_waits(
     wanted: &[(QueueKind, i64, StageMask)],
     q: QueueKind,
-    pos: usize,
     waited: &mut Waited,
-    done: &mut Vec<[i64; 3]>,
+    done: &[[i64; 3]],
     waits: &mut Vec<Wait>,
 ) {
     let qi = q.index();
@@ -688,19 +762,12 @@ fn emit_waits(
         };
         let stages = w.stages.and_later();
         for (q3, reach) in reached.iter().enumerate() {
-            for (bit, e) in waited[qi][q3].iter_mut().enumerate() {
-                if stages.0 & (1 << bit) != 0 {
-                    *e = (*e).max(*reach);
-                }
+            for bit in bits(stages.0) {
+                let e = &mut waited[qi][q3][bit];
+                *e = (*e).max(*reach);
             }
         }
     }
-    let mut d = [-2i64; 3];
-    for (q3, e) in d.iter_mut().enumerate() {
-        *e = waited[qi][q3].iter().copied().max().unwrap_or(-2);
-    }
-    d[qi] = pos as i64;
-    done.push(d);
 }
 
 /// The state a temporal resource is left in at the end of the frame (and so found in at the

@@ -5,9 +5,10 @@
 //! that the later phases walk. All problems are collected; none stops the others being found.
 
 use super::NONE;
+use crate::access::Layout;
 use crate::access::ResourceKind;
 use crate::error::CompileError;
-use crate::graph::{Desc, Graph, Lifetime, RawHandle, Site};
+use crate::graph::{Desc, Graph, Lifetime, RawHandle, ResourceDecl, Site};
 use crate::memory::ResolvedImage;
 use crate::plan::PlannedResource;
 use crate::types::{Extent, Limits, Size};
@@ -37,6 +38,26 @@ fn check_handle<P>(g: &Graph<P>, h: RawHandle) -> Option<String> {
             Some(format!("`{}` v{}, a version that was never written", r.label, h.version))
         }
         Some(_) => None,
+    }
+}
+
+/// What the access checks ask of a resource, copied out of its declaration.
+#[derive(Clone, Copy)]
+struct Facts {
+    versions: u32,
+    /// Where its versions start in the version table.
+    base: u32,
+    kind: ResourceKind,
+    depth: bool,
+    holds_contents: bool,
+}
+
+/// Whether a resource holds contents before any pass writes it.
+fn holds_contents_at_entry(r: &ResourceDecl) -> bool {
+    match r.lifetime {
+        Lifetime::Transient => false,
+        Lifetime::Temporal => true,
+        Lifetime::Imported { entry, .. } => entry.layout != Some(Layout::Undefined),
     }
 }
 
@@ -147,70 +168,75 @@ pub(crate) fn validate<P>(
         }
     }
 
-    // The version table.
+    // The version table, and per resource what the access checks ask of it.
     let mut ver_base = Vec::with_capacity(nres);
+    let mut facts = Vec::with_capacity(nres);
     let mut total = 0u32;
     for r in &g.resources {
         ver_base.push(total);
+        facts.push(Facts {
+            versions: r.versions,
+            base: total,
+            kind: r.kind(),
+            depth: matches!(r.desc, Desc::Image(d) if d.format.is_depth()),
+            holds_contents: holds_contents_at_entry(r),
+        });
         total += r.versions;
     }
     let mut writer = vec![NONE; total as usize];
     let mut next_write_seq = vec![NONE; total as usize];
     let mut next_writer = vec![NONE; total as usize];
 
-    let holds_contents_at_entry = |r: &crate::graph::ResourceDecl| match r.lifetime {
-        Lifetime::Transient => false,
-        Lifetime::Temporal => true,
-        Lifetime::Imported { entry, .. } => entry.layout != Some(crate::access::Layout::Undefined),
-    };
-
     // One walk over the accesses in declaration order: handles, fit, queue, who writes what,
     // reads of contents that do not exist, and stale reads (a write declared earlier already
     // superseded the version read).
     for (pi, p) in g.passes.iter().enumerate() {
         for (ai, a) in p.accesses.iter().enumerate() {
-            if let Some(detail) = check_handle(g, a.handle) {
+            let h = a.handle;
+            let known = (h.graph == g.id).then(|| facts.get(h.index as usize)).flatten();
+            let Some(&f) = known.filter(|f| h.version < f.versions) else {
+                let detail = check_handle(g, h).expect("rg-core bug: a bad handle that checks");
                 errors.push(CompileError::ForeignHandle {
                     pass: p.label.to_string(),
                     detail,
                     site: a.site,
                 });
                 continue;
-            }
-            let r = &g.resources[a.handle.index as usize];
-            let depth = matches!(r.desc, Desc::Image(d) if d.format.is_depth());
+            };
+            let r = || &g.resources[h.index as usize];
+            let writes = a.access.writes();
             let mismatch = |reason: String| CompileError::AccessMismatch {
                 pass: p.label.to_string(),
-                resource: r.label.to_string(),
+                resource: r().label.to_string(),
                 access: a.access.name(),
                 reason,
                 site: a.site,
             };
-            if let Some(why) = a.access.misfit(r.kind(), depth) {
+            if let Some(why) = a.access.misfit(f.kind, f.depth) {
                 errors.push(mismatch(why.into()));
-            } else if a.via_write && !a.access.writes() {
+            } else if a.via_write && !writes {
                 errors
                     .push(mismatch("does not write, but was given to `write` (use `read`)".into()));
-            } else if !a.via_write && a.access.writes() {
+            } else if !a.via_write && writes {
                 errors.push(mismatch("writes, but was given to `read` (use `write`)".into()));
             } else if !a.access.fits_queue(p.queue) {
                 errors.push(CompileError::AccessNotOnQueue {
                     pass: p.label.to_string(),
                     queue: p.queue.name().into(),
-                    resource: r.label.to_string(),
+                    resource: r().label.to_string(),
                     access: a.access.name(),
                     site: a.site,
                 });
             }
             // Two accesses of one pass to one resource: fine only as reads in one layout.
             for b in &p.accesses[..ai] {
-                if b.handle.graph == a.handle.graph && b.handle.index == a.handle.index {
-                    let same_layout = r.kind() == ResourceKind::Buffer
-                        || a.access.layout(depth) == b.access.layout(depth);
-                    if a.access.writes() || b.access.writes() || !same_layout {
+                if b.handle.graph == h.graph && b.handle.index == h.index {
+                    let same_layout = f.kind == ResourceKind::Buffer
+                        || a.access.layout(f.depth) == b.access.layout(f.depth);
+                    if writes || b.access.writes() || !same_layout {
                         errors.push(CompileError::ConflictingAccess {
                             pass: p.label.to_string(),
-                            resource: r.label.to_string(),
+                            resource: r().label.to_string(),
                             first: b.access.name(),
                             second: a.access.name(),
                             site: a.site,
@@ -219,33 +245,32 @@ pub(crate) fn validate<P>(
                     }
                 }
             }
+            let slot = (f.base + h.version) as usize;
             if a.via_write {
-                let base = (ver_base[a.handle.index as usize] + a.handle.version) as usize;
-                let out = (ver_base[a.handle.index as usize] + a.produces) as usize;
-                if next_writer[base] != NONE {
-                    let first = next_writer[base] as usize;
+                let out = (f.base + a.produces) as usize;
+                if next_writer[slot] != NONE {
+                    let first = next_writer[slot] as usize;
                     errors.push(CompileError::UnorderedWriters {
-                        resource: r.label.to_string(),
-                        version: a.handle.version,
+                        resource: r().label.to_string(),
+                        version: h.version,
                         first: g.passes[first].label.to_string(),
-                        first_site: write_site(g, first as u32, next_write_seq[base]),
+                        first_site: write_site(g, first as u32, next_write_seq[slot]),
                         second: p.label.to_string(),
                         second_site: a.site,
                     });
                 } else {
-                    next_writer[base] = pi as u32;
-                    next_write_seq[base] = a.seq;
+                    next_writer[slot] = pi as u32;
+                    next_write_seq[slot] = a.seq;
                 }
                 if out < writer.len() {
                     writer[out] = pi as u32;
                 }
             }
-            let slot = (ver_base[a.handle.index as usize] + a.handle.version) as usize;
-            if a.access.reads_contents() && a.handle.version == 0 && !holds_contents_at_entry(r) {
+            if a.access.reads_contents() && h.version == 0 && !f.holds_contents {
                 errors.push(CompileError::ReadBeforeWrite {
                     by: format!("pass `{}`", p.label),
-                    resource: r.label.to_string(),
-                    created: r.site,
+                    resource: r().label.to_string(),
+                    created: r().site,
                     site: a.site,
                 });
             }
@@ -253,8 +278,8 @@ pub(crate) fn validate<P>(
                 let w = next_writer[slot] as usize;
                 errors.push(CompileError::StaleVersion {
                     pass: p.label.to_string(),
-                    resource: r.label.to_string(),
-                    version: a.handle.version,
+                    resource: r().label.to_string(),
+                    version: h.version,
                     writer: g.passes[w].label.to_string(),
                     writer_site: write_site(g, w as u32, next_write_seq[slot]),
                     site: a.site,
