@@ -454,15 +454,8 @@ impl Executor {
         width: u32,
         height: u32,
     ) -> Result<Image, Error> {
-        let resolved = ResolvedImage {
-            format,
-            extent: rg_core::Extent::new(width, height),
-            mip_levels: 1,
-            array_layers: 1,
-            samples: 1,
-        };
-        let (image, r, allocation) = self.make_image(ctx, label, &resolved, None)?;
-        let _ = image;
+        let (r, allocation) =
+            self.make_image(ctx, label, &plain_2d(format, width, height), None)?;
         Ok(self.images.insert(OwnedImage {
             label: label.to_owned(),
             r,
@@ -501,7 +494,7 @@ impl Executor {
         label: &str,
         resolved: &ResolvedImage,
         usage: Option<Usage>,
-    ) -> Result<(vk::Image, ImageRef, Allocation), Error> {
+    ) -> Result<(ImageRef, Allocation), Error> {
         let usage = usage.map_or_else(|| Self::full_usage(ctx, resolved.format), conv::image_usage);
         let info = crate::memory::image_info(resolved, usage, false);
         // SAFETY: valid create info; destroyed with the allocation.
@@ -526,7 +519,7 @@ impl Executor {
         match view {
             Ok(r) => {
                 self.name_object(image, label);
-                Ok((image, r, allocation))
+                Ok((r, allocation))
             }
             Err(e) => {
                 // SAFETY: unused.
@@ -585,13 +578,7 @@ impl Executor {
         width: u32,
         height: u32,
     ) -> Result<Image, Error> {
-        let resolved = ResolvedImage {
-            format,
-            extent: rg_core::Extent::new(width, height),
-            mip_levels: 1,
-            array_layers: 1,
-            samples: 1,
-        };
+        let resolved = plain_2d(format, width, height);
         let r = self.make_view(image, &resolved, label)?;
         Ok(self.images.insert(OwnedImage {
             label: label.to_owned(),
@@ -860,17 +847,7 @@ impl Executor {
         }
         // Retire the old objects once the frames using them are done.
         let old = std::mem::take(&mut self.transients);
-        let at = self.submitted;
-        for (_, b, _) in old.buffers {
-            self.graveyard.push((at, Dead::Buffer(b)));
-        }
-        for (_, r) in old.images {
-            self.graveyard.push((at, Dead::View(r.view)));
-            self.graveyard.push((at, Dead::Image(r.image)));
-        }
-        for m in old.memories {
-            self.graveyard.push((at, Dead::Memory(m)));
-        }
+        self.retire(old);
         let mut made = Transients {
             key: Vec::new(),
             aliasing,
@@ -887,18 +864,25 @@ impl Executor {
             }
             Err(e) => {
                 // Whatever was made is not used by any frame: destroy it with the next garbage.
-                for (_, b, _) in made.buffers {
-                    self.graveyard.push((at, Dead::Buffer(b)));
-                }
-                for (_, r) in made.images {
-                    self.graveyard.push((at, Dead::View(r.view)));
-                    self.graveyard.push((at, Dead::Image(r.image)));
-                }
-                for m in made.memories {
-                    self.graveyard.push((at, Dead::Memory(m)));
-                }
+                self.retire(made);
                 Err(e)
             }
+        }
+    }
+
+    /// Hands a set of transient objects to the graveyard, to be destroyed once every frame
+    /// submitted so far is done.
+    fn retire(&mut self, t: Transients) {
+        let at = self.submitted;
+        for (_, b, _) in t.buffers {
+            self.graveyard.push((at, Dead::Buffer(b)));
+        }
+        for (_, r) in t.images {
+            self.graveyard.push((at, Dead::View(r.view)));
+            self.graveyard.push((at, Dead::Image(r.image)));
+        }
+        for m in t.memories {
+            self.graveyard.push((at, Dead::Memory(m)));
         }
     }
 
@@ -1013,7 +997,7 @@ impl Executor {
                 }
             }
             (None, Some(image)) => {
-                let (_, ir, a) = self.make_image(ctx, &label, &image, None)?;
+                let (ir, a) = self.make_image(ctx, &label, &image, None)?;
                 History {
                     kind: r.kind,
                     buffer_size: None,
@@ -1355,6 +1339,17 @@ impl Executor {
         slot.frame = self.frame;
         slot.timed = labels;
         Ok(counts)
+    }
+}
+
+/// A 2D image of one mip, one layer and one sample: persistent and swapchain images.
+fn plain_2d(format: Format, width: u32, height: u32) -> ResolvedImage {
+    ResolvedImage {
+        format,
+        extent: rg_core::Extent::new(width, height),
+        mip_levels: 1,
+        array_layers: 1,
+        samples: 1,
     }
 }
 
