@@ -205,7 +205,7 @@ pub(crate) struct Barriers {
 
 /// `waited[q][q2][stage bit]`: the latest point of queue `q2` that queue `q` has waited for
 /// before that stage of its later work.
-type Waited = [[[i64; 16]; 3]; 3];
+type Waited = [[[i32; 16]; 3]; 3];
 
 /// Whether queue `q`'s waits already order `q2`'s work up to `point` before all of `stages`.
 fn by_wait_point(
@@ -213,7 +213,7 @@ fn by_wait_point(
     q: QueueKind,
     q2: QueueKind,
     stages: StageMask,
-    point: i64,
+    point: i32,
 ) -> bool {
     let seen = &waited[q.index()][q2.index()];
     !stages.is_empty() && bits(stages.0).all(|bit| seen[bit] >= point)
@@ -224,11 +224,11 @@ fn by_wait(waited: &Waited, q: QueueKind, q2: QueueKind, stages: StageMask, pass
     by_wait_point(waited, q, q2, stages, point(pass))
 }
 
-fn point(pass: u32) -> i64 {
+fn point(pass: u32) -> i32 {
     if pass == NONE {
         -1
     } else {
-        pass as i64
+        pass as i32
     }
 }
 
@@ -274,15 +274,15 @@ pub(crate) fn barriers<P>(
     let mut memory: Vec<Vec<(u64, u64, u32)>> = vec![Vec::new(); heaps];
     // Latest point each queue has waited for on each other queue, per waiting stage: a wait
     // only holds back the stages it names.
-    let mut waited: Waited = [[[-2i64; 16]; 3]; 3];
+    let mut waited: Waited = [[[-2i32; 16]; 3]; 3];
     // `reached[q][q2]`: the latest point of `q2` that `q` has waited for before any stage.
-    let mut reached = [[-2i64; 3]; 3];
+    let mut reached = [[-2i32; 3]; 3];
     // For each pass, the latest point of each queue known complete when its signal fires.
-    let mut done: Vec<[i64; 3]> = Vec::with_capacity(n);
+    let mut done: Vec<[i32; 3]> = Vec::with_capacity(n);
     let mut touches: Vec<Touch> = Vec::with_capacity(8);
     // The occupants each pass's first uses displace, and the waits it wants, in touch order.
     let mut displaced: Vec<u32> = Vec::new();
-    let mut wants: Vec<(QueueKind, i64, StageMask)> = Vec::with_capacity(8);
+    let mut wants: Vec<(QueueKind, i32, StageMask)> = Vec::with_capacity(8);
     let mut pass_waits: Vec<Wait> = Vec::new();
     // Releases, with the position of the pass they follow, in the order they were decided.
     let mut releases: Vec<(u32, Barrier)> = Vec::new();
@@ -380,7 +380,7 @@ pub(crate) fn barriers<P>(
             }
         }
         let mut d = reached[qi];
-        d[qi] = pos as i64;
+        d[qi] = pos as i32;
         done.push(d);
         out.batch_start.push(out.batches.len() as u32);
 
@@ -703,10 +703,10 @@ fn occupy(
 /// and records in `waited` what they reach (transitively, through what the waited queue had
 /// waited for).
 fn emit_waits(
-    wanted: &[(QueueKind, i64, StageMask)],
+    wanted: &[(QueueKind, i32, StageMask)],
     q: QueueKind,
     waited: &mut Waited,
-    done: &[[i64; 3]],
+    done: &[[i32; 3]],
     waits: &mut Vec<Wait>,
 ) {
     let qi = q.index();
@@ -729,7 +729,7 @@ fn emit_waits(
     // waited for) is dropped.
     let reach = |w: &Wait| match w.point {
         WaitPoint::Prologue => {
-            let mut r = [-2i64; 3];
+            let mut r = [-2i32; 3];
             r[w.queue.index()] = -1;
             r
         }
@@ -737,7 +737,7 @@ fn emit_waits(
     };
     let pt = |w: &Wait| match w.point {
         WaitPoint::Prologue => -1,
-        WaitPoint::Pass(j) => j as i64,
+        WaitPoint::Pass(j) => j as i32,
     };
     let mut i = 0;
     while i < waits.len() {
@@ -754,7 +754,7 @@ fn emit_waits(
     for w in waits.iter() {
         let reached = match w.point {
             WaitPoint::Prologue => {
-                let mut r = [-2i64; 3];
+                let mut r = [-2i32; 3];
                 r[w.queue.index()] = -1;
                 r
             }

@@ -153,7 +153,7 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
     usage::usage(g, &order, &mut resources);
 
     // 6. aliasing
-    let mut items = Vec::new();
+    let mut items = Vec::with_capacity(resources.len());
     for (i, r) in resources.iter_mut().enumerate() {
         let (Lifetime::Transient, Some(first), Some(last)) = (r.lifetime, r.first_use, r.last_use)
         else {

@@ -20,13 +20,13 @@ use crate::graph::Graph;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// Why one pass must come before another.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Why {
-    /// Data flow through a resource.
-    Resource(u32),
-    /// An explicit `Graph::order`.
-    Order,
+/// Why one pass must come before another: data flow through the resource of this index, or
+/// [`Why::ORDER`], an explicit `Graph::order`. One word, so the edge lists stay small.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Why(u32);
+
+impl Why {
+    const ORDER: Why = Why(NONE);
 }
 
 pub(crate) struct Edges {
@@ -47,19 +47,19 @@ pub(crate) fn edges<P>(g: &Graph<P>, v: &Validated, kept: &[bool]) -> Edges {
             let slot = (v.ver_base[r as usize] + a.handle.version) as usize;
             let w = v.writer[slot];
             if w != NONE && w as usize != pi {
-                list.push((w, pi as u32, Why::Resource(r)));
+                list.push((w, pi as u32, Why(r)));
             }
             if !a.via_write {
                 let nw = v.next_writer[slot];
                 if nw != NONE && nw as usize != pi && kept[nw as usize] {
-                    list.push((pi as u32, nw, Why::Resource(r)));
+                    list.push((pi as u32, nw, Why(r)));
                 }
             }
         }
     }
     for o in &g.orders {
         if kept[o.before.index()] && kept[o.after.index()] {
-            list.push((o.before.0, o.after.0, Why::Order));
+            list.push((o.before.0, o.after.0, Why::ORDER));
         }
     }
     let mut start = vec![0u32; n + 1];
@@ -70,7 +70,7 @@ pub(crate) fn edges<P>(g: &Graph<P>, v: &Validated, kept: &[bool]) -> Edges {
         start[i + 1] += start[i];
     }
     let mut fill = start.clone();
-    let mut succ = vec![(0u32, Why::Order); list.len()];
+    let mut succ = vec![(0u32, Why::ORDER); list.len()];
     for (a, b, w) in list {
         succ[fill[a as usize] as usize] = (b, w);
         fill[a as usize] += 1;
@@ -161,7 +161,7 @@ fn find_cycle<P>(g: &Graph<P>, kept: &[bool], e: &Edges, indeg: &[u32]) -> Compi
         path.push((g.passes[p].label.to_string(), g.passes[p].site));
         let why = pred[next].map(|(_, w)| w);
         via.push(match why {
-            Some(Why::Resource(r)) => format!("`{}`", g.resources[r as usize].label),
+            Some(Why(r)) if r != NONE => format!("`{}`", g.resources[r as usize].label),
             _ => "explicit order".into(),
         });
     }
