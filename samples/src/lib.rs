@@ -28,6 +28,32 @@ pub trait Sample {
     fn frame(&mut self, g: &mut Graph<Pass>, output: ImageHandle, frame: u64) -> ImageHandle;
 }
 
+/// The samples by name, for tools that list or draw them.
+pub fn by_name(name: &str) -> Option<Box<dyn Sample>> {
+    match name {
+        "compute" => Some(Box::new(compute::ComputeChain)),
+        "triangle" => Some(Box::new(triangle::Triangle)),
+        _ => None,
+    }
+}
+
+/// The names [`by_name`] knows.
+pub const SAMPLES: &[&str] = &["compute", "triangle"];
+
+/// Declares one windowed frame of `sample` at `width` x `height` without a device: the output is
+/// a swapchain image, acquired and presented. Tools compile and draw the graph this returns.
+pub fn frame_graph(sample: &mut dyn Sample, width: u32, height: u32, frame: u64) -> Graph<Pass> {
+    let mut g: Graph<Pass> = Graph::new(Extent::new(width, height));
+    let output = g.import_image(
+        "swapchain",
+        ImageDesc::new(Format::Bgra8Srgb, Size::FULL),
+        ResourceState::swapchain_acquired(),
+        ResourceState::present(),
+    );
+    sample.frame(&mut g, output, frame);
+    g
+}
+
 /// Command-line options every sample takes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Options {

@@ -1,63 +1,147 @@
-//! `rg-plan`: compiles one of the reference frames and prints its plan.
+//! `rg-plan`: compiles a frame graph and prints or draws its plan. No GPU is needed: memory
+//! requirements come from rg-core's model of a typical device.
 //!
 //! ```text
-//! rg-plan [deferred|compute|temporal] [--text|--json|--dot] [--check]
+//! rg-plan [FRAME] [--text|--json|--dot] [--png FILE] [--svg FILE] [--size WxH] [--check]
 //! ```
-//! `--check` also replays the plan through the hazard oracle and fails if it finds anything.
+//! FRAME is a reference frame (`deferred`, `compute`, `temporal`) or a sample (`sample:compute`,
+//! `sample:triangle`, drawn at `--size`, 1280x720 by default). `--check` also replays the plan
+//! through the hazard oracle and fails if it finds anything.
 
-use rg_core::{oracle, print, reference, Compiler, FakeMemory};
+use rg_core::{oracle, print, reference, CompileErrors, Compiler, FakeMemory, Plan};
+use rg_tools::picture::Picture;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
-const USAGE: &str = "usage: rg-plan [deferred|compute|temporal] [--text|--json|--dot] [--check]";
+const USAGE: &str =
+    "usage: rg-plan [FRAME] [--text|--json|--dot] [--png FILE] [--svg FILE] [--size WxH] [--check]
+  FRAME   deferred (default), compute, temporal, sample:compute or sample:triangle
+  --text  the plan as text (the default when nothing is drawn)
+  --json  the plan as JSON
+  --dot   the plan as a Graphviz digraph (rg-plan --dot | dot -Tsvg > plan.svg)
+  --png   draw passes along time and transients at their heap offsets into a PNG
+  --svg   the same picture as SVG, with tooltips
+  --size  the output size a sample is declared at (default 1280x720)
+  --check replay the plan through the hazard oracle; fail on any hazard";
 
-fn main() -> ExitCode {
-    let mut frame = "deferred".to_string();
-    let mut format = "text";
-    let mut check = false;
-    for arg in std::env::args().skip(1) {
+struct Args {
+    frame: String,
+    format: Option<&'static str>,
+    png: Option<PathBuf>,
+    svg: Option<PathBuf>,
+    size: (u32, u32),
+    check: bool,
+}
+
+fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
+    let mut a = Args {
+        frame: "deferred".into(),
+        format: None,
+        png: None,
+        svg: None,
+        size: (1280, 720),
+        check: false,
+    };
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        let mut value = |what: &str| it.next().ok_or_else(|| format!("`{arg}` needs {what}"));
         match arg.as_str() {
-            "--text" => format = "text",
-            "--json" => format = "json",
-            "--dot" => format = "dot",
-            "--check" => check = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
+            "--text" => a.format = Some("text"),
+            "--json" => a.format = Some("json"),
+            "--dot" => a.format = Some("dot"),
+            "--png" => a.png = Some(value("a file name")?.into()),
+            "--svg" => a.svg = Some(value("a file name")?.into()),
+            "--size" => {
+                let v = value("a size like 1280x720")?;
+                a.size = v
+                    .split_once('x')
+                    .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+                    .filter(|&(w, h): &(u32, u32)| w > 0 && h > 0 && w <= 16384 && h <= 16384)
+                    .ok_or_else(|| {
+                        format!("`--size {v}`: expected WIDTHxHEIGHT, each 1..=16384")
+                    })?;
             }
-            a if !a.starts_with('-') => frame = a.to_string(),
-            a => {
-                eprintln!("rg-plan: unknown option `{a}`\n{USAGE}");
-                return ExitCode::from(2);
-            }
+            "--check" => a.check = true,
+            "-h" | "--help" => return Ok(None),
+            f if !f.starts_with('-') => a.frame = f.to_string(),
+            f => return Err(format!("unknown option `{f}`")),
         }
     }
-    let Some((_, graph)) = reference::all().into_iter().find(|(n, _)| *n == frame) else {
-        eprintln!(
-            "rg-plan: no reference frame called `{frame}` (try deferred, compute or temporal)"
-        );
-        return ExitCode::from(2);
-    };
-    let plan = match Compiler::new().compile(&graph, &FakeMemory::default()) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("rg-plan: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match format {
-        "json" => println!("{}", print::json(&plan)),
-        "dot" => print!("{}", print::dot(&plan)),
-        _ => print!("{}", print::text(&plan)),
+    Ok(Some(a))
+}
+
+fn compile(a: &Args) -> Result<Arc<Plan>, String> {
+    let memory = FakeMemory::default();
+    let errors = |e: CompileErrors| format!("`{}` does not compile: {e}", a.frame);
+    if let Some(name) = a.frame.strip_prefix("sample:") {
+        let mut sample = rg_samples::by_name(name).ok_or_else(|| {
+            format!("no sample called `{name}` (there are: {})", rg_samples::SAMPLES.join(", "))
+        })?;
+        let g = rg_samples::frame_graph(&mut *sample, a.size.0, a.size.1, 0);
+        return Compiler::new().compile(&g, &memory).map_err(errors);
     }
-    if check {
+    let (_, g) = reference::all().into_iter().find(|(n, _)| *n == a.frame).ok_or_else(|| {
+        format!(
+            "no frame called `{}` (try deferred, compute, temporal, sample:compute or sample:triangle)",
+            a.frame
+        )
+    })?;
+    Compiler::new().compile(&g, &memory).map_err(errors)
+}
+
+fn write(path: &Path, what: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+    f().map_err(|e| format!("cannot write the {what} to {}: {e}", path.display()))?;
+    eprintln!("rg-plan: wrote {}", path.display());
+    Ok(())
+}
+
+fn run(a: &Args) -> Result<(), String> {
+    let plan = compile(a)?;
+    let drawn = a.png.is_some() || a.svg.is_some();
+    match a.format.or(if drawn { None } else { Some("text") }) {
+        Some("json") => println!("{}", print::json(&plan)),
+        Some("dot") => print!("{}", print::dot(&plan)),
+        Some(_) => print!("{}", print::text(&plan)),
+        None => {}
+    }
+    if drawn {
+        let picture = Picture::new(&a.frame, &plan);
+        if let Some(path) = &a.png {
+            write(path, "PNG", || picture.png().save(path).map_err(|e| e.to_string()))?;
+        }
+        if let Some(path) = &a.svg {
+            write(path, "SVG", || std::fs::write(path, picture.svg()).map_err(|e| e.to_string()))?;
+        }
+    }
+    if a.check {
         let hazards = oracle::check(&plan);
         if !hazards.is_empty() {
-            for h in &hazards {
-                eprintln!("hazard: {h}");
-            }
-            return ExitCode::FAILURE;
+            let list: Vec<String> = hazards.iter().map(|h| format!("hazard: {h}")).collect();
+            return Err(format!("the hazard oracle found:\n{}", list.join("\n")));
         }
-        eprintln!("rg-plan: the hazard oracle found nothing in `{frame}`");
+        eprintln!("rg-plan: the hazard oracle found nothing in `{}`", a.frame);
     }
-    ExitCode::SUCCESS
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = match parse(std::env::args().skip(1)) {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("rg-plan: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rg-plan: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,4 @@
+//! Tools around the frame graph: a bitmap font and the plan picture used by `rg-plan`.
+
+pub mod font;
+pub mod picture;
