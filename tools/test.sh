@@ -12,6 +12,9 @@ echo "== cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace 2>&1 | tee "$log"
+echo "== the tracy feature: lints, and the test that reads back the zones a frame sends"
+cargo clippy -p rg-vulkan -p rg-samples --features tracy --all-targets --quiet -- -D warnings
+cargo test -p rg-samples --features tracy --test tracy 2>&1 | tee -a "$log"
 # One closing line for the whole workspace (cargo prints one per test binary).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

@@ -20,6 +20,7 @@ use crate::context::Context;
 use crate::conv;
 use crate::error::{Check, Error};
 use crate::pipeline::Pipelines;
+use crate::profile::{PendingGpuZone, Profiler};
 use crate::recorder::{full_range, FrameResources, ImageRef, Recorder};
 use crate::shader::ShaderCompiler;
 use ash::vk;
@@ -69,6 +70,9 @@ pub struct ExecutorConfig {
     pub timestamps: bool,
     /// The folder shader paths are relative to.
     pub shader_root: PathBuf,
+    /// Send CPU and GPU zones, plots and messages to Tracy (needs the `tracy` feature; on by
+    /// default when the feature is built).
+    pub tracy: bool,
 }
 
 impl Default for ExecutorConfig {
@@ -78,6 +82,7 @@ impl Default for ExecutorConfig {
             aliasing: true,
             timestamps: true,
             shader_root: ShaderCompiler::workspace_root(),
+            tracy: crate::profile::TRACY_BUILT,
         }
     }
 }
@@ -214,6 +219,8 @@ struct FrameSlot {
     frame: u64,
     /// Labels of the timed passes of the last submission.
     timed: Vec<Arc<str>>,
+    /// Their GPU zones, waiting for the timestamps (when profiling).
+    gpu_zones: Vec<PendingGpuZone>,
 }
 
 /// Executes plans on one [`Context`].
@@ -240,6 +247,8 @@ pub struct Executor {
     timestamps: bool,
     timestamp_period: f64,
     finished: Vec<GpuFrame>,
+    profiler: Profiler,
+    queue_family: u32,
 }
 
 impl Executor {
@@ -274,6 +283,7 @@ impl Executor {
         // SAFETY: valid create info; destroyed in Drop after the GPU is idle.
         let timeline = unsafe { device.create_semaphore(&info, None) }
             .check("vkCreateSemaphore", "frame timeline")?;
+        let profiler = if config.tracy { Profiler::tracy()? } else { Profiler::off() };
         let compiler = ShaderCompiler::new(config.shader_root.clone())?;
         let pipelines =
             Pipelines::new(device.clone(), compiler, ctx.capabilities.sampler_filter_minmax)?;
@@ -300,6 +310,8 @@ impl Executor {
             timestamp_period: ctx.capabilities.timestamp_period_ns as f64,
             config,
             finished: Vec::new(),
+            profiler,
+            queue_family: ctx.queue_family,
         };
         for i in 0..ex.config.frames_in_flight.max(1) {
             let slot = ex.new_slot(ctx.queue_family, i)?;
@@ -337,6 +349,7 @@ impl Executor {
             value: 0,
             frame: 0,
             timed: Vec::new(),
+            gpu_zones: Vec::new(),
         })
     }
 
@@ -632,6 +645,7 @@ impl Executor {
     /// # Errors
     /// As [`Executor::read_buffer`], or more data than the buffer holds.
     pub fn write_buffer(&mut self, b: Buffer, data: &[u8]) -> Result<(), Error> {
+        let _zone = self.profiler.zone("upload");
         self.wait_for(self.submitted)?;
         let o =
             self.buffers.get_mut(b).ok_or_else(|| Error::Unsupported("unknown buffer".into()))?;
@@ -697,7 +711,10 @@ impl Executor {
     /// Device loss.
     pub fn wait_idle(&mut self) -> Result<(), Error> {
         self.wait_for(self.submitted)?;
-        for i in 0..self.slots.len() {
+        // Oldest frame first: GPU frames and profiler zones are reported in submission order.
+        let mut order: Vec<usize> = (0..self.slots.len()).collect();
+        order.sort_by_key(|&i| self.slots[i].frame);
+        for i in order {
             self.harvest(i)?;
         }
         Ok(())
@@ -755,6 +772,10 @@ impl Executor {
         }
         .check("vkGetQueryPoolResults", "pass timestamps")?;
         let period = self.timestamp_period;
+        for (k, zone) in std::mem::take(&mut slot.gpu_zones).into_iter().enumerate() {
+            self.profiler.gpu_zone_done(zone, data[2 * k], data[2 * k + 1]);
+        }
+        let slot = &mut self.slots[i];
         let passes = std::mem::take(&mut slot.timed)
             .into_iter()
             .enumerate()
@@ -762,6 +783,90 @@ impl Executor {
             .collect();
         self.finished.push(GpuFrame { frame: slot.frame, passes });
         Ok(())
+    }
+
+    /// The profiler this executor reports to: add zones, plots, messages and frame marks of
+    /// your own through it, or keep its events (see [`Profiler::keep_events`]).
+    pub fn profiler(&mut self) -> &mut Profiler {
+        &mut self.profiler
+    }
+
+    /// Reads the GPU's timestamp counter now (a one-off submission, waited for), so that
+    /// profilers can line GPU times up with the CPU clock.
+    fn read_gpu_clock(&mut self) -> Result<u64, Error> {
+        /// The objects of the one-off submission, destroyed however the reading ends.
+        struct Scratch<'a> {
+            device: &'a ash::Device,
+            queue: vk::Queue,
+            pool: vk::CommandPool,
+            query: vk::QueryPool,
+            fence: vk::Fence,
+            in_flight: bool,
+        }
+        impl Drop for Scratch<'_> {
+            fn drop(&mut self) {
+                // SAFETY: each object is this device's and destroyed once; a submission that
+                // was not waited for is waited for first, so nothing is destroyed in use.
+                unsafe {
+                    if self.in_flight {
+                        let _ = self.device.queue_wait_idle(self.queue);
+                    }
+                    self.device.destroy_fence(self.fence, None);
+                    self.device.destroy_query_pool(self.query, None);
+                    self.device.destroy_command_pool(self.pool, None);
+                }
+            }
+        }
+        let at = "GPU clock";
+        let device = &self.device;
+        let mut s = Scratch {
+            device,
+            queue: self.queue,
+            pool: vk::CommandPool::null(),
+            query: vk::QueryPool::null(),
+            fence: vk::Fence::null(),
+            in_flight: false,
+        };
+        let pool = vk::CommandPoolCreateInfo::default()
+            .queue_family_index(self.queue_family)
+            .flags(vk::CommandPoolCreateFlags::TRANSIENT);
+        let queries =
+            vk::QueryPoolCreateInfo::default().query_type(vk::QueryType::TIMESTAMP).query_count(1);
+        // SAFETY: valid create infos; `s` destroys what is made here.
+        unsafe {
+            s.pool = device.create_command_pool(&pool, None).check("vkCreateCommandPool", at)?;
+            s.query = device.create_query_pool(&queries, None).check("vkCreateQueryPool", at)?;
+            s.fence = device
+                .create_fence(&vk::FenceCreateInfo::default(), None)
+                .check("vkCreateFence", at)?;
+        }
+        let alloc = vk::CommandBufferAllocateInfo::default()
+            .command_pool(s.pool)
+            .level(vk::CommandBufferLevel::PRIMARY)
+            .command_buffer_count(1);
+        let begin = vk::CommandBufferBeginInfo::default()
+            .flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
+        // SAFETY: the command buffer is recorded, submitted once and waited for by its fence
+        // before the query is read; the queue is used by this thread only.
+        unsafe {
+            let cmd =
+                device.allocate_command_buffers(&alloc).check("vkAllocateCommandBuffers", at)?[0];
+            device.begin_command_buffer(cmd, &begin).check("vkBeginCommandBuffer", at)?;
+            device.cmd_reset_query_pool(cmd, s.query, 0, 1);
+            device.cmd_write_timestamp2(cmd, vk::PipelineStageFlags2::ALL_COMMANDS, s.query, 0);
+            device.end_command_buffer(cmd).check("vkEndCommandBuffer", at)?;
+            let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(cmd)];
+            let submit = vk::SubmitInfo2::default().command_buffer_infos(&cmds);
+            device.queue_submit2(s.queue, &[submit], s.fence).check("vkQueueSubmit2", at)?;
+            s.in_flight = true;
+            device.wait_for_fences(&[s.fence], true, u64::MAX).check("vkWaitForFences", at)?;
+            s.in_flight = false;
+            let mut data = [0u64; 1];
+            device
+                .get_query_pool_results(s.query, 0, &mut data, vk::QueryResultFlags::TYPE_64)
+                .check("vkGetQueryPoolResults", at)?;
+            Ok(data[0])
+        }
     }
 
     /// GPU times of the frames finished since the last call, oldest first.
@@ -1032,6 +1137,12 @@ impl Executor {
         bindings: &Bindings,
     ) -> Result<FrameStats, Error> {
         let start = Instant::now();
+        let _zone = self.profiler.zone("executor.run");
+        if self.timestamps && self.profiler.wants_gpu_context() {
+            let now = self.read_gpu_clock()?;
+            let queue = format!("graphics+compute queue (family {})", self.queue_family);
+            self.profiler.gpu_context(&queue, now, self.timestamp_period as f32);
+        }
         let slot_index = (self.frame % self.slots.len() as u64) as usize;
         let wait = self.slots[slot_index].value;
         self.wait_for(wait)?;
@@ -1105,7 +1216,10 @@ impl Executor {
                 }
             }
         }
-        self.prepare_transients(plan)?;
+        {
+            let _zone = self.profiler.zone("executor.transients");
+            self.prepare_transients(plan)?;
+        }
         for &(i, b, size) in &self.transients.buffers {
             frame.buffers[i] = b;
             frame.buffer_sizes[i] = size;
@@ -1132,6 +1246,13 @@ impl Executor {
             unaliased_bytes: plan.stats.unaliased_bytes,
             record_us: start.elapsed().as_secs_f64() * 1e6,
         };
+        let p = &mut self.profiler;
+        p.plot("passes run", stats.passes_run as f64);
+        p.plot("passes culled", stats.passes_culled as f64);
+        p.plot("barriers", stats.barriers as f64);
+        p.plot("transient bytes", stats.transient_bytes as f64);
+        p.plot("transient lower bound bytes", stats.lower_bound_bytes as f64);
+        p.plot("transient unaliased bytes", stats.unaliased_bytes as f64);
         self.frame += 1;
         Ok(stats)
     }
@@ -1217,9 +1338,10 @@ impl Executor {
         batch.push_all(plan, &plan.prologue, frame, false);
         counts = batch.flush(&self.device, cmd, counts);
 
-        let Executor { device, push_descriptor, pipelines, debug, .. } = self;
+        let Executor { device, push_descriptor, pipelines, debug, profiler, .. } = self;
         let pipelines = pipelines.as_mut().expect("pipelines live until Drop");
         let mut labels = Vec::with_capacity(plan.passes.len());
+        let mut gpu_zones = Vec::new();
         let mut name = Vec::with_capacity(64);
         let recorded: Result<(), Error> = (|| {
             for (k, pass) in plan.passes.iter().enumerate() {
@@ -1247,6 +1369,8 @@ impl Executor {
                     // SAFETY: the command buffer is recording.
                     unsafe { d.cmd_begin_debug_utils_label(cmd, &label) };
                 }
+                let _zone = profiler.zone(&pass.label);
+                let mut gpu_zone = if timed { profiler.gpu_zone_begin(&pass.label) } else { None };
                 if timed {
                     // SAFETY: query 2k was reset at the start of this command buffer.
                     unsafe {
@@ -1290,6 +1414,10 @@ impl Executor {
                         )
                     };
                     labels.push(pass.label.clone());
+                    if let Some(mut z) = gpu_zone.take() {
+                        z.end();
+                        gpu_zones.push(z);
+                    }
                 }
                 if let Some(d) = debug {
                     // SAFETY: ends the label begun above.
@@ -1329,15 +1457,18 @@ impl Executor {
             .command_buffer_infos(&cmds)
             .wait_semaphore_infos(&waits)
             .signal_semaphore_infos(&signals);
+        let zone = self.profiler.zone("executor.submit");
         // SAFETY: the queue is used by this thread only; everything the command buffer names
         // lives until the timeline passes `value` (deferred destruction).
         unsafe { self.device.queue_submit2(self.queue, &[submit], vk::Fence::null()) }
             .check("vkQueueSubmit2", "frame")?;
+        drop(zone);
         self.submitted = value;
         let slot = &mut self.slots[slot_index];
         slot.value = value;
         slot.frame = self.frame;
         slot.timed = labels;
+        slot.gpu_zones = gpu_zones;
         Ok(counts)
     }
 }

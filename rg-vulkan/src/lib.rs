@@ -7,8 +7,9 @@
 //! batches (one call per pass boundary at most) and calls each pass's recording closure with a
 //! [`Recorder`] that only lets it touch what it declared.
 //!
-//! This first slice runs transfer work (fills and copies of buffers) on one queue; shaders,
-//! images, dynamic rendering, frames in flight and swapchains build on it.
+//! Passes record transfers, compute dispatches and draws with dynamic rendering; shaders are
+//! GLSL compiled at first use and reflected. Frames in flight, swapchains, PNG readback, per-pass
+//! GPU timestamps and profiling ([`profile`], Tracy behind the `tracy` feature) come with it.
 
 pub mod context;
 pub mod conv;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod executor;
 pub mod memory;
 pub mod pipeline;
+pub mod profile;
 pub mod readback;
 pub mod recorder;
 pub mod shader;
@@ -28,6 +30,7 @@ pub use executor::{
 };
 pub use memory::DeviceMemory;
 pub use pipeline::{GraphicsDesc, Sampler, Topology};
+pub use profile::{ProfileEvent, Profiler, Zone};
 pub use recorder::{Recorder, Rendering};
 pub use shader::{Binding, BindingKind, Reflection, Shader, ShaderCompiler, Stage};
 pub use swapchain::{Acquired, Swapchain};

@@ -74,6 +74,11 @@ pub struct Options {
     /// Validation and synchronization validation (default: on in debug builds, or as
     /// `RG_VALIDATION` says).
     pub validation: bool,
+    /// Send zones, plots and messages to Tracy (default: on when built with the `tracy`
+    /// feature; `--tracy` in a build without it is an error).
+    pub tracy: bool,
+    /// Keep what is sent to the profiler in [`Report::profile`] (for tests; not an option).
+    pub keep_profile_events: bool,
 }
 
 pub const USAGE: &str = "options:
@@ -84,6 +89,8 @@ pub const USAGE: &str = "options:
   --stats            print a per-pass table (GPU time, barriers, transient bytes) at the end
   --no-aliasing      give every transient its own memory (for frame captures)
   --resize-at N      windowed: shrink the window at frame N (tests swapchain recreation)
+  --tracy            send CPU and GPU zones, plots and messages to the Tracy profiler (needs a
+                     build with `--features tracy`, where it is on by default)
   --help             this text";
 
 impl Options {
@@ -102,6 +109,8 @@ impl Options {
             no_aliasing: false,
             resize_at: None,
             validation: Config::default().validation,
+            tracy: rg_vulkan::profile::TRACY_BUILT,
+            keep_profile_events: false,
         };
         let mut args = args.into_iter();
         while let Some(a) = args.next() {
@@ -110,6 +119,12 @@ impl Options {
                 "--headless" => o.headless = true,
                 "--stats" => o.stats = true,
                 "--no-aliasing" => o.no_aliasing = true,
+                "--tracy" if rg_vulkan::profile::TRACY_BUILT => o.tracy = true,
+                "--tracy" => {
+                    return Err("--tracy: this build has no Tracy client; run \
+                                `cargo run -p rg-samples --features tracy --bin <sample> -- --tracy`"
+                        .into())
+                }
                 "--frames" => {
                     let v = value("--frames")?;
                     o.frames = Some(
@@ -161,6 +176,10 @@ pub struct Report {
     pub png: Option<PathBuf>,
     /// Validation warnings and errors.
     pub problems: Vec<String>,
+    /// What was sent to the profiler, when [`Options::keep_profile_events`] is on.
+    pub profile: Vec<rg_vulkan::ProfileEvent>,
+    /// Whether zones reached a Tracy client with a GPU context.
+    pub profiled_with_tracy: bool,
 }
 
 /// One row of the per-pass table.
@@ -340,14 +359,19 @@ fn headless_frames(
     sample: &mut dyn Sample,
     opts: &Options,
 ) -> Result<Report, Error> {
-    let config = ExecutorConfig { aliasing: !opts.no_aliasing, ..ExecutorConfig::default() };
+    let config = ExecutorConfig {
+        aliasing: !opts.no_aliasing,
+        tracy: opts.tracy,
+        ..ExecutorConfig::default()
+    };
     let mut ex = Executor::with_config(ctx, config)?;
+    ex.profiler().keep_events(opts.keep_profile_events);
     let format = Format::Rgba8Unorm;
     let (w, h) = (opts.width, opts.height);
     let image = ex.create_image(ctx, "output", format, w, h)?;
     let bytes = w as u64 * h as u64 * 4;
     let buffer = ex.create_buffer(ctx, "output.readback", bytes, MemoryUse::Readback)?;
-    let mut compiler = Compiler::new();
+    let mut compiler = FrameCompiler::default();
     let mut report = Report { width: w, height: h, ..Report::default() };
     let frames = opts.frames.unwrap_or(1);
     for frame in 0..frames {
@@ -356,27 +380,66 @@ fn headless_frames(
             g.import_image("output", ImageDesc::new(format, Size::FULL), FRESH, readback::COPIED);
         let last = sample.frame(&mut g, output, frame);
         let rb = readback::add_readback(&mut g, last, "output.readback", bytes);
-        let plan = compile(&mut compiler, &g, ctx)?;
+        let plan = compiler.compile(&g, ctx, &mut ex)?;
         report.note_plan(&plan);
         report.last =
             ex.run(ctx, &mut g, &plan, &Bindings::new().image(output, image).buffer(rb, buffer))?;
+        ex.profiler().frame_mark();
         report.note_gpu(ex.take_gpu_frames());
         report.frames += 1;
     }
     ex.wait_idle()?;
     report.note_gpu(ex.take_gpu_frames());
+    report.profile = ex.profiler().take_events();
+    report.profiled_with_tracy = ex.profiler().sends_to_tracy() && ex.profiler().has_gpu_context();
     let texels = ex.read_buffer(buffer)?;
     readback::write_png(&opts.out, w, h, format, &texels)?;
     report.png = Some(opts.out.clone());
     Ok(report)
 }
 
-/// Compiles with the cached compiler; a compile error becomes an [`Error`] listing every
-/// problem.
-fn compile(compiler: &mut Compiler, g: &Graph<Pass>, ctx: &Context) -> Result<Arc<Plan>, Error> {
-    compiler
-        .compile(g, &DeviceMemory::new(ctx))
-        .map_err(|e| Error::Unsupported(format!("the frame graph does not compile:\n{e}")))
+/// The cached compiler of a run, reporting compile times and recompiles to the profiler.
+#[derive(Default)]
+struct FrameCompiler {
+    compiler: Compiler,
+    /// The output extent of the last compiled frame.
+    extent: Option<Extent>,
+}
+
+impl FrameCompiler {
+    /// Compiles `g` (a cache hit when its structure is unchanged); a compile error becomes an
+    /// [`Error`] listing every problem. A recompile sends a message saying why.
+    fn compile(
+        &mut self,
+        g: &Graph<Pass>,
+        ctx: &Context,
+        ex: &mut Executor,
+    ) -> Result<Arc<Plan>, Error> {
+        let profiler = ex.profiler();
+        let misses = self.compiler.cache_stats().1;
+        let start = std::time::Instant::now();
+        let zone = profiler.zone("compile");
+        let plan = self
+            .compiler
+            .compile(g, &DeviceMemory::new(ctx))
+            .map_err(|e| Error::Unsupported(format!("the frame graph does not compile:\n{e}")))?;
+        drop(zone);
+        profiler.plot("compile us", start.elapsed().as_secs_f64() * 1e6);
+        let now = g.output_extent();
+        if self.compiler.cache_stats().1 > misses {
+            let why = match self.extent {
+                None => "first frame".to_string(),
+                Some(e) if e != now => format!(
+                    "output resized from {}x{} to {}x{}",
+                    e.width, e.height, now.width, now.height
+                ),
+                Some(_) => "structure changed".to_string(),
+            };
+            profiler.message(&format!("frame graph recompiled: {why}"));
+        }
+        self.extent = Some(now);
+        Ok(plan)
+    }
 }
 
 /// The windowed path.
@@ -396,7 +459,7 @@ pub mod window {
         ex: Executor,
         ctx: Context,
         window: Window,
-        compiler: Compiler,
+        compiler: FrameCompiler,
         resize_pending: bool,
     }
 
@@ -457,10 +520,14 @@ pub mod window {
                 display: Some(display),
                 validation: self.opts.validation,
             })?;
-            let config =
-                ExecutorConfig { aliasing: !self.opts.no_aliasing, ..ExecutorConfig::default() };
+            let config = ExecutorConfig {
+                aliasing: !self.opts.no_aliasing,
+                tracy: self.opts.tracy,
+                ..ExecutorConfig::default()
+            };
             let frames_in_flight = config.frames_in_flight;
             let mut ex = Executor::with_config(&ctx, config)?;
+            ex.profiler().keep_events(self.opts.keep_profile_events);
             let size = window.inner_size();
             let swapchain = Swapchain::new(
                 &ctx,
@@ -476,7 +543,7 @@ pub mod window {
                 ex,
                 ctx,
                 window,
-                compiler: Compiler::new(),
+                compiler: FrameCompiler::default(),
                 resize_pending: false,
             });
             Ok(())
@@ -504,14 +571,17 @@ pub mod window {
                 ResourceState::present(),
             );
             self.sample.frame(&mut g, output, self.frame);
-            let plan = compile(&mut live.compiler, &g, &live.ctx)?;
+            let plan = live.compiler.compile(&g, &live.ctx, &mut live.ex)?;
             self.report.note_plan(&plan);
             let bindings = Bindings::new().image(output, acquired.image).present(&acquired);
             self.report.last = live.ex.run(&live.ctx, &mut g, &plan, &bindings)?;
             self.report.note_gpu(live.ex.take_gpu_frames());
+            let zone = live.ex.profiler().zone("present");
             if !sc.present(&acquired)? {
                 live.resize_pending = true;
             }
+            drop(zone);
+            live.ex.profiler().frame_mark();
             self.frame += 1;
             self.report.frames = self.frame;
             self.report.width = w;
@@ -532,6 +602,9 @@ pub mod window {
             }
             let _ = live.ex.wait_idle();
             self.report.note_gpu(live.ex.take_gpu_frames());
+            self.report.profile = live.ex.profiler().take_events();
+            let p = live.ex.profiler();
+            self.report.profiled_with_tracy = p.sends_to_tracy() && p.has_gpu_context();
             let Live { ex, ctx, window, .. } = live;
             drop(ex);
             let problems = ctx.shutdown();

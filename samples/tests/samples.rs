@@ -223,6 +223,11 @@ fn command_line_errors_are_clear() {
     let (code, err) = run(&["--bogus"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("unknown option `--bogus`"), "{err}");
+    if !rg_vulkan::profile::TRACY_BUILT {
+        let (code, err) = run(&["--tracy"]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("this build has no Tracy client"), "{err}");
+    }
     if device_or_skip("command_line") {
         let (code, err) =
             run(&["--headless", "--size", "64x64", "--out", "/proc/no/such/dir/x.png"]);
