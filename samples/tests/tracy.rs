@@ -110,3 +110,37 @@ fn a_compute_frame_sends_a_cpu_and_a_gpu_zone_per_pass() {
         }
     }
 }
+
+/// The Tracy client runs in this process and welcomes a profiler of the protocol the README
+/// names (Tracy v0.14.1 speaks protocol 82): the handshake a profiler makes when it connects.
+#[test]
+fn the_client_welcomes_a_tracy_0_14_profiler() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+    // Starting a profiler-enabled executor starts the client; without a device the client is
+    // still started by the profiler itself.
+    let _ = rg_vulkan::Profiler::tracy().expect("the feature is built");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut sock = loop {
+        match TcpStream::connect(("127.0.0.1", 8086)) {
+            Ok(s) => break s,
+            Err(e) if Instant::now() > deadline => panic!("no Tracy client on port 8086: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    };
+    sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    sock.write_all(b"TracyPrf").unwrap();
+    sock.write_all(&82u32.to_le_bytes()).unwrap();
+    let mut status = [0u8; 1];
+    sock.read_exact(&mut status).expect("a handshake answer");
+    assert_eq!(status[0], 1, "1 is HandshakeWelcome; 2 would be a protocol mismatch");
+    // The welcome message: timer and clock fields, then the CPU, the program name and host.
+    let mut welcome = vec![0u8; 8 * 8 + 2 + 12 + 4 + 64 + 1024];
+    sock.read_exact(&mut welcome).expect("the welcome message");
+    let pid = u64::from_le_bytes(welcome[48..56].try_into().unwrap());
+    assert_eq!(pid, u64::from(std::process::id()), "the client is this process");
+    let name = &welcome[82..82 + 64];
+    let name = String::from_utf8_lossy(&name[..name.iter().position(|&b| b == 0).unwrap_or(64)]);
+    assert!(name.starts_with("tracy"), "program name {name:?}");
+}
