@@ -169,6 +169,8 @@ pub struct Report {
     pub passes: Vec<PassRow>,
     /// Swapchain recreations (windowed).
     pub recreated: u32,
+    /// Why the graph was compiled anew, once per compile that missed the plan cache.
+    pub recompiles: Vec<String>,
     /// The final output size.
     pub width: u32,
     pub height: u32,
@@ -306,6 +308,11 @@ pub fn main_with(sample: &mut dyn Sample) -> std::process::ExitCode {
                     report.frames, report.width, report.height, report.recreated
                 );
             }
+            println!(
+                "{name}: compiled {} time(s), the plan cache served the other frames: {}",
+                report.recompiles.len(),
+                report.recompiles.join("; ")
+            );
             if opts.stats {
                 print!("{}", report.table());
             }
@@ -391,6 +398,7 @@ fn headless_frames(
     ex.wait_idle()?;
     report.note_gpu(ex.take_gpu_frames());
     report.profile = ex.profiler().take_events();
+    report.recompiles = compiler.reasons;
     report.profiled_with_tracy = ex.profiler().sends_to_tracy() && ex.profiler().has_gpu_context();
     let texels = ex.read_buffer(buffer)?;
     readback::write_png(&opts.out, w, h, format, &texels)?;
@@ -404,6 +412,8 @@ struct FrameCompiler {
     compiler: Compiler,
     /// The output extent of the last compiled frame.
     extent: Option<Extent>,
+    /// The reason of every recompile so far.
+    reasons: Vec<String>,
 }
 
 impl FrameCompiler {
@@ -436,6 +446,7 @@ impl FrameCompiler {
                 Some(_) => "structure changed".to_string(),
             };
             profiler.message(&format!("frame graph recompiled: {why}"));
+            self.reasons.push(why);
         }
         self.extent = Some(now);
         Ok(plan)
@@ -603,6 +614,7 @@ pub mod window {
             let _ = live.ex.wait_idle();
             self.report.note_gpu(live.ex.take_gpu_frames());
             self.report.profile = live.ex.profiler().take_events();
+            self.report.recompiles = std::mem::take(&mut live.compiler.reasons);
             let p = live.ex.profiler();
             self.report.profiled_with_tracy = p.sends_to_tracy() && p.has_gpu_context();
             let Live { ex, ctx, window, .. } = live;

@@ -199,6 +199,12 @@ fn windowed_triangle_survives_a_resize_under_xvfb() {
     assert!(out.status.success(), "exit {:?}\n{stdout}\n{stderr}", out.status);
     assert!(stdout.contains("30 frame(s) in a window"), "{stdout}");
     assert!(stdout.contains("last size 480x360"), "{stdout}");
+    // The graph is compiled on the first frame and again when the output size changes; the
+    // plan cache serves every other frame.
+    assert!(
+        stdout.contains("first frame; output resized from 640x480 to 480x360"),
+        "recompiles: {stdout}"
+    );
     assert!(!stdout.contains("recreated 0 time"), "{stdout}");
 }
 
