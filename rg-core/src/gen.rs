@@ -472,7 +472,7 @@ pub fn declared_accesses<P>(g: &Graph<P>) -> Declared {
             .passes
             .iter()
             .map(|p| {
-                p.accesses
+                g.accesses_of(p)
                     .iter()
                     .map(|a| DeclaredAccess {
                         resource: a.handle.index as usize,

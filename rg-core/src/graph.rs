@@ -161,7 +161,9 @@ pub(crate) struct PassDecl {
     pub label: Arc<str>,
     pub queue: QueueKind,
     pub side_effect: bool,
-    pub accesses: Vec<AccessDecl>,
+    /// The pass's accesses: a range of [`Graph::accesses`] (a pass's accesses are declared
+    /// together, so they are contiguous).
+    pub accesses: std::ops::Range<u32>,
     pub site: Site,
 }
 
@@ -186,6 +188,8 @@ pub struct Graph<P = ()> {
     pub(crate) output: Extent,
     pub(crate) resources: Vec<ResourceDecl>,
     pub(crate) passes: Vec<PassDecl>,
+    /// Every pass's accesses, pass after pass.
+    pub(crate) accesses: Vec<AccessDecl>,
     pub(crate) payloads: Vec<Option<P>>,
     pub(crate) orders: Vec<OrderDecl>,
     pub(crate) exports: Vec<ExportDecl>,
@@ -195,19 +199,73 @@ pub struct Graph<P = ()> {
     pub(crate) key: Vec<u64>,
 }
 
+/// Emptied storage of a dropped graph, kept for the next [`Graph::new`] on the same thread.
+#[derive(Default)]
+struct Spare {
+    resources: Vec<ResourceDecl>,
+    passes: Vec<PassDecl>,
+    accesses: Vec<AccessDecl>,
+    orders: Vec<OrderDecl>,
+    exports: Vec<ExportDecl>,
+    key: Vec<u64>,
+}
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Option<Spare>> = const { std::cell::RefCell::new(None) };
+}
+
+impl<P> Drop for Graph<P> {
+    fn drop(&mut self) {
+        let mut spare = Spare {
+            resources: std::mem::take(&mut self.resources),
+            passes: std::mem::take(&mut self.passes),
+            accesses: std::mem::take(&mut self.accesses),
+            orders: std::mem::take(&mut self.orders),
+            exports: std::mem::take(&mut self.exports),
+            key: std::mem::take(&mut self.key),
+        };
+        spare.resources.clear();
+        spare.passes.clear();
+        spare.accesses.clear();
+        spare.orders.clear();
+        spare.exports.clear();
+        spare.key.clear();
+        // Keep the larger storage when two graphs are dropped in a row. `try_with`: during
+        // thread teardown the slot may be gone, and the storage is then simply freed.
+        let _ = SPARE.try_with(|s| {
+            let mut slot = s.borrow_mut();
+            let keep =
+                slot.as_ref().is_none_or(|o| o.accesses.capacity() <= spare.accesses.capacity());
+            if keep {
+                *slot = Some(spare);
+            }
+        });
+    }
+}
+
 impl<P> Graph<P> {
+    /// The accesses `pass` declared, in declaration order.
+    pub(crate) fn accesses_of(&self, pass: &PassDecl) -> &[AccessDecl] {
+        &self.accesses[pass.accesses.start as usize..pass.accesses.end as usize]
+    }
+
     /// A new, empty graph whose output (the swapchain or headless target) has this extent.
+    ///
+    /// The graph reuses the storage of the last graph dropped on this thread, so declaring
+    /// frame after frame does not grow (and fault in) the same large arrays again.
     pub fn new(output: Extent) -> Self {
+        let spare = SPARE.with(|s| s.borrow_mut().take()).unwrap_or_default();
         Self {
             id: NEXT_GRAPH_ID.fetch_add(1, Ordering::Relaxed),
             output,
-            resources: Vec::new(),
-            passes: Vec::new(),
+            resources: spare.resources,
+            passes: spare.passes,
+            accesses: spare.accesses,
             payloads: Vec::new(),
-            orders: Vec::new(),
-            exports: Vec::new(),
+            orders: spare.orders,
+            exports: spare.exports,
             seq: 0,
-            key: Vec::new(),
+            key: spare.key,
         }
     }
 
@@ -318,7 +376,7 @@ impl<P> Graph<P> {
             label,
             queue,
             side_effect: false,
-            accesses: Vec::with_capacity(8),
+            accesses: self.accesses.len() as u32..self.accesses.len() as u32,
             site: Location::caller(),
         });
         self.payloads.push(Some(payload));
@@ -420,14 +478,8 @@ impl<P> PassBuilder<'_, P> {
         if wide {
             self.graph.key.push((handle.index as u64) << 32 | handle.version as u64);
         }
-        self.graph.passes[self.id.index()].accesses.push(AccessDecl {
-            handle,
-            access,
-            via_write,
-            produces,
-            seq,
-            site,
-        });
+        self.graph.accesses.push(AccessDecl { handle, access, via_write, produces, seq, site });
+        self.graph.passes[self.id.index()].accesses.end = self.graph.accesses.len() as u32;
     }
 
     /// Reads `handle`'s version with a read-only access. The pass runs after the writer of that

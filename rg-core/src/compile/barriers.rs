@@ -293,7 +293,7 @@ pub(crate) fn barriers<P>(
         let qi = q.index();
         let others = !(1u8 << qi);
         touches.clear();
-        for a in &pass.accesses {
+        for a in g.accesses_of(pass) {
             let r = a.handle.index;
             let (stages, access) = (a.access.stages(), a.access.memory());
             let (writes, reads) = (a.access.writes(), a.access.reads_contents());
@@ -786,7 +786,7 @@ pub(crate) fn temporal_exit<P>(
     };
     for &p in order {
         let pass = &g.passes[p as usize];
-        for a in pass.accesses.iter().filter(|a| a.handle.index as usize == resource) {
+        for a in g.accesses_of(pass).iter().filter(|a| a.handle.index as usize == resource) {
             if a.access.writes() || pass.queue != state.queue {
                 state.stages = StageMask::NONE;
                 state.access = AccessMask::NONE;

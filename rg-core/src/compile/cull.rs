@@ -35,7 +35,7 @@ pub(crate) fn cull<P>(g: &Graph<P>, v: &Validated) -> Vec<bool> {
         }
     }
     while let Some(p) = stack.pop() {
-        for a in &g.passes[p as usize].accesses {
+        for a in g.accesses_of(&g.passes[p as usize]) {
             let w = v.writer[(v.ver_base[a.handle.index as usize] + a.handle.version) as usize];
             if w != NONE && !kept[w as usize] {
                 kept[w as usize] = true;

@@ -8,7 +8,7 @@ use crate::plan::PlannedResource;
 /// uses; the others keep `None`.
 pub(crate) fn lifetimes<P>(g: &Graph<P>, order: &[u32], resources: &mut [PlannedResource]) {
     for (pos, &p) in order.iter().enumerate() {
-        for a in &g.passes[p as usize].accesses {
+        for a in g.accesses_of(&g.passes[p as usize]) {
             let r = &mut resources[a.handle.index as usize];
             if r.first_use.is_none() {
                 r.first_use = Some(pos);

@@ -199,7 +199,7 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
     for (pos, &p) in order.iter().enumerate() {
         let decl = &g.passes[p as usize];
         let first = accesses.len() as u32;
-        accesses.extend(decl.accesses.iter().map(|a| PlannedAccess {
+        accesses.extend(g.accesses_of(decl).iter().map(|a| PlannedAccess {
             resource: a.handle.index as usize,
             access: a.access,
             version: a.handle.version,

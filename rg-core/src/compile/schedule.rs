@@ -42,7 +42,7 @@ pub(crate) fn edges<P>(g: &Graph<P>, v: &Validated, kept: &[bool]) -> Edges {
         if !kept[pi] {
             continue;
         }
-        for a in &p.accesses {
+        for a in g.accesses_of(p) {
             let r = a.handle.index;
             let slot = (v.ver_base[r as usize] + a.handle.version) as usize;
             let w = v.writer[slot];

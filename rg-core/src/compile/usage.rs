@@ -7,7 +7,7 @@ use crate::plan::PlannedResource;
 /// Sets every resource's `usage`.
 pub(crate) fn usage<P>(g: &Graph<P>, order: &[u32], resources: &mut [PlannedResource]) {
     for &p in order {
-        for a in &g.passes[p as usize].accesses {
+        for a in g.accesses_of(&g.passes[p as usize]) {
             resources[a.handle.index as usize].usage |= a.access.usage();
         }
     }

@@ -63,8 +63,7 @@ fn holds_contents_at_entry(r: &ResourceDecl) -> bool {
 
 /// The site of the write access that pass `pass` declared as number `seq`.
 fn write_site<P>(g: &Graph<P>, pass: u32, seq: u32) -> Site {
-    g.passes[pass as usize]
-        .accesses
+    g.accesses_of(&g.passes[pass as usize])
         .iter()
         .find(|a| a.seq == seq)
         .expect("rg-core bug: a recorded write that its pass does not declare")
@@ -191,7 +190,8 @@ pub(crate) fn validate<P>(
     // reads of contents that do not exist, and stale reads (a write declared earlier already
     // superseded the version read).
     for (pi, p) in g.passes.iter().enumerate() {
-        for (ai, a) in p.accesses.iter().enumerate() {
+        let accesses = g.accesses_of(p);
+        for (ai, a) in accesses.iter().enumerate() {
             let h = a.handle;
             let known = (h.graph == g.id).then(|| facts.get(h.index as usize)).flatten();
             let Some(&f) = known.filter(|f| h.version < f.versions) else {
@@ -229,7 +229,7 @@ pub(crate) fn validate<P>(
                 });
             }
             // Two accesses of one pass to one resource: fine only as reads in one layout.
-            for b in &p.accesses[..ai] {
+            for b in &accesses[..ai] {
                 if b.handle.graph == h.graph && b.handle.index == h.index {
                     let same_layout = f.kind == ResourceKind::Buffer
                         || a.access.layout(f.depth) == b.access.layout(f.depth);
