@@ -197,6 +197,9 @@ pub struct Graph<P = ()> {
     /// Everything declared, as words, in declaration order: the compile cache's key. Built as
     /// the user declares, so a cache hit costs one hash and one comparison.
     pub(crate) key: Vec<u64>,
+    /// Labels of the last graph dropped on this thread, by resource and pass index.
+    old_resource_labels: Vec<Arc<str>>,
+    old_pass_labels: Vec<Arc<str>>,
 }
 
 /// Emptied storage of a dropped graph, kept for the next [`Graph::new`] on the same thread.
@@ -208,6 +211,10 @@ struct Spare {
     orders: Vec<OrderDecl>,
     exports: Vec<ExportDecl>,
     key: Vec<u64>,
+    /// The dropped graph's resource and pass labels, by index: a frame that declares the same
+    /// labels again shares them instead of allocating each anew.
+    resource_labels: Vec<Arc<str>>,
+    pass_labels: Vec<Arc<str>>,
 }
 
 thread_local! {
@@ -223,9 +230,13 @@ impl<P> Drop for Graph<P> {
             orders: std::mem::take(&mut self.orders),
             exports: std::mem::take(&mut self.exports),
             key: std::mem::take(&mut self.key),
+            resource_labels: std::mem::take(&mut self.old_resource_labels),
+            pass_labels: std::mem::take(&mut self.old_pass_labels),
         };
-        spare.resources.clear();
-        spare.passes.clear();
+        spare.resource_labels.clear();
+        spare.resource_labels.extend(spare.resources.drain(..).map(|r| r.label));
+        spare.pass_labels.clear();
+        spare.pass_labels.extend(spare.passes.drain(..).map(|p| p.label));
         spare.accesses.clear();
         spare.orders.clear();
         spare.exports.clear();
@@ -244,6 +255,16 @@ impl<P> Drop for Graph<P> {
 }
 
 impl<P> Graph<P> {
+    /// The label for resource (or pass) `index`: last frame's allocation when it is the same
+    /// text, a new one otherwise.
+    fn reuse_label(&self, index: usize, pass: bool, label: &str) -> Arc<str> {
+        let old = if pass { &self.old_pass_labels } else { &self.old_resource_labels };
+        match old.get(index) {
+            Some(l) if **l == *label => l.clone(),
+            _ => Arc::from(label),
+        }
+    }
+
     /// The accesses `pass` declared, in declaration order.
     pub(crate) fn accesses_of(&self, pass: &PassDecl) -> &[AccessDecl] {
         &self.accesses[pass.accesses.start as usize..pass.accesses.end as usize]
@@ -266,6 +287,8 @@ impl<P> Graph<P> {
             exports: spare.exports,
             seq: 0,
             key: spare.key,
+            old_resource_labels: spare.resource_labels,
+            old_pass_labels: spare.pass_labels,
         }
     }
 
@@ -284,7 +307,7 @@ impl<P> Graph<P> {
         let index = self.resources.len() as u32;
         key_resource(&mut self.key, self.id, label, &desc, &lifetime);
         self.resources.push(ResourceDecl {
-            label: Arc::from(label),
+            label: self.reuse_label(index as usize, false, label),
             desc,
             lifetime,
             site,
@@ -370,7 +393,7 @@ impl<P> Graph<P> {
         // Passes declared in a loop often share a label: share its allocation too.
         let label = match self.passes.last() {
             Some(last) if *last.label == *label => last.label.clone(),
-            _ => Arc::from(label),
+            _ => self.reuse_label(id.index(), true, label),
         };
         self.passes.push(PassDecl {
             label,
