@@ -589,3 +589,45 @@ fn key_resource(key: &mut Vec<u64>, graph: u32, label: &str, desc: &Desc, lifeti
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::ShaderStages;
+
+    fn frame(labels: &[&str]) -> Graph {
+        let mut g = Graph::new(Extent::new(8, 8));
+        for l in labels {
+            let b = g.create_buffer(l, BufferDesc::new(64));
+            let mut p = g.add_pass(l, QueueKind::Compute, ());
+            p.write(b, Access::StorageWrite(ShaderStages::COMPUTE));
+            p.finish();
+        }
+        g
+    }
+
+    #[test]
+    fn a_new_graph_reuses_the_last_ones_storage_and_equal_labels_only() {
+        let a = frame(&["x", "y", "z"]);
+        let (ya, cap) = (a.resources[1].label.clone(), a.accesses.capacity());
+        drop(a);
+        // Same labels at the same indices share last frame's allocation; different ones don't.
+        let b = frame(&["x", "y", "w", "v"]);
+        assert!(b.accesses.capacity() >= cap && b.resources.len() == 4);
+        assert!(Arc::ptr_eq(&b.resources[1].label, &ya), "`y` is reused");
+        let labels: Vec<&str> = b.resources.iter().map(|r| &*r.label).collect();
+        assert_eq!(labels, ["x", "y", "w", "v"]);
+        let passes: Vec<&str> = b.passes.iter().map(|p| &*p.label).collect();
+        assert_eq!(passes, ["x", "y", "w", "v"]);
+        // Each pass sees exactly its own accesses in the shared array.
+        for (i, p) in b.passes.iter().enumerate() {
+            let acc = b.accesses_of(p);
+            assert_eq!(acc.len(), 1);
+            assert_eq!(acc[0].handle.index as usize, i);
+        }
+        // Two graphs alive at once are independent.
+        let c = frame(&["q"]);
+        assert_eq!(&*c.resources[0].label, "q");
+        assert_eq!(b.resources.len(), 4);
+    }
+}
