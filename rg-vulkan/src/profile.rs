@@ -10,6 +10,7 @@
 //! Without the feature no Tracy client is compiled, and a profiler asked for Tracy fails with
 //! [`crate::Error::Unsupported`].
 
+#[cfg(feature = "tracy")]
 use std::panic::Location;
 
 /// One thing sent to the profiler, kept when [`Profiler::keep_events`] is on.
@@ -159,10 +160,7 @@ impl Profiler {
             Zone { _span: span }
         }
         #[cfg(not(feature = "tracy"))]
-        {
-            let _ = Location::caller();
-            Zone {}
-        }
+        Zone {}
     }
 
     /// Marks the end of a frame.
