@@ -40,18 +40,32 @@ pub fn by_name(name: &str) -> Option<Box<dyn Sample>> {
 /// The names [`by_name`] knows.
 pub const SAMPLES: &[&str] = &["compute", "triangle"];
 
-/// Declares one windowed frame of `sample` at `width` x `height` without a device: the output is
-/// a swapchain image, acquired and presented. Tools compile and draw the graph this returns.
-pub fn frame_graph(sample: &mut dyn Sample, width: u32, height: u32, frame: u64) -> Graph<Pass> {
+/// Declares one windowed frame of `sample` into a `format` swapchain image of `width` x
+/// `height`, acquired and presented; returns the graph and the imported swapchain image. The
+/// windowed path runs it; tools compile and draw it without a device.
+pub fn frame_graph(
+    sample: &mut dyn Sample,
+    format: Format,
+    width: u32,
+    height: u32,
+    frame: u64,
+) -> (Graph<Pass>, ImageHandle) {
     let mut g: Graph<Pass> = Graph::new(Extent::new(width, height));
     let output = g.import_image(
         "swapchain",
-        ImageDesc::new(Format::Bgra8Srgb, Size::FULL),
+        ImageDesc::new(format, Size::FULL),
         ResourceState::swapchain_acquired(),
         ResourceState::present(),
     );
     sample.frame(&mut g, output, frame);
-    g
+    (g, output)
+}
+
+/// Parses `WIDTHxHEIGHT`, each 1..=16384.
+pub fn parse_size(v: &str) -> Option<(u32, u32)> {
+    v.split_once('x')
+        .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+        .filter(|&(w, h): &(u32, u32)| w > 0 && h > 0 && w <= 16384 && h <= 16384)
 }
 
 /// Command-line options every sample takes.
@@ -142,10 +156,7 @@ impl Options {
                 "--out" => o.out = PathBuf::from(value("--out")?),
                 "--size" => {
                     let v = value("--size")?;
-                    let (w, h) = v
-                        .split_once('x')
-                        .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
-                        .filter(|&(w, h): &(u32, u32)| w > 0 && h > 0 && w <= 16384 && h <= 16384)
+                    let (w, h) = parse_size(&v)
                         .ok_or(format!("--size {v}: expected WIDTHxHEIGHT, e.g. 640x480"))?;
                     o.width = w;
                     o.height = h;
@@ -574,14 +585,7 @@ pub mod window {
                 return Ok(true);
             };
             let (w, h) = (acquired.width, acquired.height);
-            let mut g: Graph<Pass> = Graph::new(Extent::new(w, h));
-            let output = g.import_image(
-                "swapchain",
-                ImageDesc::new(acquired.format, Size::FULL),
-                ResourceState::swapchain_acquired(),
-                ResourceState::present(),
-            );
-            self.sample.frame(&mut g, output, self.frame);
+            let (mut g, output) = frame_graph(self.sample, acquired.format, w, h, self.frame);
             let plan = live.compiler.compile(&g, &live.ctx, &mut live.ex)?;
             self.report.note_plan(&plan);
             let bindings = Bindings::new().image(output, acquired.image).present(&acquired);

@@ -8,7 +8,7 @@
 //! `sample:triangle`, drawn at `--size`, 1280x720 by default). `--check` also replays the plan
 //! through the hazard oracle and fails if it finds anything.
 
-use rg_core::{oracle, print, reference, CompileErrors, Compiler, FakeMemory, Plan};
+use rg_core::{oracle, print, reference, CompileErrors, Compiler, FakeMemory, Format, Plan};
 use rg_tools::picture::Picture;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -54,13 +54,9 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
             "--svg" => a.svg = Some(value("a file name")?.into()),
             "--size" => {
                 let v = value("a size like 1280x720")?;
-                a.size = v
-                    .split_once('x')
-                    .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
-                    .filter(|&(w, h): &(u32, u32)| w > 0 && h > 0 && w <= 16384 && h <= 16384)
-                    .ok_or_else(|| {
-                        format!("`--size {v}`: expected WIDTHxHEIGHT, each 1..=16384")
-                    })?;
+                a.size = rg_samples::parse_size(&v).ok_or_else(|| {
+                    format!("`--size {v}`: expected WIDTHxHEIGHT, each 1..=16384")
+                })?;
             }
             "--check" => a.check = true,
             "-h" | "--help" => return Ok(None),
@@ -78,7 +74,8 @@ fn compile(a: &Args) -> Result<Arc<Plan>, String> {
         let mut sample = rg_samples::by_name(name).ok_or_else(|| {
             format!("no sample called `{name}` (there are: {})", rg_samples::SAMPLES.join(", "))
         })?;
-        let g = rg_samples::frame_graph(&mut *sample, a.size.0, a.size.1, 0);
+        let (g, _) =
+            rg_samples::frame_graph(&mut *sample, Format::Bgra8Srgb, a.size.0, a.size.1, 0);
         return Compiler::new().compile(&g, &memory).map_err(errors);
     }
     let (_, g) = reference::all().into_iter().find(|(n, _)| *n == a.frame).ok_or_else(|| {

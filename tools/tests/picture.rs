@@ -13,7 +13,7 @@ fn frames() -> Vec<(String, Arc<Plan>)> {
         .collect();
     for name in rg_samples::SAMPLES {
         let mut s = rg_samples::by_name(name).expect("listed samples exist");
-        let g = rg_samples::frame_graph(&mut *s, 640, 360, 0);
+        let (g, _) = rg_samples::frame_graph(&mut *s, rg_core::Format::Bgra8Srgb, 640, 360, 0);
         out.push((format!("sample:{name}"), Compiler::new().compile(&g, &memory).expect("ok")));
     }
     out
