@@ -177,7 +177,7 @@ fn check(t: &Tally) {
 fn every_barrier_and_wait_of_the_reference_frames_is_needed() {
     let mut t = Tally::default();
     for (name, g) in reference::all() {
-        let plan = Compiler::compile_uncached(&g, &FakeMemory::default()).expect("valid");
+        let plan = Compiler::new().compile_uncached(&g, &FakeMemory::default()).expect("valid");
         mutate_all(name, &plan, &mut t);
     }
     // The reference frames alone are smaller than the thresholds in `check`.
@@ -190,7 +190,7 @@ fn every_barrier_and_wait_of_random_plans_is_needed() {
     let mut t = Tally::default();
     for seed in 0..300 {
         let g = random_graph(seed, &Params::default());
-        let plan = Compiler::compile_uncached(&g, &FakeMemory::default()).expect("valid");
+        let plan = Compiler::new().compile_uncached(&g, &FakeMemory::default()).expect("valid");
         mutate_all(&format!("seed {seed}"), &plan, &mut t);
     }
     check(&t);

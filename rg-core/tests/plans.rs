@@ -128,13 +128,14 @@ fn the_cache_returns_the_same_plan_for_the_same_structure() {
     // The cached plan equals a fresh compile.
     assert_eq!(
         *a,
-        Compiler::compile_uncached(&reference::deferred_frame(), &memory).expect("valid")
+        Compiler::new().compile_uncached(&reference::deferred_frame(), &memory).expect("valid")
     );
 }
 
 #[test]
 fn split_memory_types_never_share_a_heap() {
-    let plan = Compiler::compile_uncached(&reference::deferred_frame(), &FakeMemory::split())
+    let plan = Compiler::new()
+        .compile_uncached(&reference::deferred_frame(), &FakeMemory::split())
         .expect("valid");
     assert_eq!(plan.heaps.len(), 2);
     for h in &plan.heaps {

@@ -1,7 +1,9 @@
 //! Property tests over random graphs from `rg_core::gen` (10,000 a run, mixed queues, imports,
 //! temporals, aliasing on): every plan passes the hazard oracle; culling keeps exactly the
 //! passes with a path to an output; aliasing never beats the lower bound nor overlaps live
-//! resources; and graphs with mistakes in them give errors, never a panic.
+//! resources; and graphs with mistakes in them give errors, never a panic. One compiler compiles
+//! every graph of a test, as a renderer's does, and its plans must equal those of a fresh
+//! compiler: the working memory it keeps between compiles must never leak into a plan.
 //!
 //! `RG_PROPTEST_CASES` changes the number of graphs.
 
@@ -18,12 +20,15 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
     let params = Params::default();
     let memory = FakeMemory::default();
     let (mut total_passes, mut total_culled, mut waits, mut transfers) = (0, 0, 0, 0);
+    let mut compiler = Compiler::new();
     for seed in 0..cases() {
         let g = random_graph(seed, &params);
-        let plan = match Compiler::compile_uncached(&g, &memory) {
+        let plan = match compiler.compile_uncached(&g, &memory) {
             Ok(p) => p,
             Err(e) => panic!("seed {seed}: a valid random graph failed to compile: {e}"),
         };
+        let fresh = Compiler::new().compile_uncached(&g, &memory).expect("compiled once");
+        assert!(plan == fresh, "seed {seed}: a reused compiler planned differently");
         let hazards = oracle::check(&plan);
         assert!(
             hazards.is_empty(),
@@ -119,7 +124,8 @@ fn cull_reference(g: &Graph, plan: &Plan) -> HashSet<usize> {
 fn aliased_resources_are_never_live_together() {
     let params = Params { passes: 40, queues: false, ..Params::default() };
     for seed in 0..cases() / 10 {
-        let plan = Compiler::compile_uncached(&random_graph(seed, &params), &FakeMemory::default())
+        let plan = Compiler::new()
+            .compile_uncached(&random_graph(seed, &params), &FakeMemory::default())
             .expect("valid");
         for r in &plan.resources {
             if let (Some(p), Some(req)) = (r.placement, r.requirements) {
@@ -148,11 +154,14 @@ fn aliased_resources_are_never_live_together() {
 fn graphs_with_mistakes_give_errors_not_panics() {
     let params = Params { mistakes: true, ..Params::default() };
     let (mut ok, mut err) = (0, 0);
+    let mut compiler = Compiler::new();
     for seed in 0..cases() / 5 {
         let g = random_graph(seed, &params);
-        match Compiler::compile_uncached(&g, &FakeMemory::default()) {
+        match compiler.compile_uncached(&g, &FakeMemory::default()) {
             Ok(plan) => {
                 ok += 1;
+                let fresh = Compiler::new().compile_uncached(&g, &FakeMemory::default());
+                assert!(Ok(&plan) == fresh.as_ref(), "seed {seed}: a reused compiler differed");
                 let hazards = oracle::check(&plan);
                 assert!(hazards.is_empty(), "seed {seed}: {}", hazards[0]);
             }

@@ -73,7 +73,8 @@ fn random_transfer_graphs_match_a_cpu_model_with_no_validation_messages() {
     let (mut checked, mut passes, mut aliased) = (0, 0, 0);
     for seed in 0..200u64 {
         let mut g = random_graph_with(seed, &params, |label| record(label.to_owned()));
-        let plan = Compiler::compile_uncached(&g, &DeviceMemory::new(&ctx))
+        let plan = Compiler::new()
+            .compile_uncached(&g, &DeviceMemory::new(&ctx))
             .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         // Bind every import to a host-visible buffer holding a known pattern.
         let mut imports = Bindings::new();

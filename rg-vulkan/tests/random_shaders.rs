@@ -261,7 +261,8 @@ fn random_shader_graphs_match_a_cpu_model_with_no_validation_messages() {
             labels.push(label.to_owned());
             record(root.clone(), label.to_owned())
         });
-        let plan = Compiler::compile_uncached(&g, &DeviceMemory::new(&ctx))
+        let plan = Compiler::new()
+            .compile_uncached(&g, &DeviceMemory::new(&ctx))
             .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         let problems = oracle::check(&plan);
         assert!(problems.is_empty(), "seed {seed}: {problems:?}");

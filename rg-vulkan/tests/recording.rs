@@ -91,7 +91,7 @@ fn compute_results_are_read_back_exactly() {
     p.read(img, Access::CopySrc);
     p.write(rb, Access::CopyDst);
     p.finish();
-    let plan = Compiler::compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid");
+    let plan = Compiler::new().compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid");
     assert!(oracle::check(&plan).is_empty());
     ex.run(&ctx, &mut g, &plan, &Bindings::new().buffer(rb, out)).expect("frame");
     let got = words(&ex.read_buffer(out).unwrap());
@@ -130,7 +130,7 @@ fn bind_error(
         }
     }
     p.finish();
-    let plan = match Compiler::compile_uncached(&g, &DeviceMemory::new(ctx)) {
+    let plan = match Compiler::new().compile_uncached(&g, &DeviceMemory::new(ctx)) {
         Ok(p) => p,
         Err(e) => panic!("{e}"),
     };
@@ -238,7 +238,7 @@ fn history_buffers_carry_over_between_frames() {
         p.read(history, Access::CopySrc);
         p.write(rb, Access::CopyDst);
         p.finish();
-        let plan = Compiler::compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid");
+        let plan = Compiler::new().compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid");
         assert!(oracle::check(&plan).is_empty());
         ex.run(&ctx, &mut g, &plan, &Bindings::new().buffer(rb, out)).expect("frame");
         let got = words(&ex.read_buffer(out).unwrap());

@@ -133,7 +133,7 @@ fn undeclared_use_is_an_error_naming_pass_and_resource() {
     p.write(rb, Access::CopySrc);
     p.finish();
     let _ = a;
-    let plan = Compiler::compile_uncached(&g, &DeviceMemory::new(&ctx));
+    let plan = Compiler::new().compile_uncached(&g, &DeviceMemory::new(&ctx));
     // `CopySrc` through `write` is itself a compile error; fix the graph and misuse at record.
     assert!(plan.is_err());
     let mut g: Graph<Pass> = Graph::new(Extent::new(8, 8));
@@ -142,7 +142,7 @@ fn undeclared_use_is_an_error_naming_pass_and_resource() {
     p.read(rb, Access::CopySrc);
     p.side_effect();
     p.finish();
-    let plan = Compiler::compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid graph");
+    let plan = Compiler::new().compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid graph");
     let err =
         ex.run(&ctx, &mut g, &plan, &Bindings::new().buffer(rb, out)).expect_err("undeclared fill");
     let msg = err.to_string();
@@ -173,7 +173,8 @@ fn a_missing_barrier_is_reported_by_synchronization_validation() {
     p.read(a1, Access::CopySrc);
     p.write(readback, Access::CopyDst);
     p.finish();
-    let mut plan = Compiler::compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid graph");
+    let mut plan =
+        Compiler::new().compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid graph");
     let a_index = a.index();
     let before = plan.passes[1].barriers.len();
     let at =
@@ -215,7 +216,7 @@ fn teardown_leaves_nothing_behind() {
         p.read(t, Access::CopySrc);
         p.write(rb, Access::CopyDst);
         p.finish();
-        let plan = Compiler::compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid");
+        let plan = Compiler::new().compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid");
         ex.run(&ctx, &mut g, &plan, &Bindings::new().buffer(rb, out)).expect("frame runs");
         // gpu-allocator gives back everything once the persistent resources are destroyed and
         // the frames that used them are done.

@@ -29,12 +29,26 @@ pub(crate) struct Item {
 }
 
 pub(crate) struct Aliasing {
-    /// Where each item went, in the items' order.
-    pub placements: Vec<Placement>,
     pub heaps: Vec<Heap>,
     pub used: u64,
     pub unaliased: u64,
     pub lower_bound: u64,
+}
+
+/// The phase's working memory, kept by the compiler from one compile to the next.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    /// Where each item went, in the items' order (the phase's other output).
+    pub placements: Vec<Placement>,
+    keys: Vec<u64>,
+    wide: Vec<u128>,
+    classes: Vec<Class>,
+    range: Vec<(u64, u64)>,
+    bucket_start: Vec<u32>,
+    fill: Vec<u32>,
+    in_bucket: Vec<Entry>,
+    conflicts: Vec<(u64, u64)>,
+    delta: Vec<(u64, u64)>,
 }
 
 fn align_up(x: u64, a: u64) -> u64 {
@@ -52,7 +66,7 @@ fn align_up(x: u64, a: u64) -> u64 {
 }
 
 /// A placed or to-be-placed member of a time bucket, with what the conflict scan looks at.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct Entry {
     /// Position in its heap's placement order.
     rank: u32,
@@ -63,6 +77,7 @@ struct Entry {
 
 /// A heap being formed: the memory types its members all accept, and its members (item
 /// indices, in placement order).
+#[derive(Default)]
 struct Class {
     bits: u32,
     images: bool,
@@ -70,81 +85,93 @@ struct Class {
     members: Vec<u32>,
 }
 
-pub(crate) fn place(items: &[Item], steps: u32, granularity: u64) -> Aliasing {
+pub(crate) fn place(items: &[Item], steps: u32, granularity: u64, s: &mut Scratch) -> Aliasing {
     let unaliased = items.iter().map(|i| i.req.size).sum();
-    let lower_bound = lower_bound(items, steps);
+    let lower_bound = lower_bound(items, steps, &mut s.delta);
 
     // Largest first, then earliest first use, then declaration order (items are in resource
     // order, so the item index stands for the resource).
     let max_size = items.iter().map(|i| i.req.size).max().unwrap_or(0);
     let max_first = items.iter().map(|i| i.first).max().unwrap_or(0);
     let index_bits = bits(items.len() as u64);
-    let order = sort_pairs(
+    let index_mask = (1u64 << index_bits) - 1;
+    sort_pairs(
         items
             .iter()
             .enumerate()
             .map(|(i, it)| (max_size - it.req.size, (it.first as u64) << index_bits | i as u64)),
         bits(max_first as u64) + index_bits,
+        &mut s.keys,
+        &mut s.wide,
     );
 
-    let mut classes: Vec<Class> = Vec::new();
-    for &k in &order {
-        let i = (k & ((1 << index_bits) - 1)) as u32;
+    // Classes keep their member lists' storage from earlier compiles.
+    let mut nclasses = 0;
+    for &k in &s.keys {
+        let i = (k & index_mask) as u32;
         let it = &items[i as usize];
         let is_image = it.kind == ResourceKind::Image;
-        match classes.iter_mut().find(|c| c.bits & it.req.memory_type_bits != 0) {
+        let bits = it.req.memory_type_bits;
+        match s.classes[..nclasses].iter_mut().find(|c| c.bits & bits != 0) {
             Some(c) => {
-                c.bits &= it.req.memory_type_bits;
+                c.bits &= bits;
                 c.images |= is_image;
                 c.buffers |= !is_image;
                 c.members.push(i);
             }
-            None => classes.push(Class {
-                bits: it.req.memory_type_bits,
-                images: is_image,
-                buffers: !is_image,
-                members: vec![i],
-            }),
+            None => {
+                if nclasses == s.classes.len() {
+                    s.classes.push(Class::default());
+                }
+                let c = &mut s.classes[nclasses];
+                c.bits = bits;
+                c.images = is_image;
+                c.buffers = !is_image;
+                c.members.clear();
+                c.members.push(i);
+                nclasses += 1;
+            }
         }
     }
-    drop(order);
 
+    // Time buckets a power of two wide, about as wide as a typical lifetime.
     let span: u64 = items.iter().map(|i| (i.last - i.first + 1) as u64).sum();
-    let bucket = (span / items.len().max(1) as u64).clamp(1, 64) as u32;
-    let nb = (steps / bucket + 1) as usize;
-    let mut placements = vec![Placement { heap: 0, offset: 0, size: 0 }; items.len()];
-    let mut heaps = Vec::with_capacity(classes.len());
-    // Each item's memory range, once placed.
-    let mut range = vec![(0u64, 0u64); items.len()];
-    let mut bucket_start = vec![0u32; nb + 1];
-    let mut in_bucket: Vec<Entry> = Vec::new();
-    let mut conflicts: Vec<(u64, u64)> = Vec::new();
-    for (h, c) in classes.iter().enumerate() {
+    let width = (span / items.len().max(1) as u64).clamp(1, 64);
+    let shift = 63 - width.leading_zeros();
+    let nb = ((steps >> shift) + 1) as usize;
+    let buckets = |first: u32, last: u32| (first >> shift) as usize..=(last >> shift) as usize;
+    s.placements.clear();
+    s.placements.resize(items.len(), Placement { heap: 0, offset: 0, size: 0 });
+    s.range.clear();
+    s.range.resize(items.len(), (0, 0));
+    let mut heaps = Vec::with_capacity(nclasses);
+    for (h, c) in s.classes[..nclasses].iter().enumerate() {
         let mixed = c.images && c.buffers;
         let gran = if mixed { granularity.max(1) } else { 1 };
-        let buckets = |first: u32, last: u32| (first / bucket) as usize..=(last / bucket) as usize;
 
         // The buckets, as one array: bucket `b` lists its members in placement order at
         // `in_bucket[bucket_start[b]..bucket_start[b + 1]]`.
-        bucket_start.iter_mut().for_each(|s| *s = 0);
+        s.bucket_start.clear();
+        s.bucket_start.resize(nb + 1, 0);
         for &i in &c.members {
             let it = &items[i as usize];
             for b in buckets(it.first, it.last) {
-                bucket_start[b + 1] += 1;
+                s.bucket_start[b + 1] += 1;
             }
         }
         for b in 0..nb {
-            bucket_start[b + 1] += bucket_start[b];
+            s.bucket_start[b + 1] += s.bucket_start[b];
         }
-        in_bucket.clear();
-        in_bucket.resize(bucket_start[nb] as usize, Entry { rank: 0, first: 0, last: 0, item: 0 });
-        let mut fill = bucket_start.clone();
+        s.in_bucket.clear();
+        s.in_bucket.resize(s.bucket_start[nb] as usize, Entry::default());
+        s.fill.clear();
+        s.fill.extend_from_slice(&s.bucket_start);
         for (k, &i) in c.members.iter().enumerate() {
             let it = &items[i as usize];
             let e = Entry { rank: k as u32, first: it.first, last: it.last, item: i };
             for b in buckets(it.first, it.last) {
-                in_bucket[fill[b] as usize] = e;
-                fill[b] += 1;
+                s.in_bucket[s.fill[b] as usize] = e;
+                s.fill[b] += 1;
             }
         }
 
@@ -155,47 +182,54 @@ pub(crate) fn place(items: &[Item], steps: u32, granularity: u64) -> Aliasing {
             let align = it.req.alignment.max(gran).max(1);
             heap_align = heap_align.max(align);
             let size = align_up(it.req.size, gran);
-            conflicts.clear();
-            let first_bucket = (it.first / bucket) as usize;
+            s.conflicts.clear();
+            let first_bucket = (it.first >> shift) as usize;
             for b in buckets(it.first, it.last) {
-                let members = &in_bucket[bucket_start[b] as usize..bucket_start[b + 1] as usize];
+                let members =
+                    &s.in_bucket[s.bucket_start[b] as usize..s.bucket_start[b + 1] as usize];
                 // A resource in several of these buckets counts in the first of them: the
                 // first scanned, or its own first.
-                let from = if b == first_bucket { 0 } else { b as u32 * bucket };
+                let from = if b == first_bucket { 0 } else { (b as u32) << shift };
                 for o in members.iter().take_while(|o| o.rank < k as u32) {
                     if o.first >= from && o.first <= it.last && it.first <= o.last {
                         // Kept sorted as they come: there are only a few.
-                        let r = range[o.item as usize];
-                        let at = conflicts.iter().rposition(|&c| c <= r).map_or(0, |p| p + 1);
-                        conflicts.insert(at, r);
+                        let r = s.range[o.item as usize];
+                        let at = s.conflicts.iter().rposition(|&c| c <= r).map_or(0, |p| p + 1);
+                        s.conflicts.insert(at, r);
                     }
                 }
             }
             let mut off = 0u64;
-            for &(s, e) in &conflicts {
-                if off + size <= s {
+            for &(start, end) in &s.conflicts {
+                if off + size <= start {
                     break;
                 }
-                off = off.max(align_up(e, align));
+                off = off.max(align_up(end, align));
             }
-            range[i as usize] = (off, off + size);
+            s.range[i as usize] = (off, off + size);
             heap_size = heap_size.max(off + size);
-            placements[i as usize] = Placement { heap: h, offset: off, size };
+            s.placements[i as usize] = Placement { heap: h, offset: off, size };
         }
-        // Members by offset, then declaration order.
-        let by_offset = sort_pairs(
-            c.members.iter().map(|&i| (range[i as usize].0, items[i as usize].resource as u64)),
-            32,
+        // Members by offset, then declaration order (item order is resource order).
+        sort_pairs(
+            c.members.iter().map(|&i| (s.range[i as usize].0, i as u64)),
+            index_bits,
+            &mut s.keys,
+            &mut s.wide,
         );
         heaps.push(Heap {
             memory_type_bits: c.bits,
             size: heap_size,
             alignment: heap_align,
-            resources: by_offset.iter().map(|&r| r as usize).collect(),
+            resources: s
+                .keys
+                .iter()
+                .map(|&k| items[(k & index_mask) as usize].resource as usize)
+                .collect(),
         });
     }
     let used = heaps.iter().map(|h| h.size).sum();
-    Aliasing { placements, heaps, used, unaliased, lower_bound }
+    Aliasing { heaps, used, unaliased, lower_bound }
 }
 
 /// Bits needed to write `x`.
@@ -204,35 +238,59 @@ fn bits(x: u64) -> u32 {
 }
 
 /// Sorts `(major, minor)` pairs, each `minor` below `1 << minor_bits`, by major then minor,
-/// and returns the minors in that order. The pairs are sorted as single integers: 64-bit ones
-/// when the largest major leaves room (it does for real frames), else 128-bit.
-fn sort_pairs(pairs: impl Iterator<Item = (u64, u64)> + Clone, minor_bits: u32) -> Vec<u64> {
+/// and leaves in `keys` words whose low `minor_bits` bits are the minors in that order. The
+/// pairs are sorted as single 64-bit integers when the largest major leaves room (it does for
+/// real frames), else as 128-bit ones.
+fn sort_pairs(
+    pairs: impl Iterator<Item = (u64, u64)> + Clone,
+    minor_bits: u32,
+    keys: &mut Vec<u64>,
+    wide: &mut Vec<u128>,
+) {
     let major_bits = bits(pairs.clone().map(|p| p.0).max().unwrap_or(0));
+    keys.clear();
     if major_bits + minor_bits <= 64 {
-        let mask = if minor_bits >= 64 { u64::MAX } else { (1 << minor_bits) - 1 };
-        let mut keys: Vec<u64> =
-            pairs.map(|(a, b)| a.checked_shl(minor_bits).unwrap_or(0) | b).collect();
+        keys.extend(pairs.map(|(a, b)| a.checked_shl(minor_bits).unwrap_or(0) | b));
         keys.sort_unstable();
-        keys.iter_mut().for_each(|k| *k &= mask);
-        keys
     } else {
-        let mut keys: Vec<u128> = pairs.map(|(a, b)| (a as u128) << 64 | b as u128).collect();
-        keys.sort_unstable();
-        keys.into_iter().map(|k| k as u64).collect()
+        wide.clear();
+        wide.extend(pairs.map(|(a, b)| (a as u128) << 64 | b as u128));
+        wide.sort_unstable();
+        keys.extend(wide.iter().map(|&k| k as u64));
     }
 }
 
-/// The peak, over the schedule, of the bytes of transients alive at once.
-fn lower_bound(items: &[Item], steps: u32) -> u64 {
-    let mut delta = vec![0i128; steps as usize + 2];
+/// The peak, over the schedule, of the bytes of transients alive at once. Sums wrap like the
+/// total does; the bytes alive at once are never more than the total.
+fn lower_bound(items: &[Item], steps: u32, delta: &mut Vec<(u64, u64)>) -> u64 {
+    delta.clear();
+    delta.resize(steps as usize + 2, (0, 0));
     for it in items {
-        delta[it.first as usize] += it.req.size as i128;
-        delta[it.last as usize + 1] -= it.req.size as i128;
+        let born = &mut delta[it.first as usize].0;
+        *born = born.wrapping_add(it.req.size);
+        let died = &mut delta[it.last as usize + 1].1;
+        *died = died.wrapping_add(it.req.size);
     }
-    let (mut cur, mut peak) = (0i128, 0i128);
-    for d in delta {
-        cur += d;
+    let (mut cur, mut peak) = (0u64, 0u64);
+    for &(born, died) in delta.iter() {
+        cur = cur.wrapping_sub(died).wrapping_add(born);
         peak = peak.max(cur);
     }
-    peak as u64
+    peak
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_sort_by_major_then_minor() {
+        let (mut keys, mut wide) = (Vec::new(), Vec::new());
+        sort_pairs([(2u64, 1u64), (1, 3), (2, 0), (0, 2)].into_iter(), 2, &mut keys, &mut wide);
+        assert_eq!(keys.iter().map(|k| k & 3).collect::<Vec<_>>(), [2, 3, 0, 1]);
+        // A major that leaves no room for the minor falls back to 128-bit keys.
+        let pairs = [(u64::MAX, 1u64), (3, 0), (u64::MAX, 0), (0, 1)];
+        sort_pairs(pairs.into_iter(), 1, &mut keys, &mut wide);
+        assert_eq!(keys, [1, 0, 0, 1]);
+    }
 }

@@ -42,13 +42,23 @@ struct CacheEntry {
     plan: Arc<Plan>,
 }
 
-/// Compiles graphs into plans and remembers them. Keep one per device and reuse it every frame.
+/// Compiles graphs into plans and remembers them. Keep one per device and reuse it every frame:
+/// besides its cache of plans, it keeps the phases' working memory, so a compile allocates
+/// little more than the plan it returns.
 #[derive(Default)]
 pub struct Compiler {
     cache: HashMap<u64, Vec<CacheEntry>>,
     order: Vec<u64>,
     hits: u64,
     misses: u64,
+    scratch: Scratch,
+}
+
+/// The phases' working memory, reused from one compile to the next.
+#[derive(Default)]
+struct Scratch {
+    items: Vec<alias::Item>,
+    alias: alias::Scratch,
 }
 
 impl Compiler {
@@ -76,7 +86,7 @@ impl Compiler {
             }
         }
         self.misses += 1;
-        let plan = Arc::new(compile_uncached(graph, memory)?);
+        let plan = Arc::new(compile_uncached(graph, memory, &mut self.scratch)?);
         if self.order.len() >= CACHE_CAPACITY {
             let old = self.order.remove(0);
             self.cache.remove(&old);
@@ -90,15 +100,16 @@ impl Compiler {
         Ok(plan)
     }
 
-    /// Compiles with no cache look-up (for benchmarks and tools).
+    /// Compiles every phase with no cache look-up or insertion (for benchmarks and tools).
     ///
     /// # Errors
     /// As [`Compiler::compile`].
     pub fn compile_uncached<P>(
+        &mut self,
         graph: &Graph<P>,
         memory: &dyn MemoryOracle,
     ) -> Result<Plan, CompileErrors> {
-        compile_uncached(graph, memory)
+        compile_uncached(graph, memory, &mut self.scratch)
     }
 
     /// `(hits, misses)` of the plan cache so far.
@@ -107,7 +118,11 @@ impl Compiler {
     }
 }
 
-fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, CompileErrors> {
+fn compile_uncached<P>(
+    g: &Graph<P>,
+    memory: &dyn MemoryOracle,
+    scratch: &mut Scratch,
+) -> Result<Plan, CompileErrors> {
     // The plan's resource records, which the phases fill in as they learn. Imports declare
     // their entry and exit states.
     let mut resources: Vec<PlannedResource> = g
@@ -153,7 +168,8 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
     usage::usage(g, &order, &mut resources);
 
     // 6. aliasing
-    let mut items = Vec::with_capacity(resources.len());
+    let items = &mut scratch.items;
+    items.clear();
     for (i, r) in resources.iter_mut().enumerate() {
         let (Lifetime::Transient, Some(first), Some(last)) = (r.lifetime, r.first_use, r.last_use)
         else {
@@ -173,11 +189,15 @@ fn compile_uncached<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> Result<Plan, 
             kind: r.kind,
         });
     }
-    let aliasing = alias::place(&items, order.len() as u32, memory.buffer_image_granularity());
-    for (it, &p) in items.iter().zip(&aliasing.placements) {
+    let aliasing = alias::place(
+        items,
+        order.len() as u32,
+        memory.buffer_image_granularity(),
+        &mut scratch.alias,
+    );
+    for (it, &p) in items.iter().zip(&scratch.alias.placements) {
         resources[it.resource as usize].placement = Some(p);
     }
-    drop(items);
 
     // A temporal resource is found, next frame, as this frame leaves it.
     for (i, r) in resources.iter_mut().enumerate() {
