@@ -491,9 +491,10 @@ impl Access {
         }
     }
 
-    pub(crate) fn code(self) -> u32 {
+    /// The variant's number and its shader stages (0 for variants without).
+    const fn tag_and_stages(self) -> (usize, u8) {
         use Access::*;
-        let (tag, s) = match self {
+        match self {
             Sampled(s) => (0, s.0),
             Uniform(s) => (1, s.0),
             StorageRead(s) => (2, s.0),
@@ -510,8 +511,48 @@ impl Access {
             CopySrc => (13, 0),
             CopyDst => (14, 0),
             HostRead => (15, 0),
-        };
-        tag << 8 | s as u32
+        }
+    }
+
+    /// The access of variant `tag` with shader stages `s` (which the variant may ignore).
+    const fn from_tag(tag: usize, s: u8) -> Access {
+        use Access::*;
+        let s = ShaderStages(s);
+        match tag {
+            0 => Sampled(s),
+            1 => Uniform(s),
+            2 => StorageRead(s),
+            3 => StorageWrite(s),
+            4 => StorageReadWrite(s),
+            5 => IndirectArgs,
+            6 => VertexBuffer,
+            7 => IndexBuffer,
+            8 => ColorWrite,
+            9 => ColorReadWrite,
+            10 => DepthRead,
+            11 => DepthWrite,
+            12 => DepthReadWrite,
+            13 => CopySrc,
+            14 => CopyDst,
+            _ => HostRead,
+        }
+    }
+
+    /// What the compiler asks of an access, worked out once: a table look-up for every access
+    /// whose shader stages are among the known ones.
+    #[inline]
+    pub(crate) fn facts(self) -> AccessFacts {
+        let (tag, s) = self.tag_and_stages();
+        if s < 8 {
+            FACTS[tag * 8 + s as usize]
+        } else {
+            AccessFacts::of(self)
+        }
+    }
+
+    pub(crate) fn code(self) -> u32 {
+        let (tag, s) = self.tag_and_stages();
+        (tag as u32) << 8 | s as u32
     }
 }
 
@@ -597,6 +638,59 @@ mod tests {
             }
             assert_eq!(mask.and_later(), later, "{mask}");
             assert_eq!(mask.and_earlier(), earlier, "{mask}");
+        }
+    }
+}
+
+/// The properties of an access the compiler's phases ask for, in one small record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AccessFacts {
+    pub stages: StageMask,
+    pub memory: AccessMask,
+    pub usage: Usage,
+    /// The layout for a colour image and for a depth image.
+    pub layout: [Layout; 2],
+    pub writes: bool,
+    pub reads: bool,
+}
+
+impl AccessFacts {
+    const fn of(a: Access) -> AccessFacts {
+        AccessFacts {
+            stages: a.stages(),
+            memory: a.memory(),
+            usage: a.usage(),
+            layout: [a.layout(false), a.layout(true)],
+            writes: a.writes(),
+            reads: a.reads_contents(),
+        }
+    }
+}
+
+/// [`AccessFacts`] of every variant with every combination of the known shader stages, at
+/// `variant * 8 + stages`.
+static FACTS: [AccessFacts; 128] = {
+    let mut t = [AccessFacts::of(Access::HostRead); 128];
+    let mut i = 0;
+    while i < 128 {
+        t[i] = AccessFacts::of(Access::from_tag(i / 8, (i % 8) as u8));
+        i += 1;
+    }
+    t
+};
+
+#[cfg(test)]
+mod facts_tests {
+    use super::*;
+
+    #[test]
+    fn the_facts_table_agrees_with_the_methods() {
+        for tag in 0..16 {
+            for stages in 0..=255u8 {
+                let a = Access::from_tag(tag, stages);
+                assert_eq!(a.tag_and_stages().0, tag);
+                assert_eq!(a.facts(), AccessFacts::of(a), "{a:?}");
+            }
         }
     }
 }

@@ -17,6 +17,7 @@
 //! state its first use next frame expects, because its entry state is defined as where this
 //! frame leaves it.
 
+use super::validate::Flat;
 use super::NONE;
 use crate::access::{AccessMask, Layout, ResourceState, StageMask};
 use crate::graph::{Graph, Lifetime};
@@ -181,16 +182,10 @@ struct Touch {
     after_wait: bool,
 }
 
-/// Whether a resource is an image, and which layouts its accesses ask for.
-#[derive(Clone, Copy)]
-enum Image {
-    No,
-    Colour,
-    Depth,
-}
-
 /// The phase's output. The per-pass lists are flat, in pass order: pass `i`'s batch is
-/// `batches[batch_start[i]..batch_start[i + 1]]`, and likewise for waits and releases.
+/// `batches[batch_start[i]..batch_start[i + 1]]`, and likewise for waits and releases. The
+/// compiler keeps it between compiles and copies what the plan needs out of it.
+#[derive(Default)]
 pub(crate) struct Barriers {
     pub batches: Vec<Barrier>,
     pub batch_start: Vec<u32>,
@@ -201,6 +196,19 @@ pub(crate) struct Barriers {
     pub signal: Vec<bool>,
     pub prologue: Vec<Barrier>,
     pub epilogue: Vec<Barrier>,
+}
+
+/// The phase's working memory.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    st: Vec<St>,
+    memory: Vec<Vec<(u64, u64, u32)>>,
+    done: Vec<[i32; 3]>,
+    touches: Vec<Touch>,
+    displaced: Vec<u32>,
+    wants: Vec<(QueueKind, i32, StageMask)>,
+    pass_waits: Vec<Wait>,
+    releases: Vec<(u32, Barrier)>,
 }
 
 /// `waited[q][q2][stage bit]`: the latest point of queue `q2` that queue `q` has waited for
@@ -233,59 +241,48 @@ fn point(pass: u32) -> i32 {
 }
 
 /// The barriers of the passes in `order`, given every resource's entry state and placement
-/// (from the resource records) and the number of heaps.
+/// (from the resource records) and the number of heaps, into `out`.
 pub(crate) fn barriers<P>(
     g: &Graph<P>,
+    flat: &[Flat],
     order: &[u32],
     resources: &[PlannedResource],
     heaps: usize,
-) -> Barriers {
+    out: &mut Barriers,
+    scratch: &mut Scratch,
+) {
     let n = order.len();
-    let naccesses = order.iter().map(|&p| g.passes[p as usize].accesses.len()).sum();
-    let mut out = Barriers {
-        // At most one barrier an access; what is left over is given back at the end.
-        batches: Vec::with_capacity(naccesses),
-        batch_start: Vec::with_capacity(n + 1),
-        releases: Vec::new(),
-        release_start: Vec::new(),
-        waits: Vec::new(),
-        wait_start: Vec::with_capacity(n + 1),
-        signal: vec![false; n],
-        prologue: Vec::new(),
-        epilogue: Vec::new(),
-    };
-    let mut st: Vec<St> = resources
-        .iter()
-        .map(|r| match (r.lifetime, r.entry) {
-            (Lifetime::Transient, _) | (_, None) => St::new(r.image.map(|_| Layout::Undefined)),
-            (_, Some(e)) => St::from_entry(&e, r.defined_at_entry),
-        })
-        .collect();
-    let image: Vec<Image> = resources
-        .iter()
-        .map(|r| match r.image {
-            None => Image::No,
-            Some(i) if i.format.is_depth() => Image::Depth,
-            Some(_) => Image::Colour,
-        })
-        .collect();
+    out.batches.clear();
+    out.batch_start.clear();
+    out.releases.clear();
+    out.release_start.clear();
+    out.waits.clear();
+    out.wait_start.clear();
+    out.signal.clear();
+    out.signal.resize(n, false);
+    out.prologue.clear();
+    out.epilogue.clear();
+    let Scratch { st, memory, done, touches, displaced, wants, pass_waits, releases } = scratch;
+    st.clear();
+    st.extend(resources.iter().map(|r| match (r.lifetime, r.entry) {
+        (Lifetime::Transient, _) | (_, None) => St::new(r.image.map(|_| Layout::Undefined)),
+        (_, Some(e)) => St::from_entry(&e, r.defined_at_entry),
+    }));
+    let st = &mut st[..];
     // Latest occupant of each byte, per heap, as disjoint `(start, end, resource)` intervals
     // in address order.
-    let mut memory: Vec<Vec<(u64, u64, u32)>> = vec![Vec::new(); heaps];
+    memory.resize_with(heaps.max(memory.len()), Vec::new);
+    memory.iter_mut().for_each(Vec::clear);
     // Latest point each queue has waited for on each other queue, per waiting stage: a wait
     // only holds back the stages it names.
     let mut waited: Waited = [[[-2i32; 16]; 3]; 3];
     // `reached[q][q2]`: the latest point of `q2` that `q` has waited for before any stage.
     let mut reached = [[-2i32; 3]; 3];
     // For each pass, the latest point of each queue known complete when its signal fires.
-    let mut done: Vec<[i32; 3]> = Vec::with_capacity(n);
-    let mut touches: Vec<Touch> = Vec::with_capacity(8);
+    done.clear();
     // The occupants each pass's first uses displace, and the waits it wants, in touch order.
-    let mut displaced: Vec<u32> = Vec::new();
-    let mut wants: Vec<(QueueKind, i32, StageMask)> = Vec::with_capacity(8);
-    let mut pass_waits: Vec<Wait> = Vec::new();
     // Releases, with the position of the pass they follow, in the order they were decided.
-    let mut releases: Vec<(u32, Barrier)> = Vec::new();
+    releases.clear();
 
     for (pos, &p) in order.iter().enumerate() {
         let pass = &g.passes[p as usize];
@@ -293,28 +290,23 @@ pub(crate) fn barriers<P>(
         let qi = q.index();
         let others = !(1u8 << qi);
         touches.clear();
-        for a in g.accesses_of(pass) {
-            let r = a.handle.index;
-            let (stages, access) = (a.access.stages(), a.access.memory());
-            let (writes, reads) = (a.access.writes(), a.access.reads_contents());
+        for a in &flat[pass.accesses.start as usize..pass.accesses.end as usize] {
+            let r = a.resource;
+            let (writes, reads) = (a.writes(), a.reads());
             match touches.iter_mut().find(|x| x.resource == r) {
                 Some(x) => {
-                    x.stages |= stages;
-                    x.access |= access;
+                    x.stages |= a.stages;
+                    x.access |= a.memory;
                     x.writes |= writes;
                     x.reads |= reads;
                 }
                 None => touches.push(Touch {
                     resource: r,
-                    stages,
-                    access,
+                    stages: a.stages,
+                    access: a.memory,
                     writes,
                     reads,
-                    layout: match image[r as usize] {
-                        Image::No => None,
-                        Image::Colour => Some(a.access.layout(false)),
-                        Image::Depth => Some(a.access.layout(true)),
-                    },
+                    layout: a.layout,
                     displaced: (0, 0),
                     after_wait: false,
                 }),
@@ -324,14 +316,14 @@ pub(crate) fn barriers<P>(
         // (a round trip through another queue included) can make a barrier unnecessary.
         displaced.clear();
         wants.clear();
-        for t in &mut touches {
+        for t in touches.iter_mut() {
             let ri = t.resource as usize;
             let s = &st[ri];
             let wants_before = wants.len();
             if !s.touched {
                 if let Some(pl) = resources[ri].placement {
                     let from = displaced.len();
-                    occupy(&mut memory[pl.heap], pl, t.resource, &mut displaced);
+                    occupy(&mut memory[pl.heap], pl, t.resource, displaced);
                     t.displaced = (from as u32, displaced.len() as u32);
                     for &d in &displaced[from..] {
                         let o = &st[d as usize];
@@ -371,8 +363,8 @@ pub(crate) fn barriers<P>(
         out.wait_start.push(out.waits.len() as u32);
         if !wants.is_empty() {
             pass_waits.clear();
-            emit_waits(&wants, q, &mut waited, &done, &mut pass_waits);
-            out.waits.extend_from_slice(&pass_waits);
+            emit_waits(wants, q, &mut waited, done, pass_waits);
+            out.waits.extend_from_slice(pass_waits);
             if !pass_waits.is_empty() {
                 for (q3, e) in reached[qi].iter_mut().enumerate() {
                     *e = waited[qi][q3].iter().copied().max().unwrap_or(-2);
@@ -384,7 +376,7 @@ pub(crate) fn barriers<P>(
         done.push(d);
         out.batch_start.push(out.batches.len() as u32);
 
-        for t in &touches {
+        for t in touches.iter() {
             let ri = t.resource as usize;
             let mut src_stages = StageMask::NONE;
             let mut src_access = AccessMask::NONE;
@@ -622,23 +614,21 @@ pub(crate) fn barriers<P>(
 
     out.wait_start.push(out.waits.len() as u32);
     out.batch_start.push(out.batches.len() as u32);
-    out.batches.shrink_to_fit();
     for w in &out.waits {
         if let WaitPoint::Pass(i) = w.point {
             out.signal[i] = true;
         }
     }
     // Releases grouped by the pass they follow, each group in the order it was decided.
-    out.release_start = vec![0; n + 1];
-    for &(at, _) in &releases {
+    out.release_start.resize(n + 1, 0);
+    for &(at, _) in releases.iter() {
         out.release_start[at as usize + 1] += 1;
     }
     for i in 0..n {
         out.release_start[i + 1] += out.release_start[i];
     }
     releases.sort_by_key(|&(at, _)| at);
-    out.releases = releases.into_iter().map(|(_, b)| b).collect();
-    out
+    out.releases.extend(releases.iter().map(|&(_, b)| b));
 }
 
 /// Makes `resource` the latest occupant of the bytes of `pl`, and appends to `displaced` the
@@ -770,32 +760,46 @@ fn emit_waits(
     }
 }
 
-/// The state a temporal resource is left in at the end of the frame (and so found in at the
-/// start of the next): the last access's layout and queue, and the accesses still outstanding.
-pub(crate) fn temporal_exit<P>(
+/// Sets the entry and exit state of every temporal resource to the state the frame leaves it
+/// in (and so the next frame finds it in): the last access's layout and queue, and the
+/// accesses still outstanding. One walk over the schedule covers them all.
+pub(crate) fn temporal_exits<P>(
     g: &Graph<P>,
+    flat: &[Flat],
     order: &[u32],
-    resource: usize,
-    depth: Option<bool>,
-) -> ResourceState {
-    let mut state = ResourceState {
-        layout: depth.map(|_| Layout::General),
-        queue: QueueKind::Graphics,
-        stages: StageMask::NONE,
-        access: AccessMask::NONE,
-    };
+    resources: &mut [PlannedResource],
+) {
+    let temporal = |r: &PlannedResource| r.lifetime == Lifetime::Temporal;
+    if !resources.iter().any(temporal) {
+        return;
+    }
+    for r in resources.iter_mut().filter(|r| temporal(r)) {
+        r.entry = Some(ResourceState {
+            layout: r.image.map(|_| Layout::General),
+            queue: QueueKind::Graphics,
+            stages: StageMask::NONE,
+            access: AccessMask::NONE,
+        });
+    }
     for &p in order {
         let pass = &g.passes[p as usize];
-        for a in g.accesses_of(pass).iter().filter(|a| a.handle.index as usize == resource) {
-            if a.access.writes() || pass.queue != state.queue {
+        for a in &flat[pass.accesses.start as usize..pass.accesses.end as usize] {
+            let r = &mut resources[a.resource as usize];
+            let (true, Some(state)) = (temporal(r), r.entry.as_mut()) else {
+                continue;
+            };
+            if a.writes() || pass.queue != state.queue {
                 state.stages = StageMask::NONE;
                 state.access = AccessMask::NONE;
             }
             state.queue = pass.queue;
-            state.layout = depth.map(|d| a.access.layout(d));
-            state.stages |= a.access.stages();
-            state.access |= a.access.memory();
+            state.layout = a.layout;
+            state.stages |= a.stages;
+            state.access |= a.memory;
         }
     }
-    state
+    for r in resources.iter_mut().filter(|r| temporal(r)) {
+        r.exit = r.entry;
+        r.defined_at_entry = true;
+    }
 }

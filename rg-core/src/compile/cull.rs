@@ -8,10 +8,11 @@ use super::NONE;
 use crate::compile::validate::Validated;
 use crate::graph::{Graph, Lifetime};
 
-/// `kept[p]` for every declared pass.
-pub(crate) fn cull<P>(g: &Graph<P>, v: &Validated) -> Vec<bool> {
-    let mut kept = vec![false; g.passes.len()];
-    let mut stack: Vec<u32> = Vec::new();
+/// Sets `kept[p]` for every declared pass (`stack` is working memory).
+pub(crate) fn cull<P>(g: &Graph<P>, v: &Validated, kept: &mut Vec<bool>, stack: &mut Vec<u32>) {
+    kept.clear();
+    kept.resize(g.passes.len(), false);
+    stack.clear();
     let mut root = |p: u32, kept: &mut Vec<bool>| {
         if p != NONE && !kept[p as usize] {
             kept[p as usize] = true;
@@ -20,28 +21,25 @@ pub(crate) fn cull<P>(g: &Graph<P>, v: &Validated) -> Vec<bool> {
     };
     for (i, p) in g.passes.iter().enumerate() {
         if p.side_effect {
-            root(i as u32, &mut kept);
+            root(i as u32, kept);
         }
     }
     for e in &g.exports {
-        root(
-            v.writer[(v.ver_base[e.handle.index as usize] + e.handle.version) as usize],
-            &mut kept,
-        );
+        root(v.writer[(v.ver_base[e.handle.index as usize] + e.handle.version) as usize], kept);
     }
     for (i, r) in g.resources.iter().enumerate() {
         if !matches!(r.lifetime, Lifetime::Transient) && r.versions > 1 {
-            root(v.writer[(v.ver_base[i] + r.versions - 1) as usize], &mut kept);
+            root(v.writer[(v.ver_base[i] + r.versions - 1) as usize], kept);
         }
     }
     while let Some(p) = stack.pop() {
-        for a in g.accesses_of(&g.passes[p as usize]) {
-            let w = v.writer[(v.ver_base[a.handle.index as usize] + a.handle.version) as usize];
+        let range = &g.passes[p as usize].accesses;
+        for a in &v.flat[range.start as usize..range.end as usize] {
+            let w = v.writer[a.slot as usize];
             if w != NONE && !kept[w as usize] {
                 kept[w as usize] = true;
                 stack.push(w);
             }
         }
     }
-    kept
 }

@@ -57,8 +57,16 @@ pub struct Compiler {
 /// The phases' working memory, reused from one compile to the next.
 #[derive(Default)]
 struct Scratch {
+    validated: validate::Validated,
+    kept: Vec<bool>,
+    stack: Vec<u32>,
+    edges: schedule::Edges,
+    schedule: schedule::Scratch,
+    order: Vec<u32>,
     items: Vec<alias::Item>,
     alias: alias::Scratch,
+    barriers: barriers::Barriers,
+    barrier_scratch: barriers::Scratch,
 }
 
 impl Compiler {
@@ -154,18 +162,21 @@ fn compile_uncached<P>(
         .collect();
 
     // 1. validate
-    let v = validate::validate(g, memory.limits(), &mut resources).map_err(CompileErrors)?;
+    let v = &mut scratch.validated;
+    validate::validate(g, memory.limits(), &mut resources, v).map_err(CompileErrors)?;
     // 2. cull
-    let kept = cull::cull(g, &v);
+    let kept = &mut scratch.kept;
+    cull::cull(g, v, kept, &mut scratch.stack);
     // 3. schedule
-    let edges = schedule::edges(g, &v, &kept);
-    drop(v);
-    let order = schedule::schedule(g, &kept, &edges).map_err(|e| CompileErrors(vec![e]))?;
-    drop(edges);
+    schedule::edges(g, v, kept, &mut scratch.edges);
+    let order = &mut scratch.order;
+    schedule::schedule(g, kept, &scratch.edges, &mut scratch.schedule, order)
+        .map_err(|e| CompileErrors(vec![e]))?;
+    let flat = &v.flat;
     // 4. lifetimes
-    lifetimes::lifetimes(g, &order, &mut resources);
+    lifetimes::lifetimes(g, flat, order, &mut resources);
     // 5. usage
-    usage::usage(g, &order, &mut resources);
+    usage::usage(g, flat, order, &mut resources);
 
     // 6. aliasing
     let items = &mut scratch.items;
@@ -200,17 +211,19 @@ fn compile_uncached<P>(
     }
 
     // A temporal resource is found, next frame, as this frame leaves it.
-    for (i, r) in resources.iter_mut().enumerate() {
-        if r.lifetime == Lifetime::Temporal {
-            let s = barriers::temporal_exit(g, &order, i, r.image.map(|i| i.format.is_depth()));
-            r.entry = Some(s);
-            r.exit = Some(s);
-            r.defined_at_entry = true;
-        }
-    }
+    barriers::temporal_exits(g, flat, order, &mut resources);
 
     // 7. barriers
-    let b = barriers::barriers(g, &order, &resources, aliasing.heaps.len());
+    let b = &mut scratch.barriers;
+    barriers::barriers(
+        g,
+        flat,
+        order,
+        &resources,
+        aliasing.heaps.len(),
+        b,
+        &mut scratch.barrier_scratch,
+    );
 
     let range = |start: &[u32], pos: usize| start[pos]..start[pos + 1];
     let mut passes = Vec::with_capacity(order.len());
@@ -253,15 +266,15 @@ fn compile_uncached<P>(
     };
     Ok(Plan {
         passes,
-        waits: b.waits,
-        barriers: b.batches,
+        waits: b.waits.clone(),
+        barriers: b.batches.clone(),
         accesses,
-        releases: b.releases,
+        releases: b.releases.clone(),
         culled,
         resources,
         heaps: aliasing.heaps,
-        prologue: b.prologue,
-        epilogue: b.epilogue,
+        prologue: b.prologue.clone(),
+        epilogue: b.epilogue.clone(),
         stats,
     })
 }

@@ -17,7 +17,6 @@ use super::NONE;
 use crate::compile::validate::Validated;
 use crate::error::CompileError;
 use crate::graph::Graph;
-use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// Why one pass must come before another: data flow through the resource of this index, or
@@ -29,93 +28,124 @@ impl Why {
     const ORDER: Why = Why(NONE);
 }
 
+#[derive(Default)]
 pub(crate) struct Edges {
     /// CSR adjacency: successors of pass `p` are `succ[start[p]..start[p + 1]]`.
     pub start: Vec<u32>,
     pub succ: Vec<(u32, Why)>,
 }
 
-pub(crate) fn edges<P>(g: &Graph<P>, v: &Validated, kept: &[bool]) -> Edges {
-    let n = g.passes.len();
-    let mut list: Vec<(u32, u32, Why)> = Vec::with_capacity(n * 4);
+/// Calls `edge(before, after, why)` for every edge between kept passes, in a fixed order.
+fn for_each_edge<P>(
+    g: &Graph<P>,
+    v: &Validated,
+    kept: &[bool],
+    mut edge: impl FnMut(u32, u32, Why),
+) {
     for (pi, p) in g.passes.iter().enumerate() {
         if !kept[pi] {
             continue;
         }
-        for a in g.accesses_of(p) {
-            let r = a.handle.index;
-            let slot = (v.ver_base[r as usize] + a.handle.version) as usize;
+        for a in &v.flat[p.accesses.start as usize..p.accesses.end as usize] {
+            let slot = a.slot as usize;
             let w = v.writer[slot];
             if w != NONE && w as usize != pi {
-                list.push((w, pi as u32, Why(r)));
+                edge(w, pi as u32, Why(a.resource));
             }
-            if !a.via_write {
+            if !a.via_write() {
                 let nw = v.next_writer[slot];
                 if nw != NONE && nw as usize != pi && kept[nw as usize] {
-                    list.push((pi as u32, nw, Why(r)));
+                    edge(pi as u32, nw, Why(a.resource));
                 }
             }
         }
     }
     for o in &g.orders {
         if kept[o.before.index()] && kept[o.after.index()] {
-            list.push((o.before.0, o.after.0, Why::ORDER));
+            edge(o.before.0, o.after.0, Why::ORDER);
         }
     }
-    let mut start = vec![0u32; n + 1];
-    for &(a, _, _) in &list {
-        start[a as usize + 1] += 1;
-    }
-    for i in 0..n {
-        start[i + 1] += start[i];
-    }
-    let mut fill = start.clone();
-    let mut succ = vec![(0u32, Why::ORDER); list.len()];
-    for (a, b, w) in list {
-        succ[fill[a as usize] as usize] = (b, w);
-        fill[a as usize] += 1;
-    }
-    Edges { start, succ }
 }
 
-/// The kept passes in execution order, or the cycle that prevents one.
+/// Builds `e`: the edges counted, then written in place, so no list of them is kept twice.
+pub(crate) fn edges<P>(g: &Graph<P>, v: &Validated, kept: &[bool], e: &mut Edges) {
+    let n = g.passes.len();
+    // Counts go two slots up; after the sums, `start[p + 1]` is where `p`'s edges begin, and
+    // it moves up to where they end (where `p + 1`'s begin) as they are written.
+    e.start.clear();
+    e.start.resize(n + 2, 0);
+    for_each_edge(g, v, kept, |a, _, _| e.start[a as usize + 2] += 1);
+    for i in 2..n + 2 {
+        e.start[i] += e.start[i - 1];
+    }
+    e.succ.clear();
+    e.succ.resize(e.start[n + 1] as usize, (0, Why::ORDER));
+    for_each_edge(g, v, kept, |a, b, w| {
+        let at = &mut e.start[a as usize + 1];
+        e.succ[*at as usize] = (b, w);
+        *at += 1;
+    });
+    e.start.truncate(n + 1);
+}
+
+/// The schedule's working memory.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    indeg: Vec<u32>,
+    latest: Vec<u32>,
+    ready: Vec<u64>,
+}
+
+/// Puts the kept passes in execution order into `order`, or returns the cycle that prevents
+/// one.
 pub(crate) fn schedule<P>(
     g: &Graph<P>,
     kept: &[bool],
     e: &Edges,
-) -> Result<Vec<u32>, CompileError> {
+    s: &mut Scratch,
+    order: &mut Vec<u32>,
+) -> Result<(), CompileError> {
     let n = g.passes.len();
-    let mut indeg = vec![0u32; n];
+    let indeg = &mut s.indeg;
+    indeg.clear();
+    indeg.resize(n, 0);
     for &(b, _) in &e.succ {
         indeg[b as usize] += 1;
     }
     // Position of the latest scheduled producer of each pass (+1; 0 when it has none).
-    let mut latest = vec![0u32; n];
-    let mut ready: BinaryHeap<(u32, Reverse<u32>)> = BinaryHeap::new();
+    s.latest.clear();
+    s.latest.resize(n, 0);
+    // Ready passes as `latest << 32 | !pass`: the largest is the latest producer's consumer,
+    // and among equals the earliest declared.
+    let key = |latest: u32, p: u32| (latest as u64) << 32 | (!p) as u64;
+    let mut ready = BinaryHeap::from(std::mem::take(&mut s.ready));
+    ready.clear();
     for p in 0..n {
         if kept[p] && indeg[p] == 0 {
-            ready.push((0, Reverse(p as u32)));
+            ready.push(key(0, p as u32));
         }
     }
-    let mut order = Vec::with_capacity(n);
-    while let Some((_, Reverse(p))) = ready.pop() {
+    order.clear();
+    while let Some(k) = ready.pop() {
         let pos = order.len() as u32 + 1;
+        let p = !(k as u32);
         order.push(p);
         let p = p as usize;
-        for &(s, _) in &e.succ[e.start[p] as usize..e.start[p + 1] as usize] {
-            let s = s as usize;
-            latest[s] = latest[s].max(pos);
-            indeg[s] -= 1;
-            if indeg[s] == 0 {
-                ready.push((latest[s], Reverse(s as u32)));
+        for &(succ, _) in &e.succ[e.start[p] as usize..e.start[p + 1] as usize] {
+            let succ = succ as usize;
+            s.latest[succ] = s.latest[succ].max(pos);
+            indeg[succ] -= 1;
+            if indeg[succ] == 0 {
+                ready.push(key(s.latest[succ], succ as u32));
             }
         }
     }
+    s.ready = ready.into_vec();
     let kept_count = kept.iter().filter(|k| **k).count();
     if order.len() == kept_count {
-        return Ok(order);
+        return Ok(());
     }
-    Err(find_cycle(g, kept, e, &indeg))
+    Err(find_cycle(g, kept, e, &s.indeg))
 }
 
 fn find_cycle<P>(g: &Graph<P>, kept: &[bool], e: &Edges, indeg: &[u32]) -> CompileError {

@@ -5,8 +5,7 @@
 //! that the later phases walk. All problems are collected; none stops the others being found.
 
 use super::NONE;
-use crate::access::Layout;
-use crate::access::ResourceKind;
+use crate::access::{AccessMask, Layout, ResourceKind, StageMask, Usage};
 use crate::error::CompileError;
 use crate::graph::{Desc, Graph, Lifetime, RawHandle, ResourceDecl, Site};
 use crate::memory::ResolvedImage;
@@ -14,13 +13,53 @@ use crate::plan::PlannedResource;
 use crate::types::{Extent, Limits, Size};
 
 /// What validation learned, for the later phases (besides the sizes, which it writes into the
-/// plan's resources).
+/// plan's resources). The compiler keeps it between compiles, so its tables keep their storage.
+#[derive(Default)]
 pub(crate) struct Validated {
     /// `writer[ver_base[r] + v]`: the pass that wrote version `v` of resource `r`, or `NONE`.
     pub ver_base: Vec<u32>,
     pub writer: Vec<u32>,
     /// `next_writer[ver_base[r] + v]`: the pass that writes over version `v`, or `NONE`.
     pub next_writer: Vec<u32>,
+    /// Every declared access, indexed like `Graph::accesses`, with what the later phases ask
+    /// of it worked out once.
+    pub flat: Vec<Flat>,
+    next_write_seq: Vec<u32>,
+    facts: Vec<Facts>,
+}
+
+/// One declared access as the phases after validation see it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Flat {
+    pub resource: u32,
+    /// The slot of the version it reads or writes over in the version table.
+    pub slot: u32,
+    pub stages: StageMask,
+    pub memory: AccessMask,
+    pub usage: Usage,
+    /// The layout it needs, for images.
+    pub layout: Option<Layout>,
+    /// [`Flat::WRITES`], [`Flat::READS`], [`Flat::VIA_WRITE`].
+    pub flags: u8,
+}
+
+impl Flat {
+    /// The access produces new contents.
+    pub const WRITES: u8 = 1;
+    /// The access depends on the previous contents.
+    pub const READS: u8 = 2;
+    /// Declared through `write`.
+    pub const VIA_WRITE: u8 = 4;
+
+    pub fn writes(&self) -> bool {
+        self.flags & Self::WRITES != 0
+    }
+    pub fn reads(&self) -> bool {
+        self.flags & Self::READS != 0
+    }
+    pub fn via_write(&self) -> bool {
+        self.flags & Self::VIA_WRITE != 0
+    }
 }
 
 fn scale(x: u32, s: f32) -> Option<u32> {
@@ -70,15 +109,15 @@ fn write_site<P>(g: &Graph<P>, pass: u32, seq: u32) -> Site {
         .site
 }
 
-/// Checks the graph and resolves every resource's size into `resources` (`image` or
-/// `buffer_size`, one per declared resource, in order).
+/// Checks the graph, resolves every resource's size into `resources` (`image` or
+/// `buffer_size`, one per declared resource, in order) and fills in `v`.
 pub(crate) fn validate<P>(
     g: &Graph<P>,
     limits: Limits,
     resources: &mut [PlannedResource],
-) -> Result<Validated, Vec<CompileError>> {
+    v: &mut Validated,
+) -> Result<(), Vec<CompileError>> {
     let mut errors = Vec::new();
-    let nres = g.resources.len();
 
     // Sizes, in declaration order: a relative size can only name an earlier image.
     for (i, r) in g.resources.iter().enumerate() {
@@ -168,8 +207,9 @@ pub(crate) fn validate<P>(
     }
 
     // The version table, and per resource what the access checks ask of it.
-    let mut ver_base = Vec::with_capacity(nres);
-    let mut facts = Vec::with_capacity(nres);
+    let Validated { ver_base, writer, next_writer, flat, next_write_seq, facts } = v;
+    ver_base.clear();
+    facts.clear();
     let mut total = 0u32;
     for r in &g.resources {
         ver_base.push(total);
@@ -182,15 +222,23 @@ pub(crate) fn validate<P>(
         });
         total += r.versions;
     }
-    let mut writer = vec![NONE; total as usize];
-    let mut next_write_seq = vec![NONE; total as usize];
-    let mut next_writer = vec![NONE; total as usize];
+    for table in [&mut *writer, &mut *next_write_seq, &mut *next_writer] {
+        table.clear();
+        table.resize(total as usize, NONE);
+    }
+    flat.clear();
+    flat.resize(g.accesses.len(), Flat::default());
+    // Slices from here on: their length and address stay in registers.
+    let (writer, next_writer, next_write_seq) =
+        (&mut writer[..], &mut next_writer[..], &mut next_write_seq[..]);
+    let (flat, facts) = (&mut flat[..], &facts[..]);
 
     // One walk over the accesses in declaration order: handles, fit, queue, who writes what,
     // reads of contents that do not exist, and stale reads (a write declared earlier already
     // superseded the version read).
     for (pi, p) in g.passes.iter().enumerate() {
         let accesses = g.accesses_of(p);
+        let flat = &mut flat[p.accesses.start as usize..p.accesses.end as usize];
         for (ai, a) in accesses.iter().enumerate() {
             let h = a.handle;
             let known = (h.graph == g.id).then(|| facts.get(h.index as usize)).flatten();
@@ -204,7 +252,8 @@ pub(crate) fn validate<P>(
                 continue;
             };
             let r = || &g.resources[h.index as usize];
-            let writes = a.access.writes();
+            let facts = a.access.facts();
+            let writes = facts.writes;
             let mismatch = |reason: String| CompileError::AccessMismatch {
                 pass: p.label.to_string(),
                 resource: r().label.to_string(),
@@ -246,6 +295,18 @@ pub(crate) fn validate<P>(
                 }
             }
             let slot = (f.base + h.version) as usize;
+            let reads = facts.reads;
+            flat[ai] = Flat {
+                resource: h.index,
+                slot: slot as u32,
+                stages: facts.stages,
+                memory: facts.memory,
+                usage: facts.usage,
+                layout: (f.kind == ResourceKind::Image).then_some(facts.layout[f.depth as usize]),
+                flags: (writes as u8 * Flat::WRITES)
+                    | (reads as u8 * Flat::READS)
+                    | (a.via_write as u8 * Flat::VIA_WRITE),
+            };
             if a.via_write {
                 let out = (f.base + a.produces) as usize;
                 if next_writer[slot] != NONE {
@@ -266,7 +327,7 @@ pub(crate) fn validate<P>(
                     writer[out] = pi as u32;
                 }
             }
-            if a.access.reads_contents() && h.version == 0 && !f.holds_contents {
+            if reads && h.version == 0 && !f.holds_contents {
                 errors.push(CompileError::ReadBeforeWrite {
                     by: format!("pass `{}`", p.label),
                     resource: r().label.to_string(),
@@ -325,7 +386,7 @@ pub(crate) fn validate<P>(
     }
 
     if errors.is_empty() {
-        Ok(Validated { ver_base, writer, next_writer })
+        Ok(())
     } else {
         Err(errors)
     }
