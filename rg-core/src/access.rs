@@ -417,7 +417,7 @@ impl Access {
     }
 
     /// Why this access cannot be made to a resource of this kind and format, if it cannot.
-    pub fn misfit(self, kind: ResourceKind, depth_format: bool) -> Option<&'static str> {
+    pub const fn misfit(self, kind: ResourceKind, depth_format: bool) -> Option<&'static str> {
         use Access::*;
         match (self, kind) {
             (Sampled(s) | StorageRead(s) | StorageWrite(s) | StorageReadWrite(s), _)
@@ -453,7 +453,7 @@ impl Access {
     }
 
     /// Whether a queue of this kind can make the access.
-    pub fn fits_queue(self, queue: QueueKind) -> bool {
+    pub const fn fits_queue(self, queue: QueueKind) -> bool {
         use Access::*;
         match queue {
             QueueKind::Graphics => true,
@@ -652,11 +652,41 @@ pub(crate) struct AccessFacts {
     pub layout: [Layout; 2],
     pub writes: bool,
     pub reads: bool,
+    /// What it can be made to and on: `FITS_*` bits for the resource, `on_queue` bits for
+    /// the queues.
+    pub fits: u8,
 }
 
 impl AccessFacts {
+    pub const FITS_BUFFER: u8 = 1;
+    pub const FITS_COLOUR_IMAGE: u8 = 2;
+    pub const FITS_DEPTH_IMAGE: u8 = 4;
+
+    /// The [`AccessFacts::fits`] bit for a queue.
+    pub const fn on_queue(q: QueueKind) -> u8 {
+        8 << q.index()
+    }
+
     const fn of(a: Access) -> AccessFacts {
+        let mut fits = 0;
+        if a.misfit(ResourceKind::Buffer, false).is_none() {
+            fits |= Self::FITS_BUFFER;
+        }
+        if a.misfit(ResourceKind::Image, false).is_none() {
+            fits |= Self::FITS_COLOUR_IMAGE;
+        }
+        if a.misfit(ResourceKind::Image, true).is_none() {
+            fits |= Self::FITS_DEPTH_IMAGE;
+        }
+        let mut q = 0;
+        while q < 3 {
+            if a.fits_queue(QueueKind::ALL[q]) {
+                fits |= Self::on_queue(QueueKind::ALL[q]);
+            }
+            q += 1;
+        }
         AccessFacts {
+            fits,
             stages: a.stages(),
             memory: a.memory(),
             usage: a.usage(),

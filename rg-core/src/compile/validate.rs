@@ -5,9 +5,10 @@
 //! that the later phases walk. All problems are collected; none stops the others being found.
 
 use super::NONE;
+use crate::access::AccessFacts;
 use crate::access::{AccessMask, Layout, ResourceKind, StageMask, Usage};
 use crate::error::CompileError;
-use crate::graph::{Desc, Graph, Lifetime, RawHandle, ResourceDecl, Site};
+use crate::graph::{AccessDecl, Desc, Graph, Lifetime, PassDecl, RawHandle, ResourceDecl, Site};
 use crate::memory::ResolvedImage;
 use crate::plan::PlannedResource;
 use crate::types::{Extent, Limits, Size};
@@ -88,6 +89,8 @@ struct Facts {
     base: u32,
     kind: ResourceKind,
     depth: bool,
+    /// The [`AccessFacts::fits`] bit an access to it must have.
+    fit: u8,
     holds_contents: bool,
 }
 
@@ -107,6 +110,88 @@ fn write_site<P>(g: &Graph<P>, pass: u32, seq: u32) -> Site {
         .find(|a| a.seq == seq)
         .expect("rg-core bug: a recorded write that its pass does not declare")
         .site
+}
+
+/// The error for an access that does not fit its resource, its pass's queue, or the call it
+/// was declared through (checked in that order).
+#[cold]
+fn access_error<P>(g: &Graph<P>, p: &PassDecl, a: &AccessDecl, f: Facts) -> CompileError {
+    let r = &g.resources[a.handle.index as usize];
+    let mismatch = |reason: String| CompileError::AccessMismatch {
+        pass: p.label.to_string(),
+        resource: r.label.to_string(),
+        access: a.access.name(),
+        reason,
+        site: a.site,
+    };
+    let writes = a.access.writes();
+    if let Some(why) = a.access.misfit(f.kind, f.depth) {
+        mismatch(why.into())
+    } else if a.via_write && !writes {
+        mismatch("does not write, but was given to `write` (use `read`)".into())
+    } else if !a.via_write && writes {
+        mismatch("writes, but was given to `read` (use `write`)".into())
+    } else {
+        CompileError::AccessNotOnQueue {
+            pass: p.label.to_string(),
+            queue: p.queue.name().into(),
+            resource: r.label.to_string(),
+            access: a.access.name(),
+            site: a.site,
+        }
+    }
+}
+
+/// The error for two accesses of one pass to one resource that cannot be made together.
+#[cold]
+fn conflict_error<P>(g: &Graph<P>, p: &PassDecl, a: &AccessDecl, b: &AccessDecl) -> CompileError {
+    CompileError::ConflictingAccess {
+        pass: p.label.to_string(),
+        resource: g.resources[a.handle.index as usize].label.to_string(),
+        first: b.access.name(),
+        second: a.access.name(),
+        site: a.site,
+    }
+}
+
+/// The error for a write over a version that pass `first` (its write number `seq`) already
+/// writes over.
+#[cold]
+fn unordered_error<P>(
+    g: &Graph<P>,
+    p: &PassDecl,
+    a: &AccessDecl,
+    first: u32,
+    seq: u32,
+) -> CompileError {
+    CompileError::UnorderedWriters {
+        resource: g.resources[a.handle.index as usize].label.to_string(),
+        version: a.handle.version,
+        first: g.passes[first as usize].label.to_string(),
+        first_site: write_site(g, first, seq),
+        second: p.label.to_string(),
+        second_site: a.site,
+    }
+}
+
+/// The error for a read of a version that pass `writer` (its write number `seq`), declared
+/// earlier, already wrote over.
+#[cold]
+fn stale_error<P>(
+    g: &Graph<P>,
+    p: &PassDecl,
+    a: &AccessDecl,
+    writer: u32,
+    seq: u32,
+) -> CompileError {
+    CompileError::StaleVersion {
+        pass: p.label.to_string(),
+        resource: g.resources[a.handle.index as usize].label.to_string(),
+        version: a.handle.version,
+        writer: g.passes[writer as usize].label.to_string(),
+        writer_site: write_site(g, writer, seq),
+        site: a.site,
+    }
 }
 
 /// Checks the graph, resolves every resource's size into `resources` (`image` or
@@ -213,11 +298,17 @@ pub(crate) fn validate<P>(
     let mut total = 0u32;
     for r in &g.resources {
         ver_base.push(total);
+        let depth = matches!(r.desc, Desc::Image(d) if d.format.is_depth());
         facts.push(Facts {
             versions: r.versions,
             base: total,
             kind: r.kind(),
-            depth: matches!(r.desc, Desc::Image(d) if d.format.is_depth()),
+            depth,
+            fit: match (r.kind(), depth) {
+                (ResourceKind::Buffer, _) => AccessFacts::FITS_BUFFER,
+                (ResourceKind::Image, false) => AccessFacts::FITS_COLOUR_IMAGE,
+                (ResourceKind::Image, true) => AccessFacts::FITS_DEPTH_IMAGE,
+            },
             holds_contents: holds_contents_at_entry(r),
         });
         total += r.versions;
@@ -251,45 +342,23 @@ pub(crate) fn validate<P>(
                 });
                 continue;
             };
-            let r = || &g.resources[h.index as usize];
             let facts = a.access.facts();
             let writes = facts.writes;
-            let mismatch = |reason: String| CompileError::AccessMismatch {
-                pass: p.label.to_string(),
-                resource: r().label.to_string(),
-                access: a.access.name(),
-                reason,
-                site: a.site,
-            };
-            if let Some(why) = a.access.misfit(f.kind, f.depth) {
-                errors.push(mismatch(why.into()));
-            } else if a.via_write && !writes {
-                errors
-                    .push(mismatch("does not write, but was given to `write` (use `read`)".into()));
-            } else if !a.via_write && writes {
-                errors.push(mismatch("writes, but was given to `read` (use `write`)".into()));
-            } else if !a.access.fits_queue(p.queue) {
-                errors.push(CompileError::AccessNotOnQueue {
-                    pass: p.label.to_string(),
-                    queue: p.queue.name().into(),
-                    resource: r().label.to_string(),
-                    access: a.access.name(),
-                    site: a.site,
-                });
+            // Kind, format, queue and read/write fit at once; which one failed is worked out
+            // only for a mistake.
+            let need = f.fit | AccessFacts::on_queue(p.queue);
+            if facts.fits & need != need || a.via_write != writes {
+                errors.push(access_error(g, p, a, f));
             }
             // Two accesses of one pass to one resource: fine only as reads in one layout.
             for b in &accesses[..ai] {
                 if b.handle.graph == h.graph && b.handle.index == h.index {
-                    let same_layout = f.kind == ResourceKind::Buffer
-                        || a.access.layout(f.depth) == b.access.layout(f.depth);
-                    if writes || b.access.writes() || !same_layout {
-                        errors.push(CompileError::ConflictingAccess {
-                            pass: p.label.to_string(),
-                            resource: r().label.to_string(),
-                            first: b.access.name(),
-                            second: a.access.name(),
-                            site: a.site,
-                        });
+                    let bf = b.access.facts();
+                    let d = f.depth as usize;
+                    let same_layout =
+                        f.kind == ResourceKind::Buffer || facts.layout[d] == bf.layout[d];
+                    if writes || bf.writes || !same_layout {
+                        errors.push(conflict_error(g, p, a, b));
                         break;
                     }
                 }
@@ -310,15 +379,7 @@ pub(crate) fn validate<P>(
             if a.via_write {
                 let out = (f.base + a.produces) as usize;
                 if next_writer[slot] != NONE {
-                    let first = next_writer[slot] as usize;
-                    errors.push(CompileError::UnorderedWriters {
-                        resource: r().label.to_string(),
-                        version: h.version,
-                        first: g.passes[first].label.to_string(),
-                        first_site: write_site(g, first as u32, next_write_seq[slot]),
-                        second: p.label.to_string(),
-                        second_site: a.site,
-                    });
+                    errors.push(unordered_error(g, p, a, next_writer[slot], next_write_seq[slot]));
                 } else {
                     next_writer[slot] = pi as u32;
                     next_write_seq[slot] = a.seq;
@@ -328,23 +389,16 @@ pub(crate) fn validate<P>(
                 }
             }
             if reads && h.version == 0 && !f.holds_contents {
+                let r = &g.resources[h.index as usize];
                 errors.push(CompileError::ReadBeforeWrite {
                     by: format!("pass `{}`", p.label),
-                    resource: r().label.to_string(),
-                    created: r().site,
+                    resource: r.label.to_string(),
+                    created: r.site,
                     site: a.site,
                 });
             }
             if !a.via_write && next_write_seq[slot] != NONE && next_write_seq[slot] < a.seq {
-                let w = next_writer[slot] as usize;
-                errors.push(CompileError::StaleVersion {
-                    pass: p.label.to_string(),
-                    resource: r().label.to_string(),
-                    version: h.version,
-                    writer: g.passes[w].label.to_string(),
-                    writer_site: write_site(g, w as u32, next_write_seq[slot]),
-                    site: a.site,
-                });
+                errors.push(stale_error(g, p, a, next_writer[slot], next_write_seq[slot]));
             }
         }
     }
