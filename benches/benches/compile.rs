@@ -2,7 +2,8 @@
 //! accesses a pass, images and buffers mixed).
 //!
 //! - `full/N`: a full compile of an N-pass graph (every phase, no cache), by a compiler kept
-//!   from one iteration to the next as a renderer keeps it (so its working memory is warm);
+//!   from one iteration to the next as a renderer keeps it (so its working memory is warm),
+//!   each plan given back (`Compiler::recycle`) when done, so the next is built in its arrays;
 //! - `cached/1000`: compiling an unchanged 1000-pass structure again (hash and compare).
 //!
 //! Run with `cargo bench -p rg-benches --bench compile`.
@@ -18,7 +19,11 @@ fn full(c: &mut Criterion) {
         let graph = gen::synthetic(n);
         let mut compiler = Compiler::new();
         group.bench_with_input(BenchmarkId::from_parameter(n), &graph, |b, g| {
-            b.iter(|| compiler.compile_uncached(black_box(g), &memory).expect("valid"))
+            b.iter(|| {
+                let plan = compiler.compile_uncached(black_box(g), &memory).expect("valid");
+                // Done with it, as a renderer is after the frame: its arrays hold the next one.
+                compiler.recycle(black_box(plan));
+            })
         });
     }
     group.finish();

@@ -216,6 +216,39 @@ fn remove_at<T>(
 }
 
 impl Plan {
+    /// A plan with nothing in it, for the compiler to fill.
+    pub(crate) fn empty() -> Plan {
+        Plan {
+            passes: Vec::new(),
+            waits: Vec::new(),
+            barriers: Vec::new(),
+            accesses: Vec::new(),
+            releases: Vec::new(),
+            culled: Vec::new(),
+            resources: Vec::new(),
+            heaps: Vec::new(),
+            prologue: Vec::new(),
+            epilogue: Vec::new(),
+            stats: PlanStats::default(),
+        }
+    }
+
+    /// Empties every array but keeps its storage (each heap's resource list included), so the
+    /// compiler can fill the plan again.
+    pub(crate) fn clear(&mut self) {
+        self.passes.clear();
+        self.waits.clear();
+        self.barriers.clear();
+        self.accesses.clear();
+        self.releases.clear();
+        self.culled.clear();
+        self.resources.clear();
+        self.prologue.clear();
+        self.epilogue.clear();
+        self.heaps.iter_mut().for_each(|h| h.resources.clear());
+        self.stats = PlanStats::default();
+    }
+
     /// The cross-queue waits of `pass`, performed before its barriers.
     pub fn waits_of(&self, pass: &PlannedPass) -> &[Wait] {
         slice(&self.waits, &pass.waits)

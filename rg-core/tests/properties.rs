@@ -2,8 +2,9 @@
 //! temporals, aliasing on): every plan passes the hazard oracle; culling keeps exactly the
 //! passes with a path to an output; aliasing never beats the lower bound nor overlaps live
 //! resources; and graphs with mistakes in them give errors, never a panic. One compiler compiles
-//! every graph of a test, as a renderer's does, and its plans must equal those of a fresh
-//! compiler: the working memory it keeps between compiles must never leak into a plan.
+//! every graph of a test, as a renderer's does, recycling each plan into the next, and its plans
+//! must equal those of a fresh compiler: the working memory and the recycled arrays it keeps
+//! between compiles must never leak into a plan.
 //!
 //! `RG_PROPTEST_CASES` changes the number of graphs.
 
@@ -58,6 +59,8 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
         total_culled += plan.culled.len();
         waits += s.waits;
         transfers += plan.all_barriers().filter(|b| b.transfer.is_some()).count();
+        // The next graph's plan is built in this one's arrays.
+        compiler.recycle(plan);
     }
     // The generator must exercise what the test claims to cover.
     assert!(

@@ -29,7 +29,6 @@ pub(crate) struct Item {
 }
 
 pub(crate) struct Aliasing {
-    pub heaps: Vec<Heap>,
     pub used: u64,
     pub unaliased: u64,
     pub lower_bound: u64,
@@ -85,7 +84,15 @@ struct Class {
     members: Vec<u32>,
 }
 
-pub(crate) fn place(items: &[Item], steps: u32, granularity: u64, s: &mut Scratch) -> Aliasing {
+/// Places `items` and describes the heaps they went into in `heaps` (whose entries, and their
+/// resource lists, are reused).
+pub(crate) fn place(
+    items: &[Item],
+    steps: u32,
+    granularity: u64,
+    s: &mut Scratch,
+    heaps: &mut Vec<Heap>,
+) -> Aliasing {
     let unaliased = items.iter().map(|i| i.req.size).sum();
     let lower_bound = lower_bound(items, steps, &mut s.delta);
 
@@ -144,7 +151,7 @@ pub(crate) fn place(items: &[Item], steps: u32, granularity: u64, s: &mut Scratc
     s.placements.resize(items.len(), Placement { heap: 0, offset: 0, size: 0 });
     s.range.clear();
     s.range.resize(items.len(), (0, 0));
-    let mut heaps = Vec::with_capacity(nclasses);
+    heaps.truncate(nclasses);
     for (h, c) in s.classes[..nclasses].iter().enumerate() {
         let mixed = c.images && c.buffers;
         let gran = if mixed { granularity.max(1) } else { 1 };
@@ -217,19 +224,19 @@ pub(crate) fn place(items: &[Item], steps: u32, granularity: u64, s: &mut Scratc
             &mut s.keys,
             &mut s.wide,
         );
-        heaps.push(Heap {
-            memory_type_bits: c.bits,
-            size: heap_size,
-            alignment: heap_align,
-            resources: s
-                .keys
-                .iter()
-                .map(|&k| items[(k & index_mask) as usize].resource as usize)
-                .collect(),
-        });
+        if h == heaps.len() {
+            heaps.push(Heap { memory_type_bits: 0, size: 0, alignment: 0, resources: Vec::new() });
+        }
+        let heap = &mut heaps[h];
+        heap.memory_type_bits = c.bits;
+        heap.size = heap_size;
+        heap.alignment = heap_align;
+        heap.resources.clear();
+        heap.resources
+            .extend(s.keys.iter().map(|&k| items[(k & index_mask) as usize].resource as usize));
     }
     let used = heaps.iter().map(|h| h.size).sum();
-    Aliasing { heaps, used, unaliased, lower_bound }
+    Aliasing { used, unaliased, lower_bound }
 }
 
 /// Bits needed to write `x`.

@@ -67,6 +67,9 @@ struct Scratch {
     alias: alias::Scratch,
     barriers: barriers::Barriers,
     barrier_scratch: barriers::Scratch,
+    /// A plan given back ([`Compiler::recycle`], or evicted from the cache), whose arrays the
+    /// next compile fills instead of allocating its own.
+    spare: Option<Plan>,
 }
 
 impl Compiler {
@@ -97,7 +100,11 @@ impl Compiler {
         let plan = Arc::new(compile_uncached(graph, memory, &mut self.scratch)?);
         if self.order.len() >= CACHE_CAPACITY {
             let old = self.order.remove(0);
-            self.cache.remove(&old);
+            for e in self.cache.remove(&old).into_iter().flatten() {
+                if let Ok(plan) = Arc::try_unwrap(e.plan) {
+                    self.scratch.spare = Some(plan);
+                }
+            }
         }
         self.order.push(hash);
         self.cache.entry(hash).or_default().push(CacheEntry {
@@ -120,6 +127,13 @@ impl Compiler {
         compile_uncached(graph, memory, &mut self.scratch)
     }
 
+    /// Gives back a plan that is no longer needed: the next compile that misses the cache
+    /// builds its plan in this one's arrays instead of allocating new ones. Plans evicted from
+    /// the cache are recycled the same way when nothing else holds them.
+    pub fn recycle(&mut self, plan: Plan) {
+        self.scratch.spare = Some(plan);
+    }
+
     /// `(hits, misses)` of the plan cache so far.
     pub fn cache_stats(&self) -> (u64, u64) {
         (self.hits, self.misses)
@@ -133,33 +147,45 @@ fn compile_uncached<P>(
 ) -> Result<Plan, CompileErrors> {
     // The plan's resource records, which the phases fill in as they learn. Imports declare
     // their entry and exit states.
-    let mut resources: Vec<PlannedResource> = g
-        .resources
-        .iter()
-        .map(|r| {
-            let (entry, exit, defined_at_entry) = match r.lifetime {
-                Lifetime::Imported { entry, exit } => {
-                    (Some(entry), Some(exit), entry.layout != Some(Layout::Undefined))
-                }
-                Lifetime::Transient | Lifetime::Temporal => (None, None, false),
-            };
-            PlannedResource {
-                label: r.label.clone(),
-                kind: r.kind(),
-                image: None,
-                buffer_size: None,
-                lifetime: r.lifetime,
-                usage: Usage::NONE,
-                entry,
-                exit,
-                defined_at_entry,
-                first_use: None,
-                last_use: None,
-                placement: None,
-                requirements: None,
+    // A recycled plan's arrays, emptied, or new ones.
+    let mut plan = scratch.spare.take().unwrap_or_else(Plan::empty);
+    plan.clear();
+    let Plan {
+        mut passes,
+        mut waits,
+        barriers: mut batches,
+        mut accesses,
+        mut releases,
+        mut culled,
+        mut resources,
+        mut heaps,
+        mut prologue,
+        mut epilogue,
+        stats: _,
+    } = plan;
+    resources.extend(g.resources.iter().map(|r| {
+        let (entry, exit, defined_at_entry) = match r.lifetime {
+            Lifetime::Imported { entry, exit } => {
+                (Some(entry), Some(exit), entry.layout != Some(Layout::Undefined))
             }
-        })
-        .collect();
+            Lifetime::Transient | Lifetime::Temporal => (None, None, false),
+        };
+        PlannedResource {
+            label: r.label.clone(),
+            kind: r.kind(),
+            image: None,
+            buffer_size: None,
+            lifetime: r.lifetime,
+            usage: Usage::NONE,
+            entry,
+            exit,
+            defined_at_entry,
+            first_use: None,
+            last_use: None,
+            placement: None,
+            requirements: None,
+        }
+    }));
 
     // 1. validate
     let v = &mut scratch.validated;
@@ -205,6 +231,7 @@ fn compile_uncached<P>(
         order.len() as u32,
         memory.buffer_image_granularity(),
         &mut scratch.alias,
+        &mut heaps,
     );
     for (it, &p) in items.iter().zip(&scratch.alias.placements) {
         resources[it.resource as usize].placement = Some(p);
@@ -215,20 +242,12 @@ fn compile_uncached<P>(
 
     // 7. barriers
     let b = &mut scratch.barriers;
-    barriers::barriers(
-        g,
-        flat,
-        order,
-        &resources,
-        aliasing.heaps.len(),
-        b,
-        &mut scratch.barrier_scratch,
-    );
+    barriers::barriers(g, flat, order, &resources, heaps.len(), b, &mut scratch.barrier_scratch);
 
     let range = |start: &[u32], pos: usize| start[pos]..start[pos + 1];
-    let mut passes = Vec::with_capacity(order.len());
+    passes.reserve(order.len());
     let naccesses = order.iter().map(|&p| g.passes[p as usize].accesses.len()).sum();
-    let mut accesses = Vec::with_capacity(naccesses);
+    accesses.reserve(naccesses);
     for (pos, &p) in order.iter().enumerate() {
         let decl = &g.passes[p as usize];
         let first = accesses.len() as u32;
@@ -248,12 +267,12 @@ fn compile_uncached<P>(
             releases: range(&b.release_start, pos),
         });
     }
-    let culled: Vec<(PassId, Arc<str>)> = kept
-        .iter()
-        .enumerate()
-        .filter(|(_, k)| !**k)
-        .map(|(i, _)| (PassId(i as u32), g.passes[i].label.clone()))
-        .collect();
+    culled.extend(
+        kept.iter()
+            .enumerate()
+            .filter(|(_, k)| !**k)
+            .map(|(i, _)| (PassId(i as u32), g.passes[i].label.clone())),
+    );
     let stats = PlanStats {
         passes_declared: g.passes.len(),
         passes_run: passes.len(),
@@ -264,17 +283,22 @@ fn compile_uncached<P>(
         unaliased_bytes: aliasing.unaliased,
         lower_bound_bytes: aliasing.lower_bound,
     };
+    waits.extend_from_slice(&b.waits);
+    batches.extend_from_slice(&b.batches);
+    releases.extend_from_slice(&b.releases);
+    prologue.extend_from_slice(&b.prologue);
+    epilogue.extend_from_slice(&b.epilogue);
     Ok(Plan {
         passes,
-        waits: b.waits.clone(),
-        barriers: b.batches.clone(),
+        waits,
+        barriers: batches,
         accesses,
-        releases: b.releases.clone(),
+        releases,
         culled,
         resources,
-        heaps: aliasing.heaps,
-        prologue: b.prologue.clone(),
-        epilogue: b.epilogue.clone(),
+        heaps,
+        prologue,
+        epilogue,
         stats,
     })
 }
