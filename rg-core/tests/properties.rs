@@ -8,9 +8,10 @@
 //!
 //! `RG_PROPTEST_CASES` changes the number of graphs.
 
-use rg_core::gen::{random_graph, Params};
+use rg_core::gen::{self as gen, random_graph, Params};
 use rg_core::*;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 fn cases() -> u64 {
     std::env::var("RG_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
@@ -182,4 +183,23 @@ fn graphs_with_mistakes_give_errors_not_panics() {
         }
     }
     assert!(ok > 0 && err > 0, "{ok} compiled, {err} failed: the generator should make both");
+}
+
+#[test]
+fn plans_evicted_from_the_cache_lend_their_arrays_without_leaking() {
+    // More distinct structures than the cache keeps, each compiled twice (a miss, then a hit),
+    // so evicted plans are recycled into later compiles.
+    let memory = FakeMemory::default();
+    let mut compiler = Compiler::new();
+    for round in 0..2 {
+        for n in 1..=20 {
+            let g = gen::synthetic(n * 7);
+            let plan = compiler.compile(&g, &memory).expect("valid");
+            let fresh = Compiler::new().compile_uncached(&g, &memory).expect("valid");
+            assert!(*plan == fresh, "round {round}, {} passes: a recycled plan differed", n * 7);
+            assert!(Arc::ptr_eq(&plan, &compiler.compile(&g, &memory).expect("valid")));
+        }
+    }
+    let (hits, misses) = compiler.cache_stats();
+    assert_eq!((hits, misses), (40, 40), "every structure missed once a round and then hit");
 }
