@@ -17,7 +17,7 @@ use std::sync::Arc;
 /// [`Plan::waits_of`], [`Plan::barriers_of`], [`Plan::accesses_of`] and [`Plan::releases_of`]
 /// give one pass's slice. A pass's batch is then one contiguous slice, as
 /// `vkCmdPipelineBarrier2` takes it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Plan {
     /// Passes that run, in submission order. `Wait::Pass(i)` and resource lifetimes index this.
     pub passes: Vec<PlannedPass>,
@@ -216,23 +216,6 @@ fn remove_at<T>(
 }
 
 impl Plan {
-    /// A plan with nothing in it, for the compiler to fill.
-    pub(crate) fn empty() -> Plan {
-        Plan {
-            passes: Vec::new(),
-            waits: Vec::new(),
-            barriers: Vec::new(),
-            accesses: Vec::new(),
-            releases: Vec::new(),
-            culled: Vec::new(),
-            resources: Vec::new(),
-            heaps: Vec::new(),
-            prologue: Vec::new(),
-            epilogue: Vec::new(),
-            stats: PlanStats::default(),
-        }
-    }
-
     /// Empties every array but keeps its storage (each heap's resource list included), so the
     /// compiler can fill the plan again.
     pub(crate) fn clear(&mut self) {

@@ -184,7 +184,8 @@ struct Touch {
 
 /// The phase's output. The per-pass lists are flat, in pass order: pass `i`'s batch is
 /// `batches[batch_start[i]..batch_start[i + 1]]`, and likewise for waits and releases. The
-/// compiler keeps it between compiles and copies what the plan needs out of it.
+/// compiler keeps it between compiles; the lists that go into the plan (waits, batches,
+/// releases, prologue, epilogue) are the plan's own arrays, lent to the phase and taken back.
 #[derive(Default)]
 pub(crate) struct Barriers {
     pub batches: Vec<Barrier>,

@@ -148,19 +148,19 @@ fn compile_uncached<P>(
     // The plan's resource records, which the phases fill in as they learn. Imports declare
     // their entry and exit states.
     // A recycled plan's arrays, emptied, or new ones.
-    let mut plan = scratch.spare.take().unwrap_or_else(Plan::empty);
+    let mut plan = scratch.spare.take().unwrap_or_default();
     plan.clear();
     let Plan {
         mut passes,
-        mut waits,
-        barriers: mut batches,
+        waits,
+        barriers: batches,
         mut accesses,
-        mut releases,
+        releases,
         mut culled,
         mut resources,
         mut heaps,
-        mut prologue,
-        mut epilogue,
+        prologue,
+        epilogue,
         stats: _,
     } = plan;
     resources.extend(g.resources.iter().map(|r| {
@@ -240,8 +240,13 @@ fn compile_uncached<P>(
     // A temporal resource is found, next frame, as this frame leaves it.
     barriers::temporal_exits(g, flat, order, &mut resources);
 
-    // 7. barriers
+    // 7. barriers, written straight into the plan's arrays (lent to the phase's output)
     let b = &mut scratch.barriers;
+    b.waits = waits;
+    b.batches = batches;
+    b.releases = releases;
+    b.prologue = prologue;
+    b.epilogue = epilogue;
     barriers::barriers(g, flat, order, &resources, heaps.len(), b, &mut scratch.barrier_scratch);
 
     let range = |start: &[u32], pos: usize| start[pos]..start[pos + 1];
@@ -283,22 +288,17 @@ fn compile_uncached<P>(
         unaliased_bytes: aliasing.unaliased,
         lower_bound_bytes: aliasing.lower_bound,
     };
-    waits.extend_from_slice(&b.waits);
-    batches.extend_from_slice(&b.batches);
-    releases.extend_from_slice(&b.releases);
-    prologue.extend_from_slice(&b.prologue);
-    epilogue.extend_from_slice(&b.epilogue);
     Ok(Plan {
         passes,
-        waits,
-        barriers: batches,
+        waits: std::mem::take(&mut b.waits),
+        barriers: std::mem::take(&mut b.batches),
         accesses,
-        releases,
+        releases: std::mem::take(&mut b.releases),
         culled,
         resources,
         heaps,
-        prologue,
-        epilogue,
+        prologue: std::mem::take(&mut b.prologue),
+        epilogue: std::mem::take(&mut b.epilogue),
         stats,
     })
 }

@@ -8,8 +8,8 @@ use crate::access::{
 use crate::graph::{Lifetime, PassId};
 use crate::memory::ResolvedImage;
 use crate::plan::{
-    Barrier, OwnershipTransfer, Placement, Plan, PlanStats, PlannedAccess, PlannedPass,
-    PlannedResource, TransferHalf, Wait, WaitPoint,
+    Barrier, OwnershipTransfer, Placement, Plan, PlannedAccess, PlannedPass, PlannedResource,
+    TransferHalf, Wait, WaitPoint,
 };
 use crate::types::{Extent, Format, QueueKind};
 use Layout::{ColorAttachment, ShaderReadOnly, Undefined};
@@ -92,17 +92,9 @@ struct Draft {
 impl Draft {
     fn plan(&self) -> Plan {
         let mut plan = Plan {
-            passes: Vec::new(),
-            waits: Vec::new(),
-            barriers: Vec::new(),
-            accesses: Vec::new(),
-            releases: Vec::new(),
-            culled: Vec::new(),
             resources: self.resources.clone(),
-            heaps: Vec::new(),
-            prologue: Vec::new(),
             epilogue: self.epilogue.clone(),
-            stats: PlanStats::default(),
+            ..Plan::default()
         };
         fn append<T: Clone>(all: &mut Vec<T>, items: &[T]) -> std::ops::Range<u32> {
             let start = all.len() as u32;
