@@ -6,54 +6,58 @@ use rg_core::{AccessMask, Format, Layout, StageMask, Usage};
 
 /// Pipeline stages (`synchronization2`).
 pub fn stages(s: StageMask) -> vk::PipelineStageFlags2 {
+    // Indexed by `StageMask` bit.
+    const BITS: [vk::PipelineStageFlags2; 10] = [
+        vk::PipelineStageFlags2::DRAW_INDIRECT,
+        vk::PipelineStageFlags2::VERTEX_INPUT,
+        vk::PipelineStageFlags2::VERTEX_SHADER,
+        vk::PipelineStageFlags2::FRAGMENT_SHADER,
+        vk::PipelineStageFlags2::EARLY_FRAGMENT_TESTS,
+        vk::PipelineStageFlags2::LATE_FRAGMENT_TESTS,
+        vk::PipelineStageFlags2::COLOR_ATTACHMENT_OUTPUT,
+        vk::PipelineStageFlags2::COMPUTE_SHADER,
+        vk::PipelineStageFlags2::ALL_TRANSFER,
+        vk::PipelineStageFlags2::HOST,
+    ];
     let mut out = vk::PipelineStageFlags2::NONE;
-    for (ours, theirs) in [
-        (StageMask::DRAW_INDIRECT, vk::PipelineStageFlags2::DRAW_INDIRECT),
-        (StageMask::VERTEX_INPUT, vk::PipelineStageFlags2::VERTEX_INPUT),
-        (StageMask::VERTEX_SHADER, vk::PipelineStageFlags2::VERTEX_SHADER),
-        (StageMask::FRAGMENT_SHADER, vk::PipelineStageFlags2::FRAGMENT_SHADER),
-        (StageMask::EARLY_FRAGMENT_TESTS, vk::PipelineStageFlags2::EARLY_FRAGMENT_TESTS),
-        (StageMask::LATE_FRAGMENT_TESTS, vk::PipelineStageFlags2::LATE_FRAGMENT_TESTS),
-        (StageMask::COLOR_ATTACHMENT_OUTPUT, vk::PipelineStageFlags2::COLOR_ATTACHMENT_OUTPUT),
-        (StageMask::COMPUTE_SHADER, vk::PipelineStageFlags2::COMPUTE_SHADER),
-        (StageMask::TRANSFER, vk::PipelineStageFlags2::ALL_TRANSFER),
-        (StageMask::HOST, vk::PipelineStageFlags2::HOST),
-    ] {
-        if s.contains(ours) {
-            out |= theirs;
-        }
+    // Only the set bits are visited: this runs for every barrier of every frame.
+    let mut bits = s.bits();
+    while bits != 0 {
+        out |= BITS.get(bits.trailing_zeros() as usize).copied().unwrap_or_default();
+        bits &= bits - 1;
     }
     out
 }
 
 /// Memory accesses (`synchronization2`).
 pub fn access(a: AccessMask) -> vk::AccessFlags2 {
+    // Indexed by `AccessMask` bit.
+    const BITS: [vk::AccessFlags2; 15] = [
+        vk::AccessFlags2::INDIRECT_COMMAND_READ,
+        vk::AccessFlags2::INDEX_READ,
+        vk::AccessFlags2::VERTEX_ATTRIBUTE_READ,
+        vk::AccessFlags2::UNIFORM_READ,
+        vk::AccessFlags2::SHADER_SAMPLED_READ,
+        vk::AccessFlags2::SHADER_STORAGE_READ,
+        vk::AccessFlags2::SHADER_STORAGE_WRITE,
+        vk::AccessFlags2::COLOR_ATTACHMENT_READ,
+        vk::AccessFlags2::COLOR_ATTACHMENT_WRITE,
+        vk::AccessFlags2::DEPTH_STENCIL_ATTACHMENT_READ,
+        vk::AccessFlags2::DEPTH_STENCIL_ATTACHMENT_WRITE,
+        vk::AccessFlags2::TRANSFER_READ,
+        vk::AccessFlags2::TRANSFER_WRITE,
+        vk::AccessFlags2::HOST_READ,
+        vk::AccessFlags2::HOST_WRITE,
+    ];
     let mut out = vk::AccessFlags2::NONE;
-    for (ours, theirs) in [
-        (AccessMask::INDIRECT_READ, vk::AccessFlags2::INDIRECT_COMMAND_READ),
-        (AccessMask::INDEX_READ, vk::AccessFlags2::INDEX_READ),
-        (AccessMask::VERTEX_READ, vk::AccessFlags2::VERTEX_ATTRIBUTE_READ),
-        (AccessMask::UNIFORM_READ, vk::AccessFlags2::UNIFORM_READ),
-        (AccessMask::SAMPLED_READ, vk::AccessFlags2::SHADER_SAMPLED_READ),
-        (AccessMask::STORAGE_READ, vk::AccessFlags2::SHADER_STORAGE_READ),
-        (AccessMask::STORAGE_WRITE, vk::AccessFlags2::SHADER_STORAGE_WRITE),
-        (AccessMask::COLOR_READ, vk::AccessFlags2::COLOR_ATTACHMENT_READ),
-        (AccessMask::COLOR_WRITE, vk::AccessFlags2::COLOR_ATTACHMENT_WRITE),
-        (AccessMask::DEPTH_READ, vk::AccessFlags2::DEPTH_STENCIL_ATTACHMENT_READ),
-        (AccessMask::DEPTH_WRITE, vk::AccessFlags2::DEPTH_STENCIL_ATTACHMENT_WRITE),
-        (AccessMask::TRANSFER_READ, vk::AccessFlags2::TRANSFER_READ),
-        (AccessMask::TRANSFER_WRITE, vk::AccessFlags2::TRANSFER_WRITE),
-        (AccessMask::HOST_READ, vk::AccessFlags2::HOST_READ),
-        (AccessMask::HOST_WRITE, vk::AccessFlags2::HOST_WRITE),
-    ] {
-        if a.contains(ours) {
-            out |= theirs;
-        }
+    let mut bits = a.bits();
+    while bits != 0 {
+        out |= BITS.get(bits.trailing_zeros() as usize).copied().unwrap_or_default();
+        bits &= bits - 1;
     }
     out
 }
 
-/// Image layouts.
 pub fn layout(l: Layout) -> vk::ImageLayout {
     match l {
         Layout::Undefined => vk::ImageLayout::UNDEFINED,
@@ -143,5 +147,62 @@ pub fn aspect(f: Format) -> vk::ImageAspectFlags {
         (true, true) => vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL,
         (true, false) => vk::ImageAspectFlags::DEPTH,
         _ => vk::ImageAspectFlags::COLOR,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_stage_and_access_maps_to_its_vulkan_flag_and_unions_to_unions() {
+        let stage_pairs = [
+            (StageMask::DRAW_INDIRECT, vk::PipelineStageFlags2::DRAW_INDIRECT),
+            (StageMask::VERTEX_INPUT, vk::PipelineStageFlags2::VERTEX_INPUT),
+            (StageMask::VERTEX_SHADER, vk::PipelineStageFlags2::VERTEX_SHADER),
+            (StageMask::FRAGMENT_SHADER, vk::PipelineStageFlags2::FRAGMENT_SHADER),
+            (StageMask::EARLY_FRAGMENT_TESTS, vk::PipelineStageFlags2::EARLY_FRAGMENT_TESTS),
+            (StageMask::LATE_FRAGMENT_TESTS, vk::PipelineStageFlags2::LATE_FRAGMENT_TESTS),
+            (StageMask::COLOR_ATTACHMENT_OUTPUT, vk::PipelineStageFlags2::COLOR_ATTACHMENT_OUTPUT),
+            (StageMask::COMPUTE_SHADER, vk::PipelineStageFlags2::COMPUTE_SHADER),
+            (StageMask::TRANSFER, vk::PipelineStageFlags2::ALL_TRANSFER),
+            (StageMask::HOST, vk::PipelineStageFlags2::HOST),
+        ];
+        let access_pairs = [
+            (AccessMask::INDIRECT_READ, vk::AccessFlags2::INDIRECT_COMMAND_READ),
+            (AccessMask::INDEX_READ, vk::AccessFlags2::INDEX_READ),
+            (AccessMask::VERTEX_READ, vk::AccessFlags2::VERTEX_ATTRIBUTE_READ),
+            (AccessMask::UNIFORM_READ, vk::AccessFlags2::UNIFORM_READ),
+            (AccessMask::SAMPLED_READ, vk::AccessFlags2::SHADER_SAMPLED_READ),
+            (AccessMask::STORAGE_READ, vk::AccessFlags2::SHADER_STORAGE_READ),
+            (AccessMask::STORAGE_WRITE, vk::AccessFlags2::SHADER_STORAGE_WRITE),
+            (AccessMask::COLOR_READ, vk::AccessFlags2::COLOR_ATTACHMENT_READ),
+            (AccessMask::COLOR_WRITE, vk::AccessFlags2::COLOR_ATTACHMENT_WRITE),
+            (AccessMask::DEPTH_READ, vk::AccessFlags2::DEPTH_STENCIL_ATTACHMENT_READ),
+            (AccessMask::DEPTH_WRITE, vk::AccessFlags2::DEPTH_STENCIL_ATTACHMENT_WRITE),
+            (AccessMask::TRANSFER_READ, vk::AccessFlags2::TRANSFER_READ),
+            (AccessMask::TRANSFER_WRITE, vk::AccessFlags2::TRANSFER_WRITE),
+            (AccessMask::HOST_READ, vk::AccessFlags2::HOST_READ),
+            (AccessMask::HOST_WRITE, vk::AccessFlags2::HOST_WRITE),
+        ];
+        assert_eq!(stages(StageMask::NONE), vk::PipelineStageFlags2::NONE);
+        assert_eq!(access(AccessMask::NONE), vk::AccessFlags2::NONE);
+        // Every subset of the stage bits, and every pair of access bits.
+        for set in 0u32..1 << stage_pairs.len() {
+            let (mut ours, mut theirs) = (StageMask::NONE, vk::PipelineStageFlags2::NONE);
+            for (k, (o, t)) in stage_pairs.iter().enumerate() {
+                if set & (1 << k) != 0 {
+                    ours = ours.union(*o);
+                    theirs |= *t;
+                }
+            }
+            assert_eq!(stages(ours), theirs, "stage set {set:#b}");
+        }
+        for (a, ta) in access_pairs {
+            assert_eq!(access(a), ta, "{a:?}");
+            for (b, tb) in access_pairs {
+                assert_eq!(access(a.union(b)), ta | tb, "{a:?} | {b:?}");
+            }
+        }
     }
 }

@@ -76,9 +76,26 @@ pub(crate) struct Pipeline {
     pub set_layout: vk::DescriptorSetLayout,
     pub bind_point: vk::PipelineBindPoint,
     pub bindings: Vec<PipelineBinding>,
+    /// For each binding number, its position in `bindings` (`u8::MAX`: none), so that binding
+    /// a resource is one lookup.
+    pub position: [u8; crate::recorder::MAX_BINDINGS],
+    /// One past the highest binding number.
+    pub slot_count: usize,
     pub push_bytes: u32,
     pub push_stages: vk::ShaderStageFlags,
     pub workgroup_size: [u32; 3],
+}
+
+/// The position of each binding number in `bindings` (binding numbers are below
+/// [`crate::recorder::MAX_BINDINGS`], checked when the layout is made).
+fn positions(bindings: &[PipelineBinding]) -> [u8; crate::recorder::MAX_BINDINGS] {
+    let mut position = [u8::MAX; crate::recorder::MAX_BINDINGS];
+    for (k, b) in bindings.iter().enumerate() {
+        if let Some(p) = position.get_mut(b.binding.binding as usize) {
+            *p = k as u8;
+        }
+    }
+    position
 }
 
 /// `#define`s a shader was compiled with.
@@ -224,6 +241,8 @@ impl Pipelines {
             layout,
             set_layout,
             bind_point: vk::PipelineBindPoint::COMPUTE,
+            position: positions(&bindings),
+            slot_count: bindings.iter().map(|b| b.binding.binding as usize + 1).max().unwrap_or(0),
             bindings,
             push_bytes,
             push_stages,
@@ -358,6 +377,8 @@ impl Pipelines {
             layout,
             set_layout,
             bind_point: vk::PipelineBindPoint::GRAPHICS,
+            position: positions(&bindings),
+            slot_count: bindings.iter().map(|b| b.binding.binding as usize + 1).max().unwrap_or(0),
             bindings,
             push_bytes,
             push_stages,

@@ -406,7 +406,7 @@ impl<'a> Recorder<'a> {
         let pl = &self.pipelines.list[p];
         // SAFETY: a pipeline of this device; the command buffer is recording.
         unsafe { self.device.cmd_bind_pipeline(self.cmd, pl.bind_point, pl.pipeline) };
-        let n = pl.bindings.iter().map(|b| b.binding.binding + 1).max().unwrap_or(0) as usize;
+        let n = pl.slot_count;
         self.slots[..n].fill(None);
         self.bound = Some(p);
     }
@@ -416,7 +416,8 @@ impl<'a> Recorder<'a> {
         self.bound.map_or([1, 1, 1], |p| self.pipelines.list[p].workgroup_size)
     }
 
-    fn binding_of(&self, binding: u32) -> Result<(usize, crate::pipeline::PipelineBinding), Error> {
+    /// The kind of `binding` in the bound pipeline and the stages that use it.
+    fn binding_of(&self, binding: u32) -> Result<(BindingKind, ShaderStages), Error> {
         let Some(p) = self.bound else {
             return Err(Error::Binding {
                 pass: self.pass.to_owned(),
@@ -426,8 +427,9 @@ impl<'a> Recorder<'a> {
             });
         };
         let pl = &self.pipelines.list[p];
-        match pl.bindings.iter().find(|b| b.binding.binding == binding) {
-            Some(b) => Ok((p, b.clone())),
+        let position = pl.position.get(binding as usize).copied().unwrap_or(u8::MAX);
+        match pl.bindings.get(position as usize) {
+            Some(b) => Ok((b.binding.kind, b.stages)),
             None => Err(Error::Binding {
                 pass: self.pass.to_owned(),
                 binding,
@@ -451,17 +453,17 @@ impl<'a> Recorder<'a> {
     /// # Errors
     /// As [`Recorder::bind_buffer`].
     pub fn bind_buffer_index(&mut self, binding: u32, resource: usize) -> Result<(), Error> {
-        let (_, b) = self.binding_of(binding)?;
+        let (kind, stages) = self.binding_of(binding)?;
         let fits = |a: Access| -> bool {
-            match (b.binding.kind, a) {
+            match (kind, a) {
                 (BindingKind::StorageBuffer { writes: true }, Access::StorageWrite(s))
                 | (BindingKind::StorageBuffer { .. }, Access::StorageReadWrite(s))
                 | (BindingKind::StorageBuffer { writes: false }, Access::StorageRead(s))
-                | (BindingKind::UniformBuffer, Access::Uniform(s)) => s.contains(b.stages),
+                | (BindingKind::UniformBuffer, Access::Uniform(s)) => s.contains(stages),
                 _ => false,
             }
         };
-        self.check_binding(binding, &b, resource, false, fits)?;
+        self.check_binding(binding, kind, stages, resource, false, fits)?;
         let slot = Slot::Buffer(self.buffer(resource));
         self.slots[binding as usize] = Some(slot);
         Ok(())
@@ -480,17 +482,17 @@ impl<'a> Recorder<'a> {
     /// # Errors
     /// As [`Recorder::bind_image`].
     pub fn bind_image_index(&mut self, binding: u32, resource: usize) -> Result<(), Error> {
-        let (_, b) = self.binding_of(binding)?;
+        let (kind, stages) = self.binding_of(binding)?;
         let fits = |a: Access| -> bool {
-            match (b.binding.kind, a) {
+            match (kind, a) {
                 (BindingKind::StorageImage { writes: true, .. }, Access::StorageWrite(s))
                 | (BindingKind::StorageImage { .. }, Access::StorageReadWrite(s))
                 | (BindingKind::StorageImage { writes: false, .. }, Access::StorageRead(s))
-                | (BindingKind::SampledImage, Access::Sampled(s)) => s.contains(b.stages),
+                | (BindingKind::SampledImage, Access::Sampled(s)) => s.contains(stages),
                 _ => false,
             }
         };
-        let access = self.check_binding(binding, &b, resource, true, fits)?;
+        let access = self.check_binding(binding, kind, stages, resource, true, fits)?;
         let img = self.image(resource)?;
         let layout = crate::conv::layout(access.layout(img.depth));
         self.slots[binding as usize] = Some(Slot::Image { view: img.view, layout });
@@ -503,13 +505,13 @@ impl<'a> Recorder<'a> {
     /// No such binding, the binding is not a sampler, or the device lacks the sampler
     /// (`Sampler::Min` needs `samplerFilterMinmax`).
     pub fn bind_sampler(&mut self, binding: u32, sampler: Sampler) -> Result<(), Error> {
-        let (_, b) = self.binding_of(binding)?;
-        if b.binding.kind != BindingKind::Sampler {
+        let (kind, _) = self.binding_of(binding)?;
+        if kind != BindingKind::Sampler {
             return Err(Error::Binding {
                 pass: self.pass.to_owned(),
                 binding,
-                name: b.binding.name,
-                problem: format!("is a {}, not a sampler", b.binding.kind.name()),
+                name: self.binding_name(binding),
+                problem: format!("is a {}, not a sampler", kind.name()),
             });
         }
         let s = self.pipelines.sampler(sampler).ok_or_else(|| Error::MissingFeature {
@@ -520,26 +522,38 @@ impl<'a> Recorder<'a> {
         Ok(())
     }
 
+    /// The shader's name for `binding` of the bound pipeline, for messages.
+    #[cold]
+    fn binding_name(&self, binding: u32) -> String {
+        self.bound
+            .and_then(|p| {
+                let pl = &self.pipelines.list[p];
+                pl.bindings.iter().find(|b| b.binding.binding == binding)
+            })
+            .map_or_else(|| "-".into(), |b| b.binding.name.clone())
+    }
+
+    /// Checks that `resource` was declared by the pass with an access that `fits` the binding.
     fn check_binding(
         &self,
         binding: u32,
-        b: &crate::pipeline::PipelineBinding,
+        kind: BindingKind,
+        stages: ShaderStages,
         resource: usize,
         image: bool,
         fits: impl Fn(Access) -> bool,
     ) -> Result<Access, Error> {
-        let is_image =
-            matches!(b.binding.kind, BindingKind::StorageImage { .. } | BindingKind::SampledImage);
+        let is_image = matches!(kind, BindingKind::StorageImage { .. } | BindingKind::SampledImage);
         let err = |problem: String| Error::Binding {
             pass: self.pass.to_owned(),
             binding,
-            name: b.binding.name.clone(),
+            name: self.binding_name(binding),
             problem,
         };
-        if b.binding.kind == BindingKind::Sampler || is_image != image {
+        if kind == BindingKind::Sampler || is_image != image {
             return Err(err(format!(
                 "is a {} and cannot take {} `{}`",
-                b.binding.kind.name(),
+                kind.name(),
                 if image { "image" } else { "buffer" },
                 self.label(resource)
             )));
@@ -548,8 +562,8 @@ impl<'a> Recorder<'a> {
             Some(a) => Ok(a.access),
             None => Err(err(format!(
                 "is a {} used by the {} shader, but the pass declared `{}` as {}",
-                b.binding.kind.name(),
-                stage_names(b.stages),
+                kind.name(),
+                stage_names(stages),
                 self.label(resource),
                 self.declared_list(resource)
             ))),
@@ -638,9 +652,20 @@ impl<'a> Recorder<'a> {
         if pl.bindings.is_empty() {
             return Ok(());
         }
+        if pl.bindings.len() <= 8 {
+            self.push_descriptors::<8>(p)
+        } else {
+            self.push_descriptors::<MAX_BINDINGS>(p)
+        }
+    }
+
+    /// Pushes the descriptors of pipeline `p`, which has at most `N` bindings (small arrays for
+    /// the common case keep this cheap: it runs for every draw and dispatch).
+    fn push_descriptors<const N: usize>(&self, p: usize) -> Result<(), Error> {
+        let pl = &self.pipelines.list[p];
         let n = pl.bindings.len();
-        let mut buffer_infos = [vk::DescriptorBufferInfo::default(); MAX_BINDINGS];
-        let mut image_infos = [vk::DescriptorImageInfo::default(); MAX_BINDINGS];
+        let mut buffer_infos = [vk::DescriptorBufferInfo::default(); N];
+        let mut image_infos = [vk::DescriptorImageInfo::default(); N];
         for (k, b) in pl.bindings.iter().enumerate() {
             match self.slots[b.binding.binding as usize] {
                 Some(Slot::Buffer(buffer)) => {
@@ -666,7 +691,7 @@ impl<'a> Recorder<'a> {
                 }
             }
         }
-        let mut writes = [vk::WriteDescriptorSet::default(); MAX_BINDINGS];
+        let mut writes = [vk::WriteDescriptorSet::default(); N];
         for (k, b) in pl.bindings.iter().enumerate() {
             let w = vk::WriteDescriptorSet::default()
                 .dst_binding(b.binding.binding)
