@@ -219,13 +219,13 @@ impl Plan {
     /// Empties every array but keeps its storage (each heap's resource list included), so the
     /// compiler can fill the plan again.
     pub(crate) fn clear(&mut self) {
-        self.passes.clear();
+        // `passes` and `resources` keep their entries: the next compile overwrites them in place
+        // and keeps each label that is the same allocation as its declaration's.
         self.waits.clear();
         self.barriers.clear();
         self.accesses.clear();
         self.releases.clear();
         self.culled.clear();
-        self.resources.clear();
         self.prologue.clear();
         self.epilogue.clear();
         self.heaps.iter_mut().for_each(|h| h.resources.clear());

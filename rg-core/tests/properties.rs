@@ -203,3 +203,35 @@ fn plans_evicted_from_the_cache_lend_their_arrays_without_leaking() {
     let (hits, misses) = compiler.cache_stats();
     assert_eq!((hits, misses), (40, 40), "every structure missed once a round and then hit");
 }
+
+#[test]
+fn recycled_plans_are_overwritten_in_place_whatever_graph_comes_next() {
+    // A recycled plan keeps its pass and resource entries (and their labels) and the next
+    // compile overwrites them: the same graph again, a smaller one, a larger one, one of the
+    // same size with other labels, and the first again must all equal fresh plans.
+    let memory = FakeMemory::default();
+    let mut compiler = Compiler::new();
+    let first = gen::synthetic(60);
+    let mut other_labels = Graph::new(Extent::new(64, 64));
+    {
+        let a = other_labels.create_buffer("a", BufferDesc::new(256));
+        let mut p = other_labels.add_pass("only", QueueKind::Compute, ());
+        let a = p.write(a, Access::StorageWrite(ShaderStages::COMPUTE));
+        p.finish();
+        other_labels.export(a);
+    }
+    let graphs = [&first, &first, &gen::synthetic(20), &gen::synthetic(90), &other_labels, &first];
+    for (k, g) in graphs.iter().enumerate() {
+        let plan = compiler.compile_uncached(g, &memory).expect("valid");
+        let fresh = Compiler::new().compile_uncached(g, &memory).expect("valid");
+        assert!(plan == fresh, "graph {k}: a plan built in a recycled one differed");
+        for pass in &plan.passes {
+            assert_eq!(&*pass.label, g.pass_label(pass.id), "graph {k}");
+            assert!(
+                std::ptr::eq(pass.label.as_ptr(), g.pass_label(pass.id).as_ptr()),
+                "graph {k}: the plan's label is a copy, not the declaration's"
+            );
+        }
+        compiler.recycle(plan);
+    }
+}

@@ -163,16 +163,21 @@ fn compile_uncached<P>(
         epilogue,
         stats: _,
     } = plan;
-    resources.extend(g.resources.iter().map(|r| {
+    // Entries of a recycled plan are overwritten in place. A label that is the same allocation
+    // as the declaration's (it is, frame after frame: graphs share last frame's labels) is kept,
+    // which spares two reference-count updates per resource and per pass.
+    resources.truncate(g.resources.len());
+    for (i, r) in g.resources.iter().enumerate() {
         let (entry, exit, defined_at_entry) = match r.lifetime {
             Lifetime::Imported { entry, exit } => {
                 (Some(entry), Some(exit), entry.layout != Some(Layout::Undefined))
             }
             Lifetime::Transient | Lifetime::Temporal => (None, None, false),
         };
-        PlannedResource {
-            label: r.label.clone(),
-            kind: r.kind(),
+        let kind = r.kind();
+        let fresh = |label: Arc<str>| PlannedResource {
+            label,
+            kind,
             image: None,
             buffer_size: None,
             lifetime: r.lifetime,
@@ -184,8 +189,43 @@ fn compile_uncached<P>(
             last_use: None,
             placement: None,
             requirements: None,
+        };
+        match resources.get_mut(i) {
+            Some(old) if Arc::ptr_eq(&old.label, &r.label) => {
+                // As `fresh` does, but for the label; every field is named so that a new one
+                // cannot be forgotten here.
+                let PlannedResource {
+                    label: _,
+                    kind: o_kind,
+                    image,
+                    buffer_size,
+                    lifetime,
+                    usage,
+                    entry: o_entry,
+                    exit: o_exit,
+                    defined_at_entry: o_defined,
+                    first_use,
+                    last_use,
+                    placement,
+                    requirements,
+                } = old;
+                *o_kind = kind;
+                *image = None;
+                *buffer_size = None;
+                *lifetime = r.lifetime;
+                *usage = Usage::NONE;
+                *o_entry = entry;
+                *o_exit = exit;
+                *o_defined = defined_at_entry;
+                *first_use = None;
+                *last_use = None;
+                *placement = None;
+                *requirements = None;
+            }
+            Some(old) => *old = fresh(r.label.clone()),
+            None => resources.push(fresh(r.label.clone())),
         }
-    }));
+    }
 
     // 1. validate
     let v = &mut scratch.validated;
@@ -250,6 +290,7 @@ fn compile_uncached<P>(
     barriers::barriers(g, flat, order, &resources, heaps.len(), b, &mut scratch.barrier_scratch);
 
     let range = |start: &[u32], pos: usize| start[pos]..start[pos + 1];
+    passes.truncate(order.len());
     passes.reserve(order.len());
     let naccesses = order.iter().map(|&p| g.passes[p as usize].accesses.len()).sum();
     accesses.reserve(naccesses);
@@ -261,16 +302,47 @@ fn compile_uncached<P>(
             access: a.access,
             version: a.handle.version,
         }));
-        passes.push(PlannedPass {
-            id: PassId(p),
-            label: decl.label.clone(),
-            queue: decl.queue,
-            waits: range(&b.wait_start, pos),
-            signal: b.signal[pos],
-            barriers: range(&b.batch_start, pos),
-            accesses: first..accesses.len() as u32,
-            releases: range(&b.release_start, pos),
-        });
+        let (waits, signal) = (range(&b.wait_start, pos), b.signal[pos]);
+        let (barriers, releases) = (range(&b.batch_start, pos), range(&b.release_start, pos));
+        let own = first..accesses.len() as u32;
+        match passes.get_mut(pos) {
+            Some(old) if Arc::ptr_eq(&old.label, &decl.label) => {
+                // Every field but the label (see the resources above).
+                let PlannedPass {
+                    id: o_id,
+                    label: _,
+                    queue: o_queue,
+                    waits: o_waits,
+                    signal: o_signal,
+                    barriers: o_barriers,
+                    accesses: o_accesses,
+                    releases: o_releases,
+                } = old;
+                *o_id = PassId(p);
+                *o_queue = decl.queue;
+                *o_waits = waits;
+                *o_signal = signal;
+                *o_barriers = barriers;
+                *o_accesses = own;
+                *o_releases = releases;
+            }
+            slot => {
+                let new = PlannedPass {
+                    id: PassId(p),
+                    label: decl.label.clone(),
+                    queue: decl.queue,
+                    waits,
+                    signal,
+                    barriers,
+                    accesses: own,
+                    releases,
+                };
+                match slot {
+                    Some(old) => *old = new,
+                    None => passes.push(new),
+                }
+            }
+        }
     }
     culled.extend(
         kept.iter()
