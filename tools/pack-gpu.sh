@@ -21,14 +21,14 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
 echo "pack-gpu: building the test binaries (debug) and the record benchmark (release)"
-tests=$(cargo test -p rg-vulkan -p rg-samples --no-run --message-format=json 2>/dev/null |
+tests=$(cargo test -p rg-vulkan -p rg-samples --no-run --message-format=json |
     python3 -c '
 import json, sys
 for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
         print(m["executable"])')
-bench=$(cargo bench -p rg-benches --bench record --no-run --message-format=json 2>/dev/null |
+bench=$(cargo bench -p rg-benches --bench record --no-run --message-format=json |
     python3 -c '
 import json, sys
 for line in sys.stdin:
