@@ -216,22 +216,6 @@ fn remove_at<T>(
 }
 
 impl Plan {
-    /// Empties every array but keeps its storage (each heap's resource list included), so the
-    /// compiler can fill the plan again.
-    pub(crate) fn clear(&mut self) {
-        // `passes` and `resources` keep their entries: the next compile overwrites them in place
-        // and keeps each label that is the same allocation as its declaration's.
-        self.waits.clear();
-        self.barriers.clear();
-        self.accesses.clear();
-        self.releases.clear();
-        self.culled.clear();
-        self.prologue.clear();
-        self.epilogue.clear();
-        self.heaps.iter_mut().for_each(|h| h.resources.clear());
-        self.stats = PlanStats::default();
-    }
-
     /// The cross-queue waits of `pass`, performed before its barriers.
     pub fn waits_of(&self, pass: &PlannedPass) -> &[Wait] {
         slice(&self.waits, &pass.waits)

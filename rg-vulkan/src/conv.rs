@@ -4,6 +4,18 @@
 use ash::vk;
 use rg_core::{AccessMask, Format, Layout, StageMask, Usage};
 
+/// The union of `table[b]` for every bit `b` set in `bits`. Only the set bits are visited: the
+/// stage and access conversions run for every barrier of every frame.
+fn union_of_bits<T: Copy + Default + std::ops::BitOrAssign>(bits: u16, table: &[T]) -> T {
+    let mut out = T::default();
+    let mut rest = bits;
+    while rest != 0 {
+        out |= table.get(rest.trailing_zeros() as usize).copied().unwrap_or_default();
+        rest &= rest - 1;
+    }
+    out
+}
+
 /// Pipeline stages (`synchronization2`).
 pub fn stages(s: StageMask) -> vk::PipelineStageFlags2 {
     // Indexed by `StageMask` bit.
@@ -19,14 +31,7 @@ pub fn stages(s: StageMask) -> vk::PipelineStageFlags2 {
         vk::PipelineStageFlags2::ALL_TRANSFER,
         vk::PipelineStageFlags2::HOST,
     ];
-    let mut out = vk::PipelineStageFlags2::NONE;
-    // Only the set bits are visited: this runs for every barrier of every frame.
-    let mut bits = s.bits();
-    while bits != 0 {
-        out |= BITS.get(bits.trailing_zeros() as usize).copied().unwrap_or_default();
-        bits &= bits - 1;
-    }
-    out
+    union_of_bits(s.bits(), &BITS)
 }
 
 /// Memory accesses (`synchronization2`).
@@ -49,13 +54,7 @@ pub fn access(a: AccessMask) -> vk::AccessFlags2 {
         vk::AccessFlags2::HOST_READ,
         vk::AccessFlags2::HOST_WRITE,
     ];
-    let mut out = vk::AccessFlags2::NONE;
-    let mut bits = a.bits();
-    while bits != 0 {
-        out |= BITS.get(bits.trailing_zeros() as usize).copied().unwrap_or_default();
-        bits &= bits - 1;
-    }
-    out
+    union_of_bits(a.bits(), &BITS)
 }
 
 pub fn layout(l: Layout) -> vk::ImageLayout {

@@ -145,11 +145,9 @@ fn compile_uncached<P>(
     memory: &dyn MemoryOracle,
     scratch: &mut Scratch,
 ) -> Result<Plan, CompileErrors> {
-    // The plan's resource records, which the phases fill in as they learn. Imports declare
-    // their entry and exit states.
-    // A recycled plan's arrays, emptied, or new ones.
-    let mut plan = scratch.spare.take().unwrap_or_default();
-    plan.clear();
+    // A recycled plan's arrays, or new ones. Each is emptied or overwritten where it is filled:
+    // the barrier phase empties the batches it writes, aliasing the heaps.
+    let plan = scratch.spare.take().unwrap_or_default();
     let Plan {
         mut passes,
         waits,
@@ -163,7 +161,8 @@ fn compile_uncached<P>(
         epilogue,
         stats: _,
     } = plan;
-    // Entries of a recycled plan are overwritten in place. A label that is the same allocation
+    // The plan's resource records, which the phases fill in as they learn; imports declare
+    // their entry and exit states. Entries of a recycled plan are overwritten in place. A label that is the same allocation
     // as the declaration's (it is, frame after frame: graphs share last frame's labels) is kept,
     // which spares two reference-count updates per resource and per pass.
     resources.truncate(g.resources.len());
@@ -293,6 +292,7 @@ fn compile_uncached<P>(
     passes.truncate(order.len());
     passes.reserve(order.len());
     let naccesses = order.iter().map(|&p| g.passes[p as usize].accesses.len()).sum();
+    accesses.clear();
     accesses.reserve(naccesses);
     for (pos, &p) in order.iter().enumerate() {
         let decl = &g.passes[p as usize];
@@ -344,6 +344,7 @@ fn compile_uncached<P>(
             }
         }
     }
+    culled.clear();
     culled.extend(
         kept.iter()
             .enumerate()
