@@ -12,8 +12,8 @@
 //! bound (the peak of bytes live at once), which the plan reports beside the result.
 //! Conflicting resources are found through time buckets about as wide as a typical lifetime,
 //! so the cost grows with the number of resources alive at once rather than with the square of
-//! the total. Each bucket lists its resources in placement order, so the ones already placed
-//! are a prefix of it, with their lifetimes beside them so the scan reads one array.
+//! the total. A resource joins its buckets when it is placed, with its lifetime and its bytes,
+//! so the scan reads one array and every entry it finds is already placed.
 
 use crate::access::ResourceKind;
 use crate::memory::MemoryRequirements;
@@ -64,14 +64,13 @@ fn align_up(x: u64, a: u64) -> u64 {
     }
 }
 
-/// A placed or to-be-placed member of a time bucket, with what the conflict scan looks at.
+/// A placed member of a time bucket: its lifetime and the bytes it took.
 #[derive(Clone, Copy, Default)]
 struct Entry {
-    /// Position in its heap's placement order.
-    rank: u32,
     first: u32,
     last: u32,
-    item: u32,
+    start: u64,
+    end: u64,
 }
 
 /// A heap being formed: the memory types its members all accept, and its members (item
@@ -93,13 +92,18 @@ pub(crate) fn place(
     s: &mut Scratch,
     heaps: &mut Vec<Heap>,
 ) -> Aliasing {
-    let unaliased = items.iter().map(|i| i.req.size).sum();
+    // One walk for the totals, the sort's key widths and the buckets' width.
+    let (mut unaliased, mut max_size, mut max_first, mut span) = (0u64, 0u64, 0u32, 0u64);
+    for it in items {
+        unaliased = unaliased.wrapping_add(it.req.size);
+        max_size = max_size.max(it.req.size);
+        max_first = max_first.max(it.first);
+        span += (it.last - it.first + 1) as u64;
+    }
     let lower_bound = lower_bound(items, steps, &mut s.delta);
 
     // Largest first, then earliest first use, then declaration order (items are in resource
     // order, so the item index stands for the resource).
-    let max_size = items.iter().map(|i| i.req.size).max().unwrap_or(0);
-    let max_first = items.iter().map(|i| i.first).max().unwrap_or(0);
     let index_bits = bits(items.len() as u64);
     let index_mask = (1u64 << index_bits) - 1;
     sort_pairs(
@@ -142,11 +146,10 @@ pub(crate) fn place(
     }
 
     // Time buckets a power of two wide, about as wide as a typical lifetime.
-    let span: u64 = items.iter().map(|i| (i.last - i.first + 1) as u64).sum();
     let width = (span / items.len().max(1) as u64).clamp(1, 64);
     let shift = 63 - width.leading_zeros();
     let nb = ((steps >> shift) + 1) as usize;
-    let buckets = |first: u32, last: u32| (first >> shift) as usize..=(last >> shift) as usize;
+    let buckets = |first: u32, last: u32| ((first >> shift) as usize, (last >> shift) as usize);
     s.placements.clear();
     s.placements.resize(items.len(), Placement { heap: 0, offset: 0, size: 0 });
     s.range.clear();
@@ -156,13 +159,15 @@ pub(crate) fn place(
         let mixed = c.images && c.buffers;
         let gran = if mixed { granularity.max(1) } else { 1 };
 
-        // The buckets, as one array: bucket `b` lists its members in placement order at
-        // `in_bucket[bucket_start[b]..bucket_start[b + 1]]`.
+        // The buckets, as one array: bucket `b` has room for its members at
+        // `in_bucket[bucket_start[b]..bucket_start[b + 1]]`, and holds the ones placed so far
+        // (with where they went) up to `fill[b]`.
         s.bucket_start.clear();
         s.bucket_start.resize(nb + 1, 0);
         for &i in &c.members {
             let it = &items[i as usize];
-            for b in buckets(it.first, it.last) {
+            let (fb, lb) = buckets(it.first, it.last);
+            for b in fb..lb + 1 {
                 s.bucket_start[b + 1] += 1;
             }
         }
@@ -172,46 +177,33 @@ pub(crate) fn place(
         s.in_bucket.clear();
         s.in_bucket.resize(s.bucket_start[nb] as usize, Entry::default());
         s.fill.clear();
-        s.fill.extend_from_slice(&s.bucket_start);
-        for (k, &i) in c.members.iter().enumerate() {
-            let it = &items[i as usize];
-            let e = Entry { rank: k as u32, first: it.first, last: it.last, item: i };
-            for b in buckets(it.first, it.last) {
-                s.in_bucket[s.fill[b] as usize] = e;
-                s.fill[b] += 1;
-            }
-        }
+        s.fill.extend_from_slice(&s.bucket_start[..nb]);
 
         let mut heap_size = 0u64;
         let mut heap_align = 1u64;
-        for (k, &i) in c.members.iter().enumerate() {
+        for &i in &c.members {
             let it = &items[i as usize];
             let align = it.req.alignment.max(gran).max(1);
             heap_align = heap_align.max(align);
             let size = align_up(it.req.size, gran);
             s.conflicts.clear();
-            let first_bucket = (it.first >> shift) as usize;
-            for b in buckets(it.first, it.last) {
-                let members =
-                    &s.in_bucket[s.bucket_start[b] as usize..s.bucket_start[b + 1] as usize];
+            let (first_bucket, last_bucket) = buckets(it.first, it.last);
+            for b in first_bucket..last_bucket + 1 {
+                let placed = &s.in_bucket[s.bucket_start[b] as usize..s.fill[b] as usize];
                 // A resource in several of these buckets counts in the first of them: the
                 // first scanned, or its own first.
                 let from = if b == first_bucket { 0 } else { (b as u32) << shift };
-                for o in members.iter().take_while(|o| o.rank < k as u32) {
+                for o in placed {
                     if o.first >= from && o.first <= it.last && it.first <= o.last {
-                        // Kept sorted as they come: there are only a few.
-                        let r = s.range[o.item as usize];
-                        let at = s.conflicts.iter().rposition(|&c| c <= r).map_or(0, |p| p + 1);
-                        s.conflicts.insert(at, r);
+                        s.conflicts.push((o.start, o.end));
                     }
                 }
             }
-            let mut off = 0u64;
-            for &(start, end) in &s.conflicts {
-                if off + size <= start {
-                    break;
-                }
-                off = off.max(align_up(end, align));
+            let off = lowest_fit(&s.conflicts, size, align);
+            let e = Entry { first: it.first, last: it.last, start: off, end: off + size };
+            for b in first_bucket..last_bucket + 1 {
+                s.in_bucket[s.fill[b] as usize] = e;
+                s.fill[b] += 1;
             }
             s.range[i as usize] = (off, off + size);
             heap_size = heap_size.max(off + size);
@@ -237,6 +229,26 @@ pub(crate) fn place(
     }
     let used = heaps.iter().map(|h| h.size).sum();
     Aliasing { used, unaliased, lower_bound }
+}
+
+/// The lowest offset, a multiple of `align`, where `size` bytes overlap none of the `taken`
+/// ranges (in any order). Whenever the candidate overlaps a range, no offset between it and that
+/// range's end can fit, so it moves to the first aligned offset past the range; sweeps repeat
+/// until one moves nothing. Each move is forced, so the result is the lowest fit, as a scan of
+/// the ranges sorted by address would find, without sorting them.
+fn lowest_fit(taken: &[(u64, u64)], size: u64, align: u64) -> u64 {
+    let mut off = 0u64;
+    loop {
+        let before = off;
+        for &(start, end) in taken {
+            if start < off + size && off < end {
+                off = align_up(end, align);
+            }
+        }
+        if off == before {
+            return off;
+        }
+    }
 }
 
 /// Bits needed to write `x`.
@@ -290,10 +302,41 @@ fn lower_bound(items: &[Item], steps: u32, delta: &mut Vec<(u64, u64)>) -> u64 {
 mod tests {
     use super::*;
 
+    /// The lowest fit by brute force: every aligned offset from 0 up.
+    fn lowest_fit_by_trying(taken: &[(u64, u64)], size: u64, align: u64) -> u64 {
+        (0..)
+            .map(|i| i * align)
+            .find(|&off| taken.iter().all(|&(s, e)| off + size <= s || e <= off))
+            .unwrap()
+    }
+
+    #[test]
+    fn lowest_fit_is_the_lowest_aligned_offset_that_overlaps_nothing() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        for _ in 0..5000 {
+            let taken: Vec<(u64, u64)> = (0..next(8))
+                .map(|_| {
+                    let start = next(200);
+                    (start, start + 1 + next(60))
+                })
+                .collect();
+            let (size, align) = (1 + next(50), 1 << next(4));
+            let want = lowest_fit_by_trying(&taken, size, align);
+            assert_eq!(lowest_fit(&taken, size, align), want, "{taken:?} size {size} align {align}");
+        }
+    }
+
     #[test]
     fn pairs_sort_by_major_then_minor() {
         let (mut keys, mut wide) = (Vec::new(), Vec::new());
-        sort_pairs([(2u64, 1u64), (1, 3), (2, 0), (0, 2)].into_iter(), 2, &mut keys, &mut wide);
+        let pairs = [(2u64, 1u64), (1, 3), (2, 0), (0, 2)];
+        sort_pairs(pairs.into_iter(), 2, &mut keys, &mut wide);
         assert_eq!(keys.iter().map(|k| k & 3).collect::<Vec<_>>(), [2, 3, 0, 1]);
         // A major that leaves no room for the minor falls back to 128-bit keys.
         let pairs = [(u64::MAX, 1u64), (3, 0), (u64::MAX, 0), (0, 1)];
