@@ -34,12 +34,6 @@ struct Vis([AccessMask; 10]);
 impl Vis {
     const NONE: Vis = Vis([AccessMask::NONE; 10]);
 
-    fn of(stages: StageMask, access: AccessMask) -> Vis {
-        let mut v = Vis::NONE;
-        v.add(stages, access);
-        v
-    }
-
     fn add(&mut self, stages: StageMask, access: AccessMask) {
         for bit in bits(stages.0 & Self::STAGES) {
             self.0[bit] |= access;
@@ -146,7 +140,10 @@ impl St {
         self.w_access = AccessMask::NONE;
         self.w_pass = pos as u32;
         self.w_exec = stages.and_later();
-        self.w_vis = Vis::of(stages, access);
+        // Built in place: a copy assembled from 2-byte stores and then moved as a whole would
+        // stall on the reload.
+        self.w_vis = Vis::NONE;
+        self.w_vis.add(stages, access);
         self.w_avail = true;
         self.r_stages = [StageMask::NONE; 3];
         self.r_exec = [StageMask::NONE; 3];
@@ -372,9 +369,12 @@ pub(crate) fn barriers<P>(
                 }
             }
         }
-        let mut d = reached[qi];
-        d[qi] = pos as i32;
-        done.push(d);
+        // Pushed, then patched in place: patching a copy first would store a word and at once
+        // reload it inside a wider read, which the CPU cannot forward.
+        done.push(reached[qi]);
+        if let Some(d) = done.last_mut() {
+            d[qi] = pos as i32;
+        }
         out.batch_start.push(out.batches.len() as u32);
 
         for t in touches.iter() {
@@ -470,8 +470,13 @@ pub(crate) fn barriers<P>(
                     transition = true;
                 } else if transfer.is_none() && !discard {
                     let w_here = s.has_write && s.w_queue == q;
-                    // A round trip through another queue may already order it.
-                    let w_waited = || by_wait(&waited, q, q, t.stages, s.w_pass);
+                    // A round trip through another queue may already order it (never before
+                    // this queue has waited on one that waited for it: `reached` says so).
+                    let round_trip = reached[qi][qi];
+                    let by_round_trip = |pass: u32| {
+                        round_trip >= point(pass) && by_wait(&waited, q, q, t.stages, pass)
+                    };
+                    let w_waited = || by_round_trip(s.w_pass);
                     if t.writes {
                         if w_here && !(s.w_exec.contains(t.stages) && s.w_avail) && !w_waited() {
                             src_stages |= s.w_stages;
@@ -480,7 +485,7 @@ pub(crate) fn barriers<P>(
                         }
                         if !s.r_stages[qi].is_empty()
                             && !s.r_exec[qi].contains(t.stages)
-                            && !by_wait(&waited, q, q, t.stages, s.r_pass[qi])
+                            && !by_round_trip(s.r_pass[qi])
                         {
                             src_stages |= s.r_stages[qi];
                             need = true;
