@@ -33,58 +33,58 @@ pub(crate) struct Edges {
     /// CSR adjacency: successors of pass `p` are `succ[start[p]..start[p + 1]]`.
     pub start: Vec<u32>,
     pub succ: Vec<(u32, Why)>,
+    /// Every edge as `(before, after, why)`, in the order found.
+    found: Vec<(u32, u32, Why)>,
 }
 
-/// Calls `edge(before, after, why)` for every edge between kept passes, in a fixed order.
-fn for_each_edge<P>(
-    g: &Graph<P>,
-    v: &Validated,
-    kept: &[bool],
-    mut edge: impl FnMut(u32, u32, Why),
-) {
+/// Builds `e`: every edge between kept passes found in one walk over the accesses, then
+/// grouped by the pass they start from, each group in the order its edges were found.
+pub(crate) fn edges<P>(g: &Graph<P>, v: &Validated, kept: &[bool], e: &mut Edges) {
+    let n = g.passes.len();
+    let found = &mut e.found;
+    found.clear();
+    let (writer, next_writer) = (&v.writer[..], &v.next_writer[..]);
     for (pi, p) in g.passes.iter().enumerate() {
         if !kept[pi] {
             continue;
         }
+        let pi = pi as u32;
         for a in &v.flat[p.accesses.start as usize..p.accesses.end as usize] {
             let slot = a.slot as usize;
-            let w = v.writer[slot];
-            if w != NONE && w as usize != pi {
-                edge(w, pi as u32, Why(a.resource));
+            let w = writer[slot];
+            if w != NONE && w != pi {
+                found.push((w, pi, Why(a.resource)));
             }
             if !a.via_write() {
-                let nw = v.next_writer[slot];
-                if nw != NONE && nw as usize != pi && kept[nw as usize] {
-                    edge(pi as u32, nw, Why(a.resource));
+                let nw = next_writer[slot];
+                if nw != NONE && nw != pi && kept[nw as usize] {
+                    found.push((pi, nw, Why(a.resource)));
                 }
             }
         }
     }
     for o in &g.orders {
         if kept[o.before.index()] && kept[o.after.index()] {
-            edge(o.before.0, o.after.0, Why::ORDER);
+            found.push((o.before.0, o.after.0, Why::ORDER));
         }
     }
-}
-
-/// Builds `e`: the edges counted, then written in place, so no list of them is kept twice.
-pub(crate) fn edges<P>(g: &Graph<P>, v: &Validated, kept: &[bool], e: &mut Edges) {
-    let n = g.passes.len();
     // Counts go two slots up; after the sums, `start[p + 1]` is where `p`'s edges begin, and
     // it moves up to where they end (where `p + 1`'s begin) as they are written.
     e.start.clear();
     e.start.resize(n + 2, 0);
-    for_each_edge(g, v, kept, |a, _, _| e.start[a as usize + 2] += 1);
+    for &(a, _, _) in found.iter() {
+        e.start[a as usize + 2] += 1;
+    }
     for i in 2..n + 2 {
         e.start[i] += e.start[i - 1];
     }
     e.succ.clear();
-    e.succ.resize(e.start[n + 1] as usize, (0, Why::ORDER));
-    for_each_edge(g, v, kept, |a, b, w| {
+    e.succ.resize(found.len(), (0, Why::ORDER));
+    for &(a, b, w) in found.iter() {
         let at = &mut e.start[a as usize + 1];
         e.succ[*at as usize] = (b, w);
         *at += 1;
-    });
+    }
     e.start.truncate(n + 1);
 }
 
