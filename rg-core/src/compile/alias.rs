@@ -328,7 +328,11 @@ mod tests {
                 .collect();
             let (size, align) = (1 + next(50), 1 << next(4));
             let want = lowest_fit_by_trying(&taken, size, align);
-            assert_eq!(lowest_fit(&taken, size, align), want, "{taken:?} size {size} align {align}");
+            assert_eq!(
+                lowest_fit(&taken, size, align),
+                want,
+                "{taken:?} size {size} align {align}"
+            );
         }
     }
 
