@@ -42,7 +42,6 @@ pub(crate) struct Scratch {
     keys: Vec<u64>,
     wide: Vec<u128>,
     classes: Vec<Class>,
-    range: Vec<(u64, u64)>,
     bucket_start: Vec<u32>,
     fill: Vec<u32>,
     in_bucket: Vec<Entry>,
@@ -152,8 +151,6 @@ pub(crate) fn place(
     let buckets = |first: u32, last: u32| ((first >> shift) as usize, (last >> shift) as usize);
     s.placements.clear();
     s.placements.resize(items.len(), Placement { heap: 0, offset: 0, size: 0 });
-    s.range.clear();
-    s.range.resize(items.len(), (0, 0));
     heaps.truncate(nclasses);
     for (h, c) in s.classes[..nclasses].iter().enumerate() {
         let mixed = c.images && c.buffers;
@@ -205,13 +202,12 @@ pub(crate) fn place(
                 s.in_bucket[s.fill[b] as usize] = e;
                 s.fill[b] += 1;
             }
-            s.range[i as usize] = (off, off + size);
             heap_size = heap_size.max(off + size);
             s.placements[i as usize] = Placement { heap: h, offset: off, size };
         }
         // Members by offset, then declaration order (item order is resource order).
         sort_pairs(
-            c.members.iter().map(|&i| (s.range[i as usize].0, i as u64)),
+            c.members.iter().map(|&i| (s.placements[i as usize].offset, i as u64)),
             index_bits,
             &mut s.keys,
             &mut s.wide,
