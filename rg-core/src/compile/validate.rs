@@ -92,6 +92,9 @@ struct Facts {
     /// The [`AccessFacts::fits`] bit an access to it must have.
     fit: u8,
     holds_contents: bool,
+    /// The last pass that accessed it so far in the walk (`NONE` before any): a second access
+    /// by the same pass is rare, and only then are the pass's earlier accesses searched.
+    last_pass: u32,
 }
 
 /// Whether a resource holds contents before any pass writes it.
@@ -310,6 +313,7 @@ pub(crate) fn validate<P>(
                 (ResourceKind::Image, true) => AccessFacts::FITS_DEPTH_IMAGE,
             },
             holds_contents: holds_contents_at_entry(r),
+            last_pass: NONE,
         });
         total += r.versions;
     }
@@ -322,7 +326,7 @@ pub(crate) fn validate<P>(
     // Slices from here on: their length and address stay in registers.
     let (writer, next_writer, next_write_seq) =
         (&mut writer[..], &mut next_writer[..], &mut next_write_seq[..]);
-    let (flat, facts) = (&mut flat[..], &facts[..]);
+    let (flat, facts) = (&mut flat[..], &mut facts[..]);
 
     // One walk over the accesses in declaration order: handles, fit, queue, who writes what,
     // reads of contents that do not exist, and stale reads (a write declared earlier already
@@ -332,8 +336,8 @@ pub(crate) fn validate<P>(
         let flat = &mut flat[p.accesses.start as usize..p.accesses.end as usize];
         for (ai, a) in accesses.iter().enumerate() {
             let h = a.handle;
-            let known = (h.graph == g.id).then(|| facts.get(h.index as usize)).flatten();
-            let Some(&f) = known.filter(|f| h.version < f.versions) else {
+            let known = (h.graph == g.id).then(|| facts.get_mut(h.index as usize)).flatten();
+            let Some(f) = known.filter(|f| h.version < f.versions) else {
                 let detail = check_handle(g, h).expect("rg-core bug: a bad handle that checks");
                 errors.push(CompileError::ForeignHandle {
                     pass: p.label.to_string(),
@@ -342,6 +346,9 @@ pub(crate) fn validate<P>(
                 });
                 continue;
             };
+            let repeated = f.last_pass == pi as u32;
+            f.last_pass = pi as u32;
+            let f = *f;
             let facts = a.access.facts();
             let writes = facts.writes;
             // Kind, format, queue and read/write fit at once; which one failed is worked out
@@ -351,7 +358,8 @@ pub(crate) fn validate<P>(
                 errors.push(access_error(g, p, a, f));
             }
             // Two accesses of one pass to one resource: fine only as reads in one layout.
-            for b in &accesses[..ai] {
+            let earlier = if repeated { &accesses[..ai] } else { &[] };
+            for b in earlier {
                 if b.handle.graph == h.graph && b.handle.index == h.index {
                     let bf = b.access.facts();
                     let d = f.depth as usize;
