@@ -291,7 +291,10 @@ pub(crate) fn barriers<P>(
         for a in &flat[pass.accesses.start as usize..pass.accesses.end as usize] {
             let r = a.resource;
             let (writes, reads) = (a.writes(), a.reads());
-            match touches.iter_mut().find(|x| x.resource == r) {
+            // Only a resource the pass already named can be in the list.
+            let merged =
+                if a.repeat() { touches.iter_mut().find(|x| x.resource == r) } else { None };
+            match merged {
                 Some(x) => {
                     x.stages |= a.stages;
                     x.access |= a.memory;

@@ -40,7 +40,7 @@ pub(crate) struct Flat {
     pub usage: Usage,
     /// The layout it needs, for images.
     pub layout: Option<Layout>,
-    /// [`Flat::WRITES`], [`Flat::READS`], [`Flat::VIA_WRITE`].
+    /// [`Flat::WRITES`], [`Flat::READS`], [`Flat::VIA_WRITE`], [`Flat::REPEAT`].
     pub flags: u8,
 }
 
@@ -51,6 +51,8 @@ impl Flat {
     pub const READS: u8 = 2;
     /// Declared through `write`.
     pub const VIA_WRITE: u8 = 4;
+    /// An earlier access of the same pass names the same resource.
+    pub const REPEAT: u8 = 8;
 
     pub fn writes(&self) -> bool {
         self.flags & Self::WRITES != 0
@@ -60,6 +62,9 @@ impl Flat {
     }
     pub fn via_write(&self) -> bool {
         self.flags & Self::VIA_WRITE != 0
+    }
+    pub fn repeat(&self) -> bool {
+        self.flags & Self::REPEAT != 0
     }
 }
 
@@ -382,7 +387,8 @@ pub(crate) fn validate<P>(
                 layout: (f.kind == ResourceKind::Image).then_some(facts.layout[f.depth as usize]),
                 flags: (writes as u8 * Flat::WRITES)
                     | (reads as u8 * Flat::READS)
-                    | (a.via_write as u8 * Flat::VIA_WRITE),
+                    | (a.via_write as u8 * Flat::VIA_WRITE)
+                    | (repeated as u8 * Flat::REPEAT),
             };
             if a.via_write {
                 let out = (f.base + a.produces) as usize;
