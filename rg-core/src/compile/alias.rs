@@ -161,21 +161,26 @@ pub(crate) fn place(
         // (with where they went) up to `fill[b]`.
         s.bucket_start.clear();
         s.bucket_start.resize(nb + 1, 0);
+        let counts = &mut s.bucket_start[..];
         for &i in &c.members {
             let it = &items[i as usize];
             let (fb, lb) = buckets(it.first, it.last);
-            for b in fb..lb + 1 {
-                s.bucket_start[b + 1] += 1;
+            for count in &mut counts[fb + 1..lb + 2] {
+                *count += 1;
             }
         }
         for b in 0..nb {
-            s.bucket_start[b + 1] += s.bucket_start[b];
+            counts[b + 1] += counts[b];
         }
         s.in_bucket.clear();
         s.in_bucket.resize(s.bucket_start[nb] as usize, Entry::default());
         s.fill.clear();
         s.fill.extend_from_slice(&s.bucket_start[..nb]);
 
+        // Slices from here on: their addresses and lengths stay in registers.
+        let (bucket_start, fill, in_bucket) =
+            (&s.bucket_start[..], &mut s.fill[..], &mut s.in_bucket[..]);
+        let (placements, conflicts) = (&mut s.placements[..], &mut s.conflicts);
         let mut heap_size = 0u64;
         let mut heap_align = 1u64;
         for &i in &c.members {
@@ -183,27 +188,27 @@ pub(crate) fn place(
             let align = it.req.alignment.max(gran).max(1);
             heap_align = heap_align.max(align);
             let size = align_up(it.req.size, gran);
-            s.conflicts.clear();
+            conflicts.clear();
             let (first_bucket, last_bucket) = buckets(it.first, it.last);
             for b in first_bucket..last_bucket + 1 {
-                let placed = &s.in_bucket[s.bucket_start[b] as usize..s.fill[b] as usize];
+                let placed = &in_bucket[bucket_start[b] as usize..fill[b] as usize];
                 // A resource in several of these buckets counts in the first of them: the
                 // first scanned, or its own first.
                 let from = if b == first_bucket { 0 } else { (b as u32) << shift };
                 for o in placed {
                     if o.first >= from && o.first <= it.last && it.first <= o.last {
-                        s.conflicts.push((o.start, o.end));
+                        conflicts.push((o.start, o.end));
                     }
                 }
             }
-            let off = lowest_fit(&s.conflicts, size, align);
+            let off = lowest_fit(conflicts, size, align);
             let e = Entry { first: it.first, last: it.last, start: off, end: off + size };
             for b in first_bucket..last_bucket + 1 {
-                s.in_bucket[s.fill[b] as usize] = e;
-                s.fill[b] += 1;
+                in_bucket[fill[b] as usize] = e;
+                fill[b] += 1;
             }
             heap_size = heap_size.max(off + size);
-            s.placements[i as usize] = Placement { heap: h, offset: off, size };
+            placements[i as usize] = Placement { heap: h, offset: off, size };
         }
         // Members by offset, then declaration order (item order is resource order).
         sort_pairs(
