@@ -72,17 +72,18 @@ pub(crate) fn edges<P>(g: &Graph<P>, v: &Validated, kept: &[bool], e: &mut Edges
     // it moves up to where they end (where `p + 1`'s begin) as they are written.
     e.start.clear();
     e.start.resize(n + 2, 0);
-    for &(a, _, _) in found.iter() {
-        e.start[a as usize + 2] += 1;
-    }
-    for i in 2..n + 2 {
-        e.start[i] += e.start[i - 1];
-    }
     e.succ.clear();
     e.succ.resize(found.len(), (0, Why::ORDER));
+    let (start, succ) = (&mut e.start[..], &mut e.succ[..]);
+    for &(a, _, _) in found.iter() {
+        start[a as usize + 2] += 1;
+    }
+    for i in 2..n + 2 {
+        start[i] += start[i - 1];
+    }
     for &(a, b, w) in found.iter() {
-        let at = &mut e.start[a as usize + 1];
-        e.succ[*at as usize] = (b, w);
+        let at = &mut start[a as usize + 1];
+        succ[*at as usize] = (b, w);
         *at += 1;
     }
     e.start.truncate(n + 1);
