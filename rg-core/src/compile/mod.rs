@@ -290,7 +290,7 @@ fn compile_uncached<P>(
 
     let range = |start: &[u32], pos: usize| start[pos]..start[pos + 1];
     passes.truncate(order.len());
-    passes.reserve(order.len());
+    passes.reserve(order.len().saturating_sub(passes.len()));
     let naccesses = order.iter().map(|&p| g.passes[p as usize].accesses.len()).sum();
     accesses.clear();
     accesses.reserve(naccesses);
