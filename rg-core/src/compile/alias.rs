@@ -177,7 +177,8 @@ pub(crate) fn place(
         s.fill.clear();
         s.fill.extend_from_slice(&s.bucket_start[..nb]);
 
-        // Slices from here on: their addresses and lengths stay in registers.
+        // Slices of the tables from here on (their addresses and lengths stay in registers),
+        // and the list of conflicts, which grows.
         let (bucket_start, fill, in_bucket) =
             (&s.bucket_start[..], &mut s.fill[..], &mut s.in_bucket[..]);
         let (placements, conflicts) = (&mut s.placements[..], &mut s.conflicts);
