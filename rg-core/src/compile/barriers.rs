@@ -207,6 +207,12 @@ pub(crate) struct Scratch {
     wants: Vec<(QueueKind, i32, StageMask)>,
     pass_waits: Vec<Wait>,
     releases: Vec<(u32, Barrier)>,
+    /// Tests set it to make every graph take the general walk, and read whether the last
+    /// compile took the one-queue shortcut.
+    #[cfg(test)]
+    pub general_only: bool,
+    #[cfg(test)]
+    pub took_shortcut: bool,
 }
 
 /// `waited[q][q2][stage bit]`: the latest point of queue `q2` that queue `q` has waited for
@@ -260,7 +266,11 @@ pub(crate) fn barriers<P>(
     out.signal.resize(n, false);
     out.prologue.clear();
     out.epilogue.clear();
-    let Scratch { st, memory, done, touches, displaced, wants, pass_waits, releases } = scratch;
+    #[cfg(test)]
+    let general_only = scratch.general_only;
+    #[cfg(not(test))]
+    let general_only = false;
+    let Scratch { st, memory, done, touches, displaced, wants, pass_waits, releases, .. } = scratch;
     st.clear();
     st.extend(resources.iter().map(|r| match (r.lifetime, r.entry) {
         (Lifetime::Transient, _) | (_, None) => St::new(r.image.map(|_| Layout::Undefined)),
@@ -281,7 +291,20 @@ pub(crate) fn barriers<P>(
     // The occupants each pass's first uses displace, and the waits it wants, in touch order.
     // Releases, with the position of the pass they follow, in the order they were decided.
     releases.clear();
+    // With every pass and every resource's entry on one queue (most frames), no pass can wait
+    // on another queue: the waits are skipped, and first uses find what they displace as their
+    // barriers are made.
+    let one_queue = !general_only
+        && order.first().is_some_and(|&p0| {
+            let q0 = g.passes[p0 as usize].queue;
+            order.iter().all(|&p| g.passes[p as usize].queue == q0)
+                && resources.iter().all(|r| r.entry.is_none_or(|e| e.queue == q0))
+        });
 
+    #[cfg(test)]
+    {
+        scratch.took_shortcut = one_queue;
+    }
     for (pos, &p) in order.iter().enumerate() {
         let pass = &g.passes[p as usize];
         let q = pass.queue;
@@ -317,49 +340,51 @@ pub(crate) fn barriers<P>(
         // (a round trip through another queue included) can make a barrier unnecessary.
         displaced.clear();
         wants.clear();
-        for t in touches.iter_mut() {
-            let ri = t.resource as usize;
-            let s = &st[ri];
-            let wants_before = wants.len();
-            if !s.touched {
-                if let Some(pl) = resources[ri].placement {
-                    let from = displaced.len();
-                    occupy(&mut memory[pl.heap], pl, t.resource, displaced);
-                    t.displaced = (from as u32, displaced.len() as u32);
-                    for &d in &displaced[from..] {
-                        let o = &st[d as usize];
-                        if o.queues & others == 0 {
-                            continue;
-                        }
-                        for oq in QueueKind::ALL {
-                            if oq == q || o.outstanding(oq).0.is_empty() {
+        if !one_queue {
+            for t in touches.iter_mut() {
+                let ri = t.resource as usize;
+                let s = &st[ri];
+                let wants_before = wants.len();
+                if !s.touched {
+                    if let Some(pl) = resources[ri].placement {
+                        let from = displaced.len();
+                        occupy(&mut memory[pl.heap], pl, t.resource, displaced);
+                        t.displaced = (from as u32, displaced.len() as u32);
+                        for &d in &displaced[from..] {
+                            let o = &st[d as usize];
+                            if o.queues & others == 0 {
                                 continue;
                             }
-                            let mut last = o.r_pass[oq.index()];
-                            if o.has_write && o.w_queue == oq {
-                                last = if last == NONE { o.w_pass } else { last.max(o.w_pass) };
+                            for oq in QueueKind::ALL {
+                                if oq == q || o.outstanding(oq).0.is_empty() {
+                                    continue;
+                                }
+                                let mut last = o.r_pass[oq.index()];
+                                if o.has_write && o.w_queue == oq {
+                                    last = if last == NONE { o.w_pass } else { last.max(o.w_pass) };
+                                }
+                                wants.push((oq, point(last), t.stages));
                             }
-                            wants.push((oq, point(last), t.stages));
+                        }
+                    }
+                } else if let Some(o) = s.owner.filter(|&o| o != q && t.reads && s.defined) {
+                    wants.push((o, point(s.last_pass[o.index()]), t.stages));
+                } else if s.queues & others != 0 {
+                    let relayout = t.layout.is_some() && t.layout != s.layout;
+                    for oq in QueueKind::ALL {
+                        if oq == q {
+                            continue;
+                        }
+                        if s.has_write && s.w_queue == oq {
+                            wants.push((oq, point(s.w_pass), t.stages));
+                        }
+                        if (t.writes || relayout) && !s.r_stages[oq.index()].is_empty() {
+                            wants.push((oq, point(s.r_pass[oq.index()]), t.stages));
                         }
                     }
                 }
-            } else if let Some(o) = s.owner.filter(|&o| o != q && t.reads && s.defined) {
-                wants.push((o, point(s.last_pass[o.index()]), t.stages));
-            } else if s.queues & others != 0 {
-                let relayout = t.layout.is_some() && t.layout != s.layout;
-                for oq in QueueKind::ALL {
-                    if oq == q {
-                        continue;
-                    }
-                    if s.has_write && s.w_queue == oq {
-                        wants.push((oq, point(s.w_pass), t.stages));
-                    }
-                    if (t.writes || relayout) && !s.r_stages[oq.index()].is_empty() {
-                        wants.push((oq, point(s.r_pass[oq.index()]), t.stages));
-                    }
-                }
+                t.after_wait = wants.len() > wants_before;
             }
-            t.after_wait = wants.len() > wants_before;
         }
         out.wait_start.push(out.waits.len() as u32);
         if !wants.is_empty() {
@@ -373,10 +398,12 @@ pub(crate) fn barriers<P>(
             }
         }
         // Pushed, then patched in place: patching a copy first would store a word and at once
-        // reload it inside a wider read, which the CPU cannot forward.
-        done.push(reached[qi]);
-        if let Some(d) = done.last_mut() {
-            d[qi] = pos as i32;
+        // reload it inside a wider read, which the CPU cannot forward. (Only waits read it.)
+        if !one_queue {
+            done.push(reached[qi]);
+            if let Some(d) = done.last_mut() {
+                d[qi] = pos as i32;
+            }
         }
         out.batch_start.push(out.batches.len() as u32);
 
@@ -392,7 +419,15 @@ pub(crate) fn barriers<P>(
             if !st[ri].touched {
                 // First use of a transient: hand over its memory from the latest occupants.
                 // Occupants on other queues were waited for before the batch.
-                for &d in &displaced[t.displaced.0 as usize..t.displaced.1 as usize] {
+                let mut range = t.displaced;
+                if one_queue {
+                    if let Some(pl) = resources[ri].placement {
+                        let from = displaced.len() as u32;
+                        occupy(&mut memory[pl.heap], pl, t.resource, displaced);
+                        range = (from, displaced.len() as u32);
+                    }
+                }
+                for &d in &displaced[range.0 as usize..range.1 as usize] {
                     let (os, oa) = st[d as usize].outstanding(q);
                     src_stages |= os;
                     src_access |= oa;

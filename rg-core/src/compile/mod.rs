@@ -407,3 +407,37 @@ fn hash_words(prefix: &[u64], words: &[u64]) -> u64 {
     }
     h
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gen::{random_graph, Params};
+    use crate::FakeMemory;
+
+    /// The barrier phase's shortcut for frames on one queue (no waits to work out; first uses
+    /// find what they displace as their barriers are made) plans exactly what the general walk
+    /// plans, and the general walk's plans are what the oracle and snapshot tests check.
+    #[test]
+    fn one_queue_shortcut_plans_what_the_general_walk_plans() {
+        let memory = FakeMemory::default();
+        let (mut shortcut, mut general) = (Compiler::new(), Compiler::new());
+        general.scratch.barrier_scratch.general_only = true;
+        let mut taken = 0;
+        for seed in 0..3000 {
+            let params = Params {
+                passes: 4 + seed as usize % 40,
+                queues: seed % 4 == 0,
+                window: 2 + seed as usize % 10,
+                ..Params::default()
+            };
+            let g = random_graph(seed, &params);
+            let fast = shortcut.compile_uncached(&g, &memory).expect("valid");
+            taken += shortcut.scratch.barrier_scratch.took_shortcut as u32;
+            let slow = general.compile_uncached(&g, &memory).expect("valid");
+            assert!(!general.scratch.barrier_scratch.took_shortcut);
+            assert!(fast == slow, "seed {seed}: the one-queue shortcut planned differently");
+        }
+        // Every graph on one queue takes it (3 in 4 are); graphs that use several do not.
+        assert!(taken >= 2000, "the shortcut ran for only {taken} of 3000 graphs");
+    }
+}
