@@ -255,6 +255,40 @@ pub(crate) fn barriers<P>(
     out: &mut Barriers,
     scratch: &mut Scratch,
 ) {
+    #[cfg(test)]
+    let general_only = scratch.general_only;
+    #[cfg(not(test))]
+    let general_only = false;
+    // With every pass and every resource's entry on one queue (most frames), no pass can wait
+    // on another queue or take over a resource from one: the walk is compiled a second time
+    // without that analysis, and first uses find what they displace as their barriers are made.
+    let one_queue = !general_only
+        && order.first().is_some_and(|&p0| {
+            let q0 = g.passes[p0 as usize].queue;
+            order.iter().all(|&p| g.passes[p as usize].queue == q0)
+                && resources.iter().all(|r| r.entry.is_none_or(|e| e.queue == q0))
+        });
+    #[cfg(test)]
+    {
+        scratch.took_shortcut = one_queue;
+    }
+    if one_queue {
+        walk::<true, P>(g, flat, order, resources, heaps, out, scratch);
+    } else {
+        walk::<false, P>(g, flat, order, resources, heaps, out, scratch);
+    }
+}
+
+/// [`barriers`], for frames on one queue when `ONE` is set.
+fn walk<const ONE: bool, P>(
+    g: &Graph<P>,
+    flat: &[Flat],
+    order: &[u32],
+    resources: &[PlannedResource],
+    heaps: usize,
+    out: &mut Barriers,
+    scratch: &mut Scratch,
+) {
     let n = order.len();
     out.batches.clear();
     out.batch_start.clear();
@@ -266,10 +300,6 @@ pub(crate) fn barriers<P>(
     out.signal.resize(n, false);
     out.prologue.clear();
     out.epilogue.clear();
-    #[cfg(test)]
-    let general_only = scratch.general_only;
-    #[cfg(not(test))]
-    let general_only = false;
     let Scratch { st, memory, done, touches, displaced, wants, pass_waits, releases, .. } = scratch;
     st.clear();
     st.extend(resources.iter().map(|r| match (r.lifetime, r.entry) {
@@ -291,20 +321,7 @@ pub(crate) fn barriers<P>(
     // The occupants each pass's first uses displace, and the waits it wants, in touch order.
     // Releases, with the position of the pass they follow, in the order they were decided.
     releases.clear();
-    // With every pass and every resource's entry on one queue (most frames), no pass can wait
-    // on another queue: the waits are skipped, and first uses find what they displace as their
-    // barriers are made.
-    let one_queue = !general_only
-        && order.first().is_some_and(|&p0| {
-            let q0 = g.passes[p0 as usize].queue;
-            order.iter().all(|&p| g.passes[p as usize].queue == q0)
-                && resources.iter().all(|r| r.entry.is_none_or(|e| e.queue == q0))
-        });
 
-    #[cfg(test)]
-    {
-        scratch.took_shortcut = one_queue;
-    }
     for (pos, &p) in order.iter().enumerate() {
         let pass = &g.passes[p as usize];
         let q = pass.queue;
@@ -340,7 +357,7 @@ pub(crate) fn barriers<P>(
         // (a round trip through another queue included) can make a barrier unnecessary.
         displaced.clear();
         wants.clear();
-        if !one_queue {
+        if !ONE {
             for t in touches.iter_mut() {
                 let ri = t.resource as usize;
                 let s = &st[ri];
@@ -399,7 +416,7 @@ pub(crate) fn barriers<P>(
         }
         // Pushed, then patched in place: patching a copy first would store a word and at once
         // reload it inside a wider read, which the CPU cannot forward. (Only waits read it.)
-        if !one_queue {
+        if !ONE {
             done.push(reached[qi]);
             if let Some(d) = done.last_mut() {
                 d[qi] = pos as i32;
@@ -420,7 +437,7 @@ pub(crate) fn barriers<P>(
                 // First use of a transient: hand over its memory from the latest occupants.
                 // Occupants on other queues were waited for before the batch.
                 let mut range = t.displaced;
-                if one_queue {
+                if ONE {
                     if let Some(pl) = resources[ri].placement {
                         let from = displaced.len() as u32;
                         occupy(&mut memory[pl.heap], pl, t.resource, displaced);
@@ -446,7 +463,7 @@ pub(crate) fn barriers<P>(
                 s.defined = false;
             } else {
                 let s = &mut st[ri];
-                if let Some(o) = s.owner.filter(|&o| o != q) {
+                if let Some(o) = s.owner.filter(|&o| !ONE && o != q) {
                     if t.reads && s.defined {
                         // Queue-ownership transfer: release on the old queue, acquire here.
                         let (os, oa) = s.outstanding(o);
@@ -510,7 +527,7 @@ pub(crate) fn barriers<P>(
                     let w_here = s.has_write && s.w_queue == q;
                     // A round trip through another queue may already order it (never before
                     // this queue has waited on one that waited for it: `reached` says so).
-                    let round_trip = reached[qi][qi];
+                    let round_trip = if ONE { -2 } else { reached[qi][qi] };
                     let by_round_trip = |pass: u32| {
                         round_trip >= point(pass) && by_wait(&waited, q, q, t.stages, pass)
                     };
@@ -547,7 +564,7 @@ pub(crate) fn barriers<P>(
 
             // A barrier after a semaphore wait must start from the waited stages, or its layout
             // transition would not be ordered after the other queue's work.
-            if need && t.after_wait {
+            if !ONE && need && t.after_wait {
                 src_stages |= t.stages;
             }
 
@@ -604,13 +621,18 @@ pub(crate) fn barriers<P>(
             } else {
                 s.r_stages[qi] |= t.stages;
                 s.r_exec[qi] = StageMask::NONE;
-                s.r_pass[qi] = pos as u32;
-                if !t.stages.is_empty() {
-                    s.queues |= 1 << qi;
+                // What only the cross-queue analysis reads is not kept on one queue.
+                if !ONE {
+                    s.r_pass[qi] = pos as u32;
+                    if !t.stages.is_empty() {
+                        s.queues |= 1 << qi;
+                    }
                 }
             }
             s.owner = Some(q);
-            s.last_pass[qi] = pos as u32;
+            if !ONE {
+                s.last_pass[qi] = pos as u32;
+            }
         }
     }
 
