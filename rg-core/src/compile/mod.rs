@@ -291,9 +291,10 @@ fn compile_uncached<P>(
     let range = |start: &[u32], pos: usize| start[pos]..start[pos + 1];
     passes.truncate(order.len());
     passes.reserve(order.len().saturating_sub(passes.len()));
-    let naccesses = order.iter().map(|&p| g.passes[p as usize].accesses.len()).sum();
+    // Room for every declared access: culled passes' are not listed, but counting the kept
+    // ones would cost a walk, and a recycled plan has the room already.
     accesses.clear();
-    accesses.reserve(naccesses);
+    accesses.reserve(g.accesses.len());
     for (pos, &p) in order.iter().enumerate() {
         let decl = &g.passes[p as usize];
         let first = accesses.len() as u32;
