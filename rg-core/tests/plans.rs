@@ -180,3 +180,51 @@ fn the_cache_tells_apart_graphs_that_differ_in_one_detail() {
     assert_eq!(c.cache_stats(), (1, 4));
     assert_eq!(&*plan.resources[0].label, "buf2");
 }
+
+/// Sizes relative to the output resolve to the rounded product whatever the order of the
+/// scales and however many there are (the compiler remembers the last few it resolved), and a
+/// scale too small to give a texel is reported even after it resolved others.
+#[test]
+fn output_relative_sizes_resolve_in_any_order() {
+    fn graph(output: Extent, scales: &[(f32, f32)]) -> Graph {
+        let mut g: Graph = Graph::new(output);
+        let images: Vec<_> = scales
+            .iter()
+            .enumerate()
+            .map(|(i, &(sx, sy))| {
+                let desc = ImageDesc::new(Format::Rgba8Unorm, Size::Output { sx, sy });
+                g.create_image(&format!("img{i}"), desc)
+            })
+            .collect();
+        let mut p = g.add_pass("p", QueueKind::Graphics, ());
+        let written: Vec<_> = images.into_iter().map(|h| p.write(h, Access::CopyDst)).collect();
+        p.finish();
+        for h in written {
+            g.export(h);
+        }
+        g
+    }
+
+    let output = Extent::new(1917, 1075);
+    let choices = [1.0f32, 0.5, 1.0 / 3.0, 0.25, 0.75, 0.125, 2.0];
+    let mut k = 5usize;
+    let scales: Vec<(f32, f32)> = (0..40)
+        .map(|i| {
+            k = (k * 7 + 3) % choices.len();
+            (choices[k], choices[(k + i) % choices.len()])
+        })
+        .collect();
+    let plan = compile(&graph(output, &scales));
+    let side = |x: u32, s: f32| (x as f64 * s as f64).round() as u32;
+    for (i, &(sx, sy)) in scales.iter().enumerate() {
+        let got = plan.resources[i].image.expect("an image").extent;
+        let want = Extent::new(side(output.width, sx), side(output.height, sy));
+        assert_eq!(got, want, "img{i} at {sx}x{sy}");
+    }
+
+    let scales = [(0.5, 0.5), (0.25, 0.25), (0.5, 0.5), (0.001, 0.001), (0.25, 0.25)];
+    let g = graph(Extent::new(64, 64), &scales);
+    let errs = Compiler::new().compile(&g, &FakeMemory::default()).expect_err("img3 is too small");
+    assert_eq!(errs.len(), 1, "{errs}");
+    assert!(errs.to_string().contains("`img3`"), "{errs}");
+}

@@ -212,7 +212,10 @@ pub(crate) fn validate<P>(
 ) -> Result<(), Vec<CompileError>> {
     let mut errors = Vec::new();
 
-    // Sizes, in declaration order: a relative size can only name an earlier image.
+    // Sizes, in declaration order: a relative size can only name an earlier image. Frames use
+    // a few scales of the output over and over; the last four that resolved are remembered.
+    let mut output_scales: [Option<((u32, u32), Extent)>; 4] = [None; 4];
+    let mut next_scale = 0usize;
     for (i, r) in g.resources.iter().enumerate() {
         let bad = |reason: String| CompileError::InvalidSize {
             resource: r.label.to_string(),
@@ -236,8 +239,21 @@ pub(crate) fn validate<P>(
                 let extent = match d.size {
                     Size::Absolute(e) => Some(e),
                     Size::Output { sx, sy } => {
-                        match (scale(g.output.width, sx), scale(g.output.height, sy)) {
-                            (Some(w), Some(h)) => Some(Extent::new(w, h)),
+                        let key = (sx.to_bits(), sy.to_bits());
+                        let seen = output_scales.iter().flatten().find(|(k, _)| *k == key);
+                        let scaled = match seen {
+                            Some(&(_, e)) => (Some(e.width), Some(e.height)),
+                            None => (scale(g.output.width, sx), scale(g.output.height, sy)),
+                        };
+                        match scaled {
+                            (Some(w), Some(h)) => {
+                                let e = Extent::new(w, h);
+                                if seen.is_none() {
+                                    output_scales[next_scale % 4] = Some((key, e));
+                                    next_scale += 1;
+                                }
+                                Some(e)
+                            }
                             _ => {
                                 errors.push(bad(format!(
                                     "scale {sx}x{sy} of the output {} is not at least one texel",
