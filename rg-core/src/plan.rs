@@ -169,7 +169,8 @@ pub struct Heap {
     pub memory_type_bits: u32,
     pub size: u64,
     pub alignment: u64,
-    /// Resources placed here, by offset.
+    /// Resources placed here, in the order they were placed: largest first, then earliest
+    /// first use, then declaration order. (The printed plan lists them by offset.)
     pub resources: Vec<usize>,
 }
 

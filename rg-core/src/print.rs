@@ -115,7 +115,10 @@ pub fn text(plan: &Plan) -> String {
             heap.memory_type_bits,
             heap.alignment
         );
-        for &r in &heap.resources {
+        // By offset, then declaration order: the memory as a picture, bottom up.
+        let mut members = heap.resources.clone();
+        members.sort_by_key(|&r| (plan.resources[r].placement.map(|p| p.offset), r));
+        for r in members {
             let res = &plan.resources[r];
             if let (Some(pl), Some(f), Some(l)) = (res.placement, res.first_use, res.last_use) {
                 let _ = writeln!(

@@ -146,6 +146,30 @@ fn split_memory_types_never_share_a_heap() {
 }
 
 #[test]
+fn heaps_list_their_members_in_placement_order() {
+    let memory = FakeMemory::default();
+    for (name, g) in reference::all().into_iter().chain([("synthetic", gen::synthetic(300))]) {
+        let plan = Compiler::new().compile_uncached(&g, &memory).expect("valid");
+        let mut listed = 0;
+        for (h, heap) in plan.heaps.iter().enumerate() {
+            // Largest first, then earliest first use, then declaration order.
+            let key = |&r: &usize| {
+                let res = &plan.resources[r];
+                let pl = res.placement.expect("a heap member is placed");
+                assert_eq!(pl.heap, h, "{name}: `{}` listed in another heap", res.label);
+                let size = res.requirements.expect("a placed resource has requirements").size;
+                (std::cmp::Reverse(size), res.first_use, r)
+            };
+            let keys: Vec<_> = heap.resources.iter().map(key).collect();
+            assert!(keys.windows(2).all(|w| w[0] < w[1]), "{name}: heap {h} out of order");
+            listed += heap.resources.len();
+        }
+        let placed = plan.resources.iter().filter(|r| r.placement.is_some()).count();
+        assert_eq!(listed, placed, "{name}: every placed resource is listed once");
+    }
+}
+
+#[test]
 fn the_same_input_gives_the_same_plan() {
     for (name, _) in reference::all() {
         let make = || reference::all().into_iter().find(|(n, _)| *n == name).expect("frame").1;

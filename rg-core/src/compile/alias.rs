@@ -211,13 +211,6 @@ pub(crate) fn place(
             heap_size = heap_size.max(off + size);
             placements[i as usize] = Placement { heap: h, offset: off, size };
         }
-        // Members by offset, then declaration order (item order is resource order).
-        sort_pairs(
-            c.members.iter().map(|&i| (s.placements[i as usize].offset, i as u64)),
-            index_bits,
-            &mut s.keys,
-            &mut s.wide,
-        );
         if h == heaps.len() {
             heaps.push(Heap { memory_type_bits: 0, size: 0, alignment: 0, resources: Vec::new() });
         }
@@ -226,8 +219,9 @@ pub(crate) fn place(
         heap.size = heap_size;
         heap.alignment = heap_align;
         heap.resources.clear();
-        heap.resources
-            .extend(s.keys.iter().map(|&k| items[(k & index_mask) as usize].resource as usize));
+        // In placement order: the plan is built every frame and read by offset only when it
+        // is printed, which sorts it then.
+        heap.resources.extend(c.members.iter().map(|&i| items[i as usize].resource as usize));
     }
     let used = heaps.iter().map(|h| h.size).sum();
     Aliasing { used, unaliased, lower_bound }
