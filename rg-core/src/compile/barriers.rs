@@ -716,7 +716,8 @@ fn occupy(
         if start >= hi {
             break;
         }
-        if !displaced[from..].contains(&occupant) {
+        // A plain scan: there are one or two, too few for `contains`'s vector loop to pay.
+        if !displaced[from..].iter().any(|&d| d == occupant) {
             displaced.push(occupant);
         }
         b += 1;
