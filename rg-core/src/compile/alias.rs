@@ -39,6 +39,10 @@ pub(crate) struct Aliasing {
 pub(crate) struct Scratch {
     /// Where each item went, in the items' order (the phase's other output).
     pub placements: Vec<Placement>,
+    /// Item indices in placement order, and what `by_size` works it out with.
+    order: Vec<u32>,
+    sizes: Vec<(u64, u32)>,
+    size_of: Vec<u8>,
     keys: Vec<u64>,
     wide: Vec<u128>,
     classes: Vec<Class>,
@@ -103,22 +107,11 @@ pub(crate) fn place(
 
     // Largest first, then earliest first use, then declaration order (items are in resource
     // order, so the item index stands for the resource).
-    let index_bits = bits(items.len() as u64);
-    let index_mask = (1u64 << index_bits) - 1;
-    sort_pairs(
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, it)| (max_size - it.req.size, (it.first as u64) << index_bits | i as u64)),
-        bits(max_first as u64) + index_bits,
-        &mut s.keys,
-        &mut s.wide,
-    );
+    by_size(items, max_size, max_first, s);
 
     // Classes keep their member lists' storage from earlier compiles.
     let mut nclasses = 0;
-    for &k in &s.keys {
-        let i = (k & index_mask) as u32;
+    for &i in &s.order {
         let it = &items[i as usize];
         let is_image = it.kind == ResourceKind::Image;
         let bits = it.req.memory_type_bits;
@@ -247,6 +240,70 @@ fn lowest_fit(taken: &[(u64, u64)], size: u64, align: u64) -> u64 {
     }
 }
 
+/// Distinct sizes up to which `by_size` counts items out instead of sorting them.
+const FEW_SIZES: usize = 32;
+
+/// Puts in `s.order` the item indices by size (largest first), then first use, then index.
+///
+/// Frames use a few sizes over and over, and declare resources about in the order they first
+/// use them. So the items are counted out by size, each size's run keeping index order, and a
+/// run is sorted only if its first uses are out of order. With more than [`FEW_SIZES`] sizes,
+/// all the items are sorted at once.
+fn by_size(items: &[Item], max_size: u64, max_first: u32, s: &mut Scratch) {
+    let Scratch { order, sizes, size_of, keys, wide, .. } = s;
+    order.clear();
+    sizes.clear();
+    size_of.clear();
+    let mut few = true;
+    for it in items {
+        let size = it.req.size;
+        let k = match sizes.iter().position(|&(z, _)| z == size) {
+            Some(k) => k,
+            None if sizes.len() < FEW_SIZES => {
+                sizes.push((size, 0));
+                sizes.len() - 1
+            }
+            None => {
+                few = false;
+                break;
+            }
+        };
+        sizes[k].1 += 1;
+        size_of.push(k as u8);
+    }
+    if !few {
+        let index_bits = bits(items.len() as u64);
+        sort_pairs(
+            items.iter().enumerate().map(|(i, it)| {
+                (max_size - it.req.size, (it.first as u64) << index_bits | i as u64)
+            }),
+            bits(max_first as u64) + index_bits,
+            keys,
+            wide,
+        );
+        let mask = (1u64 << index_bits) - 1;
+        order.extend(keys.iter().map(|&k| (k & mask) as u32));
+        return;
+    }
+    // Where each size's run starts: after every larger size's items.
+    let mut at = [0u32; FEW_SIZES];
+    for (k, &(size, _)) in sizes.iter().enumerate() {
+        at[k] = sizes.iter().filter(|&&(z, _)| z > size).map(|&(_, n)| n).sum();
+    }
+    let starts = at;
+    order.resize(items.len(), 0);
+    for (i, &k) in size_of.iter().enumerate() {
+        order[at[k as usize] as usize] = i as u32;
+        at[k as usize] += 1;
+    }
+    for k in 0..sizes.len() {
+        let run = &mut order[starts[k] as usize..at[k] as usize];
+        if !run.windows(2).all(|w| items[w[0] as usize].first <= items[w[1] as usize].first) {
+            run.sort_unstable_by_key(|&i| (items[i as usize].first, i));
+        }
+    }
+}
+
 /// Bits needed to write `x`.
 fn bits(x: u64) -> u32 {
     64 - x.leading_zeros()
@@ -330,6 +387,58 @@ mod tests {
                 "{taken:?} size {size} align {align}"
             );
         }
+    }
+
+    #[test]
+    fn items_go_by_size_then_first_use_then_index() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        let mut s = Scratch::default();
+        let (mut counted, mut sorted) = (0, 0);
+        for round in 0..400 {
+            // Few sizes or many; first uses in order, nearly so, or not at all.
+            let n = next(120) as usize;
+            let sizes = [1 + next(4), 1 + next(FEW_SIZES as u64), 1 + next(200)][round % 3];
+            let shuffle = [0, 8, 1][round / 3 % 3];
+            let items: Vec<Item> = (0..n)
+                .map(|i| {
+                    let first =
+                        if shuffle > 0 && next(shuffle) == 0 { next(60) } else { i as u64 / 2 };
+                    Item {
+                        resource: i as u32,
+                        first: first as u32,
+                        last: first as u32 + next(5) as u32,
+                        req: MemoryRequirements {
+                            size: 1024 * (1 + next(sizes)),
+                            alignment: 256,
+                            memory_type_bits: 1,
+                        },
+                        kind: ResourceKind::Buffer,
+                    }
+                })
+                .collect();
+            let max_size = items.iter().map(|it| it.req.size).max().unwrap_or(0);
+            let max_first = items.iter().map(|it| it.first).max().unwrap_or(0);
+            by_size(&items, max_size, max_first, &mut s);
+            let mut want: Vec<u32> = (0..n as u32).collect();
+            want.sort_by_key(|&i| {
+                let it = &items[i as usize];
+                (std::cmp::Reverse(it.req.size), it.first, i)
+            });
+            assert_eq!(s.order, want, "round {round}");
+            if s.sizes.len() < FEW_SIZES && !items.is_empty() {
+                counted += 1;
+            } else {
+                sorted += 1;
+            }
+        }
+        // Both ways were taken.
+        assert!(counted > 100 && sorted > 50, "{counted} counted, {sorted} sorted");
     }
 
     #[test]
