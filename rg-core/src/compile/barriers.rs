@@ -717,7 +717,7 @@ fn occupy(
             break;
         }
         // A plain scan: there are one or two, too few for `contains`'s vector loop to pay.
-        if !displaced[from..].iter().any(|&d| d == occupant) {
+        if displaced[from..].iter().all(|&d| d != occupant) {
             displaced.push(occupant);
         }
         b += 1;
