@@ -248,8 +248,8 @@ const FEW_SIZES: usize = 32;
 /// Frames use a few sizes over and over, and declare resources about in the order they first
 /// use them. So the items are counted out by size, each size's run keeping index order, and a
 /// run is sorted only if its first uses are out of order. With more than [`FEW_SIZES`] sizes,
-/// all the items are sorted at once.
-fn by_size(items: &[Item], max_size: u64, max_first: u32, s: &mut Scratch) {
+/// all the items are sorted at once. Returns whether they were counted out.
+fn by_size(items: &[Item], max_size: u64, max_first: u32, s: &mut Scratch) -> bool {
     let Scratch { order, sizes, size_of, keys, wide, .. } = s;
     order.clear();
     sizes.clear();
@@ -283,7 +283,7 @@ fn by_size(items: &[Item], max_size: u64, max_first: u32, s: &mut Scratch) {
         );
         let mask = (1u64 << index_bits) - 1;
         order.extend(keys.iter().map(|&k| (k & mask) as u32));
-        return;
+        return false;
     }
     // Where each size's run starts: after every larger size's items.
     let mut at = [0u32; FEW_SIZES];
@@ -302,6 +302,7 @@ fn by_size(items: &[Item], max_size: u64, max_first: u32, s: &mut Scratch) {
             run.sort_unstable_by_key(|&i| (items[i as usize].first, i));
         }
     }
+    true
 }
 
 /// Bits needed to write `x`.
@@ -354,6 +355,7 @@ fn lower_bound(items: &[Item], steps: u32, delta: &mut Vec<(u64, u64)>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gen::Rng;
 
     /// The lowest fit by brute force: every aligned offset from 0 up.
     fn lowest_fit_by_trying(taken: &[(u64, u64)], size: u64, align: u64) -> u64 {
@@ -365,13 +367,8 @@ mod tests {
 
     #[test]
     fn lowest_fit_is_the_lowest_aligned_offset_that_overlaps_nothing() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |m: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        };
+        let mut rng = Rng::new(1);
+        let mut next = |m: u64| rng.below(m as usize) as u64;
         for _ in 0..5000 {
             let taken: Vec<(u64, u64)> = (0..next(8))
                 .map(|_| {
@@ -391,13 +388,8 @@ mod tests {
 
     #[test]
     fn items_go_by_size_then_first_use_then_index() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |m: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        };
+        let mut rng = Rng::new(2);
+        let mut next = |m: u64| rng.below(m as usize) as u64;
         let mut s = Scratch::default();
         let (mut counted, mut sorted) = (0, 0);
         for round in 0..400 {
@@ -424,14 +416,14 @@ mod tests {
                 .collect();
             let max_size = items.iter().map(|it| it.req.size).max().unwrap_or(0);
             let max_first = items.iter().map(|it| it.first).max().unwrap_or(0);
-            by_size(&items, max_size, max_first, &mut s);
+            let took_count = by_size(&items, max_size, max_first, &mut s);
             let mut want: Vec<u32> = (0..n as u32).collect();
             want.sort_by_key(|&i| {
                 let it = &items[i as usize];
                 (std::cmp::Reverse(it.req.size), it.first, i)
             });
             assert_eq!(s.order, want, "round {round}");
-            if s.sizes.len() < FEW_SIZES && !items.is_empty() {
+            if took_count {
                 counted += 1;
             } else {
                 sorted += 1;
