@@ -191,6 +191,10 @@ impl StageMask {
 
 impl ShaderStages {
     /// The pipeline stages these shader stages run in.
+    /// Every stage there is.
+    pub const KNOWN: ShaderStages =
+        ShaderStages(Self::VERTEX.0 | Self::FRAGMENT.0 | Self::COMPUTE.0);
+
     pub const fn pipeline_stages(self) -> StageMask {
         let mut s = 0;
         if self.contains(ShaderStages::VERTEX) {
@@ -420,12 +424,16 @@ impl Access {
     pub const fn misfit(self, kind: ResourceKind, depth_format: bool) -> Option<&'static str> {
         use Access::*;
         match (self, kind) {
-            (Sampled(s) | StorageRead(s) | StorageWrite(s) | StorageReadWrite(s), _)
-                if s.is_empty() =>
-            {
-                Some("names no shader stage")
+            (
+                Sampled(s) | Uniform(s) | StorageRead(s) | StorageWrite(s) | StorageReadWrite(s),
+                _,
+            ) if s.0 & !ShaderStages::KNOWN.0 != 0 => {
+                Some("names shader stage bits that stand for no stage")
             }
-            (Uniform(s), _) if s.is_empty() => Some("names no shader stage"),
+            (
+                Sampled(s) | Uniform(s) | StorageRead(s) | StorageWrite(s) | StorageReadWrite(s),
+                _,
+            ) if s.is_empty() => Some("names no shader stage"),
             (Sampled(_), ResourceKind::Buffer) => {
                 Some("samples a buffer (use Uniform or StorageRead)")
             }

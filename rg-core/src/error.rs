@@ -45,6 +45,13 @@ pub enum CompileError {
     InvalidSize { resource: String, reason: String, site: Site },
     /// An explicit order between passes that cannot be (a pass before itself, an unknown pass).
     InvalidOrder { reason: String, site: Site },
+    /// An import's entry or exit state (`which`) that no resource of its kind can be in: an
+    /// image state without a layout, a buffer state with one, an exit in `Undefined`, accesses
+    /// with no pipeline stage.
+    InvalidState { resource: String, which: &'static str, reason: String, site: Site },
+    /// An exported version that a pass which runs writes over before the frame ends, so the
+    /// contents the export asks for are gone.
+    StaleExport { resource: String, version: u32, writer: String, writer_site: Site, site: Site },
 }
 
 struct At(Site);
@@ -118,6 +125,18 @@ impl fmt::Display for CompileError {
                 write!(f, "resource `{resource}` ({}) has an invalid size: {reason}", At(site))
             }
             InvalidOrder { reason, site } => write!(f, "order ({}): {reason}", At(site)),
+            InvalidState { resource, which, reason, site } => write!(
+                f,
+                "import `{resource}` ({}) has an invalid {which} state: {reason}",
+                At(site)
+            ),
+            StaleExport { resource, version, writer, writer_site, site } => write!(
+                f,
+                "the export ({}) keeps `{resource}` v{version}, but pass `{writer}` ({}) writes \
+                 over it before the frame ends; export the handle that write returns",
+                At(site),
+                At(writer_site)
+            ),
         }
     }
 }

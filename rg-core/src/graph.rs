@@ -411,12 +411,18 @@ impl<P> Graph<P> {
     #[track_caller]
     pub fn export<H: Handle>(&mut self, handle: H) {
         let h: RawHandle = handle.into();
+        // One word, or two when the index or the version needs more bits than the first has.
+        let wide = h.index >= 1 << 27 || h.version >= 1 << 20;
         self.key.push(
             5 << 56
                 | ((h.graph == self.id) as u64) << 48
-                | (h.index as u64) << 20
-                | h.version as u64,
+                | (wide as u64) << 47
+                | (h.index as u64 & 0x7ff_ffff) << 20
+                | h.version as u64 & 0xf_ffff,
         );
+        if wide {
+            self.key.push((h.index as u64) << 32 | h.version as u64);
+        }
         self.exports.push(ExportDecl { handle: h, site: Location::caller() });
     }
 
@@ -425,7 +431,11 @@ impl<P> Graph<P> {
     /// of submission; across queues it is a semaphore wait.
     #[track_caller]
     pub fn order(&mut self, before: PassId, after: PassId) {
-        self.key.push(6 << 56 | (before.0 as u64) << 24 | after.0 as u64);
+        if before.0 < 1 << 24 && after.0 < 1 << 24 {
+            self.key.push(6 << 56 | (before.0 as u64) << 24 | after.0 as u64);
+        } else {
+            self.key.extend([7 << 56, (before.0 as u64) << 32 | after.0 as u64]);
+        }
         self.orders.push(OrderDecl { before, after, site: Location::caller() });
     }
 
@@ -550,7 +560,8 @@ fn key_resource(key: &mut Vec<u64>, graph: u32, label: &str, desc: &Desc, lifeti
         Lifetime::Temporal => 1,
         Lifetime::Imported { .. } => 2,
     };
-    key.push(1 << 60 | life << 56 | hash_str(label) >> 16);
+    let image = matches!(desc, Desc::Image(_)) as u64;
+    key.push(1 << 60 | image << 58 | life << 56 | hash_str(label) >> 16);
     match *desc {
         Desc::Buffer(b) => key.push(b.size),
         Desc::Image(d) => {
@@ -564,14 +575,21 @@ fn key_resource(key: &mut Vec<u64>, graph: u32, label: &str, desc: &Desc, lifeti
                     Some(image.index as u64 | ((image.graph == graph) as u64) << 32),
                 ),
             };
+            // Sample and mip counts over 255 (mistakes, which the compile reports) take a
+            // word of their own.
+            let wide = d.samples > 0xff || d.mip_levels > 0xff;
             key.push(
                 1 << 63
+                    | (wide as u64) << 62
                     | tag << 60
                     | (d.format.code() as u64) << 48
                     | (d.samples as u64 & 0xff) << 40
                     | (d.mip_levels as u64 & 0xff) << 32
                     | d.array_layers as u64,
             );
+            if wide {
+                key.push((d.samples as u64) << 32 | d.mip_levels as u64);
+            }
             key.push((a as u64) << 32 | b as u64);
             if let Some(c) = c {
                 key.push(c);

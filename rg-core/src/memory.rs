@@ -16,16 +16,21 @@ pub struct ResolvedImage {
 }
 
 impl ResolvedImage {
-    /// Bytes of texel data, all mips and layers, with no padding.
+    /// Bytes of texel data, all mips and layers, with no padding; `u64::MAX` when that does not
+    /// fit in 64 bits (the compiler then reports that the frame needs more memory than exists).
     pub fn texel_bytes(&self) -> u64 {
         let mut total = 0u64;
         let (mut w, mut h) = (self.extent.width as u64, self.extent.height as u64);
-        for _ in 0..self.mip_levels.max(1) {
-            total += w * h;
+        for _ in 0..self.mip_levels.clamp(1, 64) {
+            total = total.saturating_add(w * h);
             w = (w / 2).max(1);
             h = (h / 2).max(1);
         }
-        total * self.format.texel_bytes() as u64 * self.array_layers as u64 * self.samples as u64
+        // `w * h` cannot overflow (each is below 2^32); the sum and the products can.
+        total
+            .saturating_mul(self.format.texel_bytes() as u64)
+            .saturating_mul(self.array_layers as u64)
+            .saturating_mul(self.samples as u64)
     }
 }
 
@@ -87,8 +92,9 @@ impl FakeMemory {
     }
 }
 
+/// `x` rounded up to a multiple of `a`, or `u64::MAX` when that does not fit.
 fn round_up(x: u64, a: u64) -> u64 {
-    x.div_ceil(a) * a
+    x.div_ceil(a).saturating_mul(a)
 }
 
 impl MemoryOracle for FakeMemory {

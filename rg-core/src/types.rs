@@ -174,13 +174,18 @@ impl fmt::Display for QueueKind {
 /// Limits a plan must respect; `rg-vulkan` fills them from the device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Limits {
+    /// `maxImageDimension2D`.
     pub max_image_dimension: u32,
+    /// `maxImageArrayLayers`.
+    pub max_image_array_layers: u32,
+    /// The largest buffer the device makes (`maxBufferSize`, or `maxStorageBufferRange` where
+    /// that is all there is).
     pub max_buffer_size: u64,
 }
 
 impl Default for Limits {
-    /// 16384 texels a side and 1 GiB a buffer: what desktop devices offer.
+    /// 16384 texels a side, 2048 layers and 1 GiB a buffer: what desktop devices offer.
     fn default() -> Self {
-        Self { max_image_dimension: 16384, max_buffer_size: 1 << 30 }
+        Self { max_image_dimension: 16384, max_image_array_layers: 2048, max_buffer_size: 1 << 30 }
     }
 }

@@ -277,3 +277,160 @@ fn a_valid_graph_compiles_after_errors_are_fixed() {
     let plan = Compiler::new().compile(&g, &FakeMemory::default()).expect("valid");
     assert_eq!(plan.passes.len(), 2);
 }
+
+#[test]
+fn import_states_a_resource_of_its_kind_cannot_be_in() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let sampled = ResourceState::shader_read(QueueKind::Graphics, StageMask::FRAGMENT_SHADER);
+    let no_layout = ResourceState { layout: None, ..sampled };
+    let l1 = line!() + 1;
+    let img = g.import_image(
+        "env.map",
+        ImageDesc::new(Format::Rgba8Unorm, Size::FULL),
+        no_layout,
+        sampled,
+    );
+    let host = ResourceState::host_written(QueueKind::Graphics);
+    let with_layout = ResourceState { layout: Some(Layout::General), ..host };
+    let l2 = line!() + 1;
+    let buf = g.import_buffer("scene.data", BufferDesc::new(64), host, with_layout);
+    let undefined = ResourceState { layout: Some(Layout::Undefined), ..sampled };
+    let l3 = line!() + 1;
+    let out =
+        g.import_image("out", ImageDesc::new(Format::Rgba8Unorm, Size::FULL), sampled, undefined);
+    let stageless = ResourceState { stages: StageMask::NONE, ..host };
+    let l4 = line!() + 1;
+    let raw = g.import_buffer("raw", BufferDesc::new(64), stageless, host);
+    let mut p = g.add_pass("shade", QueueKind::Graphics, ());
+    p.read(img, Access::Sampled(ShaderStages::FRAGMENT));
+    p.read(buf, Access::Uniform(ShaderStages::FRAGMENT));
+    p.read(out, Access::Sampled(ShaderStages::FRAGMENT));
+    p.read(raw, Access::Uniform(ShaderStages::FRAGMENT));
+    p.side_effect();
+    p.finish();
+    let errs = compile(&g);
+    assert_eq!(errs.len(), 4, "{errs}");
+    assert!(errs.iter().all(|e| matches!(e, CompileError::InvalidState { .. })), "{errs}");
+    let expect = [
+        ("`env.map`", "entry", "names a layout", l1),
+        ("`scene.data`", "exit", "a buffer has no layout", l2),
+        ("`out`", "exit", "`Undefined`", l3),
+        ("`raw`", "entry", "no pipeline stage", l4),
+    ];
+    for (e, (label, which, why, line)) in errs.iter().zip(expect) {
+        let msg = e.to_string();
+        assert!(msg.contains(label) && msg.contains(&format!("invalid {which} state")), "{msg}");
+        assert!(msg.contains(why) && msg.contains(&here(line)), "{msg}");
+    }
+}
+
+#[test]
+fn an_export_that_a_running_pass_writes_over() {
+    let build = |keep_overwrite: bool| {
+        let mut g: Graph = Graph::new(Extent::new(8, 8));
+        let b = buffer(&mut g, "stats");
+        let b1 = g.add_pass("count", QueueKind::Compute, ()).write(b, Access::StorageWrite(C));
+        let export = line!() + 1;
+        g.export(b1);
+        let mut p = g.add_pass("reset", QueueKind::Compute, ());
+        let overwrite = line!() + 1;
+        p.write(b1, Access::StorageWrite(C));
+        if keep_overwrite {
+            p.side_effect();
+        }
+        p.finish();
+        (g, export, overwrite)
+    };
+    let (g, export, overwrite) = build(true);
+    let errs = compile(&g);
+    assert!(matches!(errs.0[..], [CompileError::StaleExport { .. }]), "{errs}");
+    let msg = errs.0[0].to_string();
+    assert!(msg.contains("`stats` v1") && msg.contains("`reset`"), "{msg}");
+    assert!(msg.contains(&here(export)) && msg.contains(&here(overwrite)), "{msg}");
+    // Nothing needs the overwrite when it has no effect: it is culled, and the export stands.
+    let (g, ..) = build(false);
+    let plan = Compiler::new().compile(&g, &FakeMemory::default()).expect("valid");
+    assert_eq!(plan.passes.len(), 1);
+    assert_eq!(plan.culled.len(), 1);
+}
+
+#[test]
+fn sample_counts_layers_and_memory_that_cannot_be() {
+    let mut g: Graph = Graph::new(Extent::new(64, 64));
+    let desc = ImageDesc::new(Format::Rgba8Unorm, Size::FULL);
+    let mut three = desc;
+    three.samples = 3;
+    let l1 = line!() + 1;
+    let a = g.create_image("three.samples", three);
+    let mut msaa_mips = desc.mips(4);
+    msaa_mips.samples = 4;
+    let l2 = line!() + 1;
+    let b = g.create_image("msaa.mips", msaa_mips);
+    let l3 = line!() + 1;
+    let c = g.create_image("many.layers", desc.layers(4096));
+    let mut p = g.add_pass("p", QueueKind::Graphics, ());
+    let (a, b, c) =
+        (p.write(a, Access::CopyDst), p.write(b, Access::CopyDst), p.write(c, Access::CopyDst));
+    p.finish();
+    for h in [a, b, c] {
+        g.export(h);
+    }
+    let errs = compile(&g);
+    assert_eq!(errs.len(), 3, "{errs}");
+    assert!(errs.iter().all(|e| matches!(e, CompileError::InvalidSize { .. })), "{errs}");
+    let expect = [
+        ("`three.samples`", "power of two", l1),
+        ("`msaa.mips`", "one mip level", l2),
+        ("`many.layers`", "4096 layers is over the device's limit of 2048", l3),
+    ];
+    for (e, (label, why, line)) in errs.iter().zip(expect) {
+        let msg = e.to_string();
+        assert!(msg.contains(label) && msg.contains(why) && msg.contains(&here(line)), "{msg}");
+    }
+
+    // Where the limits allow it, transients can still need more bytes than 64 bits count:
+    // reported, not wrapped around (or, in a debug build, a panic).
+    let mut memory = FakeMemory::default();
+    memory.limits = Limits {
+        max_image_dimension: u32::MAX,
+        max_image_array_layers: u32::MAX,
+        max_buffer_size: u64::MAX,
+    };
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let x = g.create_buffer("half.a", BufferDesc::new(1 << 63));
+    let l4 = line!() + 1;
+    let y = g.create_buffer("half.b", BufferDesc::new(1 << 63));
+    let mut p = g.add_pass("fill", QueueKind::Graphics, ());
+    let (x, y) = (p.write(x, Access::CopyDst), p.write(y, Access::CopyDst));
+    p.finish();
+    g.export(x);
+    g.export(y);
+    let errs = Compiler::new().compile(&g, &memory).expect_err("more than 2^64 bytes");
+    let msg = errs.to_string();
+    assert!(matches!(errs.0[..], [CompileError::InvalidSize { .. }]), "{msg}");
+    assert!(msg.contains("`half.b`") && msg.contains("2^64") && msg.contains(&here(l4)), "{msg}");
+    // An image whose bytes do not fit in 64 bits at all.
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let big = ImageDesc::new(Format::Rgba32Float, Size::absolute(1 << 20, 1 << 20));
+    let l5 = line!() + 1;
+    let z = g.create_image("layers.max", big.mips(2).layers(u32::MAX));
+    let z = g.add_pass("fill.image", QueueKind::Graphics, ()).write(z, Access::CopyDst);
+    g.export(z);
+    let msg = Compiler::new().compile(&g, &memory).expect_err("too big").to_string();
+    assert!(msg.contains("`layers.max`") && msg.contains(&here(l5)), "{msg}");
+}
+
+#[test]
+fn shader_stage_bits_that_stand_for_no_stage() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let b = buffer(&mut g, "b");
+    let mut p = g.add_pass("p", QueueKind::Compute, ());
+    let line = line!() + 1;
+    let b = p.write(b, Access::StorageWrite(ShaderStages(8)));
+    p.finish();
+    g.export(b);
+    let errs = compile(&g);
+    assert!(matches!(errs.0[..], [CompileError::AccessMismatch { .. }]), "{errs}");
+    let msg = errs.0[0].to_string();
+    assert!(msg.contains("stand for no stage") && msg.contains(&here(line)), "{msg}");
+}

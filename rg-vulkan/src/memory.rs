@@ -72,6 +72,7 @@ impl MemoryOracle for DeviceMemory<'_> {
     fn limits(&self) -> Limits {
         Limits {
             max_image_dimension: self.ctx.capabilities.max_image_dimension_2d,
+            max_image_array_layers: self.ctx.capabilities.max_image_array_layers,
             max_buffer_size: (self.ctx.capabilities.max_storage_buffer_range as u64).max(1 << 20),
         }
     }

@@ -3,9 +3,13 @@
 //! temporal resources (whatever leaves the frame). From the roots the walk goes back along data
 //! flow: a pass needs the writer of every version it reads or writes over, since a write may be
 //! partial. Explicit orders do not keep passes alive.
+//!
+//! An export asks for a version's contents at the end of the frame; a kept pass that writes over
+//! that version destroys them, which [`stale_exports`] reports.
 
 use super::NONE;
 use crate::compile::validate::Validated;
+use crate::error::CompileError;
 use crate::graph::{Graph, Lifetime};
 
 /// Sets `kept[p]` for every declared pass (`stack` is working memory).
@@ -42,4 +46,25 @@ pub(crate) fn cull<P>(g: &Graph<P>, v: &Validated, kept: &mut Vec<bool>, stack: 
             }
         }
     }
+}
+
+/// An error for every exported version that a kept pass writes over.
+pub(crate) fn stale_exports<P>(g: &Graph<P>, v: &Validated, kept: &[bool]) -> Vec<CompileError> {
+    let mut errors = Vec::new();
+    for e in &g.exports {
+        let slot = v.ver_base[e.handle.index as usize] + e.handle.version;
+        let Some((writer, writer_site)) = v.next_write(g, slot) else {
+            continue;
+        };
+        if kept[writer as usize] {
+            errors.push(CompileError::StaleExport {
+                resource: g.resources[e.handle.index as usize].label.to_string(),
+                version: e.handle.version,
+                writer: g.passes[writer as usize].label.to_string(),
+                writer_site,
+                site: e.site,
+            });
+        }
+    }
+    errors
 }

@@ -22,7 +22,7 @@ mod usage;
 mod validate;
 
 use crate::access::{Layout, Usage};
-use crate::error::CompileErrors;
+use crate::error::{CompileError, CompileErrors};
 use crate::graph::{Graph, Lifetime};
 use crate::memory::MemoryOracle;
 use crate::plan::{Plan, PlanStats, PlannedAccess, PlannedPass, PlannedResource};
@@ -90,8 +90,12 @@ impl Compiler {
         let prefix = prefix(graph, memory);
         let hash = hash_words(&prefix, &graph.key);
         if let Some(entries) = self.cache.get(&hash) {
-            if let Some(e) = entries.iter().find(|e| e.prefix == prefix && *e.key == graph.key[..])
-            {
+            // The key holds the labels' hashes; the labels themselves are compared here (the
+            // same allocations, frame after frame, so a pointer comparison each).
+            let hit = |e: &&CacheEntry| {
+                e.prefix == prefix && *e.key == graph.key[..] && same_labels(&e.plan, graph)
+            };
+            if let Some(e) = entries.iter().find(hit) {
                 self.hits += 1;
                 return Ok(e.plan.clone());
             }
@@ -232,6 +236,12 @@ fn compile_uncached<P>(
     // 2. cull
     let kept = &mut scratch.kept;
     cull::cull(g, v, kept, &mut scratch.stack);
+    if !g.exports.is_empty() {
+        let stale = cull::stale_exports(g, v, kept);
+        if !stale.is_empty() {
+            return Err(CompileErrors(stale));
+        }
+    }
     // 3. schedule
     schedule::edges(g, v, kept, &mut scratch.edges);
     let order = &mut scratch.order;
@@ -246,6 +256,10 @@ fn compile_uncached<P>(
     // 6. aliasing
     let items = &mut scratch.items;
     items.clear();
+    let granularity = memory.buffer_image_granularity();
+    // Every offset aliasing finds lies below the sum of the transients' sizes and twice their
+    // alignments; if that sum does not fit in 64 bits, the frame cannot fit in memory at all.
+    let mut bound = 0u64;
     for (i, r) in resources.iter_mut().enumerate() {
         let (Lifetime::Transient, Some(first), Some(last)) = (r.lifetime, r.first_use, r.last_use)
         else {
@@ -257,6 +271,20 @@ fn compile_uncached<P>(
             (None, None) => unreachable!("rg-core bug: a validated resource without a size"),
         };
         r.requirements = Some(req);
+        let slack = req.alignment.max(granularity).saturating_mul(2);
+        match bound.checked_add(req.size).and_then(|b| b.checked_add(slack)) {
+            Some(b) => bound = b,
+            None => {
+                return Err(CompileErrors(vec![CompileError::InvalidSize {
+                    resource: r.label.to_string(),
+                    reason: format!(
+                        "{} bytes with the transients before it need more than 2^64 bytes",
+                        req.size
+                    ),
+                    site: g.resources[i].site,
+                }]))
+            }
+        }
         items.push(alias::Item {
             resource: i as u32,
             first: first as u32,
@@ -265,13 +293,8 @@ fn compile_uncached<P>(
             kind: r.kind,
         });
     }
-    let aliasing = alias::place(
-        items,
-        order.len() as u32,
-        memory.buffer_image_granularity(),
-        &mut scratch.alias,
-        &mut heaps,
-    );
+    let aliasing =
+        alias::place(items, order.len() as u32, granularity, &mut scratch.alias, &mut heaps);
     for (it, &p) in items.iter().zip(&scratch.alias.placements) {
         resources[it.resource as usize].placement = Some(p);
     }
@@ -377,13 +400,23 @@ fn compile_uncached<P>(
     })
 }
 
+/// Whether `plan`, made for a graph with the same key as `g`, names what `g` names (the key
+/// gives every pass and resource an entry, so the counts and ids agree).
+fn same_labels<P>(plan: &Plan, g: &Graph<P>) -> bool {
+    let same = |a: &Arc<str>, b: &Arc<str>| Arc::ptr_eq(a, b) || **a == **b;
+    plan.resources.len() == g.resources.len()
+        && plan.resources.iter().zip(&g.resources).all(|(r, d)| same(&r.label, &d.label))
+        && plan.passes.iter().all(|p| same(&p.label, &g.passes[p.id.0 as usize].label))
+        && plan.culled.iter().all(|(id, l)| same(l, &g.passes[id.0 as usize].label))
+}
+
 /// What besides the declarations decides the plan: the oracle, the output size, the limits.
 fn prefix<P>(g: &Graph<P>, memory: &dyn MemoryOracle) -> [u64; 4] {
     let limits = memory.limits();
     [
         memory.fingerprint(),
         (g.output.width as u64) << 32 | g.output.height as u64,
-        limits.max_image_dimension as u64,
+        (limits.max_image_dimension as u64) << 32 | limits.max_image_array_layers as u64,
         limits.max_buffer_size,
     ]
 }
@@ -414,6 +447,74 @@ mod tests {
     use super::*;
     use crate::gen::{random_graph, Params};
     use crate::FakeMemory;
+
+    /// Graphs that differ only where the structure key once dropped bits (sample and mip counts
+    /// over 255, export versions from 2^20, order ids from 2^24, buffer sizes that look like
+    /// image descriptions) have different keys; pass ids and versions need not exist for that.
+    #[test]
+    fn the_structure_key_keeps_every_bit() {
+        use crate::graph::BufferHandle;
+        use crate::types::{BufferDesc, Extent, Format, ImageDesc, Size};
+        let key = |build: &dyn Fn(&mut Graph)| {
+            let mut g = Graph::new(Extent::new(8, 8));
+            build(&mut g);
+            g.key.clone()
+        };
+        let image = |samples: u32, mips: u32| {
+            move |g: &mut Graph| {
+                let mut d = ImageDesc::new(Format::Rgba8Unorm, Size::FULL).mips(mips);
+                d.samples = samples;
+                g.create_image("i", d);
+            }
+        };
+        assert_ne!(key(&image(1, 1)), key(&image(257, 1)));
+        assert_ne!(key(&image(1, 1)), key(&image(1, 257)));
+        let export = |index: u32, version: u32| {
+            move |g: &mut Graph| g.export(BufferHandle { graph: g.id, index, version })
+        };
+        assert_ne!(key(&export(0, 1 << 20)), key(&export(1, 0)));
+        assert_ne!(key(&export(1 << 27, 0)), key(&export(0, 0)));
+        let order = |a: u32, b: u32| move |g: &mut Graph| g.order(PassId(a), PassId(b));
+        assert_ne!(key(&order(1, 0)), key(&order(0, 1 << 24)));
+        assert_ne!(key(&order(1 << 24, 0)), key(&order(0, 0)));
+        // A buffer whose size has the top bit set, beside an image description.
+        let d = ImageDesc::new(Format::Rgba8Unorm, Size::FULL);
+        let image_words = key(&|g: &mut Graph| {
+            g.create_image("r", d);
+        });
+        let buffer_words = key(&|g: &mut Graph| {
+            g.create_buffer("r", BufferDesc::new(image_words[1]));
+        });
+        assert_ne!(image_words[..2], buffer_words[..2]);
+    }
+
+    /// Labels enter the key as hashes; two labels with the same hash still get their own plans.
+    #[test]
+    fn labels_whose_hashes_collide_get_their_own_plans() {
+        let (a, b) = ("/b13J:3(Bl", "KoB7sf,]");
+        assert_eq!(crate::graph::hash_str(a) >> 16, crate::graph::hash_str(b) >> 16);
+        let frame = |label: &str| {
+            let mut g: Graph = Graph::new(crate::Extent::new(8, 8));
+            let buf = g.create_buffer(label, crate::BufferDesc::new(64));
+            let buf = g
+                .add_pass(label, crate::QueueKind::Compute, ())
+                .write(buf, crate::Access::StorageWrite(crate::ShaderStages::COMPUTE));
+            g.export(buf);
+            g
+        };
+        let (ga, gb) = (frame(a), frame(b));
+        assert_eq!(ga.key, gb.key, "the test needs labels whose keys collide");
+        let memory = FakeMemory::default();
+        let mut compiler = Compiler::new();
+        let pa = compiler.compile(&ga, &memory).expect("valid");
+        let pb = compiler.compile(&gb, &memory).expect("valid");
+        assert_eq!((&*pa.passes[0].label, &*pa.resources[0].label), (a, a));
+        assert_eq!((&*pb.passes[0].label, &*pb.resources[0].label), (b, b));
+        // Each is still found again.
+        assert!(Arc::ptr_eq(&compiler.compile(&frame(a), &memory).expect("valid"), &pa));
+        assert!(Arc::ptr_eq(&compiler.compile(&frame(b), &memory).expect("valid"), &pb));
+        assert_eq!(compiler.cache_stats(), (2, 2));
+    }
 
     /// The barrier phase's shortcut for frames on one queue (no waits to work out; first uses
     /// find what they displace as their barriers are made) plans exactly what the general walk

@@ -6,7 +6,7 @@
 
 use super::NONE;
 use crate::access::AccessFacts;
-use crate::access::{AccessMask, Layout, ResourceKind, StageMask, Usage};
+use crate::access::{AccessMask, Layout, ResourceKind, ResourceState, StageMask, Usage};
 use crate::error::CompileError;
 use crate::graph::{AccessDecl, Desc, Graph, Lifetime, PassDecl, RawHandle, ResourceDecl, Site};
 use crate::memory::ResolvedImage;
@@ -27,6 +27,14 @@ pub(crate) struct Validated {
     pub flat: Vec<Flat>,
     next_write_seq: Vec<u32>,
     facts: Vec<Facts>,
+}
+
+impl Validated {
+    /// The pass that writes over the version in `slot`, and where that write was declared.
+    pub(crate) fn next_write<P>(&self, g: &Graph<P>, slot: u32) -> Option<(u32, Site)> {
+        let pass = self.next_writer[slot as usize];
+        (pass != NONE).then(|| (pass, write_site(g, pass, self.next_write_seq[slot as usize])))
+    }
 }
 
 /// One declared access as the phases after validation see it.
@@ -108,6 +116,35 @@ fn holds_contents_at_entry(r: &ResourceDecl) -> bool {
         Lifetime::Transient => false,
         Lifetime::Temporal => true,
         Lifetime::Imported { entry, .. } => entry.layout != Some(Layout::Undefined),
+    }
+}
+
+/// Checks that an import's entry and exit states are states a resource of its kind can be in.
+fn check_states(
+    r: &ResourceDecl,
+    entry: ResourceState,
+    exit: ResourceState,
+    errors: &mut Vec<CompileError>,
+) {
+    let image = r.kind() == ResourceKind::Image;
+    for (which, s) in [("entry", entry), ("exit", exit)] {
+        let reason = if image && s.layout.is_none() {
+            "an image's state names a layout (`Some(Layout::…)`)"
+        } else if !image && s.layout.is_some() {
+            "a buffer has no layout (`layout: None`)"
+        } else if which == "exit" && s.layout == Some(Layout::Undefined) {
+            "no image can be left in `Undefined` (it is only a starting point)"
+        } else if s.stages.is_empty() && !s.access.is_empty() {
+            "it names memory accesses but no pipeline stage that makes them"
+        } else {
+            continue;
+        };
+        errors.push(CompileError::InvalidState {
+            resource: r.label.to_string(),
+            which,
+            reason: reason.into(),
+            site: r.site,
+        });
     }
 }
 
@@ -217,6 +254,9 @@ pub(crate) fn validate<P>(
     let mut output_scales: [Option<((u32, u32), Extent)>; 4] = [None; 4];
     let mut next_scale = 0usize;
     for (i, r) in g.resources.iter().enumerate() {
+        if let Lifetime::Imported { entry, exit } = r.lifetime {
+            check_states(r, entry, exit, &mut errors);
+        }
         let bad = |reason: String| CompileError::InvalidSize {
             resource: r.label.to_string(),
             reason,
@@ -302,6 +342,21 @@ pub(crate) fn validate<P>(
                     errors.push(bad("zero mip levels, layers or samples".into()));
                 } else if d.mip_levels > 32 - e.width.max(e.height).leading_zeros() {
                     errors.push(bad(format!("{} mip levels is more than {e} has", d.mip_levels)));
+                } else if d.array_layers > limits.max_image_array_layers {
+                    errors.push(bad(format!(
+                        "{} layers is over the device's limit of {}",
+                        d.array_layers, limits.max_image_array_layers
+                    )));
+                } else if !d.samples.is_power_of_two() || d.samples > 64 {
+                    errors.push(bad(format!(
+                        "{} samples: a sample count is a power of two from 1 to 64",
+                        d.samples
+                    )));
+                } else if d.samples > 1 && d.mip_levels > 1 {
+                    errors.push(bad(format!(
+                        "a multisampled image ({} samples) has one mip level, not {}",
+                        d.samples, d.mip_levels
+                    )));
                 } else {
                     resources[i].image = Some(ResolvedImage {
                         format: d.format,
