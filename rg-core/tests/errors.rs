@@ -295,9 +295,9 @@ fn import_states_a_resource_of_its_kind_cannot_be_in() {
     let l2 = line!() + 1;
     let buf = g.import_buffer("scene.data", BufferDesc::new(64), host, with_layout);
     let undefined = ResourceState { layout: Some(Layout::Undefined), ..sampled };
+    let rgba = ImageDesc::new(Format::Rgba8Unorm, Size::FULL);
     let l3 = line!() + 1;
-    let out =
-        g.import_image("out", ImageDesc::new(Format::Rgba8Unorm, Size::FULL), sampled, undefined);
+    let out = g.import_image("out", rgba, sampled, undefined);
     let stageless = ResourceState { stages: StageMask::NONE, ..host };
     let l4 = line!() + 1;
     let raw = g.import_buffer("raw", BufferDesc::new(64), stageless, host);

@@ -88,21 +88,32 @@ struct Class {
 
 /// Places `items` and describes the heaps they went into in `heaps` (whose entries, and their
 /// resource lists, are reused).
+///
+/// # Errors
+/// The index of the item at which the items' sizes, with room for their alignment, pass 2^64
+/// bytes: no placement exists, and offsets would not fit in 64 bits.
 pub(crate) fn place(
     items: &[Item],
     steps: u32,
     granularity: u64,
     s: &mut Scratch,
     heaps: &mut Vec<Heap>,
-) -> Aliasing {
-    // One walk for the totals, the sort's key widths and the buckets' width.
-    let (mut unaliased, mut max_size, mut max_first, mut span) = (0u64, 0u64, 0u32, 0u64);
+) -> Result<Aliasing, u32> {
+    // One walk for the totals, the sort's key widths and the buckets' width. Every offset
+    // placement finds lies below the sum of the sizes and twice the largest alignment for each.
+    let (mut max_size, mut max_first, mut span) = (0u64, 0u32, 0u64);
+    let (mut total, mut max_align) = (0u128, granularity);
     for it in items {
-        unaliased = unaliased.wrapping_add(it.req.size);
+        total += it.req.size as u128;
+        max_align = max_align.max(it.req.alignment);
         max_size = max_size.max(it.req.size);
         max_first = max_first.max(it.first);
         span += (it.last - it.first + 1) as u64;
     }
+    if total + 2 * items.len() as u128 * max_align as u128 > u64::MAX as u128 {
+        return Err(past_2_64(items, granularity));
+    }
+    let unaliased = total as u64;
     let lower_bound = lower_bound(items, steps, &mut s.delta);
 
     // Largest first, then earliest first use, then declaration order (items are in resource
@@ -217,7 +228,22 @@ pub(crate) fn place(
         heap.resources.extend(c.members.iter().map(|&i| items[i as usize].resource as usize));
     }
     let used = heaps.iter().map(|h| h.size).sum();
-    Aliasing { used, unaliased, lower_bound }
+    Ok(Aliasing { used, unaliased, lower_bound })
+}
+
+/// The item at which the bound of [`place`] (the items' sizes, and twice the largest alignment
+/// for each) passes 2^64 - 1.
+#[cold]
+fn past_2_64(items: &[Item], granularity: u64) -> u32 {
+    let max_align = items.iter().map(|it| it.req.alignment).fold(granularity, u64::max) as u128;
+    let mut bound = 0u128;
+    for (i, it) in items.iter().enumerate() {
+        bound += it.req.size as u128 + 2 * max_align;
+        if bound > u64::MAX as u128 {
+            return i as u32;
+        }
+    }
+    unreachable!("rg-core bug: items whose bound stays below 2^64 were reported past it")
 }
 
 /// The lowest offset, a multiple of `align`, where `size` bytes overlap none of the `taken`

@@ -39,6 +39,9 @@ const CACHE_CAPACITY: usize = 8;
 struct CacheEntry {
     prefix: [u64; 4],
     key: Arc<[u64]>,
+    /// Where the plan's labels live, passes (by id) then resources: the plan keeps them alive,
+    /// so a graph whose labels are at these addresses names exactly what the plan names.
+    labels: Box<[usize]>,
     plan: Arc<Plan>,
 }
 
@@ -90,10 +93,13 @@ impl Compiler {
         let prefix = prefix(graph, memory);
         let hash = hash_words(&prefix, &graph.key);
         if let Some(entries) = self.cache.get(&hash) {
-            // The key holds the labels' hashes; the labels themselves are compared here (the
-            // same allocations, frame after frame, so a pointer comparison each).
+            // The key holds the labels' hashes; the labels themselves are compared here. They
+            // are the same allocations frame after frame (a graph reuses the last one's), so
+            // their addresses are compared first, and the text only when one differs.
             let hit = |e: &&CacheEntry| {
-                e.prefix == prefix && *e.key == graph.key[..] && same_labels(&e.plan, graph)
+                e.prefix == prefix
+                    && *e.key == graph.key[..]
+                    && (same_addresses(&e.labels, graph) || same_labels(&e.plan, graph))
             };
             if let Some(e) = entries.iter().find(hit) {
                 self.hits += 1;
@@ -114,6 +120,7 @@ impl Compiler {
         self.cache.entry(hash).or_default().push(CacheEntry {
             prefix,
             key: Arc::from(&graph.key[..]),
+            labels: label_addresses(&plan),
             plan: plan.clone(),
         });
         Ok(plan)
@@ -256,10 +263,6 @@ fn compile_uncached<P>(
     // 6. aliasing
     let items = &mut scratch.items;
     items.clear();
-    let granularity = memory.buffer_image_granularity();
-    // Every offset aliasing finds lies below the sum of the transients' sizes and twice their
-    // alignments; if that sum does not fit in 64 bits, the frame cannot fit in memory at all.
-    let mut bound = 0u64;
     for (i, r) in resources.iter_mut().enumerate() {
         let (Lifetime::Transient, Some(first), Some(last)) = (r.lifetime, r.first_use, r.last_use)
         else {
@@ -271,20 +274,6 @@ fn compile_uncached<P>(
             (None, None) => unreachable!("rg-core bug: a validated resource without a size"),
         };
         r.requirements = Some(req);
-        let slack = req.alignment.max(granularity).saturating_mul(2);
-        match bound.checked_add(req.size).and_then(|b| b.checked_add(slack)) {
-            Some(b) => bound = b,
-            None => {
-                return Err(CompileErrors(vec![CompileError::InvalidSize {
-                    resource: r.label.to_string(),
-                    reason: format!(
-                        "{} bytes with the transients before it need more than 2^64 bytes",
-                        req.size
-                    ),
-                    site: g.resources[i].site,
-                }]))
-            }
-        }
         items.push(alias::Item {
             resource: i as u32,
             first: first as u32,
@@ -293,8 +282,13 @@ fn compile_uncached<P>(
             kind: r.kind,
         });
     }
+    let granularity = memory.buffer_image_granularity();
     let aliasing =
-        alias::place(items, order.len() as u32, granularity, &mut scratch.alias, &mut heaps);
+        alias::place(items, order.len() as u32, granularity, &mut scratch.alias, &mut heaps)
+            .map_err(|at| {
+                let i = items[at as usize].resource as usize;
+                too_much_memory(&resources[i], g.resources[i].site)
+            })?;
     for (it, &p) in items.iter().zip(&scratch.alias.placements) {
         resources[it.resource as usize].placement = Some(p);
     }
@@ -398,6 +392,50 @@ fn compile_uncached<P>(
         epilogue: std::mem::take(&mut b.epilogue),
         stats,
     })
+}
+
+/// The error for a transient that takes the frame's memory past 2^64 bytes.
+#[cold]
+fn too_much_memory(r: &PlannedResource, site: crate::graph::Site) -> CompileErrors {
+    let size = r.requirements.map_or(0, |q| q.size);
+    CompileErrors(vec![CompileError::InvalidSize {
+        resource: r.label.to_string(),
+        reason: format!("{size} bytes with the transients before it need more than 2^64 bytes"),
+        site,
+    }])
+}
+
+/// The addresses of `plan`'s labels: every pass's by id (run or culled), then every resource's.
+fn label_addresses(plan: &Plan) -> Box<[usize]> {
+    let passes = plan.passes.len() + plan.culled.len();
+    let mut at = vec![0usize; passes + plan.resources.len()];
+    for p in &plan.passes {
+        at[p.id.0 as usize] = p.label.as_ptr() as usize;
+    }
+    for (id, label) in &plan.culled {
+        at[id.0 as usize] = label.as_ptr() as usize;
+    }
+    for (i, r) in plan.resources.iter().enumerate() {
+        at[passes + i] = r.label.as_ptr() as usize;
+    }
+    at.into()
+}
+
+/// Whether `g`'s labels are the allocations at `addresses` (see [`label_addresses`]).
+fn same_addresses<P>(addresses: &[usize], g: &Graph<P>) -> bool {
+    if addresses.len() != g.passes.len() + g.resources.len() {
+        return false;
+    }
+    let (passes, resources) = addresses.split_at(g.passes.len());
+    // Differences are ORed together rather than stopping at the first: no branch a label.
+    let mut differ = 0usize;
+    for (p, &at) in g.passes.iter().zip(passes) {
+        differ |= p.label.as_ptr() as usize ^ at;
+    }
+    for (r, &at) in g.resources.iter().zip(resources) {
+        differ |= r.label.as_ptr() as usize ^ at;
+    }
+    differ == 0
 }
 
 /// Whether `plan`, made for a graph with the same key as `g`, names what `g` names (the key
@@ -510,10 +548,19 @@ mod tests {
         let pb = compiler.compile(&gb, &memory).expect("valid");
         assert_eq!((&*pa.passes[0].label, &*pa.resources[0].label), (a, a));
         assert_eq!((&*pb.passes[0].label, &*pb.resources[0].label), (b, b));
-        // Each is still found again.
-        assert!(Arc::ptr_eq(&compiler.compile(&frame(a), &memory).expect("valid"), &pa));
+        // Each is still found again: by the labels' text while `ga` and `gb` are alive (the new
+        // graphs' labels are allocations of their own), by their addresses once a graph reuses
+        // the last one's.
+        let again = frame(a);
+        assert!(!Arc::ptr_eq(&again.passes[0].label, &pa.passes[0].label));
+        assert!(Arc::ptr_eq(&compiler.compile(&again, &memory).expect("valid"), &pa));
         assert!(Arc::ptr_eq(&compiler.compile(&frame(b), &memory).expect("valid"), &pb));
-        assert_eq!(compiler.cache_stats(), (2, 2));
+        drop(again);
+        drop(ga);
+        let reused = frame(a);
+        assert!(Arc::ptr_eq(&reused.passes[0].label, &pa.passes[0].label));
+        assert!(Arc::ptr_eq(&compiler.compile(&reused, &memory).expect("valid"), &pa));
+        assert_eq!(compiler.cache_stats(), (3, 2));
     }
 
     /// The barrier phase's shortcut for frames on one queue (no waits to work out; first uses
