@@ -390,12 +390,12 @@ fn sample_counts_layers_and_memory_that_cannot_be() {
 
     // Where the limits allow it, transients can still need more bytes than 64 bits count:
     // reported, not wrapped around (or, in a debug build, a panic).
-    let mut memory = FakeMemory::default();
-    memory.limits = Limits {
+    let limits = Limits {
         max_image_dimension: u32::MAX,
         max_image_array_layers: u32::MAX,
         max_buffer_size: u64::MAX,
     };
+    let memory = FakeMemory { limits, ..FakeMemory::default() };
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let x = g.create_buffer("half.a", BufferDesc::new(1 << 63));
     let l4 = line!() + 1;
