@@ -234,6 +234,8 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
                     stages: StageMask::NONE,
                     access: AccessMask::NONE,
                 };
+                let (entry, exit) =
+                    if p.mistakes { spoil(&mut rng, entry, exit) } else { (entry, exit) };
                 let h = g.import_image(
                     &format!("import{i}.image"),
                     ImageDesc::new(Format::Rgba8Unorm, Size::FULL),
@@ -242,11 +244,17 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
                 );
                 res.push(Res { handle: H::Image(h, false), defined: !undefined, written_at: 0 });
             } else {
+                let (entry, exit) = (
+                    ResourceState::host_written(q),
+                    ResourceState::host_read(queues[rng.below(queues.len())]),
+                );
+                let (entry, exit) =
+                    if p.mistakes { spoil(&mut rng, entry, exit) } else { (entry, exit) };
                 let h = g.import_buffer(
                     &format!("import{i}.buffer"),
                     BufferDesc::new(if one_size { TRANSFER_SIZE } else { 256 << rng.below(8) }),
-                    ResourceState::host_written(q),
-                    ResourceState::host_read(queues[rng.below(queues.len())]),
+                    entry,
+                    exit,
                 );
                 res.push(Res { handle: H::Buffer(h), defined: true, written_at: 0 });
             }
@@ -384,6 +392,28 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
         }
     }
     g
+}
+
+/// Now and then, an import state that no resource can be in: the layout taken away or given
+/// where it does not belong, an exit in `Undefined`, accesses with no stage.
+fn spoil(
+    rng: &mut Rng,
+    entry: ResourceState,
+    exit: ResourceState,
+) -> (ResourceState, ResourceState) {
+    let (mut entry, mut exit) = (entry, exit);
+    if rng.chance(0.1) {
+        let s = if rng.chance(0.5) { &mut entry } else { &mut exit };
+        match rng.below(3) {
+            0 => s.layout = if s.layout.is_some() { None } else { Some(Layout::General) },
+            1 => s.layout = s.layout.map(|_| Layout::Undefined),
+            _ => {
+                s.stages = StageMask::NONE;
+                s.access = AccessMask::TRANSFER_READ;
+            }
+        }
+    }
+    (entry, exit)
 }
 
 /// The benchmark's synthetic frame: `passes` passes with four accesses each, alternating

@@ -450,6 +450,9 @@ impl<P> Graph<P> {
     }
 
     /// A pass's label.
+    ///
+    /// # Panics
+    /// If `pass` is past this graph's passes (an id from a larger graph).
     pub fn pass_label(&self, pass: PassId) -> &str {
         &self.passes[pass.index()].label
     }

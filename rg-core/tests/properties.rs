@@ -157,7 +157,7 @@ fn aliased_resources_are_never_live_together() {
 #[test]
 fn graphs_with_mistakes_give_errors_not_panics() {
     let params = Params { mistakes: true, ..Params::default() };
-    let (mut ok, mut err) = (0, 0);
+    let (mut ok, mut err, mut states) = (0, 0, 0);
     let mut compiler = Compiler::new();
     for seed in 0..cases() / 5 {
         let g = random_graph(seed, &params);
@@ -172,6 +172,8 @@ fn graphs_with_mistakes_give_errors_not_panics() {
             Err(errors) => {
                 err += 1;
                 assert!(!errors.is_empty());
+                states +=
+                    errors.iter().any(|e| matches!(e, CompileError::InvalidState { .. })) as u32;
                 for e in errors.iter() {
                     let msg = e.to_string();
                     assert!(
@@ -183,6 +185,7 @@ fn graphs_with_mistakes_give_errors_not_panics() {
         }
     }
     assert!(ok > 0 && err > 0, "{ok} compiled, {err} failed: the generator should make both");
+    assert!(states > 0, "no graph had an import state that cannot be");
 }
 
 #[test]
