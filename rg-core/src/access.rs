@@ -190,11 +190,11 @@ impl StageMask {
 }
 
 impl ShaderStages {
-    /// The pipeline stages these shader stages run in.
     /// Every stage there is.
     pub const KNOWN: ShaderStages =
         ShaderStages(Self::VERTEX.0 | Self::FRAGMENT.0 | Self::COMPUTE.0);
 
+    /// The pipeline stages these shader stages run in.
     pub const fn pipeline_stages(self) -> StageMask {
         let mut s = 0;
         if self.contains(ShaderStages::VERTEX) {

@@ -53,15 +53,13 @@ pub(crate) fn stale_exports<P>(g: &Graph<P>, v: &Validated, kept: &[bool]) -> Ve
     let mut errors = Vec::new();
     for e in &g.exports {
         let slot = v.ver_base[e.handle.index as usize] + e.handle.version;
-        let Some((writer, writer_site)) = v.next_write(g, slot) else {
-            continue;
-        };
-        if kept[writer as usize] {
+        let writer = v.next_writer[slot as usize];
+        if writer != NONE && kept[writer as usize] {
             errors.push(CompileError::StaleExport {
                 resource: g.resources[e.handle.index as usize].label.to_string(),
                 version: e.handle.version,
                 writer: g.passes[writer as usize].label.to_string(),
-                writer_site,
+                writer_site: v.next_write_site(g, slot),
                 site: e.site,
             });
         }

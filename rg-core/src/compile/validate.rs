@@ -30,10 +30,11 @@ pub(crate) struct Validated {
 }
 
 impl Validated {
-    /// The pass that writes over the version in `slot`, and where that write was declared.
-    pub(crate) fn next_write<P>(&self, g: &Graph<P>, slot: u32) -> Option<(u32, Site)> {
-        let pass = self.next_writer[slot as usize];
-        (pass != NONE).then(|| (pass, write_site(g, pass, self.next_write_seq[slot as usize])))
+    /// Where the write over the version in `slot` (by pass `next_writer[slot]`, which is not
+    /// `NONE`) was declared.
+    pub(crate) fn next_write_site<P>(&self, g: &Graph<P>, slot: u32) -> Site {
+        let slot = slot as usize;
+        write_site(g, self.next_writer[slot], self.next_write_seq[slot])
     }
 }
 
