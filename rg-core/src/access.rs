@@ -118,6 +118,37 @@ impl AccessMask {
     pub const fn writes(self) -> AccessMask {
         AccessMask(self.0 & Self::WRITES.0)
     }
+
+    /// The pipeline stages that can make the access `bit` (one of the flags above): a barrier
+    /// that names an access must name one of them (Vulkan's table of supported access types).
+    pub const fn stages_of_bit(bit: u32) -> StageMask {
+        const SHADERS: u16 =
+            StageMask::VERTEX_SHADER.0 | StageMask::FRAGMENT_SHADER.0 | StageMask::COMPUTE_SHADER.0;
+        const FRAGMENT_TESTS: u16 =
+            StageMask::EARLY_FRAGMENT_TESTS.0 | StageMask::LATE_FRAGMENT_TESTS.0;
+        StageMask(match bit {
+            0 => StageMask::DRAW_INDIRECT.0,
+            1 | 2 => StageMask::VERTEX_INPUT.0,
+            3..=6 => SHADERS,
+            7 | 8 => StageMask::COLOR_ATTACHMENT_OUTPUT.0,
+            9 | 10 => FRAGMENT_TESTS,
+            11 | 12 => StageMask::TRANSFER.0,
+            13 | 14 => StageMask::HOST.0,
+            _ => 0,
+        })
+    }
+
+    /// The first access in `self` that none of `stages` can make, if any.
+    pub const fn unmade_by(self, stages: StageMask) -> Option<AccessMask> {
+        let mut bit = 0;
+        while bit < 16 {
+            if self.0 & (1 << bit) != 0 && Self::stages_of_bit(bit).0 & stages.0 == 0 {
+                return Some(AccessMask(1 << bit));
+            }
+            bit += 1;
+        }
+        None
+    }
 }
 
 /// The graphics and compute pipelines' stages in logical order. Transfer and host stand alone.
@@ -176,6 +207,22 @@ const AND_LATER: [u16; 1 << STAGE_BITS] = scope_table(true);
 const AND_EARLIER: [u16; 1 << STAGE_BITS] = scope_table(false);
 
 impl StageMask {
+    /// The stages a queue of kind `q` can run (and so name in the barriers recorded on it):
+    /// compute queues have no fixed-function graphics stages, transfer queues only copies. The
+    /// host stage belongs to every queue.
+    pub const fn on_queue(q: QueueKind) -> StageMask {
+        StageMask(match q {
+            QueueKind::Graphics => (1 << STAGE_BITS) - 1,
+            QueueKind::Compute => {
+                StageMask::DRAW_INDIRECT.0
+                    | StageMask::COMPUTE_SHADER.0
+                    | StageMask::TRANSFER.0
+                    | StageMask::HOST.0
+            }
+            QueueKind::Transfer => StageMask::TRANSFER.0 | StageMask::HOST.0,
+        })
+    }
+
     /// These stages and every stage logically after one of them: what a barrier's second
     /// synchronization scope takes in when it names these.
     pub fn and_later(self) -> StageMask {
@@ -728,6 +775,25 @@ mod facts_tests {
                 let a = Access::from_tag(tag, stages);
                 assert_eq!(a.tag_and_stages().0, tag);
                 assert_eq!(a.facts(), AccessFacts::of(a), "{a:?}");
+            }
+        }
+    }
+
+    /// What the compiler asks of import states, every access it declares itself meets: its
+    /// memory accesses are made by its stages, which run on every queue it fits.
+    #[test]
+    fn accesses_name_stages_that_make_them_on_queues_that_have_them() {
+        for tag in 0..16 {
+            for stages in 1..8u8 {
+                let a = Access::from_tag(tag, stages);
+                let f = a.facts();
+                assert_eq!(f.memory.unmade_by(f.stages), None, "{a:?}");
+                for q in QueueKind::ALL {
+                    if f.fits & AccessFacts::on_queue(q) != 0 {
+                        let foreign = f.stages.minus(StageMask::on_queue(q));
+                        assert!(foreign.is_empty(), "{a:?} on {q}: {foreign}");
+                    }
+                }
             }
         }
     }

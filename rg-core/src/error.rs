@@ -47,7 +47,8 @@ pub enum CompileError {
     InvalidOrder { reason: String, site: Site },
     /// An import's entry or exit state (`which`) that no resource of its kind can be in: an
     /// image state without a layout, a buffer state with one, an exit in `Undefined`, accesses
-    /// with no pipeline stage.
+    /// with no pipeline stage, stages its queue does not have, accesses none of its stages
+    /// makes.
     InvalidState { resource: String, which: &'static str, reason: String, site: Site },
     /// An exported version that a pass which runs writes over before the frame ends, so the
     /// contents the export asks for are gone.

@@ -395,7 +395,8 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
 }
 
 /// Now and then, an import state that no resource can be in: the layout taken away or given
-/// where it does not belong, an exit in `Undefined`, accesses with no stage.
+/// where it does not belong, an exit in `Undefined`, accesses with no stage, a stage its queue
+/// lacks, an access none of its stages makes.
 fn spoil(
     rng: &mut Rng,
     entry: ResourceState,
@@ -404,13 +405,18 @@ fn spoil(
     let (mut entry, mut exit) = (entry, exit);
     if rng.chance(0.1) {
         let s = if rng.chance(0.5) { &mut entry } else { &mut exit };
-        match rng.below(3) {
+        match rng.below(5) {
             0 => s.layout = if s.layout.is_some() { None } else { Some(Layout::General) },
             1 => s.layout = s.layout.map(|_| Layout::Undefined),
-            _ => {
+            2 => {
                 s.stages = StageMask::NONE;
                 s.access = AccessMask::TRANSFER_READ;
             }
+            3 => {
+                s.queue = QueueKind::Transfer;
+                s.stages = StageMask::COMPUTE_SHADER;
+            }
+            _ => s.access |= AccessMask::DEPTH_READ,
         }
     }
     (entry, exit)

@@ -324,6 +324,67 @@ fn import_states_a_resource_of_its_kind_cannot_be_in() {
     }
 }
 
+/// States whose stages its queue lacks, or whose accesses none of its stages makes: the
+/// prologue or epilogue barrier would name them on that queue, which Vulkan forbids.
+#[test]
+fn import_states_whose_stages_and_accesses_do_not_go_together() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let rgba = ImageDesc::new(Format::Rgba8Unorm, Size::FULL);
+    let sampled = ResourceState::shader_read(QueueKind::Compute, StageMask::COMPUTE_SHADER);
+    let drawn = ResourceState {
+        layout: Some(Layout::ColorAttachment),
+        queue: QueueKind::Compute,
+        stages: StageMask::COLOR_ATTACHMENT_OUTPUT,
+        access: AccessMask::COLOR_WRITE,
+    };
+    let l1 = line!() + 1;
+    let a = g.import_image("lut", rgba, drawn, sampled);
+    let copied = ResourceState {
+        layout: None,
+        queue: QueueKind::Transfer,
+        stages: StageMask::COMPUTE_SHADER | StageMask::TRANSFER,
+        access: AccessMask::TRANSFER_WRITE,
+    };
+    let host = ResourceState::host_written(QueueKind::Compute);
+    let l2 = line!() + 1;
+    let b = g.import_buffer("upload", BufferDesc::new(64), host, copied);
+    let written_by_copy = ResourceState {
+        layout: Some(Layout::ShaderReadOnly),
+        queue: QueueKind::Compute,
+        stages: StageMask::TRANSFER,
+        access: AccessMask::SAMPLED_READ,
+    };
+    let l3 = line!() + 1;
+    let c = g.import_image("noise", rgba, written_by_copy, sampled);
+    // Every stage and access of these is one its queue has and its stages make.
+    let fine = ResourceState {
+        stages: StageMask::COMPUTE_SHADER | StageMask::HOST,
+        access: AccessMask::STORAGE_READ | AccessMask::HOST_WRITE,
+        ..host
+    };
+    let d = g.import_buffer("params", BufferDesc::new(64), fine, host);
+    let mut p = g.add_pass("shade", QueueKind::Compute, ());
+    p.read(a, Access::Sampled(C));
+    p.read(b, Access::Uniform(C));
+    p.read(c, Access::Sampled(C));
+    p.read(d, Access::Uniform(C));
+    p.side_effect();
+    p.finish();
+    let errs = compile(&g);
+    assert_eq!(errs.len(), 3, "{errs}");
+    assert!(errs.iter().all(|e| matches!(e, CompileError::InvalidState { .. })), "{errs}");
+    let expect = [
+        ("`lut`", "entry", "stages `color_attachment_output` do not run on a compute queue", l1),
+        ("`upload`", "exit", "stages `compute_shader` do not run on a transfer queue", l2),
+        ("`noise`", "entry", "none of its stages (`transfer`) makes the access `sampled_read`", l3),
+    ];
+    for (e, (label, which, why, line)) in errs.iter().zip(expect) {
+        let msg = e.to_string();
+        assert!(msg.contains(label) && msg.contains(&format!("invalid {which} state")), "{msg}");
+        assert!(msg.contains(why) && msg.contains(&here(line)), "{msg}");
+    }
+}
+
 #[test]
 fn an_export_that_a_running_pass_writes_over() {
     let build = |keep_overwrite: bool| {

@@ -129,21 +129,26 @@ fn check_states(
 ) {
     let image = r.kind() == ResourceKind::Image;
     for (which, s) in [("entry", entry), ("exit", exit)] {
+        let foreign = s.stages.minus(StageMask::on_queue(s.queue));
         let reason = if image && s.layout.is_none() {
-            "an image's state names a layout (`Some(Layout::…)`)"
+            "an image's state names a layout (`Some(Layout::…)`)".into()
         } else if !image && s.layout.is_some() {
-            "a buffer has no layout (`layout: None`)"
+            "a buffer has no layout (`layout: None`)".into()
         } else if which == "exit" && s.layout == Some(Layout::Undefined) {
-            "no image can be left in `Undefined` (it is only a starting point)"
+            "no image can be left in `Undefined` (it is only a starting point)".into()
         } else if s.stages.is_empty() && !s.access.is_empty() {
-            "it names memory accesses but no pipeline stage that makes them"
+            "it names memory accesses but no pipeline stage that makes them".into()
+        } else if !foreign.is_empty() {
+            format!("stages `{foreign}` do not run on a {} queue", s.queue)
+        } else if let Some(a) = s.access.unmade_by(s.stages) {
+            format!("none of its stages (`{}`) makes the access `{a}`", s.stages)
         } else {
             continue;
         };
         errors.push(CompileError::InvalidState {
             resource: r.label.to_string(),
             which,
-            reason: reason.into(),
+            reason,
             site: r.site,
         });
     }
