@@ -288,7 +288,8 @@ pub fn json(plan: &Plan) -> String {
 }
 
 fn dot_id(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    // Graphviz reads no NUL in a quoted string: it is written as U+FFFD.
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace('\0', "\u{fffd}"))
 }
 
 /// The plan as a Graphviz digraph: passes as boxes (coloured by queue, numbered in order),

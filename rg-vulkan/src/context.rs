@@ -61,10 +61,15 @@ pub struct Capabilities {
     pub max_image_dimension_2d: u32,
     pub max_image_array_layers: u32,
     pub max_storage_buffer_range: u32,
+    pub max_uniform_buffer_range: u32,
+    /// The largest buffer the device can make (`maxBufferSize`).
+    pub max_buffer_size: u64,
     pub buffer_image_granularity: u64,
     pub draw_indirect_count: bool,
     pub sampler_filter_minmax: bool,
     pub max_push_constants_size: u32,
+    pub max_compute_work_group_count: [u32; 3],
+    pub max_draw_indirect_count: u32,
     /// Storage images can be read without a format qualifier (lavapipe cannot).
     pub storage_read_without_format: bool,
     /// Whether every queue of the family writes timestamps.
@@ -390,6 +395,12 @@ fn pick_device(
     for pd in devices {
         // SAFETY: plain queries of a physical device of this instance.
         let props = unsafe { instance.get_physical_device_properties(pd) };
+        let mut p13 = vk::PhysicalDeviceVulkan13Properties::default();
+        if props.api_version >= vk::API_VERSION_1_3 {
+            let mut p2 = vk::PhysicalDeviceProperties2::default().push_next(&mut p13);
+            // SAFETY: the chain outlives the call; the device has Vulkan 1.3's structures.
+            unsafe { instance.get_physical_device_properties2(pd, &mut p2) };
+        }
         let name =
             props.device_name_as_c_str().map_or("?".into(), |n| n.to_string_lossy().into_owned());
         let v = props.api_version;
@@ -461,10 +472,14 @@ fn pick_device(
             max_image_dimension_2d: props.limits.max_image_dimension2_d,
             max_image_array_layers: props.limits.max_image_array_layers,
             max_storage_buffer_range: props.limits.max_storage_buffer_range,
+            max_uniform_buffer_range: props.limits.max_uniform_buffer_range,
+            max_buffer_size: p13.max_buffer_size,
             buffer_image_granularity: props.limits.buffer_image_granularity,
             draw_indirect_count: f12.draw_indirect_count == vk::TRUE,
             sampler_filter_minmax: f12.sampler_filter_minmax == vk::TRUE,
             max_push_constants_size: props.limits.max_push_constants_size,
+            max_compute_work_group_count: props.limits.max_compute_work_group_count,
+            max_draw_indirect_count: props.limits.max_draw_indirect_count,
             storage_read_without_format: base.shader_storage_image_read_without_format == vk::TRUE,
             timestamps: props.limits.timestamp_compute_and_graphics == vk::TRUE
                 && families[family].timestamp_valid_bits > 0,

@@ -19,7 +19,7 @@
 use crate::context::Context;
 use crate::conv;
 use crate::error::{Check, Error};
-use crate::pipeline::Pipelines;
+use crate::pipeline::{DeviceLimits, Pipelines};
 use crate::profile::{PendingGpuZone, Profiler};
 use crate::recorder::{full_range, FrameResources, ImageRef, Recorder};
 use crate::shader::ShaderCompiler;
@@ -249,6 +249,9 @@ pub struct Executor {
     finished: Vec<GpuFrame>,
     profiler: Profiler,
     queue_family: u32,
+    instance: ash::Instance,
+    physical: vk::PhysicalDevice,
+    max_image_dimension: u32,
 }
 
 impl Executor {
@@ -285,8 +288,9 @@ impl Executor {
             .check("vkCreateSemaphore", "frame timeline")?;
         let profiler = if config.tracy { Profiler::tracy()? } else { Profiler::off() };
         let compiler = ShaderCompiler::new(config.shader_root.clone())?;
-        let pipelines =
+        let mut pipelines =
             Pipelines::new(device.clone(), compiler, ctx.capabilities.sampler_filter_minmax)?;
+        pipelines.limits = DeviceLimits::of(&ctx.capabilities);
         let mut ex = Executor {
             device,
             debug: ctx.debug_device.clone(),
@@ -312,6 +316,9 @@ impl Executor {
             finished: Vec::new(),
             profiler,
             queue_family: ctx.queue_family,
+            instance: ctx.instance.clone(),
+            physical: ctx.physical,
+            max_image_dimension: ctx.capabilities.max_image_dimension_2d,
         };
         for i in 0..ex.config.frames_in_flight.max(1) {
             let slot = ex.new_slot(ctx.queue_family, i)?;
@@ -467,6 +474,13 @@ impl Executor {
         width: u32,
         height: u32,
     ) -> Result<Image, Error> {
+        let max = self.max_image_dimension;
+        if width == 0 || height == 0 || width > max || height > max {
+            return Err(Error::Unsupported(format!(
+                "image `{label}`: {width}×{height} texels; each side must be from 1 to the \
+                 device's limit of {max}"
+            )));
+        }
         let (r, allocation) =
             self.make_image(ctx, label, &plain_2d(format, width, height), None)?;
         Ok(self.images.insert(OwnedImage {
@@ -475,6 +489,56 @@ impl Executor {
             allocation: Some(allocation),
             external: false,
         }))
+    }
+
+    /// Checks that the device supports `format`, with optimal tiling, for every use in `usage`.
+    fn check_format(
+        &self,
+        label: &str,
+        format: Format,
+        usage: vk::ImageUsageFlags,
+    ) -> Result<(), Error> {
+        // SAFETY: a plain query.
+        let props = unsafe {
+            self.instance.get_physical_device_format_properties(self.physical, conv::format(format))
+        };
+        let have = props.optimal_tiling_features;
+        let missing: Vec<&str> = [
+            (vk::ImageUsageFlags::SAMPLED, vk::FormatFeatureFlags::SAMPLED_IMAGE, "sampled"),
+            (vk::ImageUsageFlags::STORAGE, vk::FormatFeatureFlags::STORAGE_IMAGE, "storage"),
+            (
+                vk::ImageUsageFlags::COLOR_ATTACHMENT,
+                vk::FormatFeatureFlags::COLOR_ATTACHMENT,
+                "colour attachment",
+            ),
+            (
+                vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
+                vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT,
+                "depth attachment",
+            ),
+            (
+                vk::ImageUsageFlags::TRANSFER_SRC,
+                vk::FormatFeatureFlags::TRANSFER_SRC,
+                "copy source",
+            ),
+            (
+                vk::ImageUsageFlags::TRANSFER_DST,
+                vk::FormatFeatureFlags::TRANSFER_DST,
+                "copy destination",
+            ),
+        ]
+        .into_iter()
+        .filter(|&(u, f, _)| usage.contains(u) && !have.contains(f))
+        .map(|(_, _, name)| name)
+        .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Unsupported(format!(
+            "image `{label}`: this device cannot use the format {format:?} as {} (its accesses ask \
+             for it)",
+            missing.join(" or ")
+        )))
     }
 
     /// Every usage the format supports with optimal tiling, so a persistent image can be used
@@ -528,7 +592,7 @@ impl Executor {
             self.device.bind_image_memory(image, allocation.memory(), allocation.offset())
         }
         .check("vkBindImageMemory", label);
-        let view = bound.and_then(|()| self.make_view(image, resolved, label));
+        let view = bound.and_then(|()| self.make_view(image, resolved, usage, label));
         match view {
             Ok(r) => {
                 self.name_object(image, label);
@@ -543,10 +607,13 @@ impl Executor {
         }
     }
 
+    /// The image's record, with a view of all of it when `usage` has a use that reads through
+    /// one (an image only copied to and from gets none: Vulkan forbids views of it).
     fn make_view(
         &self,
         image: vk::Image,
         resolved: &ResolvedImage,
+        usage: vk::ImageUsageFlags,
         label: &str,
     ) -> Result<ImageRef, Error> {
         let format = conv::format(resolved.format);
@@ -561,7 +628,16 @@ impl Executor {
             array_layers: resolved.array_layers,
             depth: resolved.format.is_depth(),
             texel_bytes: resolved.format.texel_bytes(),
+            samples: resolved.samples,
         };
+        let viewed = vk::ImageUsageFlags::SAMPLED
+            | vk::ImageUsageFlags::STORAGE
+            | vk::ImageUsageFlags::COLOR_ATTACHMENT
+            | vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT
+            | vk::ImageUsageFlags::INPUT_ATTACHMENT;
+        if !usage.intersects(viewed) {
+            return Ok(r);
+        }
         let view_type = if resolved.array_layers > 1 {
             vk::ImageViewType::TYPE_2D_ARRAY
         } else {
@@ -592,7 +668,8 @@ impl Executor {
         height: u32,
     ) -> Result<Image, Error> {
         let resolved = plain_2d(format, width, height);
-        let r = self.make_view(image, &resolved, label)?;
+        // Registered images are attachments or are read through views: they get one.
+        let r = self.make_view(image, &resolved, vk::ImageUsageFlags::SAMPLED, label)?;
         Ok(self.images.insert(OwnedImage {
             label: label.to_owned(),
             r,
@@ -1029,7 +1106,9 @@ impl Executor {
                     self.name_object(b, &r.label);
                 }
                 (None, Some(image)) => {
-                    let info = crate::memory::image_info(&image, conv::image_usage(r.usage), true);
+                    let usage = conv::image_usage(r.usage);
+                    self.check_format(&r.label, image.format, usage)?;
+                    let info = crate::memory::image_info(&image, usage, true);
                     // SAFETY: as for buffers.
                     let i = unsafe { self.device.create_image(&info, None) }
                         .check("vkCreateImage", &r.label)?;
@@ -1043,7 +1122,7 @@ impl Executor {
                             result: e,
                         });
                     }
-                    let view = match self.make_view(i, &image, &r.label) {
+                    let view = match self.make_view(i, &image, usage, &r.label) {
                         Ok(v) => v,
                         Err(e) => {
                             // SAFETY: unused.
@@ -1400,7 +1479,13 @@ impl Executor {
                         | Error::Binding { .. }
                         | Error::Shader { .. }
                         | Error::Pass { .. }) => e,
-                        e => Error::Pass { pass: pass.label.to_string(), message: e.to_string() },
+                        e => {
+                            // The recorder's own messages name the pass already.
+                            let text = e.to_string();
+                            let named = format!("pass `{}`: ", pass.label);
+                            let message = text.strip_prefix(&named).unwrap_or(&text).to_owned();
+                            Error::Pass { pass: pass.label.to_string(), message }
+                        }
                     })?;
                 }
                 if timed {

@@ -73,7 +73,9 @@ impl MemoryOracle for DeviceMemory<'_> {
         Limits {
             max_image_dimension: self.ctx.capabilities.max_image_dimension_2d,
             max_image_array_layers: self.ctx.capabilities.max_image_array_layers,
-            max_buffer_size: (self.ctx.capabilities.max_storage_buffer_range as u64).max(1 << 20),
+            // Storage and uniform bindings have smaller limits of their own, which the recorder
+            // checks where a buffer is bound.
+            max_buffer_size: self.ctx.capabilities.max_buffer_size.max(1 << 20),
         }
     }
 

@@ -118,8 +118,47 @@ pub enum Sampler {
     Min,
 }
 
+/// The device limits that pipelines and the commands recorded with them are checked against.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DeviceLimits {
+    pub max_push_constants_size: u32,
+    pub max_compute_work_group_count: [u32; 3],
+    pub max_draw_indirect_count: u32,
+    pub draw_indirect_count: bool,
+    pub max_storage_buffer_range: u32,
+    pub max_uniform_buffer_range: u32,
+}
+
+impl DeviceLimits {
+    pub fn of(caps: &crate::context::Capabilities) -> DeviceLimits {
+        DeviceLimits {
+            max_push_constants_size: caps.max_push_constants_size,
+            max_compute_work_group_count: caps.max_compute_work_group_count,
+            max_draw_indirect_count: caps.max_draw_indirect_count,
+            draw_indirect_count: caps.draw_indirect_count,
+            max_storage_buffer_range: caps.max_storage_buffer_range,
+            max_uniform_buffer_range: caps.max_uniform_buffer_range,
+        }
+    }
+}
+
+impl Default for DeviceLimits {
+    /// The minimums Vulkan guarantees.
+    fn default() -> DeviceLimits {
+        DeviceLimits {
+            max_push_constants_size: 128,
+            max_compute_work_group_count: [65535; 3],
+            max_draw_indirect_count: 1,
+            draw_indirect_count: false,
+            max_storage_buffer_range: 1 << 27,
+            max_uniform_buffer_range: 1 << 14,
+        }
+    }
+}
+
 /// Builds and keeps pipelines and the shaders they came from.
 pub(crate) struct Pipelines {
+    pub limits: DeviceLimits,
     device: ash::Device,
     compiler: ShaderCompiler,
     shaders: HashMap<(String, Vec<(String, String)>), Shader>,
@@ -134,6 +173,7 @@ pub(crate) struct Pipelines {
 impl Pipelines {
     pub fn new(device: ash::Device, compiler: ShaderCompiler, minmax: bool) -> Result<Self, Error> {
         let mut p = Pipelines {
+            limits: DeviceLimits::default(),
             device,
             compiler,
             shaders: HashMap::new(),
@@ -427,7 +467,7 @@ impl Pipelines {
             }
             for b in &s.reflection.bindings {
                 match merged.iter_mut().find(|m| m.binding.binding == b.binding) {
-                    Some(m) if m.binding.kind != b.kind => {
+                    Some(m) if descriptor_type(m.binding.kind) != descriptor_type(b.kind) => {
                         return Err(Error::Shader {
                             file: s.name.clone(),
                             line: 0,
@@ -439,12 +479,26 @@ impl Pipelines {
                             ),
                         })
                     }
-                    Some(m) => m.stages |= ours,
+                    Some(m) => {
+                        // One descriptor; a stage that writes through it makes it written.
+                        m.binding.kind = m.binding.kind.merged(b.kind);
+                        m.stages |= ours;
+                    }
                     None => merged.push(PipelineBinding { binding: b.clone(), stages: ours }),
                 }
             }
         }
         merged.sort_by_key(|m| m.binding.binding);
+        if push_bytes > self.limits.max_push_constants_size {
+            return Err(Error::Shader {
+                file: label.to_owned(),
+                line: 0,
+                message: format!(
+                    "a push-constant block of {push_bytes} bytes is over the device's limit of {}",
+                    self.limits.max_push_constants_size
+                ),
+            });
+        }
         if let Some(m) =
             merged.iter().find(|m| m.binding.binding as usize >= crate::recorder::MAX_BINDINGS)
         {

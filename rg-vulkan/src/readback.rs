@@ -77,6 +77,36 @@ pub fn write_png(
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| file_error(e.to_string()))?;
     }
-    image::save_buffer(path, &rgba, width, height, image::ExtendedColorType::Rgba8)
-        .map_err(|e| file_error(e.to_string()))
+    // PNG whatever the file is called: the format is not guessed from the extension.
+    image::save_buffer_with_format(
+        path,
+        &rgba,
+        width,
+        height,
+        image::ExtendedColorType::Rgba8,
+        image::ImageFormat::Png,
+    )
+    .map_err(|e| file_error(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The file is PNG whatever its name ends in: no extension, or one of another format.
+    #[test]
+    fn pngs_are_pngs_whatever_the_file_is_called() {
+        let dir = std::env::temp_dir().join(format!("rg-png-{}", std::process::id()));
+        let texels = [255u8, 0, 0, 255, 0, 255, 0, 255];
+        for name in ["plain", "picture.jpg", "picture.png"] {
+            let path = dir.join(name);
+            write_png(&path, 2, 1, Format::Rgba8Unorm, &texels).expect("written");
+            let bytes = std::fs::read(&path).unwrap();
+            assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{name}");
+        }
+        // A directory is not a file to write.
+        let e = write_png(&dir, 2, 1, Format::Rgba8Unorm, &texels).expect_err("refused");
+        assert!(e.to_string().starts_with(&dir.display().to_string()), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -24,6 +24,7 @@ pub(crate) struct ImageRef {
     pub array_layers: u32,
     pub depth: bool,
     pub texel_bytes: u32,
+    pub samples: u32,
 }
 
 /// Resources of one frame, indexed like the plan's resources.
@@ -161,8 +162,45 @@ impl<'a> Recorder<'a> {
         })
     }
 
-    fn buffer(&self, resource: usize) -> vk::Buffer {
-        self.frame.buffers.get(resource).copied().unwrap_or(vk::Buffer::null())
+    fn buffer(&self, resource: usize) -> Result<vk::Buffer, Error> {
+        match self.frame.buffers.get(resource) {
+            Some(&b) if b != vk::Buffer::null() => Ok(b),
+            _ => Err(Error::Unsupported(format!(
+                "pass `{}`: `{}` is not a buffer of this frame",
+                self.pass,
+                self.label(resource)
+            ))),
+        }
+    }
+
+    /// Checks that `count` records of `stride` bytes (`bytes` for the last) starting at
+    /// `offset` lie in the buffer `resource`, at an offset that is a multiple of 4.
+    fn check_range(
+        &self,
+        resource: usize,
+        what: &str,
+        offset: u64,
+        count: u64,
+        stride: u64,
+        bytes: u64,
+    ) -> Result<(), Error> {
+        let have = self.frame.buffer_sizes.get(resource).copied().unwrap_or(0);
+        let end = match count {
+            0 => Some(offset),
+            n => (n - 1).checked_mul(stride).and_then(|x| x.checked_add(offset + bytes)),
+        };
+        let reason = if !offset.is_multiple_of(4) {
+            format!("offset {offset} is not a multiple of 4")
+        } else if end.is_none_or(|e| e > have) {
+            format!("{count} × {bytes} bytes from offset {offset} do not fit in its {have} bytes")
+        } else {
+            return Ok(());
+        };
+        Err(Error::Unsupported(format!(
+            "pass `{}`: {what} `{}`: {reason}",
+            self.pass,
+            self.label(resource)
+        )))
     }
 
     fn image(&self, resource: usize) -> Result<ImageRef, Error> {
@@ -213,7 +251,7 @@ impl<'a> Recorder<'a> {
     /// As [`Recorder::fill_buffer`].
     pub fn fill(&mut self, resource: usize, value: u32) -> Result<(), Error> {
         self.declared_as(resource, |a| a == Access::CopyDst, "fills")?;
-        let buffer = self.buffer(resource);
+        let buffer = self.buffer(resource)?;
         // SAFETY: the buffer is alive for the frame and was declared as a copy destination, so
         // the plan's barriers order this write; the command buffer is recording.
         unsafe { self.device.cmd_fill_buffer(self.cmd, buffer, 0, vk::WHOLE_SIZE, value) };
@@ -242,10 +280,20 @@ impl<'a> Recorder<'a> {
     pub fn copy(&mut self, src: usize, dst: usize, size: Option<u64>) -> Result<(), Error> {
         self.declared_as(src, |a| a == Access::CopySrc, "copies from")?;
         self.declared_as(dst, |a| a == Access::CopyDst, "copies to")?;
+        let (s, d) = (self.buffer(src)?, self.buffer(dst)?);
         let len = |r: usize| self.frame.buffer_sizes.get(r).copied().unwrap_or(0);
         let size = size.unwrap_or_else(|| len(src).min(len(dst)));
+        if size == 0 || size > len(src) || size > len(dst) {
+            return Err(Error::Unsupported(format!(
+                "pass `{}`: a copy of {size} bytes from `{}` ({} bytes) to `{}` ({} bytes)",
+                self.pass,
+                self.label(src),
+                len(src),
+                self.label(dst),
+                len(dst)
+            )));
+        }
         let region = [vk::BufferCopy { src_offset: 0, dst_offset: 0, size }];
-        let (s, d) = (self.buffer(src), self.buffer(dst));
         // SAFETY: both buffers are alive for the frame and declared with the matching accesses.
         unsafe { self.device.cmd_copy_buffer(self.cmd, s, d, &region) };
         self.commands += 1;
@@ -295,14 +343,15 @@ impl<'a> Recorder<'a> {
         self.declared_as(src.index(), |a| a == Access::CopySrc, "copies from")?;
         self.declared_as(dst.index(), |a| a == Access::CopyDst, "copies to")?;
         let img = self.image(src.index())?;
-        let region = self.image_region(&img, dst.index())?;
+        let buffer = self.buffer(dst.index())?;
+        let region = self.image_region(&img, src.index(), dst.index())?;
         // SAFETY: the plan put the image in TRANSFER_SRC_OPTIMAL for this access.
         unsafe {
             self.device.cmd_copy_image_to_buffer(
                 self.cmd,
                 img.image,
                 vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
-                self.buffer(dst.index()),
+                buffer,
                 &[region],
             )
         };
@@ -322,12 +371,13 @@ impl<'a> Recorder<'a> {
         self.declared_as(src.index(), |a| a == Access::CopySrc, "copies from")?;
         self.declared_as(dst.index(), |a| a == Access::CopyDst, "copies to")?;
         let img = self.image(dst.index())?;
-        let region = self.image_region(&img, src.index())?;
+        let buffer = self.buffer(src.index())?;
+        let region = self.image_region(&img, dst.index(), src.index())?;
         // SAFETY: the plan put the image in TRANSFER_DST_OPTIMAL for this access.
         unsafe {
             self.device.cmd_copy_buffer_to_image(
                 self.cmd,
-                self.buffer(src.index()),
+                buffer,
                 img.image,
                 vk::ImageLayout::TRANSFER_DST_OPTIMAL,
                 &[region],
@@ -337,7 +387,21 @@ impl<'a> Recorder<'a> {
         Ok(())
     }
 
-    fn image_region(&self, img: &ImageRef, buffer: usize) -> Result<vk::BufferImageCopy, Error> {
+    fn image_region(
+        &self,
+        img: &ImageRef,
+        image: usize,
+        buffer: usize,
+    ) -> Result<vk::BufferImageCopy, Error> {
+        if img.samples > 1 {
+            return Err(Error::Unsupported(format!(
+                "pass `{}`: `{}` has {} samples a texel; a copy needs a single-sampled image \
+                 (resolve it first)",
+                self.pass,
+                self.label(image),
+                img.samples
+            )));
+        }
         let texel = img.texel_bytes as u64;
         let need = img.extent.width as u64 * img.extent.height as u64 * texel;
         let have = self.frame.buffer_sizes.get(buffer).copied().unwrap_or(0);
@@ -353,7 +417,8 @@ impl<'a> Recorder<'a> {
             buffer_row_length: 0,
             buffer_image_height: 0,
             image_subresource: vk::ImageSubresourceLayers {
-                aspect_mask: img.aspect,
+                // A depth-stencil image's copies move its depth (one aspect a copy).
+                aspect_mask: if img.depth { vk::ImageAspectFlags::DEPTH } else { img.aspect },
                 mip_level: 0,
                 base_array_layer: 0,
                 layer_count: 1,
@@ -464,7 +529,25 @@ impl<'a> Recorder<'a> {
             }
         };
         self.check_binding(binding, kind, stages, resource, false, fits)?;
-        let slot = Slot::Buffer(self.buffer(resource));
+        let slot = Slot::Buffer(self.buffer(resource)?);
+        let limits = &self.pipelines.limits;
+        let max = match kind {
+            BindingKind::UniformBuffer => limits.max_uniform_buffer_range,
+            _ => limits.max_storage_buffer_range,
+        };
+        let size = self.frame.buffer_sizes.get(resource).copied().unwrap_or(0);
+        if size > max as u64 {
+            return Err(Error::Binding {
+                pass: self.pass.to_owned(),
+                binding,
+                name: self.binding_name(binding),
+                problem: format!(
+                    "is a {} and takes at most {max} bytes on this device, but `{}` has {size}",
+                    kind.name(),
+                    self.label(resource)
+                ),
+            });
+        }
         self.slots[binding as usize] = Some(slot);
         Ok(())
     }
@@ -611,7 +694,8 @@ impl<'a> Recorder<'a> {
             chunk.copy_from_slice(&w.to_le_bytes());
         }
         if words.len() > 64 {
-            return self.push_constants(&vec![0; words.len() * 4]);
+            let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+            return self.push_constants(&bytes);
         }
         self.push_constants(&bytes[..n * 4])
     }
@@ -627,13 +711,21 @@ impl<'a> Recorder<'a> {
             chunk.copy_from_slice(&v.to_le_bytes());
         }
         if values.len() > 64 {
-            return self.push_constants(&vec![0; values.len() * 4]);
+            let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+            return self.push_constants(&bytes);
         }
         self.push_constants(&bytes[..n * 4])
     }
 
     /// Pushes the bound descriptors; every binding of the pipeline must be bound.
     fn flush_descriptors(&mut self, bind_point: vk::PipelineBindPoint) -> Result<(), Error> {
+        if bind_point == vk::PipelineBindPoint::COMPUTE && self.rendering.is_some() {
+            return Err(Error::Unsupported(format!(
+                "pass `{}`: a dispatch inside rendering (dispatch before begin_rendering, or \
+                 after end_rendering)",
+                self.pass
+            )));
+        }
         let Some(p) = self.bound else {
             return Err(Error::Unsupported(format!(
                 "pass `{}`: a draw or dispatch with no pipeline bound",
@@ -723,6 +815,13 @@ impl<'a> Recorder<'a> {
     /// # Errors
     /// No compute pipeline bound, or a binding left unbound.
     pub fn dispatch(&mut self, x: u32, y: u32, z: u32) -> Result<(), Error> {
+        let max = self.pipelines.limits.max_compute_work_group_count;
+        if x > max[0] || y > max[1] || z > max[2] {
+            return Err(Error::Unsupported(format!(
+                "pass `{}`: {x}×{y}×{z} workgroups is over the device's limit of {}×{}×{}",
+                self.pass, max[0], max[1], max[2]
+            )));
+        }
         self.flush_descriptors(vk::PipelineBindPoint::COMPUTE)?;
         // SAFETY: a compute pipeline and its descriptors are bound.
         unsafe { self.device.cmd_dispatch(self.cmd, x, y, z) };
@@ -745,9 +844,12 @@ impl<'a> Recorder<'a> {
     /// As [`Recorder::dispatch`], or the buffer is not declared as indirect arguments.
     pub fn dispatch_indirect(&mut self, args: BufferHandle, offset: u64) -> Result<(), Error> {
         self.declared_as(args.index(), |a| a == Access::IndirectArgs, "dispatches from")?;
+        let buffer = self.buffer(args.index())?;
+        self.check_range(args.index(), "dispatch arguments in", offset, 1, 12, 12)?;
         self.flush_descriptors(vk::PipelineBindPoint::COMPUTE)?;
-        // SAFETY: a compute pipeline is bound; the buffer was declared as indirect arguments.
-        unsafe { self.device.cmd_dispatch_indirect(self.cmd, self.buffer(args.index()), offset) };
+        // SAFETY: a compute pipeline is bound; the buffer was declared as indirect arguments
+        // and holds the arguments at `offset`.
+        unsafe { self.device.cmd_dispatch_indirect(self.cmd, buffer, offset) };
         self.commands += 1;
         Ok(())
     }
@@ -866,6 +968,18 @@ impl<'a> Recorder<'a> {
         self.finish();
     }
 
+    /// Checks a count of indirect draws against the device's limit.
+    fn check_draw_count(&self, count: u32) -> Result<(), Error> {
+        let max = self.pipelines.limits.max_draw_indirect_count;
+        if count > max {
+            return Err(Error::Unsupported(format!(
+                "pass `{}`: {count} indirect draws in one call is over the device's limit of {max}",
+                self.pass
+            )));
+        }
+        Ok(())
+    }
+
     fn check_draw(&mut self) -> Result<(), Error> {
         if self.rendering.is_none() {
             return Err(Error::Unsupported(format!(
@@ -899,15 +1013,11 @@ impl<'a> Recorder<'a> {
         instances: u32,
     ) -> Result<(), Error> {
         self.declared_as(indices.index(), |a| a == Access::IndexBuffer, "draws indices from")?;
+        let index_buffer = self.buffer(indices.index())?;
         self.check_draw()?;
         // SAFETY: as `draw`; the index buffer was declared.
         unsafe {
-            self.device.cmd_bind_index_buffer(
-                self.cmd,
-                self.buffer(indices.index()),
-                0,
-                vk::IndexType::UINT32,
-            );
+            self.device.cmd_bind_index_buffer(self.cmd, index_buffer, 0, vk::IndexType::UINT32);
             self.device.cmd_draw_indexed(self.cmd, index_count, instances, 0, 0, 0);
         }
         self.commands += 1;
@@ -925,11 +1035,12 @@ impl<'a> Recorder<'a> {
         count: u32,
     ) -> Result<(), Error> {
         self.declared_as(args.index(), |a| a == Access::IndirectArgs, "draws from")?;
+        let buffer = self.buffer(args.index())?;
+        self.check_draw_count(count)?;
+        self.check_range(args.index(), "draw commands in", offset, count as u64, 16, 16)?;
         self.check_draw()?;
-        // SAFETY: as `draw`; the argument buffer was declared.
-        unsafe {
-            self.device.cmd_draw_indirect(self.cmd, self.buffer(args.index()), offset, count, 16)
-        };
+        // SAFETY: as `draw`; the argument buffer was declared and holds the commands.
+        unsafe { self.device.cmd_draw_indirect(self.cmd, buffer, offset, count, 16) };
         self.commands += 1;
         Ok(())
     }
@@ -949,15 +1060,23 @@ impl<'a> Recorder<'a> {
     ) -> Result<(), Error> {
         self.declared_as(args.index(), |a| a == Access::IndirectArgs, "draws from")?;
         self.declared_as(count.index(), |a| a == Access::IndirectArgs, "reads a draw count from")?;
+        let (args_buffer, count_buffer) = (self.buffer(args.index())?, self.buffer(count.index())?);
+        if !self.pipelines.limits.draw_indirect_count {
+            return Err(Error::MissingFeature {
+                feature: "drawIndirectCount".into(),
+                needed_by: format!("pass `{}` (draw_indirect_count)", self.pass),
+            });
+        }
+        self.check_range(args.index(), "draw commands in", offset, max_count as u64, 16, 16)?;
+        self.check_range(count.index(), "the draw count in", count_offset, 1, 4, 4)?;
         self.check_draw()?;
-        // SAFETY: as `draw_indirect`; `drawIndirectCount` is enabled on devices that have it
-        // and the context refuses none, so a device without it fails validation here.
+        // SAFETY: as `draw_indirect`; the device has `drawIndirectCount` (enabled with it).
         unsafe {
             self.device.cmd_draw_indirect_count(
                 self.cmd,
-                self.buffer(args.index()),
+                args_buffer,
                 offset,
-                self.buffer(count.index()),
+                count_buffer,
                 count_offset,
                 max_count,
                 16,
@@ -980,22 +1099,15 @@ impl<'a> Recorder<'a> {
     ) -> Result<(), Error> {
         self.declared_as(indices.index(), |a| a == Access::IndexBuffer, "draws indices from")?;
         self.declared_as(args.index(), |a| a == Access::IndirectArgs, "draws from")?;
+        let (index_buffer, args_buffer) =
+            (self.buffer(indices.index())?, self.buffer(args.index())?);
+        self.check_draw_count(count)?;
+        self.check_range(args.index(), "draw commands in", offset, count as u64, 20, 20)?;
         self.check_draw()?;
         // SAFETY: as `draw_indexed` and `draw_indirect`.
         unsafe {
-            self.device.cmd_bind_index_buffer(
-                self.cmd,
-                self.buffer(indices.index()),
-                0,
-                vk::IndexType::UINT32,
-            );
-            self.device.cmd_draw_indexed_indirect(
-                self.cmd,
-                self.buffer(args.index()),
-                offset,
-                count,
-                20,
-            )
+            self.device.cmd_bind_index_buffer(self.cmd, index_buffer, 0, vk::IndexType::UINT32);
+            self.device.cmd_draw_indexed_indirect(self.cmd, args_buffer, offset, count, 20)
         };
         self.commands += 1;
         Ok(())

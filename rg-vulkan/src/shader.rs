@@ -53,7 +53,26 @@ pub enum BindingKind {
     Sampler,
 }
 
+/// How deep includes may nest.
+const MAX_INCLUDE_DEPTH: usize = 32;
+
 impl BindingKind {
+    /// The binding as two stages that declare it as `self` and `other` use it together (of
+    /// one descriptor type): read where either reads, written where either writes.
+    pub(crate) const fn merged(self, other: BindingKind) -> BindingKind {
+        match (self, other) {
+            (
+                BindingKind::StorageBuffer { writes: a },
+                BindingKind::StorageBuffer { writes: b },
+            ) => BindingKind::StorageBuffer { writes: a || b },
+            (
+                BindingKind::StorageImage { reads: ra, writes: wa },
+                BindingKind::StorageImage { reads: rb, writes: wb },
+            ) => BindingKind::StorageImage { reads: ra || rb, writes: wa || wb },
+            (kind, _) => kind,
+        }
+    }
+
     pub const fn name(self) -> &'static str {
         match self {
             BindingKind::StorageBuffer { writes: true } => "storage buffer",
@@ -179,7 +198,15 @@ impl ShaderCompiler {
             options.add_macro_definition(k, Some(v));
         }
         let root = self.root.clone();
-        options.set_include_callback(move |requested, _ty, requesting, _depth| {
+        options.set_include_callback(move |requested, _ty, requesting, depth| {
+            // An include cycle would nest for ever (without `#pragma once`): stop well past any
+            // real nesting.
+            if depth > MAX_INCLUDE_DEPTH {
+                return Err(format!(
+                    "`{requested}` is included {depth} files deep (from `{requesting}`); is there \
+                     an include cycle? (`#pragma once` in each header breaks one)"
+                ));
+            }
             let beside = Path::new(requesting).parent().map(|p| p.join(requested));
             let candidates = beside.into_iter().chain(std::iter::once(root.join(requested)));
             for c in candidates {

@@ -84,6 +84,36 @@ fn includes_resolve_beside_the_file_and_from_the_root() {
     assert!(e.contains("nowhere.glsl"), "{e}");
 }
 
+/// Headers that include each other, with no `#pragma once`, would nest for ever: an error that
+/// suggests a cycle, soon, instead of memory without end.
+#[test]
+fn an_include_cycle_is_an_error() {
+    let root = scratch("cycle");
+    let ext = "#extension GL_GOOGLE_include_directive : require\n";
+    std::fs::write(root.join("a.glsl"), "#include \"b.glsl\"\n").unwrap();
+    std::fs::write(root.join("b.glsl"), "#include \"a.glsl\"\n").unwrap();
+    std::fs::write(
+        root.join("cycle.comp"),
+        format!("#version 450\n{ext}#include \"a.glsl\"\nlayout(local_size_x = 1) in;\nvoid main() {{}}\n"),
+    )
+    .unwrap();
+    let c = ShaderCompiler::new(&root).unwrap();
+    let e = c.compile_file("cycle.comp", &[]).unwrap_err().to_string();
+    assert!(e.contains("include cycle") && e.contains("a.glsl"), "{e}");
+    // Nesting short of the limit still compiles.
+    for i in 0..20 {
+        std::fs::write(root.join(format!("n{i}.glsl")), format!("#include \"n{}.glsl\"\n", i + 1))
+            .unwrap();
+    }
+    std::fs::write(root.join("n20.glsl"), "uint deep() { return 1u; }\n").unwrap();
+    std::fs::write(
+        root.join("deep.comp"),
+        format!("#version 450\n{ext}#include \"n0.glsl\"\nlayout(local_size_x = 1) in;\nvoid main() {{ deep(); }}\n"),
+    )
+    .unwrap();
+    c.compile_file("deep.comp", &[]).expect("20 nested includes compile");
+}
+
 #[test]
 fn a_compile_error_names_file_line_and_message() {
     let root = scratch("error");

@@ -10,6 +10,7 @@
 
 use rg_core::{oracle, print, reference, CompileErrors, Compiler, FakeMemory, Format, Plan};
 use rg_tools::picture::Picture;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -96,16 +97,26 @@ fn write(path: &Path, what: &str, f: impl FnOnce() -> Result<(), String>) -> Res
 fn run(a: &Args) -> Result<(), String> {
     let plan = compile(a)?;
     let drawn = a.png.is_some() || a.svg.is_some();
-    match a.format.or(if drawn { None } else { Some("text") }) {
-        Some("json") => println!("{}", print::json(&plan)),
-        Some("dot") => print!("{}", print::dot(&plan)),
-        Some(_) => print!("{}", print::text(&plan)),
-        None => {}
+    let out = match a.format.or(if drawn { None } else { Some("text") }) {
+        Some("json") => Some(print::json(&plan) + "\n"),
+        Some("dot") => Some(print::dot(&plan)),
+        Some(_) => Some(print::text(&plan)),
+        None => None,
+    };
+    if let Some(out) = out {
+        let mut stdout = std::io::stdout().lock();
+        match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
+            // A reader that stopped early (`| head`) wanted no more.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(e) => return Err(format!("cannot write the plan to standard output: {e}")),
+            Ok(()) => {}
+        }
     }
     if drawn {
         let picture = Picture::new(&a.frame, &plan);
         if let Some(path) = &a.png {
-            write(path, "PNG", || picture.png().save(path).map_err(|e| e.to_string()))?;
+            let png = || picture.png().save_with_format(path, image::ImageFormat::Png);
+            write(path, "PNG", || png().map_err(|e| e.to_string()))?;
         }
         if let Some(path) = &a.svg {
             write(path, "SVG", || std::fs::write(path, picture.svg()).map_err(|e| e.to_string()))?;

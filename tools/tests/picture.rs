@@ -211,3 +211,65 @@ fn the_tool_writes_pictures_and_explains_bad_input() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("digraph plan {"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Checks: labels with control characters (a NUL among them) give SVG with none of them and
+/// DOT that Graphviz reads.
+#[test]
+fn labels_with_control_characters_are_written_readably() {
+    use rg_core::*;
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let b = g.create_buffer("nul\0and\u{1}bell\u{7}", BufferDesc::new(64));
+    let mut p = g.add_pass("pass\0one", QueueKind::Compute, ());
+    let b = p.write(b, Access::StorageWrite(ShaderStages::COMPUTE));
+    p.finish();
+    g.export(b);
+    let plan = Compiler::new().compile(&g, &FakeMemory::default()).expect("compiles");
+    let svg = Picture::new("controls", &plan).svg();
+    let bad: Vec<char> =
+        svg.chars().filter(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')).collect();
+    assert!(bad.is_empty(), "control characters in the SVG: {bad:?}");
+    balanced(&svg).expect("well-formed");
+    let mut child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("Graphviz's `dot` runs");
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(print::dot(&plan).as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.trim().is_empty(), "dot says {stderr}");
+}
+
+/// Checks: a reader that stops early ends rg-plan quietly; standard output that cannot be
+/// written is an error, not a panic; a PNG is a PNG whatever its file is called.
+#[test]
+fn the_tool_handles_its_output_going_wrong() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rg-plan"))
+        .args(["deferred", "--dot"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rg-plan runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    if let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
+        let out = Command::new(env!("CARGO_BIN_EXE_rg-plan"))
+            .args(["deferred", "--json"])
+            .stdout(full)
+            .output()
+            .expect("rg-plan runs");
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("cannot write the plan to standard output"), "{stderr}");
+    }
+    let path = std::env::temp_dir().join(format!("rg-plan-noext-{}", std::process::id()));
+    let out = rg_plan(&["compute", "--png", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(&std::fs::read(&path).unwrap()[..4], b"\x89PNG");
+    std::fs::remove_file(&path).ok();
+}

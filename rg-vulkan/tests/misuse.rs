@@ -1,0 +1,258 @@
+//! GPU tests of commands recorded wrongly: every one is an error naming the pass and what is
+//! wrong, recorded nowhere, so the device never sees it (no validation message, no fault, no
+//! hang); and graphs that are right run clean even where they use an image only for copies.
+
+mod common;
+
+use rg_core::*;
+use rg_vulkan::{
+    Bindings, DeviceMemory, Error, Executor, ExecutorConfig, MemoryUse, Pass, Recorder,
+};
+use std::path::PathBuf;
+
+const C: ShaderStages = ShaderStages::COMPUTE;
+
+fn shader_root() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rg-misuse-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("noop.comp"),
+        "#version 450\nlayout(local_size_x = 1) in;\nvoid main() {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("store.comp"),
+        "#version 450\nlayout(local_size_x = 1) in;\n\
+         layout(set = 0, binding = 0) writeonly buffer Out { uint o[]; };\n\
+         void main() { o[0] = 1u; }\n",
+    )
+    .unwrap();
+    // 48 words: 192 bytes of push constants, over the 128 bytes lavapipe (and many devices) has.
+    std::fs::write(
+        dir.join("big_push.comp"),
+        "#version 450\nlayout(local_size_x = 1) in;\n\
+         layout(set = 0, binding = 0) writeonly buffer Out { uint o[]; };\n\
+         layout(push_constant) uniform P { uint w[48]; } p;\n\
+         void main() { o[0] = p.w[47]; }\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn pass(f: impl FnOnce(&mut Recorder<'_>) -> Result<(), Error> + 'static) -> Pass {
+    Box::new(f)
+}
+
+/// Runs a frame that `build` declares (given an imported 1024-byte host-readable buffer) and
+/// returns the words of that buffer after the frame, or the frame's error.
+fn frame(
+    ctx: &rg_vulkan::Context,
+    build: impl FnOnce(&mut Graph<Pass>, BufferHandle),
+) -> Result<Vec<u32>, Error> {
+    let config = ExecutorConfig { shader_root: shader_root(), ..ExecutorConfig::default() };
+    let mut ex = Executor::with_config(ctx, config).expect("executor");
+    let out = ex.create_buffer(ctx, "sink", 1024, MemoryUse::Readback).unwrap();
+    let mut g: Graph<Pass> = Graph::new(Extent::new(16, 16));
+    let host = ResourceState::host_read(QueueKind::Graphics);
+    let sink = g.import_buffer("sink", BufferDesc::new(1024), host, host);
+    build(&mut g, sink);
+    let plan = match Compiler::new().compile_uncached(&g, &DeviceMemory::new(ctx)) {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    ex.run(ctx, &mut g, &plan, &Bindings::new().buffer(sink, out))?;
+    let bytes = ex.read_buffer(out).unwrap();
+    Ok(bytes.chunks(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+}
+
+/// A frame of one pass that declares `access` on a transient buffer of `bytes` bytes (written
+/// first by a producer when the access reads) and records `f`; returns the frame's error.
+fn buffer_misuse(
+    ctx: &rg_vulkan::Context,
+    bytes: u64,
+    access: Access,
+    f: impl FnOnce(&mut Recorder<'_>, BufferHandle, BufferHandle) -> Result<(), Error> + 'static,
+) -> String {
+    let e = frame(ctx, |g, sink| {
+        let mut data = g.create_buffer("data", BufferDesc::new(bytes));
+        if !access.writes() {
+            let first = data;
+            let mut p =
+                g.add_pass("producer", QueueKind::Graphics, pass(move |r| r.fill_buffer(first, 0)));
+            data = p.write(data, Access::CopyDst);
+            p.finish();
+        }
+        let mut p = g.add_pass("culprit", QueueKind::Graphics, pass(move |r| f(r, data, sink)));
+        if access.writes() {
+            p.write(data, access);
+        } else {
+            p.read(data, access);
+        }
+        p.write(sink, Access::CopyDst);
+        p.finish();
+    })
+    .expect_err("refused");
+    let text = e.to_string();
+    assert!(text.contains("`culprit`"), "the error names the pass: {text}");
+    assert_eq!(text.matches("`culprit`").count(), 1, "the pass is named once: {text}");
+    text
+}
+
+/// Checks: indirect arguments outside their buffer or misaligned, a copy longer than its
+/// buffers, more workgroups than the device has, and a push-constant block over the device's
+/// limit are errors; the frame after each runs, and the validation layers saw nothing.
+#[test]
+fn commands_that_would_fault_the_device_are_errors() {
+    let Some(ctx) = common::context("device_faults") else { return };
+    let args = Access::IndirectArgs;
+    let e = buffer_misuse(&ctx, 16, args, |r, data, _| {
+        r.compute("noop.comp", &[])?;
+        r.dispatch_indirect(data, 8)
+    });
+    assert!(
+        e.contains("dispatch arguments in `data`") && e.contains("do not fit in its 16"),
+        "{e}"
+    );
+    let e = buffer_misuse(&ctx, 16, args, |r, data, _| {
+        r.compute("noop.comp", &[])?;
+        r.dispatch_indirect(data, 2)
+    });
+    assert!(e.contains("offset 2 is not a multiple of 4"), "{e}");
+    // Ten draws from a buffer that holds one (the range is checked before rendering is).
+    let e = buffer_misuse(&ctx, 16, args, |r, data, _| r.draw_indirect(data, 0, 10));
+    assert!(e.contains("10 × 16 bytes from offset 0 do not fit in its 16 bytes"), "{e}");
+    let e = buffer_misuse(&ctx, 1024, Access::CopySrc, |r, data, sink| {
+        r.copy_buffer(data, sink, Some(1 << 20))
+    });
+    assert!(e.contains("a copy of 1048576 bytes from `data` (1024 bytes)"), "{e}");
+    let e = buffer_misuse(&ctx, 64, Access::StorageWrite(C), |r, _, _| {
+        r.compute("noop.comp", &[])?;
+        r.dispatch(1 << 30, 1, 1)
+    });
+    assert!(e.contains("workgroups is over the device's limit"), "{e}");
+    let e = frame(&ctx, |g, sink| {
+        let mut p = g.add_pass(
+            "culprit",
+            QueueKind::Compute,
+            pass(move |r| {
+                r.compute("big_push.comp", &[])?;
+                r.bind_buffer(0, sink)
+            }),
+        );
+        p.write(sink, Access::StorageWrite(C));
+        p.finish();
+    })
+    .expect_err("refused");
+    assert!(matches!(e, Error::Shader { .. }), "{e}");
+    assert!(e.to_string().contains("push-constant block of 192 bytes is over"), "{e}");
+    common::assert_clean(&ctx, "device_faults");
+}
+
+/// Checks: an image given where a buffer is wanted (fill, copy, binding by index) is an error,
+/// not a null buffer handed to the device; a copy out of a multisampled image is an error; an
+/// image format the device cannot use as the accesses ask is an error naming the image; and
+/// persistent images of zero or too many texels are errors.
+#[test]
+fn resources_of_the_wrong_kind_or_format_are_errors() {
+    let Some(ctx) = common::context("wrong_kind") else { return };
+    let rgba = |w| ImageDesc::new(Format::Rgba8Unorm, Size::absolute(w, w));
+    let e = frame(&ctx, |g, sink| {
+        let img = g.create_image("picture", rgba(4));
+        let mut p =
+            g.add_pass("culprit", QueueKind::Graphics, pass(move |r| r.fill(img.index(), 0)));
+        p.write(img, Access::CopyDst);
+        p.write(sink, Access::CopyDst);
+        p.finish();
+    })
+    .expect_err("refused")
+    .to_string();
+    assert!(e.contains("`picture` is not a buffer of this frame"), "{e}");
+
+    let e = frame(&ctx, |g, sink| {
+        let img = g.create_image("picture", rgba(4));
+        let mut p = g.add_pass(
+            "culprit",
+            QueueKind::Compute,
+            pass(move |r| {
+                r.compute("store.comp", &[])?;
+                r.bind_buffer_index(0, img.index())
+            }),
+        );
+        p.write(img, Access::StorageWrite(C));
+        p.write(sink, Access::CopyDst);
+        p.finish();
+    })
+    .expect_err("refused")
+    .to_string();
+    assert!(e.contains("`culprit`") && e.contains("`picture` is not a buffer"), "{e}");
+
+    let e = frame(&ctx, |g, sink| {
+        let mut d = rgba(4);
+        d.samples = 4;
+        let img = g.create_image("msaa", d);
+        let mut p =
+            g.add_pass("clear", QueueKind::Graphics, pass(move |r| r.clear_image(img, [0.0; 4])));
+        let img = p.write(img, Access::CopyDst);
+        p.finish();
+        let mut p = g.add_pass(
+            "culprit",
+            QueueKind::Graphics,
+            pass(move |r| r.copy_image_to_buffer(img, sink)),
+        );
+        p.read(img, Access::CopySrc);
+        p.write(sink, Access::CopyDst);
+        p.finish();
+    })
+    .expect_err("refused")
+    .to_string();
+    assert!(e.contains("`msaa` has 4 samples a texel"), "{e}");
+
+    // sRGB formats take no storage writes on lavapipe (nor on most devices).
+    let e = frame(&ctx, |g, sink| {
+        let img = g.create_image("srgb", ImageDesc::new(Format::Rgba8Srgb, Size::absolute(4, 4)));
+        let mut p = g.add_pass("culprit", QueueKind::Compute, pass(|_| Ok(())));
+        p.write(img, Access::StorageWrite(C));
+        p.write(sink, Access::CopyDst);
+        p.finish();
+    })
+    .expect_err("refused")
+    .to_string();
+    assert!(e.contains("image `srgb`") && e.contains("as storage"), "{e}");
+
+    let config = ExecutorConfig { shader_root: shader_root(), ..ExecutorConfig::default() };
+    let mut ex = Executor::with_config(&ctx, config).expect("executor");
+    for (w, h) in [(0, 0), (100_000, 4)] {
+        let e = ex.create_image(&ctx, "huge", Format::Rgba8Unorm, w, h).expect_err("refused");
+        assert!(e.to_string().contains(&format!("image `huge`: {w}×{h} texels")), "{e}");
+    }
+    drop(ex);
+    common::assert_clean(&ctx, "wrong_kind");
+}
+
+/// Checks: an image that is only cleared and copied (no view can be made of it) runs clean and
+/// reads back what was cleared.
+#[test]
+fn images_used_only_for_copies_run_clean() {
+    let Some(ctx) = common::context("copy_only") else { return };
+    let words = frame(&ctx, |g, sink| {
+        let img = g.create_image("plain", ImageDesc::new(Format::R32Uint, Size::absolute(16, 16)));
+        let mut p = g.add_pass(
+            "clear",
+            QueueKind::Graphics,
+            pass(move |r| r.clear_image(img, [f32::from_bits(7), 0.0, 0.0, 0.0])),
+        );
+        let img = p.write(img, Access::CopyDst);
+        p.finish();
+        let mut p = g.add_pass(
+            "copy",
+            QueueKind::Graphics,
+            pass(move |r| r.copy_image_to_buffer(img, sink)),
+        );
+        p.read(img, Access::CopySrc);
+        p.write(sink, Access::CopyDst);
+        p.finish();
+    })
+    .expect("frame");
+    assert!(words.iter().all(|&w| w == 7), "{:?}", &words[..4]);
+    common::assert_clean(&ctx, "copy_only");
+}
