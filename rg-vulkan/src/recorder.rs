@@ -85,6 +85,8 @@ pub struct Recorder<'a> {
     /// [`MAX_BINDINGS`], checked when the pipeline is built).
     slots: [Option<Slot>; MAX_BINDINGS],
     rendering: Option<RenderState>,
+    /// Bytes of push constants set since the bound pipeline was bound.
+    pushed: u32,
     pub(crate) commands: u32,
 }
 
@@ -112,6 +114,7 @@ impl<'a> Recorder<'a> {
             bound: None,
             slots: [None; MAX_BINDINGS],
             rendering: None,
+            pushed: 0,
             commands: 0,
         }
     }
@@ -474,6 +477,7 @@ impl<'a> Recorder<'a> {
         let n = pl.slot_count;
         self.slots[..n].fill(None);
         self.bound = Some(p);
+        self.pushed = 0;
     }
 
     /// The workgroup size of the bound compute pipeline.
@@ -680,6 +684,7 @@ impl<'a> Recorder<'a> {
         }
         // SAFETY: the range is within the layout's push-constant range, for its stages.
         unsafe { self.device.cmd_push_constants(self.cmd, pl.layout, pl.push_stages, 0, bytes) };
+        self.pushed = self.pushed.max(bytes.len() as u32);
         Ok(())
     }
 
@@ -741,13 +746,25 @@ impl<'a> Recorder<'a> {
                 if bind_point == vk::PipelineBindPoint::COMPUTE { "compute" } else { "graphics" }
             )));
         }
-        if pl.bindings.is_empty() {
-            return Ok(());
+        let (push_bytes, label) = (pl.push_bytes, &pl.label);
+        if self.pushed < push_bytes {
+            let e = format!(
+                "pass `{}`: `{label}` declares {push_bytes} bytes of push constants, but {} were \
+                 pushed since it was bound",
+                self.pass, self.pushed
+            );
+            // An unbound binding is reported first: it is the likelier slip.
+            self.push_bindings(p)?;
+            return Err(Error::Unsupported(e));
         }
-        if pl.bindings.len() <= 8 {
-            self.push_descriptors::<8>(p)
-        } else {
-            self.push_descriptors::<MAX_BINDINGS>(p)
+        self.push_bindings(p)
+    }
+
+    fn push_bindings(&mut self, p: usize) -> Result<(), Error> {
+        match self.pipelines.list[p].bindings.len() {
+            0 => Ok(()),
+            1..=8 => self.push_descriptors::<8>(p),
+            _ => self.push_descriptors::<MAX_BINDINGS>(p),
         }
     }
 

@@ -27,6 +27,14 @@ fn shader_root() -> PathBuf {
          void main() { o[0] = 1u; }\n",
     )
     .unwrap();
+    std::fs::write(
+        dir.join("pc.comp"),
+        "#version 450\nlayout(local_size_x = 1) in;\n\
+         layout(set = 0, binding = 0) writeonly buffer Out { uint o[]; };\n\
+         layout(push_constant) uniform P { uint a; uint b; } p;\n\
+         void main() { o[0] = p.a + p.b; }\n",
+    )
+    .unwrap();
     // 48 words: 192 bytes of push constants, over the 128 bytes lavapipe (and many devices) has.
     std::fs::write(
         dir.join("big_push.comp"),
@@ -145,6 +153,44 @@ fn commands_that_would_fault_the_device_are_errors() {
     .expect_err("refused");
     assert!(matches!(e, Error::Shader { .. }), "{e}");
     assert!(e.to_string().contains("push-constant block of 192 bytes is over"), "{e}");
+    // Push constants the shader reads, never (or only partly) set.
+    for pushed in [0usize, 1] {
+        let e = frame(&ctx, move |g, sink| {
+            let mut p = g.add_pass(
+                "culprit",
+                QueueKind::Compute,
+                pass(move |r| {
+                    r.compute("pc.comp", &[])?;
+                    r.bind_buffer(0, sink)?;
+                    r.push_u32(&[5, 6][..pushed])?;
+                    r.dispatch(1, 1, 1)
+                }),
+            );
+            p.write(sink, Access::StorageWrite(C));
+            p.finish();
+        })
+        .expect_err("refused")
+        .to_string();
+        let want = format!("declares 8 bytes of push constants, but {} were pushed", pushed * 4);
+        assert!(e.contains(&want), "{e}");
+    }
+    // All of them pushed: the frame runs.
+    let words = frame(&ctx, |g, sink| {
+        let mut p = g.add_pass(
+            "sum",
+            QueueKind::Compute,
+            pass(move |r| {
+                r.compute("pc.comp", &[])?;
+                r.bind_buffer(0, sink)?;
+                r.push_u32(&[5, 6])?;
+                r.dispatch(1, 1, 1)
+            }),
+        );
+        p.write(sink, Access::StorageWrite(C));
+        p.finish();
+    })
+    .expect("frame");
+    assert_eq!(words[0], 11);
     common::assert_clean(&ctx, "device_faults");
 }
 
