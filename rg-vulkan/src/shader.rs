@@ -339,11 +339,21 @@ pub fn reflect(name: &str, spirv: &[u32], stage: Stage) -> Result<Reflection, Er
         bindings.push(Binding { binding: rb.binding, kind, name: var_name });
     }
     bindings.sort_by_key(|b| b.binding);
-    let workgroup_size = module
-        .entry_points
-        .iter()
-        .find(|e| e.name == "main")
-        .map_or([1, 1, 1], |e| e.workgroup_size);
+    let main = module.entry_points.iter().find(|e| e.name == "main");
+    // Pipelines have no vertex-input state: vertices are pulled from buffers.
+    if stage == Stage::Vertex {
+        let inputs = main.into_iter().flat_map(|e| &e.function.arguments);
+        for arg in inputs {
+            if let Some(naga::Binding::Location { location, .. }) = arg.binding {
+                return Err(bad(format!(
+                    "vertex input `{}` (location {location}): vertex inputs are not supported; \
+                     read vertices from a storage buffer by `gl_VertexIndex`",
+                    arg.name.as_deref().unwrap_or("?")
+                )));
+            }
+        }
+    }
+    let workgroup_size = main.map_or([1, 1, 1], |e| e.workgroup_size);
     Ok(Reflection { stage, bindings, push_constant_bytes, workgroup_size })
 }
 

@@ -114,6 +114,19 @@ fn an_include_cycle_is_an_error() {
     c.compile_file("deep.comp", &[]).expect("20 nested includes compile");
 }
 
+/// Pipelines have no vertex-input state, so a vertex shader with inputs is refused by name.
+#[test]
+fn vertex_inputs_are_an_error_naming_the_input() {
+    let c = ShaderCompiler::new(scratch("vin")).unwrap();
+    let src = "#version 450\nlayout(location = 0) in vec3 position;\n\
+               void main() { gl_Position = vec4(position, 1.0); }\n";
+    let e = c.compile_source("vin.vert", src, Stage::Vertex, &[]).unwrap_err().to_string();
+    assert!(e.starts_with("vin.vert") && e.contains("`position` (location 0)"), "{e}");
+    // Built-ins are not inputs of that kind.
+    let src = "#version 450\nvoid main() { gl_Position = vec4(float(gl_VertexIndex)); }\n";
+    c.compile_source("pulled.vert", src, Stage::Vertex, &[]).expect("no vertex inputs");
+}
+
 #[test]
 fn a_compile_error_names_file_line_and_message() {
     let root = scratch("error");

@@ -45,12 +45,25 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
         check: false,
     };
     let mut it = args.into_iter();
+    let mut frame: Option<String> = None;
     while let Some(arg) = it.next() {
-        let mut value = |what: &str| it.next().ok_or_else(|| format!("`{arg}` needs {what}"));
+        // An option's value is the next argument, unless that is an option itself.
+        let mut value = |what: &str| {
+            it.next()
+                .filter(|v| !v.starts_with("--"))
+                .ok_or_else(|| format!("`{arg}` needs {what}"))
+        };
+        let mut format = |f: &'static str| match a.format {
+            Some(g) if g != f => Err(format!("`--{f}` and `--{g}`: choose one output format")),
+            _ => {
+                a.format = Some(f);
+                Ok(())
+            }
+        };
         match arg.as_str() {
-            "--text" => a.format = Some("text"),
-            "--json" => a.format = Some("json"),
-            "--dot" => a.format = Some("dot"),
+            "--text" => format("text")?,
+            "--json" => format("json")?,
+            "--dot" => format("dot")?,
             "--png" => a.png = Some(value("a file name")?.into()),
             "--svg" => a.svg = Some(value("a file name")?.into()),
             "--size" => {
@@ -61,9 +74,16 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
             }
             "--check" => a.check = true,
             "-h" | "--help" => return Ok(None),
-            f if !f.starts_with('-') => a.frame = f.to_string(),
+            f if !f.starts_with('-') => {
+                if let Some(first) = frame.replace(f.to_string()) {
+                    return Err(format!("two frames named, `{first}` and `{f}`: give one"));
+                }
+            }
             f => return Err(format!("unknown option `{f}`")),
         }
+    }
+    if let Some(f) = frame {
+        a.frame = f;
     }
     Ok(Some(a))
 }

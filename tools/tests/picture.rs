@@ -209,6 +209,15 @@ fn the_tool_writes_pictures_and_explains_bad_input() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write the PNG"));
     let out = rg_plan(&["deferred", "--dot"]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("digraph plan {"));
+    for (args, want) in [
+        (&["compute", "temporal"][..], "two frames named, `compute` and `temporal`"),
+        (&["--json", "--dot"][..], "choose one output format"),
+        (&["--png", "--json"][..], "`--png` needs a file name"),
+    ] {
+        let out = rg_plan(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(want), "{args:?}");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 
