@@ -11,7 +11,14 @@ use std::path::PathBuf;
 
 const C: ShaderStages = ShaderStages::COMPUTE;
 
+/// The tests' shaders, written once (tests run on several threads; a file being rewritten while
+/// another test compiles it would be read half-written).
 fn shader_root() -> PathBuf {
+    static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ROOT.get_or_init(write_shaders).clone()
+}
+
+fn write_shaders() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rg-recording-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
