@@ -19,7 +19,7 @@
 use crate::context::Context;
 use crate::conv;
 use crate::error::{Check, Error};
-use crate::pipeline::{DeviceLimits, Pipelines};
+use crate::pipeline::Pipelines;
 use crate::profile::{PendingGpuZone, Profiler};
 use crate::recorder::{full_range, FrameResources, ImageRef, Recorder};
 use crate::shader::ShaderCompiler;
@@ -254,6 +254,24 @@ pub struct Executor {
     max_image_dimension: u32,
 }
 
+/// Image usages, the format feature each needs with optimal tiling, and their names.
+const FORMAT_FEATURES: [(vk::ImageUsageFlags, vk::FormatFeatureFlags, &str); 6] = [
+    (vk::ImageUsageFlags::SAMPLED, vk::FormatFeatureFlags::SAMPLED_IMAGE, "sampled"),
+    (vk::ImageUsageFlags::STORAGE, vk::FormatFeatureFlags::STORAGE_IMAGE, "storage"),
+    (
+        vk::ImageUsageFlags::COLOR_ATTACHMENT,
+        vk::FormatFeatureFlags::COLOR_ATTACHMENT,
+        "colour attachment",
+    ),
+    (
+        vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
+        vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT,
+        "depth attachment",
+    ),
+    (vk::ImageUsageFlags::TRANSFER_SRC, vk::FormatFeatureFlags::TRANSFER_SRC, "copy source"),
+    (vk::ImageUsageFlags::TRANSFER_DST, vk::FormatFeatureFlags::TRANSFER_DST, "copy destination"),
+];
+
 impl Executor {
     /// An executor with the default configuration (two frames in flight, aliasing on,
     /// timestamps on, shaders from the workspace's `shaders/`).
@@ -288,9 +306,7 @@ impl Executor {
             .check("vkCreateSemaphore", "frame timeline")?;
         let profiler = if config.tracy { Profiler::tracy()? } else { Profiler::off() };
         let compiler = ShaderCompiler::new(config.shader_root.clone())?;
-        let mut pipelines =
-            Pipelines::new(device.clone(), compiler, ctx.capabilities.sampler_filter_minmax)?;
-        pipelines.limits = DeviceLimits::of(&ctx.capabilities);
+        let pipelines = Pipelines::new(device.clone(), compiler, &ctx.capabilities)?;
         let mut ex = Executor {
             device,
             debug: ctx.debug_device.clone(),
@@ -503,34 +519,11 @@ impl Executor {
             self.instance.get_physical_device_format_properties(self.physical, conv::format(format))
         };
         let have = props.optimal_tiling_features;
-        let missing: Vec<&str> = [
-            (vk::ImageUsageFlags::SAMPLED, vk::FormatFeatureFlags::SAMPLED_IMAGE, "sampled"),
-            (vk::ImageUsageFlags::STORAGE, vk::FormatFeatureFlags::STORAGE_IMAGE, "storage"),
-            (
-                vk::ImageUsageFlags::COLOR_ATTACHMENT,
-                vk::FormatFeatureFlags::COLOR_ATTACHMENT,
-                "colour attachment",
-            ),
-            (
-                vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
-                vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT,
-                "depth attachment",
-            ),
-            (
-                vk::ImageUsageFlags::TRANSFER_SRC,
-                vk::FormatFeatureFlags::TRANSFER_SRC,
-                "copy source",
-            ),
-            (
-                vk::ImageUsageFlags::TRANSFER_DST,
-                vk::FormatFeatureFlags::TRANSFER_DST,
-                "copy destination",
-            ),
-        ]
-        .into_iter()
-        .filter(|&(u, f, _)| usage.contains(u) && !have.contains(f))
-        .map(|(_, _, name)| name)
-        .collect();
+        let missing: Vec<&str> = FORMAT_FEATURES
+            .iter()
+            .filter(|&&(u, f, _)| usage.contains(u) && !have.contains(f))
+            .map(|&(_, _, name)| name)
+            .collect();
         if missing.is_empty() {
             return Ok(());
         }
@@ -549,18 +542,12 @@ impl Executor {
             ctx.instance.get_physical_device_format_properties(ctx.physical, conv::format(format))
         };
         let f = props.optimal_tiling_features;
+        // Copies are always allowed: every format the framework names can be copied.
         let mut u = vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::TRANSFER_DST;
-        if f.contains(vk::FormatFeatureFlags::SAMPLED_IMAGE) {
-            u |= vk::ImageUsageFlags::SAMPLED;
-        }
-        if f.contains(vk::FormatFeatureFlags::STORAGE_IMAGE) {
-            u |= vk::ImageUsageFlags::STORAGE;
-        }
-        if f.contains(vk::FormatFeatureFlags::COLOR_ATTACHMENT) {
-            u |= vk::ImageUsageFlags::COLOR_ATTACHMENT;
-        }
-        if f.contains(vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT) {
-            u |= vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT;
+        for &(usage, feature, _) in &FORMAT_FEATURES {
+            if f.contains(feature) {
+                u |= usage;
+            }
         }
         u
     }

@@ -5,6 +5,7 @@
 //! shaders declare. Graphics pipelines use dynamic rendering: their attachment formats come from
 //! the rendering the pass began, and viewport and scissor are dynamic.
 
+use crate::context::Capabilities;
 use crate::error::{Check, Error};
 use crate::shader::{Binding, BindingKind, Shader, ShaderCompiler, Stage};
 use ash::vk;
@@ -130,7 +131,7 @@ pub(crate) struct DeviceLimits {
 }
 
 impl DeviceLimits {
-    pub fn of(caps: &crate::context::Capabilities) -> DeviceLimits {
+    fn of(caps: &Capabilities) -> DeviceLimits {
         DeviceLimits {
             max_push_constants_size: caps.max_push_constants_size,
             max_compute_work_group_count: caps.max_compute_work_group_count,
@@ -138,20 +139,6 @@ impl DeviceLimits {
             draw_indirect_count: caps.draw_indirect_count,
             max_storage_buffer_range: caps.max_storage_buffer_range,
             max_uniform_buffer_range: caps.max_uniform_buffer_range,
-        }
-    }
-}
-
-impl Default for DeviceLimits {
-    /// The minimums Vulkan guarantees.
-    fn default() -> DeviceLimits {
-        DeviceLimits {
-            max_push_constants_size: 128,
-            max_compute_work_group_count: [65535; 3],
-            max_draw_indirect_count: 1,
-            draw_indirect_count: false,
-            max_storage_buffer_range: 1 << 27,
-            max_uniform_buffer_range: 1 << 14,
         }
     }
 }
@@ -171,9 +158,14 @@ pub(crate) struct Pipelines {
 }
 
 impl Pipelines {
-    pub fn new(device: ash::Device, compiler: ShaderCompiler, minmax: bool) -> Result<Self, Error> {
+    pub fn new(
+        device: ash::Device,
+        compiler: ShaderCompiler,
+        caps: &Capabilities,
+    ) -> Result<Self, Error> {
+        let minmax = caps.sampler_filter_minmax;
         let mut p = Pipelines {
-            limits: DeviceLimits::default(),
+            limits: DeviceLimits::of(caps),
             device,
             compiler,
             shaders: HashMap::new(),

@@ -187,7 +187,7 @@ impl<'a> Recorder<'a> {
         stride: u64,
         bytes: u64,
     ) -> Result<(), Error> {
-        let have = self.frame.buffer_sizes.get(resource).copied().unwrap_or(0);
+        let have = self.size_of(resource);
         let end = match count {
             0 => Some(offset),
             n => (n - 1).checked_mul(stride).and_then(|x| x.checked_add(offset + bytes)),
@@ -229,7 +229,12 @@ impl<'a> Recorder<'a> {
 
     /// The size in bytes of a buffer of this frame.
     pub fn buffer_size(&self, h: BufferHandle) -> u64 {
-        self.frame.buffer_sizes.get(h.index()).copied().unwrap_or(0)
+        self.size_of(h.index())
+    }
+
+    /// The size in bytes of the plan's resource `resource` when it is a buffer, else 0.
+    fn size_of(&self, resource: usize) -> u64 {
+        self.frame.buffer_sizes.get(resource).copied().unwrap_or(0)
     }
 
     /// The extent of an image of this frame.
@@ -284,16 +289,16 @@ impl<'a> Recorder<'a> {
         self.declared_as(src, |a| a == Access::CopySrc, "copies from")?;
         self.declared_as(dst, |a| a == Access::CopyDst, "copies to")?;
         let (s, d) = (self.buffer(src)?, self.buffer(dst)?);
-        let len = |r: usize| self.frame.buffer_sizes.get(r).copied().unwrap_or(0);
-        let size = size.unwrap_or_else(|| len(src).min(len(dst)));
-        if size == 0 || size > len(src) || size > len(dst) {
+        let (src_len, dst_len) = (self.size_of(src), self.size_of(dst));
+        let size = size.unwrap_or(src_len.min(dst_len));
+        if size == 0 || size > src_len || size > dst_len {
             return Err(Error::Unsupported(format!(
                 "pass `{}`: a copy of {size} bytes from `{}` ({} bytes) to `{}` ({} bytes)",
                 self.pass,
                 self.label(src),
-                len(src),
+                src_len,
                 self.label(dst),
-                len(dst)
+                dst_len
             )));
         }
         let region = [vk::BufferCopy { src_offset: 0, dst_offset: 0, size }];
@@ -407,7 +412,7 @@ impl<'a> Recorder<'a> {
         }
         let texel = img.texel_bytes as u64;
         let need = img.extent.width as u64 * img.extent.height as u64 * texel;
-        let have = self.frame.buffer_sizes.get(buffer).copied().unwrap_or(0);
+        let have = self.size_of(buffer);
         if have < need {
             return Err(Error::Unsupported(format!(
                 "pass `{}`: buffer `{}` holds {have} bytes but the image needs {need}",
@@ -539,7 +544,7 @@ impl<'a> Recorder<'a> {
             BindingKind::UniformBuffer => limits.max_uniform_buffer_range,
             _ => limits.max_storage_buffer_range,
         };
-        let size = self.frame.buffer_sizes.get(resource).copied().unwrap_or(0);
+        let size = self.size_of(resource);
         if size > max as u64 {
             return Err(Error::Binding {
                 pass: self.pass.to_owned(),
@@ -693,16 +698,7 @@ impl<'a> Recorder<'a> {
     /// # Errors
     /// As [`Recorder::push_constants`].
     pub fn push_u32(&mut self, words: &[u32]) -> Result<(), Error> {
-        let mut bytes = [0u8; 256];
-        let n = words.len().min(64);
-        for (chunk, w) in bytes.chunks_exact_mut(4).zip(&words[..n]) {
-            chunk.copy_from_slice(&w.to_le_bytes());
-        }
-        if words.len() > 64 {
-            let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-            return self.push_constants(&bytes);
-        }
-        self.push_constants(&bytes[..n * 4])
+        self.push_words(words.iter().map(|w| w.to_le_bytes()))
     }
 
     /// [`Recorder::push_constants`] from floats.
@@ -710,14 +706,23 @@ impl<'a> Recorder<'a> {
     /// # Errors
     /// As [`Recorder::push_constants`].
     pub fn push_f32(&mut self, values: &[f32]) -> Result<(), Error> {
-        let mut bytes = [0u8; 256];
-        let n = values.len().min(64);
-        for (chunk, v) in bytes.chunks_exact_mut(4).zip(&values[..n]) {
-            chunk.copy_from_slice(&v.to_le_bytes());
-        }
-        if values.len() > 64 {
-            let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.push_words(values.iter().map(|v| v.to_le_bytes()))
+    }
+
+    /// Pushes 4-byte words: from the stack up to 64 of them (every block most devices allow),
+    /// from the heap beyond.
+    fn push_words(
+        &mut self,
+        words: impl ExactSizeIterator<Item = [u8; 4]> + Clone,
+    ) -> Result<(), Error> {
+        let n = words.len();
+        if n > 64 {
+            let bytes: Vec<u8> = words.flatten().collect();
             return self.push_constants(&bytes);
+        }
+        let mut bytes = [0u8; 256];
+        for (chunk, w) in bytes.chunks_exact_mut(4).zip(words) {
+            chunk.copy_from_slice(&w);
         }
         self.push_constants(&bytes[..n * 4])
     }

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::pass;
 use rg_core::*;
 use rg_vulkan::{
     Bindings, DeviceMemory, Error, Executor, ExecutorConfig, MemoryUse, Pass, Recorder,
@@ -22,40 +23,32 @@ fn shader_root() -> PathBuf {
 fn write_shaders() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rg-misuse-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("noop.comp"),
-        "#version 450\nlayout(local_size_x = 1) in;\nvoid main() {}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("store.comp"),
-        "#version 450\nlayout(local_size_x = 1) in;\n\
-         layout(set = 0, binding = 0) writeonly buffer Out { uint o[]; };\n\
-         void main() { o[0] = 1u; }\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("pc.comp"),
-        "#version 450\nlayout(local_size_x = 1) in;\n\
-         layout(set = 0, binding = 0) writeonly buffer Out { uint o[]; };\n\
-         layout(push_constant) uniform P { uint a; uint b; } p;\n\
-         void main() { o[0] = p.a + p.b; }\n",
-    )
-    .unwrap();
-    // 48 words: 192 bytes of push constants, over the 128 bytes lavapipe (and many devices) has.
-    std::fs::write(
-        dir.join("big_push.comp"),
-        "#version 450\nlayout(local_size_x = 1) in;\n\
-         layout(set = 0, binding = 0) writeonly buffer Out { uint o[]; };\n\
-         layout(push_constant) uniform P { uint w[48]; } p;\n\
-         void main() { o[0] = p.w[47]; }\n",
-    )
-    .unwrap();
+    let out = "layout(set = 0, binding = 0) writeonly buffer Out { uint o[]; };\n";
+    let files = [
+        ("noop.comp", "void main() {}\n".to_owned()),
+        ("store.comp", format!("{out}void main() {{ o[0] = 1u; }}\n")),
+        (
+            "pc.comp",
+            format!(
+                "{out}layout(push_constant) uniform P {{ uint a; uint b; }} p;\n\
+                 void main() {{ o[0] = p.a + p.b; }}\n"
+            ),
+        ),
+        // 48 words: 192 bytes of push constants, over the 128 bytes lavapipe (and many devices)
+        // has.
+        (
+            "big_push.comp",
+            format!(
+                "{out}layout(push_constant) uniform P {{ uint w[48]; }} p;\n\
+                 void main() {{ o[0] = p.w[47]; }}\n"
+            ),
+        ),
+    ];
+    for (name, body) in files {
+        let source = format!("#version 450\nlayout(local_size_x = 1) in;\n{body}");
+        std::fs::write(dir.join(name), source).unwrap();
+    }
     dir
-}
-
-fn pass(f: impl FnOnce(&mut Recorder<'_>) -> Result<(), Error> + 'static) -> Pass {
-    Box::new(f)
 }
 
 /// Runs a frame that `build` declares (given an imported 1024-byte host-readable buffer) and

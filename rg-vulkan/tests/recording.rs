@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::pass;
 use rg_core::*;
 use rg_vulkan::{
     Bindings, DeviceMemory, Error, Executor, ExecutorConfig, MemoryUse, Pass, Recorder,
@@ -45,10 +46,6 @@ fn write_shaders() -> PathBuf {
 fn executor(ctx: &rg_vulkan::Context) -> Executor {
     let config = ExecutorConfig { shader_root: shader_root(), ..ExecutorConfig::default() };
     Executor::with_config(ctx, config).expect("executor")
-}
-
-fn pass(f: impl FnOnce(&mut Recorder<'_>) -> Result<(), Error> + 'static) -> Pass {
-    Box::new(f)
 }
 
 fn words(bytes: &[u8]) -> Vec<u32> {

@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::pass;
 use rg_core::*;
 use rg_vulkan::{Bindings, DeviceMemory, Executor, MemoryUse, Pass};
 
@@ -10,12 +11,6 @@ use rg_vulkan::{Bindings, DeviceMemory, Executor, MemoryUse, Pass};
 fn host_readback(g: &mut Graph<Pass>, label: &str, size: u64) -> BufferHandle {
     let state = ResourceState::host_read(QueueKind::Graphics);
     g.import_buffer(label, BufferDesc::new(size), state, state)
-}
-
-fn pass(
-    f: impl FnOnce(&mut rg_vulkan::Recorder<'_>) -> Result<(), rg_vulkan::Error> + 'static,
-) -> Pass {
-    Box::new(f)
 }
 
 /// Checks: a chain fill → copy → copy into an imported host-visible buffer runs, the readback

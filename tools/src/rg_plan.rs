@@ -126,8 +126,9 @@ fn run(a: &Args) -> Result<(), String> {
     if let Some(out) = out {
         let mut stdout = std::io::stdout().lock();
         match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
-            // A reader that stopped early (`| head`) wanted no more.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            // A reader that stopped early (`| head`) wanted no more; pictures and the check
+            // still follow.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
             Err(e) => return Err(format!("cannot write the plan to standard output: {e}")),
             Ok(()) => {}
         }

@@ -1,7 +1,7 @@
 //! Shared by the GPU tests: a context with validation and synchronization validation on, or a
 //! clear skip (a failure when `RG_REQUIRE_GPU=1`).
 
-use rg_vulkan::{Config, Context};
+use rg_vulkan::{Config, Context, Error, Pass, Recorder};
 
 /// A validated context, or `None` (with the reason printed) when no Vulkan device exists and
 /// `RG_REQUIRE_GPU` is not set. With `RG_REQUIRE_GPU=1` a missing device fails the test.
@@ -28,4 +28,10 @@ pub fn assert_clean(ctx: &Context, test: &str) {
         problems.len(),
         problems.iter().map(|m| format!("[{}] {}", m.id, m.text)).collect::<Vec<_>>().join("\n")
     );
+}
+
+/// A pass's payload: the closure that records it.
+#[allow(dead_code)] // not every test binary records passes
+pub fn pass(f: impl FnOnce(&mut Recorder<'_>) -> Result<(), Error> + 'static) -> Pass {
+    Box::new(f)
 }
