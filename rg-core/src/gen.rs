@@ -310,7 +310,7 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
             chosen.push(pool[rng.below(pool.len())]);
         }
         let label = format!("pass{pi}");
-        let mut pb = g.add_pass(&label, q, payload(&label));
+        let mut pb = g.add_pass(&label, q);
         pass_ids.push(pb.id());
         if rng.chance(0.05) {
             pb.side_effect();
@@ -371,7 +371,7 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
                 };
             }
         }
-        pb.finish();
+        pb.record(payload(&label));
         if pass_ids.len() > 2 && rng.chance(0.05) {
             let a = rng.below(pass_ids.len() - 1);
             let (before, after) = if p.mistakes && rng.chance(0.2) {
@@ -452,7 +452,7 @@ pub fn synthetic(passes: usize) -> Graph {
                 g.create_buffer(&format!("synthetic.buffer{i}"), BufferDesc::new(4096 << (i % 8))),
             )
         };
-        let mut p = g.add_pass(&format!("synthetic.pass{i}"), QueueKind::Graphics, ());
+        let mut p = g.add_pass(&format!("synthetic.pass{i}"), QueueKind::Graphics);
         p.read(scene, Access::StorageRead(stage));
         for back in [1, 3] {
             match i.checked_sub(back).map(|j| outs[j]) {

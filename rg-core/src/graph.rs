@@ -6,7 +6,7 @@
 //! through version `v` returns version `v + 1`, so data flow is explicit in the user's code.
 
 use crate::access::{Access, ResourceKind, ResourceState};
-use crate::types::{BufferDesc, Extent, ImageDesc, QueueKind};
+use crate::types::{BufferDesc, Extent, ImageDesc, QueueKind, Size};
 use std::panic::Location;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -26,15 +26,7 @@ pub type Site = &'static Location<'static>;
 static NEXT_GRAPH_ID: AtomicU32 = AtomicU32::new(1);
 
 macro_rules! handle {
-    ($(#[$m:meta])* $name:ident) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub struct $name {
-            pub(crate) graph: u32,
-            pub(crate) index: u32,
-            pub(crate) version: u32,
-        }
-
+    ($name:ident) => {
         impl $name {
             /// The resource's index in its graph (and in the compiled plan's resource list).
             pub const fn index(self) -> usize {
@@ -44,27 +36,198 @@ macro_rules! handle {
             pub const fn version(self) -> u32 {
                 self.version
             }
-            pub(crate) const fn raw(self) -> RawHandle {
-                RawHandle { graph: self.graph, index: self.index, version: self.version }
-            }
-        }
-
-        impl From<$name> for RawHandle {
-            fn from(h: $name) -> RawHandle {
-                h.raw()
+            /// The id of the graph the handle belongs to (see [`Graph::id`]).
+            pub const fn graph(self) -> u32 {
+                self.graph
             }
         }
     };
 }
 
-handle!(
-    /// A version of an image in one graph.
-    ImageHandle
-);
-handle!(
-    /// A version of a buffer in one graph.
-    BufferHandle
-);
+/// A version of an image in one graph, and the part of it an access names: every mip level
+/// and layer unless narrowed with [`ImageHandle::mip`], [`ImageHandle::mips`],
+/// [`ImageHandle::layer`] or [`ImageHandle::layers`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ImageHandle {
+    pub(crate) graph: u32,
+    pub(crate) index: u32,
+    pub(crate) version: u32,
+    pub(crate) sub: Subresource,
+}
+
+/// A version of a buffer in one graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BufferHandle {
+    pub(crate) graph: u32,
+    pub(crate) index: u32,
+    pub(crate) version: u32,
+}
+
+handle!(ImageHandle);
+handle!(BufferHandle);
+
+impl ImageHandle {
+    /// The same image and version, naming mip level `level` only (of the layers it named).
+    #[must_use]
+    pub const fn mip(self, level: u32) -> Self {
+        self.mips(level, 1)
+    }
+
+    /// The same image and version, naming `count` mip levels from `base`.
+    #[must_use]
+    pub const fn mips(mut self, base: u32, count: u32) -> Self {
+        self.sub.base_mip = base;
+        self.sub.mip_count = count;
+        self
+    }
+
+    /// The same image and version, naming array layer `layer` only (of the mips it named).
+    #[must_use]
+    pub const fn layer(self, layer: u32) -> Self {
+        self.layers(layer, 1)
+    }
+
+    /// The same image and version, naming `count` array layers from `base`.
+    #[must_use]
+    pub const fn layers(mut self, base: u32, count: u32) -> Self {
+        self.sub.base_layer = base;
+        self.sub.layer_count = count;
+        self
+    }
+
+    /// The same image and version, naming all of it.
+    #[must_use]
+    pub const fn whole(mut self) -> Self {
+        self.sub = Subresource::ALL;
+        self
+    }
+
+    /// The mip levels and layers this handle names.
+    pub const fn subresource(self) -> Subresource {
+        self.sub
+    }
+
+    pub(crate) const fn raw(self) -> RawHandle {
+        RawHandle { graph: self.graph, index: self.index, version: self.version, sub: self.sub }
+    }
+}
+
+impl BufferHandle {
+    pub(crate) const fn raw(self) -> RawHandle {
+        RawHandle {
+            graph: self.graph,
+            index: self.index,
+            version: self.version,
+            sub: Subresource::ALL,
+        }
+    }
+}
+
+impl From<ImageHandle> for RawHandle {
+    fn from(h: ImageHandle) -> RawHandle {
+        h.raw()
+    }
+}
+
+impl From<BufferHandle> for RawHandle {
+    fn from(h: BufferHandle) -> RawHandle {
+        h.raw()
+    }
+}
+
+/// A range of an image's mip levels and array layers. A count of [`Subresource::REST`] means
+/// "to the last one", so [`Subresource::ALL`] names every level and layer whatever the image
+/// has. Buffers are always named whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Subresource {
+    pub base_mip: u32,
+    pub mip_count: u32,
+    pub base_layer: u32,
+    pub layer_count: u32,
+}
+
+impl Subresource {
+    /// A count meaning "from the base to the last".
+    pub const REST: u32 = u32::MAX;
+    /// Every mip level and every layer.
+    pub const ALL: Subresource =
+        Subresource { base_mip: 0, mip_count: Self::REST, base_layer: 0, layer_count: Self::REST };
+
+    /// Explicit counts for an image of `mips` levels and `layers` layers, or `None` when the
+    /// range is empty or reaches past the image.
+    pub const fn resolve(self, mips: u32, layers: u32) -> Option<Subresource> {
+        let mip_count = if self.mip_count == Self::REST {
+            mips.saturating_sub(self.base_mip)
+        } else {
+            self.mip_count
+        };
+        let layer_count = if self.layer_count == Self::REST {
+            layers.saturating_sub(self.base_layer)
+        } else {
+            self.layer_count
+        };
+        let mips_fit = mip_count > 0 && (self.base_mip as u64 + mip_count as u64) <= mips as u64;
+        let layers_fit =
+            layer_count > 0 && (self.base_layer as u64 + layer_count as u64) <= layers as u64;
+        if mips_fit && layers_fit {
+            Some(Subresource {
+                base_mip: self.base_mip,
+                mip_count,
+                base_layer: self.base_layer,
+                layer_count,
+            })
+        } else {
+            None
+        }
+    }
+
+    /// Whether the two (resolved) ranges share a mip level of a layer.
+    pub const fn overlaps(self, other: Subresource) -> bool {
+        self.base_mip < other.base_mip.saturating_add(other.mip_count)
+            && other.base_mip < self.base_mip.saturating_add(self.mip_count)
+            && self.base_layer < other.base_layer.saturating_add(other.layer_count)
+            && other.base_layer < self.base_layer.saturating_add(self.layer_count)
+    }
+
+    /// Whether this (resolved) range is every level and layer of an image of `mips` levels and
+    /// `layers` layers.
+    pub const fn is_whole(self, mips: u32, layers: u32) -> bool {
+        self.base_mip == 0
+            && self.base_layer == 0
+            && (self.mip_count == Self::REST || self.mip_count == mips)
+            && (self.layer_count == Self::REST || self.layer_count == layers)
+    }
+}
+
+impl std::fmt::Display for Subresource {
+    /// `mip 3`, `mips 0..4`, `layer 2`, `layers 0..4`, joined by a space; `all` for everything.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn part(
+            f: &mut std::fmt::Formatter<'_>,
+            one: &str,
+            many: &str,
+            base: u32,
+            count: u32,
+        ) -> std::fmt::Result {
+            match count {
+                Subresource::REST if base == 0 => Ok(()),
+                Subresource::REST => write!(f, "{many} {base}.."),
+                1 => write!(f, "{one} {base}"),
+                n => write!(f, "{many} {base}..{}", base as u64 + n as u64),
+            }
+        }
+        if *self == Subresource::ALL {
+            return f.write_str("all");
+        }
+        part(f, "mip", "mips", self.base_mip, self.mip_count)?;
+        let mips_named = !(self.base_mip == 0 && self.mip_count == Self::REST);
+        let layers_named = !(self.base_layer == 0 && self.layer_count == Self::REST);
+        if mips_named && layers_named {
+            f.write_str(" ")?;
+        }
+        part(f, "layer", "layers", self.base_layer, self.layer_count)
+    }
+}
 
 /// A handle with its type erased.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -72,6 +235,8 @@ pub struct RawHandle {
     pub(crate) graph: u32,
     pub(crate) index: u32,
     pub(crate) version: u32,
+    /// [`Subresource::ALL`] for buffers.
+    pub(crate) sub: Subresource,
 }
 
 /// A handle of either type; lets `read` and `write` take both.
@@ -84,8 +249,10 @@ pub trait Handle: Copy + Into<RawHandle> {
 
 impl Handle for ImageHandle {
     const KIND: ResourceKind = ResourceKind::Image;
+    /// A write names the part of the image it writes; the new version it returns names all of
+    /// it again, since later passes usually read the whole result.
     fn with_version(self, version: u32) -> Self {
-        Self { version, ..self }
+        Self { version, sub: Subresource::ALL, ..self }
     }
 }
 
@@ -96,13 +263,29 @@ impl Handle for BufferHandle {
     }
 }
 
-/// A pass's index in declaration order.
+/// A pass of one graph: its index in declaration order, and the graph's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PassId(pub(crate) u32);
+pub struct PassId {
+    pub(crate) graph: u32,
+    pub(crate) index: u32,
+}
 
 impl PassId {
+    /// The pass's index in declaration order.
     pub const fn index(self) -> usize {
-        self.0 as usize
+        self.index as usize
+    }
+
+    /// The id of the graph the pass belongs to (see [`Graph::id`]).
+    pub const fn graph(self) -> u32 {
+        self.graph
+    }
+}
+
+impl From<PassId> for usize {
+    /// The pass's index in declaration order.
+    fn from(p: PassId) -> usize {
+        p.index()
     }
 }
 
@@ -313,7 +496,7 @@ impl<P> Graph<P> {
             site,
             versions: 1,
         });
-        RawHandle { graph: self.id, index, version: 0 }
+        RawHandle { graph: self.id, index, version: 0, sub: Subresource::ALL }
     }
 
     /// A transient image: it exists only within the frame and may share memory with others.
@@ -321,7 +504,7 @@ impl<P> Graph<P> {
     pub fn create_image(&mut self, label: &str, desc: ImageDesc) -> ImageHandle {
         let r =
             self.add_resource(label, Desc::Image(desc), Lifetime::Transient, Location::caller());
-        ImageHandle { graph: r.graph, index: r.index, version: 0 }
+        ImageHandle { graph: r.graph, index: r.index, version: 0, sub: Subresource::ALL }
     }
 
     /// A transient buffer: it exists only within the frame and may share memory with others.
@@ -348,7 +531,7 @@ impl<P> Graph<P> {
             Lifetime::Imported { entry, exit },
             Location::caller(),
         );
-        ImageHandle { graph: r.graph, index: r.index, version: 0 }
+        ImageHandle { graph: r.graph, index: r.index, version: 0, sub: Subresource::ALL }
     }
 
     /// A buffer owned outside the graph; see [`Graph::import_image`].
@@ -374,7 +557,7 @@ impl<P> Graph<P> {
     #[track_caller]
     pub fn temporal_image(&mut self, label: &str, desc: ImageDesc) -> ImageHandle {
         let r = self.add_resource(label, Desc::Image(desc), Lifetime::Temporal, Location::caller());
-        ImageHandle { graph: r.graph, index: r.index, version: 0 }
+        ImageHandle { graph: r.graph, index: r.index, version: 0, sub: Subresource::ALL }
     }
 
     /// A history buffer; see [`Graph::temporal_image`].
@@ -385,10 +568,11 @@ impl<P> Graph<P> {
         BufferHandle { graph: r.graph, index: r.index, version: 0 }
     }
 
-    /// Starts declaring a pass. Its accesses are declared on the returned builder.
+    /// Starts declaring a pass: declare its reads and writes on the returned builder, then give
+    /// it its recording with [`PassBuilder::record`] (or end it with [`PassBuilder::finish`]).
     #[track_caller]
-    pub fn add_pass(&mut self, label: &str, queue: QueueKind, payload: P) -> PassBuilder<'_, P> {
-        let id = PassId(self.passes.len() as u32);
+    pub fn add_pass(&mut self, label: &str, queue: QueueKind) -> PassBuilder<'_, P> {
+        let id = PassId { graph: self.id, index: self.passes.len() as u32 };
         self.key.push(2 << 60 | (queue as u64) << 56 | hash_str(label) >> 16);
         // Passes declared in a loop often share a label: share its allocation too.
         let label = match self.passes.last() {
@@ -402,7 +586,7 @@ impl<P> Graph<P> {
             accesses: self.accesses.len() as u32..self.accesses.len() as u32,
             site: Location::caller(),
         });
-        self.payloads.push(Some(payload));
+        self.payloads.push(None);
         PassBuilder { graph: self, id }
     }
 
@@ -431,10 +615,12 @@ impl<P> Graph<P> {
     /// of submission; across queues it is a semaphore wait.
     #[track_caller]
     pub fn order(&mut self, before: PassId, after: PassId) {
-        if before.0 < 1 << 24 && after.0 < 1 << 24 {
-            self.key.push(6 << 56 | (before.0 as u64) << 24 | after.0 as u64);
+        let foreign = (before.graph != self.id) as u64 | ((after.graph != self.id) as u64) << 1;
+        if before.index < 1 << 24 && after.index < 1 << 24 {
+            self.key
+                .push(6 << 56 | foreign << 48 | (before.index as u64) << 24 | after.index as u64);
         } else {
-            self.key.extend([7 << 56, (before.0 as u64) << 32 | after.0 as u64]);
+            self.key.extend([7 << 56 | foreign, (before.index as u64) << 32 | after.index as u64]);
         }
         self.orders.push(OrderDecl { before, after, site: Location::caller() });
     }
@@ -449,12 +635,70 @@ impl<P> Graph<P> {
         self.resources.len()
     }
 
-    /// A pass's label.
+    /// A pass's label, by id or by declaration index.
     ///
     /// # Panics
     /// If `pass` is past this graph's passes (an id from a larger graph).
-    pub fn pass_label(&self, pass: PassId) -> &str {
-        &self.passes[pass.index()].label
+    pub fn pass_label(&self, pass: impl Into<usize>) -> &str {
+        &self.passes[pass.into()].label
+    }
+
+    /// This graph's id: every handle and pass id it gives out carries it, so one from another
+    /// graph is recognised (at compile time, and by the executor at record time).
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// How `image` was declared, or `None` for a handle that is not an image of this graph.
+    /// Library passes size what they create from what they are given.
+    pub fn image_desc(&self, image: ImageHandle) -> Option<ImageDesc> {
+        match self.resource(image.raw())?.desc {
+            Desc::Image(d) => Some(d),
+            Desc::Buffer(_) => None,
+        }
+    }
+
+    /// How `buffer` was declared, or `None` for a handle that is not a buffer of this graph.
+    pub fn buffer_desc(&self, buffer: BufferHandle) -> Option<BufferDesc> {
+        match self.resource(buffer.raw())?.desc {
+            Desc::Buffer(d) => Some(d),
+            Desc::Image(_) => None,
+        }
+    }
+
+    /// The extent `image` will have: its size resolved against the output extent (or the
+    /// image it is relative to). `None` for a handle that is not an image of this graph, or a
+    /// relative size that does not come to at least one texel (the compile reports that).
+    pub fn image_extent(&self, image: ImageHandle) -> Option<Extent> {
+        // Walk back to an image with an absolute or output-relative size, then scale forward,
+        // rounding at every step as the compile does. Relative sizes may only name earlier
+        // images, so the walk ends.
+        let mut steps = Vec::new();
+        let mut at = image;
+        let mut e = loop {
+            match self.image_desc(at)?.size {
+                Size::Absolute(e) => break e,
+                Size::Output { sx, sy } => break scaled(self.output, sx, sy)?,
+                Size::Image { image: base, sx, sy } => {
+                    if base.graph != self.id || base.index >= at.index {
+                        return None;
+                    }
+                    steps.push((sx, sy));
+                    at = base;
+                }
+            }
+        };
+        for &(sx, sy) in steps.iter().rev() {
+            e = scaled(e, sx, sy)?;
+        }
+        (e.width > 0 && e.height > 0).then_some(e)
+    }
+
+    fn resource(&self, h: RawHandle) -> Option<&ResourceDecl> {
+        if h.graph != self.id {
+            return None;
+        }
+        self.resources.get(h.index as usize)
     }
 
     /// The version-0 handle of an imported buffer, by resource index (for binding imports to
@@ -469,13 +713,17 @@ impl<P> Graph<P> {
         }
     }
 
-    /// Takes the payload of a pass out of the graph (the executor runs it once).
-    pub fn take_payload(&mut self, pass: PassId) -> Option<P> {
-        self.payloads.get_mut(pass.index()).and_then(Option::take)
+    /// Takes the payload of the pass declared `index`th out of the graph (the executor runs it
+    /// once; a pass ended with [`PassBuilder::finish`] has none).
+    pub fn take_payload(&mut self, index: usize) -> Option<P> {
+        self.payloads.get_mut(index).and_then(Option::take)
     }
 }
 
-/// Declares one pass's accesses; [`PassBuilder::finish`] (or dropping it) ends the pass.
+/// Declares one pass: first what it reads and writes, then what it records
+/// ([`PassBuilder::record`]), which captures the handles the declarations returned.
+/// [`PassBuilder::finish`] (or dropping the builder) ends a pass that records nothing.
+#[must_use = "a pass is declared by its reads and writes, then `record` or `finish`"]
 pub struct PassBuilder<'g, P> {
     graph: &'g mut Graph<P>,
     id: PassId,
@@ -499,8 +747,10 @@ impl<P> PassBuilder<'_, P> {
         let seq = self.graph.seq;
         self.graph.seq += 1;
         // One word an access: tag, flags, the access (16 bits), resource and version (21 bits
-        // each, with a second word for the rare graph that needs more).
-        let wide = handle.index >= 1 << 21 || handle.version >= 1 << 21;
+        // each), with two more words for the rare access that needs more bits or names part of
+        // an image.
+        let wide =
+            handle.index >= 1 << 21 || handle.version >= 1 << 21 || handle.sub != Subresource::ALL;
         self.graph.key.push(
             3 << 60
                 | ((handle.graph == self.graph.id) as u64) << 59
@@ -512,7 +762,12 @@ impl<P> PassBuilder<'_, P> {
                 | (handle.version as u64 & 0x1f_ffff),
         );
         if wide {
-            self.graph.key.push((handle.index as u64) << 32 | handle.version as u64);
+            let s = handle.sub;
+            self.graph.key.extend([
+                (handle.index as u64) << 32 | handle.version as u64,
+                (s.base_mip as u64) << 32 | s.mip_count as u64,
+                (s.base_layer as u64) << 32 | s.layer_count as u64,
+            ]);
         }
         self.graph.accesses.push(AccessDecl { handle, access, via_write, produces, seq, site });
         self.graph.passes[self.id.index()].accesses.end = self.graph.accesses.len() as u32;
@@ -526,8 +781,10 @@ impl<P> PassBuilder<'_, P> {
         self
     }
 
-    /// Writes (or reads and writes) the resource, returning the handle of the new version.
+    /// Writes (or reads and writes) the resource, returning the handle of the new version:
+    /// later passes must use that handle, and a later use of `handle` is a stale read.
     #[track_caller]
+    #[must_use = "the new version is the only handle later passes may use"]
     pub fn write<H: Handle>(&mut self, handle: H, access: Access) -> H {
         let raw: RawHandle = handle.into();
         // A foreign or out-of-range handle gets a version too, so declaring can go on; the
@@ -544,17 +801,37 @@ impl<P> PassBuilder<'_, P> {
         handle.with_version(next)
     }
 
-    /// Ends the pass's declaration (the builder borrows the graph until then) and returns its id.
+    /// Ends the pass's declaration with `payload` as its recording (in `rg-vulkan`, a closure
+    /// that records the pass's commands through handles its declarations returned), and
+    /// returns its id.
+    pub fn record(self, payload: P) -> PassId {
+        self.graph.payloads[self.id.index()] = Some(payload);
+        self.id
+    }
+
+    /// Ends the pass's declaration with no recording, and returns its id.
     pub fn finish(self) -> PassId {
         self.id
     }
 
+    /// The graph the pass is declared in, to ask descriptions of ([`Graph::image_desc`],
+    /// [`Graph::image_extent`], ...) while declaring.
+    pub fn graph(&self) -> &Graph<P> {
+        self.graph
+    }
+
     /// Marks the pass as having effects outside the graph (a readback, a query): never culled.
     pub fn side_effect(&mut self) -> &mut Self {
-        self.graph.key.push(4 << 56 | self.id.0 as u64);
+        self.graph.key.push(4 << 56 | self.id.index as u64);
         self.graph.passes[self.id.index()].side_effect = true;
         self
     }
+}
+
+/// `e` scaled and rounded to the nearest texel (as the compile resolves sizes), if that is at
+/// least one texel a side.
+fn scaled(e: Extent, sx: f32, sy: f32) -> Option<Extent> {
+    Some(Extent::new(crate::compile::scale(e.width, sx)?, crate::compile::scale(e.height, sy)?))
 }
 
 fn key_resource(key: &mut Vec<u64>, graph: u32, label: &str, desc: &Desc, lifetime: &Lifetime) {
@@ -620,8 +897,8 @@ mod tests {
         let mut g = Graph::new(Extent::new(8, 8));
         for l in labels {
             let b = g.create_buffer(l, BufferDesc::new(64));
-            let mut p = g.add_pass(l, QueueKind::Compute, ());
-            p.write(b, Access::StorageWrite(ShaderStages::COMPUTE));
+            let mut p = g.add_pass(l, QueueKind::Compute);
+            let _ = p.write(b, Access::StorageWrite(ShaderStages::COMPUTE));
             p.finish();
         }
         g

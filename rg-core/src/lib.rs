@@ -18,8 +18,8 @@
 //!     ResourceState::swapchain_acquired(),
 //!     ResourceState::present(),
 //! );
-//! let color = g.add_pass("scene.draw", QueueKind::Graphics, ()).write(color, Access::ColorWrite);
-//! let mut tonemap = g.add_pass("post.tonemap", QueueKind::Graphics, ());
+//! let color = g.add_pass("scene.draw", QueueKind::Graphics).write(color, Access::ColorWrite);
+//! let mut tonemap = g.add_pass("post.tonemap", QueueKind::Graphics);
 //! tonemap.read(color, Access::Sampled(ShaderStages::FRAGMENT));
 //! tonemap.write(out, Access::ColorWrite);
 //! tonemap.finish();
@@ -46,9 +46,11 @@ pub mod types;
 pub use access::{
     Access, AccessMask, Layout, ResourceKind, ResourceState, ShaderStages, StageMask, Usage,
 };
-pub use compile::Compiler;
+pub use compile::{Compiled, Compiler};
 pub use error::{CompileError, CompileErrors};
-pub use graph::{BufferHandle, Graph, Handle, ImageHandle, Lifetime, PassBuilder, PassId, Site};
+pub use graph::{
+    BufferHandle, Graph, Handle, ImageHandle, Lifetime, PassBuilder, PassId, Site, Subresource,
+};
 pub use memory::{FakeMemory, MemoryOracle, MemoryRequirements, ResolvedImage};
 pub use plan::{
     Barrier, Heap, OwnershipTransfer, Placement, Plan, PlanStats, PlannedAccess, PlannedPass,

@@ -4,7 +4,7 @@
 //! as text, JSON and DOT.
 
 use crate::access::{Access, AccessMask, Layout, ResourceKind, ResourceState, StageMask, Usage};
-use crate::graph::{Lifetime, PassId};
+use crate::graph::{Lifetime, Subresource};
 use crate::memory::{MemoryRequirements, ResolvedImage};
 use crate::types::QueueKind;
 use std::ops::Range;
@@ -30,7 +30,7 @@ pub struct Plan {
     /// Every pass's ownership releases, pass after pass (`PlannedPass::releases` indexes this).
     pub releases: Vec<Barrier>,
     /// Passes dropped because nothing needed what they produce.
-    pub culled: Vec<(PassId, Arc<str>)>,
+    pub culled: Vec<(usize, Arc<str>)>,
     /// Every declared resource, indexed like the graph's handles.
     pub resources: Vec<PlannedResource>,
     /// Memory blocks that transients are placed in.
@@ -47,8 +47,9 @@ pub struct Plan {
 /// arrays of the same names.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlannedPass {
-    /// The pass's declaration index (for its payload).
-    pub id: PassId,
+    /// The pass's index in declaration order (for its payload). A plan may serve every graph of
+    /// the same structure, so it holds indices, not a graph's [`crate::PassId`]s.
+    pub id: usize,
     pub label: Arc<str>,
     pub queue: QueueKind,
     /// Cross-queue waits to perform before this pass's barriers: a range of `Plan::waits`.
@@ -71,6 +72,9 @@ pub struct PlannedAccess {
     pub access: Access,
     /// The version read (for a write, the version written over).
     pub version: u32,
+    /// The mip levels and layers of an image it touches, with explicit counts
+    /// ([`Subresource::ALL`] for buffers).
+    pub subresource: Subresource,
 }
 
 /// What a cross-queue wait waits for.
@@ -119,6 +123,9 @@ pub struct Barrier {
     pub dst_access: AccessMask,
     /// `(old, new)` for images; `None` for buffers.
     pub layout: Option<(Layout, Layout)>,
+    /// The mip levels and layers of an image it covers, with explicit counts
+    /// ([`Subresource::ALL`] for buffers).
+    pub subresource: Subresource,
     /// The old contents are not kept: first use of a transient, or an aliasing hand-over from
     /// the resources that used the memory before (the old layout is then `Undefined`).
     pub discard: bool,

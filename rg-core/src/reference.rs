@@ -41,14 +41,14 @@ pub fn deferred_frame() -> Graph {
 
     let draws = g.create_buffer("cull.frustum.draws", BufferDesc::new(100_000 * 20));
     let count = g.create_buffer("cull.frustum.count", BufferDesc::new(4));
-    let mut p = g.add_pass("cull.frustum", QueueKind::Graphics, ());
+    let mut p = g.add_pass("cull.frustum", QueueKind::Graphics);
     p.read(instances, Access::StorageRead(C));
     let draws = p.write(draws, Access::StorageWrite(C));
     let count = p.write(count, Access::StorageWrite(C));
     p.finish();
 
     let depth = g.create_image("prepass.depth", ImageDesc::new(Format::D32Float, Size::FULL));
-    let mut p = g.add_pass("prepass.depth", QueueKind::Graphics, ());
+    let mut p = g.add_pass("prepass.depth", QueueKind::Graphics);
     p.read(draws, Access::IndirectArgs).read(count, Access::IndirectArgs);
     p.read(instances, Access::StorageRead(V));
     let depth = p.write(depth, Access::DepthWrite);
@@ -58,14 +58,14 @@ pub fn deferred_frame() -> Graph {
         "hiz.pyramid",
         ImageDesc::new(Format::R32Float, Size::absolute(1024, 512)).mips(10),
     );
-    let mut p = g.add_pass("hiz.build", QueueKind::Graphics, ());
+    let mut p = g.add_pass("hiz.build", QueueKind::Graphics);
     p.read(depth, Access::Sampled(C));
     let hiz = p.write(hiz, Access::StorageWrite(C));
     p.finish();
 
     let vis_draws = g.create_buffer("cull.occlusion.draws", BufferDesc::new(100_000 * 20));
     let vis_count = g.create_buffer("cull.occlusion.count", BufferDesc::new(4));
-    let mut p = g.add_pass("cull.occlusion", QueueKind::Graphics, ());
+    let mut p = g.add_pass("cull.occlusion", QueueKind::Graphics);
     p.read(instances, Access::StorageRead(C)).read(hiz, Access::Sampled(C));
     let vis_draws = p.write(vis_draws, Access::StorageWrite(C));
     let vis_count = p.write(vis_count, Access::StorageWrite(C));
@@ -76,7 +76,7 @@ pub fn deferred_frame() -> Graph {
         let label = format!("shadows.cascade{i}.depth");
         let img =
             g.create_image(&label, ImageDesc::new(Format::D32Float, Size::absolute(2048, 2048)));
-        let mut p = g.add_pass(&format!("shadows.cascade{i}"), QueueKind::Graphics, ());
+        let mut p = g.add_pass(&format!("shadows.cascade{i}"), QueueKind::Graphics);
         p.read(draws, Access::IndirectArgs).read(count, Access::IndirectArgs);
         p.read(instances, Access::StorageRead(V));
         cascades.push(p.write(img, Access::DepthWrite));
@@ -84,7 +84,7 @@ pub fn deferred_frame() -> Graph {
 
     let albedo = g.create_image("gbuffer.albedo", ImageDesc::new(Format::Rgba8Srgb, Size::FULL));
     let normal = g.create_image("gbuffer.normal", ImageDesc::new(Format::Rgba16Float, Size::FULL));
-    let mut p = g.add_pass("gbuffer", QueueKind::Graphics, ());
+    let mut p = g.add_pass("gbuffer", QueueKind::Graphics);
     p.read(vis_draws, Access::IndirectArgs).read(vis_count, Access::IndirectArgs);
     p.read(instances, Access::StorageRead(V)).read(depth, Access::DepthRead);
     let albedo = p.write(albedo, Access::ColorWrite);
@@ -92,13 +92,13 @@ pub fn deferred_frame() -> Graph {
     p.finish();
 
     let clusters = g.create_buffer("lights.clusters", BufferDesc::new(16 * 8 * 24 * 256 * 4));
-    let mut p = g.add_pass("lights.cluster", QueueKind::Compute, ());
+    let mut p = g.add_pass("lights.cluster", QueueKind::Compute);
     p.read(lights, Access::StorageRead(C));
     let clusters = p.write(clusters, Access::StorageWrite(C));
     p.finish();
 
     let hdr = g.create_image("lighting.hdr", ImageDesc::new(Format::Rgba16Float, Size::FULL));
-    let mut p = g.add_pass("lighting.deferred", QueueKind::Graphics, ());
+    let mut p = g.add_pass("lighting.deferred", QueueKind::Graphics);
     p.read(albedo, Access::Sampled(F)).read(normal, Access::Sampled(F));
     p.read(depth, Access::Sampled(F));
     for c in &cascades {
@@ -109,14 +109,14 @@ pub fn deferred_frame() -> Graph {
     p.finish();
 
     let overlay = g.create_image("debug.overlay", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
-    let mut p = g.add_pass("debug.overlay", QueueKind::Graphics, ());
+    let mut p = g.add_pass("debug.overlay", QueueKind::Graphics);
     p.read(hdr, Access::Sampled(F));
-    p.write(overlay, Access::ColorWrite);
+    let _ = p.write(overlay, Access::ColorWrite);
     p.finish();
 
-    let mut p = g.add_pass("post.tonemap", QueueKind::Graphics, ());
+    let mut p = g.add_pass("post.tonemap", QueueKind::Graphics);
     p.read(hdr, Access::Sampled(F));
-    p.write(out, Access::ColorWrite);
+    let _ = p.write(out, Access::ColorWrite);
     p.finish();
     g
 }
@@ -132,7 +132,7 @@ pub fn compute_chain() -> Graph {
 
     let height = g.create_image("terrain.height", hdesc);
     let water = g.create_image("terrain.water", hdesc);
-    let mut p = g.add_pass("terrain.generate", QueueKind::Compute, ());
+    let mut p = g.add_pass("terrain.generate", QueueKind::Compute);
     let mut height = p.write(height, Access::StorageWrite(C));
     let mut water = p.write(water, Access::StorageWrite(C));
     p.finish();
@@ -142,11 +142,11 @@ pub fn compute_chain() -> Graph {
             &format!("terrain.erode{i}.flux"),
             ImageDesc::new(Format::Rgba32Float, Size::absolute(1024, 1024)),
         );
-        let mut p = g.add_pass(&format!("terrain.erode{i}.flow"), QueueKind::Compute, ());
+        let mut p = g.add_pass(&format!("terrain.erode{i}.flow"), QueueKind::Compute);
         p.read(height, Access::StorageRead(C)).read(water, Access::StorageRead(C));
         let flux = p.write(flux, Access::StorageWrite(C));
         p.finish();
-        let mut p = g.add_pass(&format!("terrain.erode{i}.update"), QueueKind::Compute, ());
+        let mut p = g.add_pass(&format!("terrain.erode{i}.update"), QueueKind::Compute);
         p.read(flux, Access::StorageRead(C));
         height = p.write(height, Access::StorageReadWrite(C));
         water = p.write(water, Access::StorageReadWrite(C));
@@ -154,46 +154,46 @@ pub fn compute_chain() -> Graph {
     }
 
     let keys = g.create_buffer("physics.cell_keys", BufferDesc::new(65_536 * 8));
-    let mut p = g.add_pass("physics.hash", QueueKind::Compute, ());
+    let mut p = g.add_pass("physics.hash", QueueKind::Compute);
     p.read(particles, Access::StorageRead(C));
     let keys = p.write(keys, Access::StorageWrite(C));
     p.finish();
 
     let ranges = g.create_buffer("physics.cell_ranges", BufferDesc::new(262_144 * 8));
-    let mut p = g.add_pass("physics.sort", QueueKind::Compute, ());
+    let mut p = g.add_pass("physics.sort", QueueKind::Compute);
     let keys = p.write(keys, Access::StorageReadWrite(C));
     let ranges = p.write(ranges, Access::StorageWrite(C));
     p.finish();
 
     let velocities = g.create_buffer("physics.velocities", BufferDesc::new(65_536 * 16));
-    let mut p = g.add_pass("physics.collide", QueueKind::Compute, ());
+    let mut p = g.add_pass("physics.collide", QueueKind::Compute);
     p.read(particles, Access::StorageRead(C)).read(keys, Access::StorageRead(C));
     p.read(ranges, Access::StorageRead(C)).read(height, Access::Sampled(C));
     let velocities = p.write(velocities, Access::StorageWrite(C));
     p.finish();
 
-    let mut p = g.add_pass("physics.integrate", QueueKind::Compute, ());
+    let mut p = g.add_pass("physics.integrate", QueueKind::Compute);
     p.read(velocities, Access::StorageRead(C));
     let particles = p.write(particles, Access::StorageReadWrite(C));
     p.finish();
 
     let color = g.create_image("scene.color", ImageDesc::new(Format::Rgba16Float, Size::FULL));
     let depth = g.create_image("scene.depth", ImageDesc::new(Format::D32Float, Size::FULL));
-    let mut p = g.add_pass("terrain.draw", QueueKind::Graphics, ());
+    let mut p = g.add_pass("terrain.draw", QueueKind::Graphics);
     p.read(height, Access::Sampled(V));
     let color = p.write(color, Access::ColorWrite);
     let depth = p.write(depth, Access::DepthWrite);
     p.finish();
 
-    let mut p = g.add_pass("particles.draw", QueueKind::Graphics, ());
+    let mut p = g.add_pass("particles.draw", QueueKind::Graphics);
     p.read(particles, Access::VertexBuffer);
     let color = p.write(color, Access::ColorReadWrite);
-    p.write(depth, Access::DepthReadWrite);
+    let _ = p.write(depth, Access::DepthReadWrite);
     p.finish();
 
-    let mut p = g.add_pass("post.present", QueueKind::Graphics, ());
+    let mut p = g.add_pass("post.present", QueueKind::Graphics);
     p.read(color, Access::Sampled(F));
-    p.write(out, Access::ColorWrite);
+    let _ = p.write(out, Access::ColorWrite);
     p.finish();
     g
 }
@@ -208,27 +208,27 @@ pub fn temporal_chain() -> Graph {
     let color = g.create_image("scene.color", ImageDesc::new(Format::Rgba16Float, Size::FULL));
     let velocity = g.create_image("scene.velocity", ImageDesc::new(Format::Rg16Float, Size::FULL));
     let depth = g.create_image("scene.depth", ImageDesc::new(Format::D32Float, Size::FULL));
-    let mut p = g.add_pass("scene.draw", QueueKind::Graphics, ());
+    let mut p = g.add_pass("scene.draw", QueueKind::Graphics);
     let color = p.write(color, Access::ColorWrite);
     let velocity = p.write(velocity, Access::ColorWrite);
-    p.write(depth, Access::DepthWrite);
+    let _ = p.write(depth, Access::DepthWrite);
     p.finish();
 
     let resolved = g.create_image("taa.output", ImageDesc::new(Format::Rgba16Float, Size::FULL));
-    let mut p = g.add_pass("taa.resolve", QueueKind::Graphics, ());
+    let mut p = g.add_pass("taa.resolve", QueueKind::Graphics);
     p.read(color, Access::Sampled(C)).read(velocity, Access::Sampled(C));
     p.read(history, Access::Sampled(C));
     let resolved = p.write(resolved, Access::StorageWrite(C));
     p.finish();
 
-    let mut p = g.add_pass("taa.store_history", QueueKind::Graphics, ());
+    let mut p = g.add_pass("taa.store_history", QueueKind::Graphics);
     p.read(resolved, Access::CopySrc);
-    p.write(history, Access::CopyDst);
+    let _ = p.write(history, Access::CopyDst);
     p.finish();
 
-    let mut p = g.add_pass("post.tonemap", QueueKind::Graphics, ());
+    let mut p = g.add_pass("post.tonemap", QueueKind::Graphics);
     p.read(resolved, Access::Sampled(F));
-    p.write(out, Access::ColorWrite);
+    let _ = p.write(out, Access::ColorWrite);
     p.finish();
     g
 }

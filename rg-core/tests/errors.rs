@@ -23,9 +23,9 @@ fn foreign_handle_is_reported_with_its_site() {
     let mut other: Graph = Graph::new(Extent::new(8, 8));
     let foreign = other.create_buffer("other.buf", BufferDesc::new(16));
     let mut g: Graph = Graph::new(Extent::new(8, 8));
-    let mut p = g.add_pass("reader", QueueKind::Compute, ());
+    let mut p = g.add_pass("reader", QueueKind::Compute);
     let line = line!() + 1;
-    p.write(foreign, Access::StorageWrite(C));
+    let _ = p.write(foreign, Access::StorageWrite(C));
     p.finish();
     let errs = compile(&g);
     assert!(matches!(errs.0[0], CompileError::ForeignHandle { .. }), "{errs}");
@@ -41,7 +41,7 @@ fn read_before_write_names_reader_resource_and_both_sites() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let created = line!() + 1;
     let b = buffer(&mut g, "cull.draws");
-    let mut p = g.add_pass("draw", QueueKind::Graphics, ());
+    let mut p = g.add_pass("draw", QueueKind::Graphics);
     let line = line!() + 1;
     p.read(b, Access::IndirectArgs);
     p.side_effect();
@@ -57,10 +57,10 @@ fn read_before_write_names_reader_resource_and_both_sites() {
 fn stale_version_names_reader_and_writer() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let b0 = buffer(&mut g, "physics.keys");
-    let b0 = g.add_pass("fill", QueueKind::Compute, ()).write(b0, Access::StorageWrite(C));
+    let b0 = g.add_pass("fill", QueueKind::Compute).write(b0, Access::StorageWrite(C));
     let wline = line!() + 1;
-    let _b1 = g.add_pass("sort", QueueKind::Compute, ()).write(b0, Access::StorageReadWrite(C));
-    let mut p = g.add_pass("collide", QueueKind::Compute, ());
+    let _b1 = g.add_pass("sort", QueueKind::Compute).write(b0, Access::StorageReadWrite(C));
+    let mut p = g.add_pass("collide", QueueKind::Compute);
     let line = line!() + 1;
     p.read(b0, Access::StorageRead(C));
     p.side_effect();
@@ -79,11 +79,11 @@ fn stale_version_names_reader_and_writer() {
 fn two_writers_of_one_version_are_unordered() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let b = buffer(&mut g, "terrain.water");
-    let b = g.add_pass("init", QueueKind::Compute, ()).write(b, Access::StorageWrite(C));
+    let b = g.add_pass("init", QueueKind::Compute).write(b, Access::StorageWrite(C));
     let l1 = line!() + 1;
-    let x = g.add_pass("rain", QueueKind::Compute, ()).write(b, Access::StorageReadWrite(C));
+    let x = g.add_pass("rain", QueueKind::Compute).write(b, Access::StorageReadWrite(C));
     let l2 = line!() + 1;
-    let y = g.add_pass("evaporate", QueueKind::Compute, ()).write(b, Access::StorageReadWrite(C));
+    let y = g.add_pass("evaporate", QueueKind::Compute).write(b, Access::StorageReadWrite(C));
     g.export(x);
     g.export(y);
     let errs = compile(&g);
@@ -100,11 +100,11 @@ fn two_writers_of_one_version_are_unordered() {
 fn cycle_prints_its_path() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let a = buffer(&mut g, "a.buf");
-    let mut p = g.add_pass("first", QueueKind::Compute, ());
+    let mut p = g.add_pass("first", QueueKind::Compute);
     let first = p.id();
     let a = p.write(a, Access::StorageWrite(C));
     p.finish();
-    let mut p = g.add_pass("second", QueueKind::Compute, ());
+    let mut p = g.add_pass("second", QueueKind::Compute);
     let second = p.id();
     p.read(a, Access::StorageRead(C));
     p.side_effect();
@@ -128,7 +128,7 @@ fn cycle_prints_its_path() {
 fn access_that_does_not_fit_the_resource() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let color = g.create_image("scene.color", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
-    let mut p = g.add_pass("draw", QueueKind::Graphics, ());
+    let mut p = g.add_pass("draw", QueueKind::Graphics);
     let line = line!() + 1;
     let color = p.write(color, Access::DepthWrite);
     p.finish();
@@ -150,7 +150,7 @@ fn access_that_does_not_fit_the_resource() {
 fn read_only_access_given_to_write() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let b = buffer(&mut g, "args");
-    let mut p = g.add_pass("p", QueueKind::Graphics, ());
+    let mut p = g.add_pass("p", QueueKind::Graphics);
     let line = line!() + 1;
     let b = p.write(b, Access::IndirectArgs);
     p.finish();
@@ -168,7 +168,7 @@ fn read_only_access_given_to_write() {
 fn access_the_queue_cannot_make() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let color = g.create_image("hud.color", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
-    let mut p = g.add_pass("hud", QueueKind::Compute, ());
+    let mut p = g.add_pass("hud", QueueKind::Compute);
     let line = line!() + 1;
     let color = p.write(color, Access::ColorWrite);
     p.finish();
@@ -187,8 +187,8 @@ fn access_the_queue_cannot_make() {
 fn one_pass_touching_a_resource_two_incompatible_ways() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let img = g.create_image("blur.tmp", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
-    let img = g.add_pass("fill", QueueKind::Graphics, ()).write(img, Access::ColorWrite);
-    let mut p = g.add_pass("blur", QueueKind::Graphics, ());
+    let img = g.add_pass("fill", QueueKind::Graphics).write(img, Access::ColorWrite);
+    let mut p = g.add_pass("blur", QueueKind::Graphics);
     p.read(img, Access::Sampled(ShaderStages::FRAGMENT));
     let line = line!() + 1;
     let img = p.write(img, Access::ColorReadWrite);
@@ -214,7 +214,7 @@ fn zero_and_oversized_sizes() {
     let b = g.create_image("huge.img", huge);
     let l3 = line!() + 1;
     let c = g.create_image("tiny.img", tiny);
-    let mut p = g.add_pass("p", QueueKind::Graphics, ());
+    let mut p = g.add_pass("p", QueueKind::Graphics);
     let (a, b, c) =
         (p.write(a, Access::CopyDst), p.write(b, Access::CopyDst), p.write(c, Access::CopyDst));
     p.finish();
@@ -235,7 +235,7 @@ fn zero_and_oversized_sizes() {
 fn pass_ordered_before_itself() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let b = buffer(&mut g, "b");
-    let mut p = g.add_pass("selfish", QueueKind::Compute, ());
+    let mut p = g.add_pass("selfish", QueueKind::Compute);
     let id = p.id();
     let b = p.write(b, Access::StorageWrite(C));
     p.finish();
@@ -254,7 +254,7 @@ fn every_mistake_is_reported_at_once() {
     let a = buffer(&mut g, "a");
     let b = buffer(&mut g, "b");
     let img = g.create_image("img", ImageDesc::new(Format::D32Float, Size::FULL));
-    let mut p = g.add_pass("p", QueueKind::Compute, ());
+    let mut p = g.add_pass("p", QueueKind::Compute);
     p.read(a, Access::StorageRead(C));
     p.read(b, Access::StorageRead(C));
     let img = p.write(img, Access::StorageWrite(C));
@@ -269,8 +269,8 @@ fn a_valid_graph_compiles_after_errors_are_fixed() {
     // The same shape as the read-before-write test, with the write in place.
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let b = buffer(&mut g, "cull.draws");
-    let b = g.add_pass("cull", QueueKind::Compute, ()).write(b, Access::StorageWrite(C));
-    let mut p = g.add_pass("draw", QueueKind::Graphics, ());
+    let b = g.add_pass("cull", QueueKind::Compute).write(b, Access::StorageWrite(C));
+    let mut p = g.add_pass("draw", QueueKind::Graphics);
     p.read(b, Access::IndirectArgs);
     p.side_effect();
     p.finish();
@@ -301,7 +301,7 @@ fn import_states_a_resource_of_its_kind_cannot_be_in() {
     let stageless = ResourceState { stages: StageMask::NONE, ..host };
     let l4 = line!() + 1;
     let raw = g.import_buffer("raw", BufferDesc::new(64), stageless, host);
-    let mut p = g.add_pass("shade", QueueKind::Graphics, ());
+    let mut p = g.add_pass("shade", QueueKind::Graphics);
     p.read(img, Access::Sampled(ShaderStages::FRAGMENT));
     p.read(buf, Access::Uniform(ShaderStages::FRAGMENT));
     p.read(out, Access::Sampled(ShaderStages::FRAGMENT));
@@ -363,7 +363,7 @@ fn import_states_whose_stages_and_accesses_do_not_go_together() {
         ..host
     };
     let d = g.import_buffer("params", BufferDesc::new(64), fine, host);
-    let mut p = g.add_pass("shade", QueueKind::Compute, ());
+    let mut p = g.add_pass("shade", QueueKind::Compute);
     p.read(a, Access::Sampled(C));
     p.read(b, Access::Uniform(C));
     p.read(c, Access::Sampled(C));
@@ -390,12 +390,12 @@ fn an_export_that_a_running_pass_writes_over() {
     let build = |keep_overwrite: bool| {
         let mut g: Graph = Graph::new(Extent::new(8, 8));
         let b = buffer(&mut g, "stats");
-        let b1 = g.add_pass("count", QueueKind::Compute, ()).write(b, Access::StorageWrite(C));
+        let b1 = g.add_pass("count", QueueKind::Compute).write(b, Access::StorageWrite(C));
         let export = line!() + 1;
         g.export(b1);
-        let mut p = g.add_pass("reset", QueueKind::Compute, ());
+        let mut p = g.add_pass("reset", QueueKind::Compute);
         let overwrite = line!() + 1;
-        p.write(b1, Access::StorageWrite(C));
+        let _ = p.write(b1, Access::StorageWrite(C));
         if keep_overwrite {
             p.side_effect();
         }
@@ -429,7 +429,7 @@ fn sample_counts_layers_and_memory_that_cannot_be() {
     let b = g.create_image("msaa.mips", msaa_mips);
     let l3 = line!() + 1;
     let c = g.create_image("many.layers", desc.layers(4096));
-    let mut p = g.add_pass("p", QueueKind::Graphics, ());
+    let mut p = g.add_pass("p", QueueKind::Graphics);
     let (a, b, c) =
         (p.write(a, Access::CopyDst), p.write(b, Access::CopyDst), p.write(c, Access::CopyDst));
     p.finish();
@@ -461,7 +461,7 @@ fn sample_counts_layers_and_memory_that_cannot_be() {
     let x = g.create_buffer("half.a", BufferDesc::new(1 << 63));
     let l4 = line!() + 1;
     let y = g.create_buffer("half.b", BufferDesc::new(1 << 63));
-    let mut p = g.add_pass("fill", QueueKind::Graphics, ());
+    let mut p = g.add_pass("fill", QueueKind::Graphics);
     let (x, y) = (p.write(x, Access::CopyDst), p.write(y, Access::CopyDst));
     p.finish();
     g.export(x);
@@ -475,7 +475,7 @@ fn sample_counts_layers_and_memory_that_cannot_be() {
     let big = ImageDesc::new(Format::Rgba32Float, Size::absolute(1 << 20, 1 << 20));
     let l5 = line!() + 1;
     let z = g.create_image("layers.max", big.mips(2).layers(u32::MAX));
-    let z = g.add_pass("fill.image", QueueKind::Graphics, ()).write(z, Access::CopyDst);
+    let z = g.add_pass("fill.image", QueueKind::Graphics).write(z, Access::CopyDst);
     g.export(z);
     let msg = Compiler::new().compile(&g, &memory).expect_err("too big").to_string();
     assert!(msg.contains("`layers.max`") && msg.contains(&here(l5)), "{msg}");
@@ -485,7 +485,7 @@ fn sample_counts_layers_and_memory_that_cannot_be() {
 fn shader_stage_bits_that_stand_for_no_stage() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let b = buffer(&mut g, "b");
-    let mut p = g.add_pass("p", QueueKind::Compute, ());
+    let mut p = g.add_pass("p", QueueKind::Compute);
     let line = line!() + 1;
     let b = p.write(b, Access::StorageWrite(ShaderStages(8)));
     p.finish();

@@ -185,9 +185,9 @@ fn the_cache_tells_apart_graphs_that_differ_in_one_detail() {
         let mut g: Graph = Graph::new(Extent::new(64, 64));
         let b = g.create_buffer(label, BufferDesc::new(size));
         let b = g
-            .add_pass("fill", QueueKind::Compute, ())
+            .add_pass("fill", QueueKind::Compute)
             .write(b, Access::StorageWrite(ShaderStages::COMPUTE));
-        let mut p = g.add_pass("use", QueueKind::Graphics, ());
+        let mut p = g.add_pass("use", QueueKind::Graphics);
         p.read(b, Access::StorageRead(stage));
         p.side_effect();
         p.finish();
@@ -220,7 +220,7 @@ fn output_relative_sizes_resolve_in_any_order() {
                 g.create_image(&format!("img{i}"), desc)
             })
             .collect();
-        let mut p = g.add_pass("p", QueueKind::Graphics, ());
+        let mut p = g.add_pass("p", QueueKind::Graphics);
         let written: Vec<_> = images.into_iter().map(|h| p.write(h, Access::CopyDst)).collect();
         p.finish();
         for h in written {

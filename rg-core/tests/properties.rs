@@ -40,7 +40,7 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
             print::text(&plan)
         );
         let live = cull_reference(&g, &plan);
-        let kept: HashSet<usize> = plan.passes.iter().map(|p| p.id.index()).collect();
+        let kept: HashSet<usize> = plan.passes.iter().map(|p| p.id).collect();
         assert_eq!(kept, live, "seed {seed}: culling disagrees with the reference walk");
         let s = plan.stats;
         assert!(s.transient_bytes >= s.lower_bound_bytes, "seed {seed}: below the lower bound");
@@ -218,7 +218,7 @@ fn recycled_plans_are_overwritten_in_place_whatever_graph_comes_next() {
     let mut other_labels = Graph::new(Extent::new(64, 64));
     {
         let a = other_labels.create_buffer("a", BufferDesc::new(256));
-        let mut p = other_labels.add_pass("only", QueueKind::Compute, ());
+        let mut p = other_labels.add_pass("only", QueueKind::Compute);
         let a = p.write(a, Access::StorageWrite(ShaderStages::COMPUTE));
         p.finish();
         other_labels.export(a);

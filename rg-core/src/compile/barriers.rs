@@ -20,7 +20,7 @@
 use super::validate::Flat;
 use super::NONE;
 use crate::access::{AccessMask, Layout, ResourceState, StageMask};
-use crate::graph::{Graph, Lifetime};
+use crate::graph::{Graph, Lifetime, Subresource};
 use crate::plan::{
     Barrier, OwnershipTransfer, Placement, PlannedResource, TransferHalf, Wait, WaitPoint,
 };
@@ -46,6 +46,17 @@ impl Vis {
 
     /// The stage bits it keeps.
     const STAGES: u16 = (1 << 10) - 1;
+}
+
+/// Every mip level and layer of an image, with explicit counts; [`Subresource::ALL`] for a
+/// buffer.
+fn whole(r: &PlannedResource) -> Subresource {
+    r.image.map_or(Subresource::ALL, |i| Subresource {
+        base_mip: 0,
+        mip_count: i.mip_levels,
+        base_layer: 0,
+        layer_count: i.array_layers,
+    })
 }
 
 /// The indices of the bits set in `mask`, lowest first.
@@ -477,6 +488,7 @@ fn walk<const ONE: bool, P>(
                             dst_stages: StageMask::NONE,
                             dst_access: AccessMask::NONE,
                             layout,
+                            subresource: whole(&resources[ri]),
                             discard: false,
                             transfer: Some(OwnershipTransfer {
                                 from: o,
@@ -600,6 +612,7 @@ fn walk<const ONE: bool, P>(
                     dst_stages: t.stages,
                     dst_access: t.access,
                     layout,
+                    subresource: whole(&resources[ri]),
                     discard,
                     transfer,
                 });
@@ -673,6 +686,7 @@ fn walk<const ONE: bool, P>(
             layout: layout_change
                 .or(s.layout.map(|l| (l, l)))
                 .filter(|(a, b)| a != b || transfer.is_some()),
+            subresource: whole(&resources[ri]),
             discard: s.layout == Some(Layout::Undefined),
             transfer,
         });

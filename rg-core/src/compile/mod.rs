@@ -21,12 +21,14 @@ mod schedule;
 mod usage;
 mod validate;
 
+pub(crate) use validate::scale;
+
 use crate::access::{Layout, Usage};
 use crate::error::{CompileError, CompileErrors};
+use crate::graph::Subresource;
 use crate::graph::{Graph, Lifetime};
 use crate::memory::MemoryOracle;
 use crate::plan::{Plan, PlanStats, PlannedAccess, PlannedPass, PlannedResource};
-use crate::PassId;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -126,6 +128,21 @@ impl Compiler {
         Ok(plan)
     }
 
+    /// Compiles `graph` as [`Compiler::compile`] does, and keeps the graph (with its passes'
+    /// recordings) and its plan together: the executor runs a [`Compiled`] once, and only
+    /// with the plan made for it.
+    ///
+    /// # Errors
+    /// As [`Compiler::compile`].
+    pub fn compile_frame<P>(
+        &mut self,
+        graph: Graph<P>,
+        memory: &dyn MemoryOracle,
+    ) -> Result<Compiled<P>, CompileErrors> {
+        let plan = self.compile(&graph, memory)?;
+        Ok(Compiled { graph, plan })
+    }
+
     /// Compiles every phase with no cache look-up or insertion (for benchmarks and tools).
     ///
     /// # Errors
@@ -148,6 +165,30 @@ impl Compiler {
     /// `(hits, misses)` of the plan cache so far.
     pub fn cache_stats(&self) -> (u64, u64) {
         (self.hits, self.misses)
+    }
+}
+
+/// A graph and the plan compiled from it, taken apart only by whoever runs it.
+pub struct Compiled<P> {
+    graph: Graph<P>,
+    plan: Arc<Plan>,
+}
+
+impl<P> Compiled<P> {
+    /// The plan: passes in order, barriers, placements.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The graph the plan was compiled from.
+    pub fn graph(&self) -> &Graph<P> {
+        &self.graph
+    }
+
+    /// The graph and its plan, to run the passes' recordings (this is what an executor does;
+    /// the plan may be shared with the compiler's cache).
+    pub fn into_parts(self) -> (Graph<P>, Arc<Plan>) {
+        (self.graph, self.plan)
     }
 }
 
@@ -315,10 +356,16 @@ fn compile_uncached<P>(
     for (pos, &p) in order.iter().enumerate() {
         let decl = &g.passes[p as usize];
         let first = accesses.len() as u32;
-        accesses.extend(g.accesses_of(decl).iter().map(|a| PlannedAccess {
-            resource: a.handle.index as usize,
-            access: a.access,
-            version: a.handle.version,
+        accesses.extend(g.accesses_of(decl).iter().map(|a| {
+            PlannedAccess {
+                resource: a.handle.index as usize,
+                access: a.access,
+                version: a.handle.version,
+                subresource: resources[a.handle.index as usize]
+                    .image
+                    .and_then(|i| a.handle.sub.resolve(i.mip_levels, i.array_layers))
+                    .unwrap_or(Subresource::ALL),
+            }
         }));
         let (waits, signal) = (range(&b.wait_start, pos), b.signal[pos]);
         let (barriers, releases) = (range(&b.batch_start, pos), range(&b.release_start, pos));
@@ -336,7 +383,7 @@ fn compile_uncached<P>(
                     accesses: o_accesses,
                     releases: o_releases,
                 } = old;
-                *o_id = PassId(p);
+                *o_id = p as usize;
                 *o_queue = decl.queue;
                 *o_waits = waits;
                 *o_signal = signal;
@@ -346,7 +393,7 @@ fn compile_uncached<P>(
             }
             slot => {
                 let new = PlannedPass {
-                    id: PassId(p),
+                    id: p as usize,
                     label: decl.label.clone(),
                     queue: decl.queue,
                     waits,
@@ -364,10 +411,7 @@ fn compile_uncached<P>(
     }
     culled.clear();
     culled.extend(
-        kept.iter()
-            .enumerate()
-            .filter(|(_, k)| !**k)
-            .map(|(i, _)| (PassId(i as u32), g.passes[i].label.clone())),
+        kept.iter().enumerate().filter(|(_, k)| !**k).map(|(i, _)| (i, g.passes[i].label.clone())),
     );
     let stats = PlanStats {
         passes_declared: g.passes.len(),
@@ -410,10 +454,10 @@ fn label_addresses(plan: &Plan) -> Box<[usize]> {
     let passes = plan.passes.len() + plan.culled.len();
     let mut at = vec![0usize; passes + plan.resources.len()];
     for p in &plan.passes {
-        at[p.id.0 as usize] = p.label.as_ptr() as usize;
+        at[p.id] = p.label.as_ptr() as usize;
     }
     for (id, label) in &plan.culled {
-        at[id.0 as usize] = label.as_ptr() as usize;
+        at[*id] = label.as_ptr() as usize;
     }
     for (i, r) in plan.resources.iter().enumerate() {
         at[passes + i] = r.label.as_ptr() as usize;
@@ -444,8 +488,8 @@ fn same_labels<P>(plan: &Plan, g: &Graph<P>) -> bool {
     let same = |a: &Arc<str>, b: &Arc<str>| Arc::ptr_eq(a, b) || **a == **b;
     plan.resources.len() == g.resources.len()
         && plan.resources.iter().zip(&g.resources).all(|(r, d)| same(&r.label, &d.label))
-        && plan.passes.iter().all(|p| same(&p.label, &g.passes[p.id.0 as usize].label))
-        && plan.culled.iter().all(|(id, l)| same(l, &g.passes[id.0 as usize].label))
+        && plan.passes.iter().all(|p| same(&p.label, &g.passes[p.id].label))
+        && plan.culled.iter().all(|(id, l)| same(l, &g.passes[*id].label))
 }
 
 /// What besides the declarations decides the plan: the oracle, the output size, the limits.
@@ -512,7 +556,14 @@ mod tests {
         };
         assert_ne!(key(&export(0, 1 << 20)), key(&export(1, 0)));
         assert_ne!(key(&export(1 << 27, 0)), key(&export(0, 0)));
-        let order = |a: u32, b: u32| move |g: &mut Graph| g.order(PassId(a), PassId(b));
+        let order = |a: u32, b: u32| {
+            move |g: &mut Graph| {
+                g.order(
+                    crate::PassId { graph: g.id, index: a },
+                    crate::PassId { graph: g.id, index: b },
+                )
+            }
+        };
         assert_ne!(key(&order(1, 0)), key(&order(0, 1 << 24)));
         assert_ne!(key(&order(1 << 24, 0)), key(&order(0, 0)));
         // A buffer whose size has the top bit set, beside an image description.
@@ -535,7 +586,7 @@ mod tests {
             let mut g: Graph = Graph::new(crate::Extent::new(8, 8));
             let buf = g.create_buffer(label, crate::BufferDesc::new(64));
             let buf = g
-                .add_pass(label, crate::QueueKind::Compute, ())
+                .add_pass(label, crate::QueueKind::Compute)
                 .write(buf, crate::Access::StorageWrite(crate::ShaderStages::COMPUTE));
             g.export(buf);
             g

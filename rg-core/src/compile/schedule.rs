@@ -65,7 +65,7 @@ pub(crate) fn edges<P>(g: &Graph<P>, v: &Validated, kept: &[bool], e: &mut Edges
     }
     for o in &g.orders {
         if kept[o.before.index()] && kept[o.after.index()] {
-            found.push((o.before.0, o.after.0, Why::ORDER));
+            found.push((o.before.index, o.after.index, Why::ORDER));
         }
     }
     // Counts go two slots up; after the sums, `start[p + 1]` is where `p`'s edges begin, and

@@ -77,7 +77,8 @@ impl Flat {
     }
 }
 
-fn scale(x: u32, s: f32) -> Option<u32> {
+/// `x` scaled by `s` and rounded to the nearest texel, if that is at least one texel.
+pub(crate) fn scale(x: u32, s: f32) -> Option<u32> {
     let v = (x as f64 * s as f64).round();
     (s.is_finite() && s > 0.0 && v >= 1.0 && v <= u32::MAX as f64).then_some(v as u32)
 }
@@ -517,7 +518,12 @@ pub(crate) fn validate<P>(
 
     for o in &g.orders {
         let n = g.passes.len();
-        if o.before.index() >= n || o.after.index() >= n {
+        if o.before.graph != g.id || o.after.graph != g.id {
+            errors.push(CompileError::InvalidOrder {
+                reason: "names a pass of another graph".into(),
+                site: o.site,
+            });
+        } else if o.before.index() >= n || o.after.index() >= n {
             errors.push(CompileError::InvalidOrder {
                 reason: "names a pass that does not exist in this graph".into(),
                 site: o.site,

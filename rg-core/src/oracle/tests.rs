@@ -5,7 +5,7 @@ use super::{Hazard, HazardKind};
 use crate::access::{
     Access, AccessMask, Layout, ResourceKind, ResourceState, ShaderStages, StageMask, Usage,
 };
-use crate::graph::{Lifetime, PassId};
+use crate::graph::{Lifetime, Subresource};
 use crate::memory::ResolvedImage;
 use crate::plan::{
     Barrier, OwnershipTransfer, Placement, Plan, PlannedAccess, PlannedPass, PlannedResource,
@@ -103,7 +103,7 @@ impl Draft {
         }
         for p in &self.passes {
             let planned = PlannedPass {
-                id: PassId(0),
+                id: 0,
                 label: p.label.as_str().into(),
                 queue: p.queue,
                 waits: append(&mut plan.waits, &p.waits),
@@ -130,7 +130,12 @@ fn pass(label: &str, queue: QueueKind, accesses: &[(usize, Access)]) -> Pass {
         barriers: Vec::new(),
         accesses: accesses
             .iter()
-            .map(|&(resource, access)| PlannedAccess { resource, access, version: 0 })
+            .map(|&(resource, access)| PlannedAccess {
+                resource,
+                access,
+                version: 0,
+                subresource: Subresource::ALL,
+            })
             .collect(),
         releases: Vec::new(),
     }
@@ -145,6 +150,7 @@ fn barrier(resource: usize, queue: QueueKind, src: Scope, dst: Scope) -> Barrier
         dst_stages: dst.0,
         dst_access: dst.1,
         layout: None,
+        subresource: Subresource::ALL,
         discard: false,
         transfer: None,
     }
@@ -319,8 +325,18 @@ fn read_after_read_needs_no_barrier() {
 #[test]
 fn accesses_of_one_pass_do_not_conflict() {
     let mut p = storage_chain(true, CS_R);
-    p.passes[0].accesses.push(PlannedAccess { resource: 0, access: Access::CopyDst, version: 0 });
-    p.passes[1].accesses.push(PlannedAccess { resource: 0, access: CS_R, version: 0 });
+    p.passes[0].accesses.push(PlannedAccess {
+        resource: 0,
+        access: Access::CopyDst,
+        version: 0,
+        subresource: Subresource::ALL,
+    });
+    p.passes[1].accesses.push(PlannedAccess {
+        resource: 0,
+        access: CS_R,
+        version: 0,
+        subresource: Subresource::ALL,
+    });
     // Both of `sim.a`'s writes must be covered by the barrier that follows them.
     assert_only(&check(&p), HazardKind::UnorderedAccess, &["particles", "sim.a"]);
     let b = &mut p.passes[1].barriers[0];
