@@ -86,25 +86,60 @@ pub struct RawHandles {
     pub queue_family: u32,
 }
 
+/// The objects that must outlive everything made from them: the instance, the device and the
+/// debug messenger. A [`Context`], and every [`crate::Executor`] and [`crate::Swapchain`] made
+/// from it, hold it; the last of them to go destroys it, so no order of drops leaves one of
+/// them using a destroyed device.
+pub(crate) struct Shared {
+    entry: ash::Entry,
+    instance: ash::Instance,
+    device: ash::Device,
+    debug: Option<(ash::ext::debug_utils::Instance, vk::DebugUtilsMessengerEXT)>,
+    /// Keeps the messenger's user data alive for as long as the messenger.
+    _messages_box: Option<Box<Messages>>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // SAFETY: this is the last owner, so every executor and swapchain made from the device
+        // has been dropped (each waited for its work and destroyed its objects); waiting for
+        // the device first means nothing is in flight when it goes.
+        unsafe {
+            let _ = self.device.device_wait_idle();
+            self.device.destroy_device(None);
+            if let Some((utils, m)) = &self.debug {
+                utils.destroy_debug_utils_messenger(*m, None);
+            }
+            self.instance.destroy_instance(None);
+        }
+    }
+}
+
+impl Shared {
+    pub(crate) fn entry(&self) -> &ash::Entry {
+        &self.entry
+    }
+}
+
 /// An instance, a device and its queue. Everything in rg-vulkan hangs off one of these.
+///
+/// Executors and swapchains made from a context share its device: dropping the context first
+/// is safe, and the device is destroyed when the last of them is dropped.
 pub struct Context {
-    pub(crate) entry: ash::Entry,
+    pub(crate) shared: Arc<Shared>,
     pub(crate) instance: ash::Instance,
     pub(crate) physical: vk::PhysicalDevice,
     /// Debug labels and object names (`VK_EXT_debug_utils`), when the instance has it.
     pub(crate) debug_device: Option<ash::ext::debug_utils::Device>,
     pub(crate) push_descriptor: ash::khr::push_descriptor::Device,
     pub(crate) surfaces: bool,
-    debug: Option<(ash::ext::debug_utils::Instance, vk::DebugUtilsMessengerEXT)>,
+    validation: bool,
     messages: Messages,
-    /// Keeps the messenger's user data alive for as long as the messenger.
-    _messages_box: Option<Box<Messages>>,
     pub(crate) device: ash::Device,
     pub(crate) queue: vk::Queue,
     pub(crate) queue_family: u32,
     pub(crate) memory_properties: vk::PhysicalDeviceMemoryProperties,
     pub capabilities: Capabilities,
-    torn_down: bool,
 }
 
 unsafe extern "system" fn on_message(
@@ -270,22 +305,28 @@ impl Context {
         let debug_device = (has_debug_utils || config.validation)
             .then(|| ash::ext::debug_utils::Device::new(&instance, &device));
         let push_descriptor = ash::khr::push_descriptor::Device::new(&instance, &device);
+        let validation = debug.is_some();
+        let shared = Arc::new(Shared {
+            entry,
+            instance: instance.clone(),
+            device: device.clone(),
+            debug,
+            _messages_box: messages_box,
+        });
         Ok(Context {
+            shared,
             instance,
             physical,
             debug_device,
             push_descriptor,
             surfaces: config.display.is_some(),
-            debug,
+            validation,
             messages,
-            _messages_box: messages_box,
-            entry,
             device,
             queue,
             queue_family,
             memory_properties,
             capabilities,
-            torn_down: false,
         })
     }
 
@@ -313,7 +354,7 @@ impl Context {
 
     /// Whether validation is on.
     pub fn validation(&self) -> bool {
-        self.debug.is_some()
+        self.validation
     }
 
     /// The raw device, for code inside rg-vulkan.
@@ -352,35 +393,48 @@ impl Context {
 }
 
 impl Context {
-    /// Destroys the device and the instance now and returns every warning or error the
-    /// validation layers reported, teardown included: objects still alive when the device goes
-    /// are reported by the layer's object tracker here, so a test can prove nothing leaked.
-    pub fn shutdown(mut self) -> Vec<Message> {
-        self.teardown();
-        self.problems()
+    /// Drops the context and returns every warning or error the validation layers reported.
+    /// When no executor or swapchain made from it is alive any more, the device and the
+    /// instance are destroyed first, and the messages include teardown: objects still alive
+    /// when the device goes are reported by the layer's object tracker, so a test can prove
+    /// nothing leaked. When one still is, the device lives on until the last of them is
+    /// dropped, and an error message says so.
+    pub fn shutdown(self) -> Vec<Message> {
+        let Context { shared, messages, .. } = self;
+        if let Err(shared) = Arc::try_unwrap(shared) {
+            let owners = Arc::strong_count(&shared) - 1;
+            drop(shared);
+            if let Ok(mut m) = messages.lock() {
+                m.push(Message {
+                    severity: vk::DebugUtilsMessageSeverityFlagsEXT::ERROR,
+                    id: "rg-vulkan".into(),
+                    text: format!(
+                        "Context::shutdown: {owners} executor(s) or swapchain(s) made from this \
+                         context are still alive; the device is destroyed when the last is dropped"
+                    ),
+                });
+            }
+        }
+        let all = messages.lock().map(|m| m.clone()).unwrap_or_default();
+        all.into_iter().filter(Message::is_problem).collect()
     }
 
-    fn teardown(&mut self) {
-        if self.torn_down {
-            return;
-        }
-        self.torn_down = true;
-        // SAFETY: waiting for the GPU first means nothing is in flight when the device goes;
-        // objects made from the device are owned by executors that must be dropped before it.
-        unsafe {
-            let _ = self.device.device_wait_idle();
-            self.device.destroy_device(None);
-            if let Some((utils, m)) = &self.debug {
-                utils.destroy_debug_utils_messenger(*m, None);
-            }
-            self.instance.destroy_instance(None);
-        }
+    /// A handle on the list of validation messages that stays readable after the context is
+    /// dropped (for tests that drop the context before its executors).
+    pub fn message_log(&self) -> MessageLog {
+        MessageLog(self.messages.clone())
     }
 }
 
-impl Drop for Context {
-    fn drop(&mut self) {
-        self.teardown();
+/// The validation messages of a [`Context`], readable for as long as this handle lives.
+#[derive(Clone)]
+pub struct MessageLog(Messages);
+
+impl MessageLog {
+    /// Warnings and errors received so far.
+    pub fn problems(&self) -> Vec<Message> {
+        let all = self.0.lock().map(|m| m.clone()).unwrap_or_default();
+        all.into_iter().filter(Message::is_problem).collect()
     }
 }
 

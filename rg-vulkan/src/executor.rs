@@ -16,19 +16,20 @@
 //! - Each pass gets a debug label and, when the device has timestamps, GPU timestamps around
 //!   its commands; [`Executor::take_gpu_frames`] returns the times of finished frames.
 
-use crate::context::Context;
+use crate::context::{Context, Shared};
 use crate::conv;
 use crate::error::{Check, Error};
 use crate::pipeline::Pipelines;
 use crate::profile::{PendingGpuZone, Profiler};
 use crate::recorder::{full_range, FrameResources, ImageRef, Recorder};
 use crate::shader::ShaderCompiler;
+use crate::views::Views;
 use ash::vk;
 use gpu_allocator::vulkan::{Allocation, AllocationCreateDesc, AllocationScheme, Allocator};
 use gpu_allocator::MemoryLocation;
 use rg_core::{
-    Barrier, BufferHandle, Format, Graph, ImageHandle, Lifetime, Placement, Plan, ResolvedImage,
-    ResourceKind, TransferHalf, Usage,
+    Barrier, BufferHandle, Compiled, Format, Graph, ImageHandle, Lifetime, Placement, Plan,
+    ResolvedImage, ResourceKind, TransferHalf, Usage,
 };
 use slotmap::SlotMap;
 use std::collections::HashMap;
@@ -252,6 +253,11 @@ pub struct Executor {
     instance: ash::Instance,
     physical: vk::PhysicalDevice,
     max_image_dimension: u32,
+    /// Views of parts of images (a mip, a layer, the depth aspect).
+    views: Views,
+    /// Keeps the device alive while the executor is (dropped after `Drop::drop` has destroyed
+    /// everything the executor made).
+    _shared: Arc<Shared>,
 }
 
 /// Image usages, the format feature each needs with optimal tiling, and their names.
@@ -296,7 +302,7 @@ impl Executor {
             buffer_device_address: false,
             allocation_sizes: Default::default(),
         })
-        .map_err(|e| Error::Unsupported(format!("gpu-allocator could not start: {e}")))?;
+        .map_err(|e| Error::Allocator { label: "the executor".into(), source: e })?;
         let mut type_info = vk::SemaphoreTypeCreateInfo::default()
             .semaphore_type(vk::SemaphoreType::TIMELINE)
             .initial_value(0);
@@ -335,6 +341,8 @@ impl Executor {
             instance: ctx.instance.clone(),
             physical: ctx.physical,
             max_image_dimension: ctx.capabilities.max_image_dimension_2d,
+            views: Views::default(),
+            _shared: ctx.shared.clone(),
         };
         for i in 0..ex.config.frames_in_flight.max(1) {
             let slot = ex.new_slot(ctx.queue_family, i)?;
@@ -399,7 +407,7 @@ impl Executor {
                 gpu_allocator::AllocationError::OutOfMemory => {
                     Error::OutOfMemory { label: label.to_owned(), bytes: requirements.size }
                 }
-                e => Error::Unsupported(format!("allocating `{label}`: {e}")),
+                e => Error::Allocator { label: label.to_owned(), source: e },
             })
     }
 
@@ -424,7 +432,6 @@ impl Executor {
     /// Out of memory, no fitting memory type, a failed call.
     pub fn create_buffer(
         &mut self,
-        _ctx: &Context,
         label: &str,
         size: u64,
         memory: MemoryUse,
@@ -484,7 +491,6 @@ impl Executor {
     /// Out of memory, a failed call.
     pub fn create_image(
         &mut self,
-        ctx: &Context,
         label: &str,
         format: Format,
         width: u32,
@@ -492,13 +498,15 @@ impl Executor {
     ) -> Result<Image, Error> {
         let max = self.max_image_dimension;
         if width == 0 || height == 0 || width > max || height > max {
-            return Err(Error::Unsupported(format!(
-                "image `{label}`: {width}×{height} texels; each side must be from 1 to the \
-                 device's limit of {max}"
-            )));
+            return Err(Error::InvalidImage {
+                label: label.to_owned(),
+                problem: format!(
+                    "{width}×{height} texels; each side must be from 1 to the device's limit of \
+                     {max}"
+                ),
+            });
         }
-        let (r, allocation) =
-            self.make_image(ctx, label, &plain_2d(format, width, height), None)?;
+        let (r, allocation) = self.make_image(label, &plain_2d(format, width, height), None)?;
         Ok(self.images.insert(OwnedImage {
             label: label.to_owned(),
             r,
@@ -527,19 +535,21 @@ impl Executor {
         if missing.is_empty() {
             return Ok(());
         }
-        Err(Error::Unsupported(format!(
-            "image `{label}`: this device cannot use the format {format:?} as {} (its accesses ask \
-             for it)",
-            missing.join(" or ")
-        )))
+        Err(Error::InvalidImage {
+            label: label.to_owned(),
+            problem: format!(
+                "this device cannot use the format {format:?} as {} (its accesses ask for it)",
+                missing.join(" or ")
+            ),
+        })
     }
 
     /// Every usage the format supports with optimal tiling, so a persistent image can be used
     /// by any pass.
-    fn full_usage(ctx: &Context, format: Format) -> vk::ImageUsageFlags {
+    fn full_usage(&self, format: Format) -> vk::ImageUsageFlags {
         // SAFETY: a plain query.
         let props = unsafe {
-            ctx.instance.get_physical_device_format_properties(ctx.physical, conv::format(format))
+            self.instance.get_physical_device_format_properties(self.physical, conv::format(format))
         };
         let f = props.optimal_tiling_features;
         // Copies are always allowed: every format the framework names can be copied.
@@ -554,12 +564,11 @@ impl Executor {
 
     fn make_image(
         &mut self,
-        ctx: &Context,
         label: &str,
         resolved: &ResolvedImage,
         usage: Option<Usage>,
     ) -> Result<(ImageRef, Allocation), Error> {
-        let usage = usage.map_or_else(|| Self::full_usage(ctx, resolved.format), conv::image_usage);
+        let usage = usage.map_or_else(|| self.full_usage(resolved.format), conv::image_usage);
         let info = crate::memory::image_info(resolved, usage, false);
         // SAFETY: valid create info; destroyed with the allocation.
         let image =
@@ -646,7 +655,12 @@ impl Executor {
     ///
     /// # Errors
     /// The view cannot be made.
-    pub fn register_external_image(
+    ///
+    /// # Safety
+    /// `image` must be a live image of this executor's device, of `format` and `width` x
+    /// `height`, that stays alive until [`Executor::destroy_image`] is called on the result and
+    /// the frames submitted before that are done.
+    pub unsafe fn register_external_image(
         &mut self,
         label: &str,
         image: vk::Image,
@@ -682,6 +696,8 @@ impl Executor {
         if let Some(o) = self.images.remove(i) {
             let at = self.submitted;
             self.graveyard.push((at, Dead::View(o.r.view)));
+            self.graveyard
+                .extend(self.views.take_for(o.r.image).into_iter().map(|v| (at, Dead::View(v))));
             if !o.external {
                 self.graveyard.push((at, Dead::Image(o.r.image)));
             }
@@ -697,10 +713,12 @@ impl Executor {
     /// An unknown or device-local buffer, or device loss while waiting.
     pub fn read_buffer(&mut self, b: Buffer) -> Result<Vec<u8>, Error> {
         self.wait_for(self.submitted)?;
-        let o = self.buffers.get(b).ok_or_else(|| Error::Unsupported("unknown buffer".into()))?;
-        let slice = o.allocation.as_ref().and_then(|a| a.mapped_slice()).ok_or_else(|| {
-            Error::Unsupported(format!("buffer `{}` is not host-visible", o.label))
-        })?;
+        let o = self.buffers.get(b).ok_or_else(|| Error::UnknownBuffer)?;
+        let slice = o
+            .allocation
+            .as_ref()
+            .and_then(|a| a.mapped_slice())
+            .ok_or_else(|| Error::NotHostVisible { label: o.label.clone() })?;
         Ok(slice[..o.size as usize].to_vec())
     }
 
@@ -711,21 +729,20 @@ impl Executor {
     pub fn write_buffer(&mut self, b: Buffer, data: &[u8]) -> Result<(), Error> {
         let _zone = self.profiler.zone("upload");
         self.wait_for(self.submitted)?;
-        let o =
-            self.buffers.get_mut(b).ok_or_else(|| Error::Unsupported("unknown buffer".into()))?;
+        let o = self.buffers.get_mut(b).ok_or_else(|| Error::UnknownBuffer)?;
         if data.len() as u64 > o.size {
-            return Err(Error::Unsupported(format!(
-                "{} bytes written to buffer `{}` of {} bytes",
-                data.len(),
-                o.label,
-                o.size
-            )));
+            return Err(Error::TooMuchData {
+                label: o.label.clone(),
+                bytes: data.len() as u64,
+                size: o.size,
+            });
         }
         let label = o.label.clone();
-        let slice =
-            o.allocation.as_mut().and_then(|a| a.mapped_slice_mut()).ok_or_else(|| {
-                Error::Unsupported(format!("buffer `{label}` is not host-visible"))
-            })?;
+        let slice = o
+            .allocation
+            .as_mut()
+            .and_then(|a| a.mapped_slice_mut())
+            .ok_or_else(|| Error::NotHostVisible { label: label.clone() })?;
         slice[..data.len()].copy_from_slice(data);
         Ok(())
     }
@@ -743,7 +760,11 @@ impl Executor {
     }
 
     /// The raw image behind a handle (for presenting or for tools).
-    pub fn raw_image(&self, i: Image) -> Option<vk::Image> {
+    ///
+    /// # Safety
+    /// The caller must not destroy the image, and must keep to Vulkan's synchronization rules
+    /// for it with respect to the frames the executor submits.
+    pub unsafe fn raw_image(&self, i: Image) -> Option<vk::Image> {
         self.images.get(i).map(|o| o.r.image)
     }
 
@@ -1048,6 +1069,8 @@ impl Executor {
         }
         for (_, r) in t.images {
             self.graveyard.push((at, Dead::View(r.view)));
+            self.graveyard
+                .extend(self.views.take_for(r.image).into_iter().map(|v| (at, Dead::View(v))));
             self.graveyard.push((at, Dead::Image(r.image)));
         }
         for m in t.memories {
@@ -1129,7 +1152,6 @@ impl Executor {
     /// Finds or makes the history resource of `plan`'s resource `i`.
     fn history_for(
         &mut self,
-        ctx: &Context,
         plan: &Plan,
         i: usize,
     ) -> Result<(vk::Buffer, Option<ImageRef>, bool), Error> {
@@ -1146,6 +1168,8 @@ impl Executor {
             }
             if let Some(ir) = old.r {
                 self.graveyard.push((at, Dead::View(ir.view)));
+                self.graveyard
+                    .extend(self.views.take_for(ir.image).into_iter().map(|v| (at, Dead::View(v))));
                 self.graveyard.push((at, Dead::Image(ir.image)));
             }
             if let Some(a) = old.allocation {
@@ -1155,7 +1179,7 @@ impl Executor {
         let label = r.label.clone();
         let h = match (r.buffer_size, r.image) {
             (Some(size), _) => {
-                let b = self.create_buffer(ctx, &label, size, MemoryUse::Device)?;
+                let b = self.create_buffer(&label, size, MemoryUse::Device)?;
                 let o = self.buffers.remove(b).expect("just made");
                 History {
                     kind: r.kind,
@@ -1168,7 +1192,7 @@ impl Executor {
                 }
             }
             (None, Some(image)) => {
-                let (ir, a) = self.make_image(ctx, &label, &image, None)?;
+                let (ir, a) = self.make_image(&label, &image, None)?;
                 History {
                     kind: r.kind,
                     buffer_size: None,
@@ -1180,7 +1204,7 @@ impl Executor {
                 }
             }
             (None, None) => {
-                return Err(Error::Unsupported(format!("history resource `{label}` has no size")))
+                unreachable!("rg-core bug: history resource `{label}` has neither size")
             }
         };
         let out = (h.buffer, h.r, false);
@@ -1188,21 +1212,20 @@ impl Executor {
         Ok(out)
     }
 
-    /// Runs one frame: `plan` must be the plan compiled from `graph`. `bindings` binds each
+    /// Runs one compiled frame (see [`rg_core::Compiler::compile_frame`]): the graph's passes
+    /// record in the plan's order, with the plan's barriers between them. `bindings` binds each
     /// imported resource to a persistent one. Returns once the frame is submitted; the GPU may
-    /// still be working on it (see [`Executor::wait_idle`]).
+    /// still be working on it (see [`Executor::wait_idle`]). Running consumes the frame, so a
+    /// graph runs once, and with its own plan.
     ///
     /// # Errors
-    /// An unbound import, a pass that records on what it did not declare or binds what its
-    /// shader does not take, a shader error, a failed Vulkan call. Nothing is submitted then.
-    pub fn run(
-        &mut self,
-        ctx: &Context,
-        graph: &mut Graph<Pass>,
-        plan: &Plan,
-        bindings: &Bindings,
-    ) -> Result<FrameStats, Error> {
+    /// An unbound import, a pass that records on what it did not declare (another resource,
+    /// another version, another graph, another subresource) or binds what its shader does not
+    /// take, a shader error, a failed Vulkan call. Nothing is submitted then.
+    pub fn run(&mut self, frame: Compiled<Pass>, bindings: &Bindings) -> Result<FrameStats, Error> {
         let start = Instant::now();
+        let (mut graph, plan) = frame.into_parts();
+        let (graph, plan) = (&mut graph, &*plan);
         let _zone = self.profiler.zone("executor.run");
         if self.timestamps && self.profiler.wants_gpu_context() {
             let now = self.read_gpu_clock()?;
@@ -1234,10 +1257,10 @@ impl Executor {
                     ResourceKind::Buffer => {
                         let bound = bindings.buffers.iter().find(|(h, _)| *h == i);
                         let o = bound.and_then(|(_, b)| self.buffers.get(*b)).ok_or_else(|| {
-                            Error::Unsupported(format!(
-                                "imported buffer `{}` is not bound to a live buffer",
-                                r.label
-                            ))
+                            Error::Import {
+                                label: r.label.to_string(),
+                                problem: "is not bound to a live buffer".into(),
+                            }
                         })?;
                         frame.buffers[i] = o.buffer;
                         frame.buffer_sizes[i] = o.size;
@@ -1245,34 +1268,36 @@ impl Executor {
                     ResourceKind::Image => {
                         let bound = bindings.images.iter().find(|(h, _)| *h == i);
                         let o = bound.and_then(|(_, b)| self.images.get(*b)).ok_or_else(|| {
-                            Error::Unsupported(format!(
-                                "imported image `{}` is not bound to a live image",
-                                r.label
-                            ))
+                            Error::Import {
+                                label: r.label.to_string(),
+                                problem: "is not bound to a live image".into(),
+                            }
                         })?;
                         if let Some(want) = r.image {
                             if (want.extent.width, want.extent.height)
                                 != (o.r.extent.width, o.r.extent.height)
                                 || conv::format(want.format) != o.r.format
                             {
-                                return Err(Error::Unsupported(format!(
-                                    "imported image `{}` is declared {}x{} {:?} but bound to `{}`, {}x{} {:?}",
-                                    r.label,
-                                    want.extent.width,
-                                    want.extent.height,
-                                    want.format,
-                                    o.label,
-                                    o.r.extent.width,
-                                    o.r.extent.height,
-                                    o.r.format
-                                )));
+                                return Err(Error::Import {
+                                    label: r.label.to_string(),
+                                    problem: format!(
+                                        "is declared {}x{} {:?} but bound to `{}`, {}x{} {:?}",
+                                        want.extent.width,
+                                        want.extent.height,
+                                        want.format,
+                                        o.label,
+                                        o.r.extent.width,
+                                        o.r.extent.height,
+                                        o.r.format
+                                    ),
+                                });
                             }
                         }
                         frame.images[i] = Some(o.r);
                     }
                 },
                 Lifetime::Temporal => {
-                    let (b, ir, initialized) = self.history_for(ctx, plan, i)?;
+                    let (b, ir, initialized) = self.history_for(plan, i)?;
                     frame.buffers[i] = b;
                     frame.buffer_sizes[i] = r.buffer_size.unwrap_or(0);
                     frame.images[i] = ir;
@@ -1404,7 +1429,7 @@ impl Executor {
         batch.push_all(plan, &plan.prologue, frame, false);
         counts = batch.flush(&self.device, cmd, counts);
 
-        let Executor { device, push_descriptor, pipelines, debug, profiler, .. } = self;
+        let Executor { device, push_descriptor, pipelines, debug, profiler, views, .. } = self;
         let pipelines = pipelines.as_mut().expect("pipelines live until Drop");
         let mut labels = Vec::with_capacity(plan.passes.len());
         let mut gpu_zones = Vec::new();
@@ -1454,10 +1479,12 @@ impl Executor {
                         push_descriptor,
                         cmd,
                         &pass.label,
+                        graph.id(),
                         plan.accesses_of(pass),
                         plan,
                         frame,
                         pipelines,
+                        views,
                     );
                     let result = record(&mut rec);
                     rec.finish();
@@ -1646,7 +1673,7 @@ impl Batch {
                             .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
                             .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
                             .image(img.image)
-                            .subresource_range(full_range(&img)),
+                            .subresource_range(crate::views::range(b.subresource, img.aspect)),
                     );
                 }
             }
@@ -1685,6 +1712,10 @@ impl Drop for Executor {
         }
         for (_, dead) in std::mem::take(&mut self.graveyard) {
             self.destroy_now(dead);
+        }
+        // SAFETY: the device is idle; the views' images are destroyed below.
+        for v in self.views.drain() {
+            unsafe { self.device.destroy_image_view(v, None) };
         }
         let t = std::mem::take(&mut self.transients);
         let owned: Vec<OwnedBuffer> = self.buffers.drain().map(|(_, o)| o).collect();

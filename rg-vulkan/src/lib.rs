@@ -12,7 +12,7 @@
 //! GPU timestamps and profiling ([`profile`], Tracy behind the `tracy` feature) come with it.
 
 pub mod context;
-pub mod conv;
+mod conv;
 pub mod error;
 pub mod executor;
 pub mod memory;
@@ -22,8 +22,9 @@ pub mod readback;
 pub mod recorder;
 pub mod shader;
 pub mod swapchain;
+mod views;
 
-pub use context::{Capabilities, Config, Context, Message, RawHandles};
+pub use context::{Capabilities, Config, Context, Message, MessageLog, RawHandles};
 pub use error::Error;
 pub use executor::{
     Bindings, Buffer, Executor, ExecutorConfig, FrameStats, GpuFrame, Image, MemoryUse, Pass,

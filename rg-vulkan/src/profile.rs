@@ -8,7 +8,7 @@
 //! sees what Tracy was sent.
 //!
 //! Without the feature no Tracy client is compiled, and a profiler asked for Tracy fails with
-//! [`crate::Error::Unsupported`].
+//! [`crate::Error::NotBuilt`].
 
 #[cfg(feature = "tracy")]
 use std::panic::Location;
@@ -105,11 +105,11 @@ impl Profiler {
             })
         }
         #[cfg(not(feature = "tracy"))]
-        Err(crate::Error::Unsupported(
-            "this build has no Tracy client: build with `--features tracy` (for the samples: \
-             `cargo run -p rg-samples --features tracy --bin compute -- --tracy`)"
-                .into(),
-        ))
+        Err(crate::Error::NotBuilt {
+            feature: "tracy",
+            how: "build with `--features tracy` (for the samples: `cargo run -p rg-samples \
+                  --features tracy --bin compute -- --tracy`)",
+        })
     }
 
     /// Whether calls reach a Tracy client.

@@ -29,14 +29,10 @@ pub fn add_readback(
 ) -> BufferHandle {
     let host = ResourceState::host_read(QueueKind::Graphics);
     let buffer = g.import_buffer(label, BufferDesc::new(bytes), host, host);
-    let mut p = g.add_pass(
-        "readback",
-        QueueKind::Graphics,
-        Box::new(move |r: &mut crate::Recorder<'_>| r.copy_image_to_buffer(image, buffer)),
-    );
+    let mut p = g.add_pass("readback", QueueKind::Graphics);
     p.read(image, Access::CopySrc);
-    p.write(buffer, Access::CopyDst);
-    p.finish();
+    let written = p.write(buffer, Access::CopyDst);
+    p.record(Box::new(move |r: &mut crate::Recorder<'_>| r.copy_image_to_buffer(image, written)));
     buffer
 }
 

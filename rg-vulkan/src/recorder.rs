@@ -9,8 +9,29 @@
 use crate::error::Error;
 use crate::pipeline::{GraphicsDesc, Pipelines, Sampler};
 use crate::shader::BindingKind;
+use crate::views::Views;
 use ash::vk;
-use rg_core::{Access, BufferHandle, ImageHandle, Plan, PlannedAccess, ShaderStages};
+use rg_core::{Access, BufferHandle, ImageHandle, Plan, PlannedAccess, ShaderStages, Subresource};
+
+/// A handle as a command names it: resource, version and graph.
+#[derive(Clone, Copy)]
+struct Used {
+    resource: usize,
+    version: u32,
+    graph: u32,
+}
+
+impl From<ImageHandle> for Used {
+    fn from(h: ImageHandle) -> Used {
+        Used { resource: h.index(), version: h.version(), graph: h.graph() }
+    }
+}
+
+impl From<BufferHandle> for Used {
+    fn from(h: BufferHandle) -> Used {
+        Used { resource: h.index(), version: h.version(), graph: h.graph() }
+    }
+}
 
 /// An image as the frame sees it.
 #[derive(Clone, Copy, Debug)]
@@ -76,10 +97,13 @@ pub struct Recorder<'a> {
     pub(crate) push_descriptor: &'a ash::khr::push_descriptor::Device,
     pub(crate) cmd: vk::CommandBuffer,
     pub(crate) pass: &'a str,
+    /// The id of the graph the pass belongs to: handles of another graph are refused.
+    graph: u32,
     pub(crate) declared: &'a [PlannedAccess],
     pub(crate) plan: &'a Plan,
     pub(crate) frame: &'a FrameResources,
     pub(crate) pipelines: &'a mut Pipelines,
+    views: &'a mut Views,
     pub(crate) bound: Option<usize>,
     /// What is bound to each binding of the bound pipeline (bindings are below
     /// [`MAX_BINDINGS`], checked when the pipeline is built).
@@ -97,20 +121,24 @@ impl<'a> Recorder<'a> {
         push_descriptor: &'a ash::khr::push_descriptor::Device,
         cmd: vk::CommandBuffer,
         pass: &'a str,
+        graph: u32,
         declared: &'a [PlannedAccess],
         plan: &'a Plan,
         frame: &'a FrameResources,
         pipelines: &'a mut Pipelines,
+        views: &'a mut Views,
     ) -> Recorder<'a> {
         Recorder {
             device,
             push_descriptor,
             cmd,
             pass,
+            graph,
             declared,
             plan,
             frame,
             pipelines,
+            views,
             bound: None,
             slots: [None; MAX_BINDINGS],
             rendering: None,
@@ -132,6 +160,42 @@ impl<'a> Recorder<'a> {
             .resources
             .get(resource)
             .map_or_else(|| format!("#{resource}"), |r| r.label.to_string())
+    }
+
+    /// The resource a handle names, once it is known to be of this pass's graph and a version
+    /// the pass declared: the version it reads, or for a write the version it writes over or
+    /// the one it produces. A resource the pass did not declare at all is left to the access
+    /// checks, which say what the pass declared.
+    fn idx(&self, h: impl Into<Used>) -> Result<usize, Error> {
+        let u: Used = h.into();
+        if u.graph != self.graph {
+            return Err(Error::ForeignHandle {
+                pass: self.pass.to_owned(),
+                resource: u.resource,
+                version: u.version,
+            });
+        }
+        let mut declared = self.declared.iter().filter(|a| a.resource == u.resource).peekable();
+        if declared.peek().is_none() {
+            return Ok(u.resource);
+        }
+        let mut versions = Vec::new();
+        for a in declared {
+            if a.version == u.version || (a.access.writes() && a.version + 1 == u.version) {
+                return Ok(u.resource);
+            }
+            versions.push(if a.access.writes() {
+                format!("v{} (written to v{})", a.version, a.version + 1)
+            } else {
+                format!("v{} (read)", a.version)
+            });
+        }
+        Err(Error::StaleHandle {
+            pass: self.pass.to_owned(),
+            resource: self.label(u.resource),
+            used: u.version,
+            declared: versions.join(", "),
+        })
     }
 
     fn declared_list(&self, resource: usize) -> String {
@@ -165,14 +229,73 @@ impl<'a> Recorder<'a> {
         })
     }
 
+    /// The part of image `resource` a command works on: the declared access that fits `ok`
+    /// and holds the part `used` names (resolved against the image), or, when `used` names all
+    /// of the image, the part that access declared. A part outside every fitting declaration is
+    /// an error naming both.
+    fn declared_part(
+        &self,
+        resource: usize,
+        used: Subresource,
+        img: &ImageRef,
+        ok: impl Fn(Access) -> bool,
+        what: &str,
+    ) -> Result<Subresource, Error> {
+        let mut fitting = self.declared.iter().filter(|a| a.resource == resource && ok(a.access));
+        let Some(first) = fitting.clone().next() else {
+            self.declared_as(resource, ok, what)?;
+            unreachable!("declared_as found no fitting access either");
+        };
+        if used == Subresource::ALL {
+            return Ok(first.subresource);
+        }
+        let outside = |used: String| Error::OutsideDeclared {
+            pass: self.pass.to_owned(),
+            resource: self.label(resource),
+            what: what.to_owned(),
+            used,
+            declared: self
+                .declared
+                .iter()
+                .filter(|a| a.resource == resource)
+                .map(|a| format!("{} ({})", a.access.name(), a.subresource))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let Some(part) = used.resolve(img.mip_levels, img.array_layers) else {
+            return Err(outside(format!(
+                "{used} (it has {} mips and {} layers)",
+                img.mip_levels, img.array_layers
+            )));
+        };
+        let holds = |d: Subresource| {
+            d.base_mip <= part.base_mip
+                && part.base_mip + part.mip_count <= d.base_mip + d.mip_count
+                && d.base_layer <= part.base_layer
+                && part.base_layer + part.layer_count <= d.base_layer + d.layer_count
+        };
+        if fitting.any(|a| holds(a.subresource)) {
+            Ok(part)
+        } else {
+            Err(outside(part.to_string()))
+        }
+    }
+
+    /// The extent of mip `level` of an image.
+    fn mip_extent(img: &ImageRef, level: u32) -> vk::Extent2D {
+        vk::Extent2D {
+            width: (img.extent.width >> level).max(1),
+            height: (img.extent.height >> level).max(1),
+        }
+    }
+
     fn buffer(&self, resource: usize) -> Result<vk::Buffer, Error> {
         match self.frame.buffers.get(resource) {
             Some(&b) if b != vk::Buffer::null() => Ok(b),
-            _ => Err(Error::Unsupported(format!(
-                "pass `{}`: `{}` is not a buffer of this frame",
-                self.pass,
-                self.label(resource)
-            ))),
+            _ => Err(Error::NotInFrame {
+                pass: self.pass.to_owned(),
+                problem: format!("`{}` is not a buffer of this frame", self.label(resource)),
+            }),
         }
     }
 
@@ -199,20 +322,16 @@ impl<'a> Recorder<'a> {
         } else {
             return Ok(());
         };
-        Err(Error::Unsupported(format!(
-            "pass `{}`: {what} `{}`: {reason}",
-            self.pass,
-            self.label(resource)
-        )))
+        Err(Error::OutOfBounds {
+            pass: self.pass.to_owned(),
+            problem: format!("{what} `{}`: {reason}", self.label(resource)),
+        })
     }
 
     fn image(&self, resource: usize) -> Result<ImageRef, Error> {
-        self.frame.images.get(resource).copied().flatten().ok_or_else(|| {
-            Error::Unsupported(format!(
-                "pass `{}`: `{}` is not an image of this frame",
-                self.pass,
-                self.label(resource)
-            ))
+        self.frame.images.get(resource).copied().flatten().ok_or_else(|| Error::NotInFrame {
+            pass: self.pass.to_owned(),
+            problem: format!("`{}` is not an image of this frame", self.label(resource)),
         })
     }
 
@@ -250,7 +369,7 @@ impl<'a> Recorder<'a> {
     /// # Errors
     /// The pass did not declare `CopyDst` on the buffer.
     pub fn fill_buffer(&mut self, h: BufferHandle, value: u32) -> Result<(), Error> {
-        self.fill(h.index(), value)
+        self.fill(self.idx(h)?, value)
     }
 
     /// [`Recorder::fill_buffer`] by resource index.
@@ -278,7 +397,9 @@ impl<'a> Recorder<'a> {
         dst: BufferHandle,
         size: Option<u64>,
     ) -> Result<(), Error> {
-        self.copy(src.index(), dst.index(), size)
+        let src = self.idx(src)?;
+        let dst = self.idx(dst)?;
+        self.copy(src, dst, size)
     }
 
     /// [`Recorder::copy_buffer`] by resource index.
@@ -292,14 +413,16 @@ impl<'a> Recorder<'a> {
         let (src_len, dst_len) = (self.size_of(src), self.size_of(dst));
         let size = size.unwrap_or(src_len.min(dst_len));
         if size == 0 || size > src_len || size > dst_len {
-            return Err(Error::Unsupported(format!(
-                "pass `{}`: a copy of {size} bytes from `{}` ({} bytes) to `{}` ({} bytes)",
-                self.pass,
-                self.label(src),
-                src_len,
-                self.label(dst),
-                dst_len
-            )));
+            return Err(Error::OutOfBounds {
+                pass: self.pass.to_owned(),
+                problem: format!(
+                    "a copy of {size} bytes from `{}` ({} bytes) to `{}` ({} bytes)",
+                    self.label(src),
+                    src_len,
+                    self.label(dst),
+                    dst_len
+                ),
+            });
         }
         let region = [vk::BufferCopy { src_offset: 0, dst_offset: 0, size }];
         // SAFETY: both buffers are alive for the frame and declared with the matching accesses.
@@ -313,16 +436,20 @@ impl<'a> Recorder<'a> {
     /// # Errors
     /// An undeclared image, or a depth image.
     pub fn clear_image(&mut self, h: ImageHandle, color: [f32; 4]) -> Result<(), Error> {
-        self.declared_as(h.index(), |a| a == Access::CopyDst, "clears")?;
-        let img = self.image(h.index())?;
+        let sub = h.subresource();
+        let h = self.idx(h)?;
+        let img = self.image(h)?;
+        let declared = self.declared_part(h, sub, &img, |a| a == Access::CopyDst, "clears")?;
         if img.depth {
-            return Err(Error::Unsupported(format!(
-                "pass `{}`: clear_image on depth image `{}` (clear it with rendering instead)",
-                self.pass,
-                self.label(h.index())
-            )));
+            return Err(Error::Misuse {
+                pass: self.pass.to_owned(),
+                problem: format!(
+                    "clear_image on depth image `{}` (clear it with rendering instead)",
+                    self.label(h)
+                ),
+            });
         }
-        let range = full_range(&img);
+        let range = crate::views::range(declared, img.aspect);
         let value = vk::ClearColorValue { float32: color };
         // SAFETY: the plan put the image in TRANSFER_DST_OPTIMAL for this CopyDst access.
         unsafe {
@@ -348,11 +475,14 @@ impl<'a> Recorder<'a> {
         src: ImageHandle,
         dst: BufferHandle,
     ) -> Result<(), Error> {
-        self.declared_as(src.index(), |a| a == Access::CopySrc, "copies from")?;
-        self.declared_as(dst.index(), |a| a == Access::CopyDst, "copies to")?;
-        let img = self.image(src.index())?;
-        let buffer = self.buffer(dst.index())?;
-        let region = self.image_region(&img, src.index(), dst.index())?;
+        let part = src.subresource();
+        let src = self.idx(src)?;
+        let dst = self.idx(dst)?;
+        let img = self.image(src)?;
+        let part = self.declared_part(src, part, &img, |a| a == Access::CopySrc, "copies from")?;
+        self.declared_as(dst, |a| a == Access::CopyDst, "copies to")?;
+        let buffer = self.buffer(dst)?;
+        let region = self.image_region(&img, part, src, dst)?;
         // SAFETY: the plan put the image in TRANSFER_SRC_OPTIMAL for this access.
         unsafe {
             self.device.cmd_copy_image_to_buffer(
@@ -376,11 +506,14 @@ impl<'a> Recorder<'a> {
         src: BufferHandle,
         dst: ImageHandle,
     ) -> Result<(), Error> {
-        self.declared_as(src.index(), |a| a == Access::CopySrc, "copies from")?;
-        self.declared_as(dst.index(), |a| a == Access::CopyDst, "copies to")?;
-        let img = self.image(dst.index())?;
-        let buffer = self.buffer(src.index())?;
-        let region = self.image_region(&img, dst.index(), src.index())?;
+        let part = dst.subresource();
+        let src = self.idx(src)?;
+        let dst = self.idx(dst)?;
+        self.declared_as(src, |a| a == Access::CopySrc, "copies from")?;
+        let img = self.image(dst)?;
+        let part = self.declared_part(dst, part, &img, |a| a == Access::CopyDst, "copies to")?;
+        let buffer = self.buffer(src)?;
+        let region = self.image_region(&img, part, dst, src)?;
         // SAFETY: the plan put the image in TRANSFER_DST_OPTIMAL for this access.
         unsafe {
             self.device.cmd_copy_buffer_to_image(
@@ -395,30 +528,38 @@ impl<'a> Recorder<'a> {
         Ok(())
     }
 
+    /// The copy of the first mip level of `part` (all its layers, tightly packed) to or from
+    /// the start of `buffer`.
     fn image_region(
         &self,
         img: &ImageRef,
+        part: Subresource,
         image: usize,
         buffer: usize,
     ) -> Result<vk::BufferImageCopy, Error> {
         if img.samples > 1 {
-            return Err(Error::Unsupported(format!(
-                "pass `{}`: `{}` has {} samples a texel; a copy needs a single-sampled image \
+            return Err(Error::Misuse {
+                pass: self.pass.to_owned(),
+                problem: format!(
+                    "`{}` has {} samples a texel; a copy needs a single-sampled image \
                  (resolve it first)",
-                self.pass,
-                self.label(image),
-                img.samples
-            )));
+                    self.label(image),
+                    img.samples
+                ),
+            });
         }
         let texel = img.texel_bytes as u64;
-        let need = img.extent.width as u64 * img.extent.height as u64 * texel;
+        let extent = Self::mip_extent(img, part.base_mip);
+        let need = extent.width as u64 * extent.height as u64 * texel * part.layer_count as u64;
         let have = self.size_of(buffer);
         if have < need {
-            return Err(Error::Unsupported(format!(
-                "pass `{}`: buffer `{}` holds {have} bytes but the image needs {need}",
-                self.pass,
-                self.label(buffer)
-            )));
+            return Err(Error::OutOfBounds {
+                pass: self.pass.to_owned(),
+                problem: format!(
+                    "buffer `{}` holds {have} bytes but the image needs {need}",
+                    self.label(buffer)
+                ),
+            });
         }
         Ok(vk::BufferImageCopy {
             buffer_offset: 0,
@@ -427,16 +568,12 @@ impl<'a> Recorder<'a> {
             image_subresource: vk::ImageSubresourceLayers {
                 // A depth-stencil image's copies move its depth (one aspect a copy).
                 aspect_mask: if img.depth { vk::ImageAspectFlags::DEPTH } else { img.aspect },
-                mip_level: 0,
-                base_array_layer: 0,
-                layer_count: 1,
+                mip_level: part.base_mip,
+                base_array_layer: part.base_layer,
+                layer_count: part.layer_count,
             },
             image_offset: vk::Offset3D::default(),
-            image_extent: vk::Extent3D {
-                width: img.extent.width,
-                height: img.extent.height,
-                depth: 1,
-            },
+            image_extent: vk::Extent3D { width: extent.width, height: extent.height, depth: 1 },
         })
     }
 
@@ -465,10 +602,12 @@ impl<'a> Recorder<'a> {
     /// No rendering begun, or the shaders or pipeline fail.
     pub fn graphics(&mut self, desc: &GraphicsDesc) -> Result<(), Error> {
         let Some(r) = &self.rendering else {
-            return Err(Error::Unsupported(format!(
-                "pass `{}`: a graphics pipeline is bound inside rendering (call begin_rendering first)",
-                self.pass
-            )));
+            return Err(Error::CommandOrder {
+                pass: self.pass.to_owned(),
+                problem: format!(
+                    "a graphics pipeline is bound inside rendering (call begin_rendering first)"
+                ),
+            });
         };
         let p = self.pipelines.graphics(desc, &r.colors.clone(), r.depth)?;
         self.bind_pipeline(p);
@@ -519,7 +658,7 @@ impl<'a> Recorder<'a> {
     /// No such binding, the binding takes an image, or the pass declared the buffer with an
     /// access that does not match the shader's use.
     pub fn bind_buffer(&mut self, binding: u32, h: BufferHandle) -> Result<(), Error> {
-        self.bind_buffer_index(binding, h.index())
+        self.bind_buffer_index(binding, self.idx(h)?)
     }
 
     /// [`Recorder::bind_buffer`] by resource index.
@@ -566,7 +705,8 @@ impl<'a> Recorder<'a> {
     /// # Errors
     /// As [`Recorder::bind_buffer`].
     pub fn bind_image(&mut self, binding: u32, h: ImageHandle) -> Result<(), Error> {
-        self.bind_image_index(binding, h.index())
+        let resource = self.idx(h)?;
+        self.bind_image_part(binding, resource, h.subresource())
     }
 
     /// [`Recorder::bind_image`] by resource index.
@@ -574,6 +714,18 @@ impl<'a> Recorder<'a> {
     /// # Errors
     /// As [`Recorder::bind_image`].
     pub fn bind_image_index(&mut self, binding: u32, resource: usize) -> Result<(), Error> {
+        self.bind_image_part(binding, resource, Subresource::ALL)
+    }
+
+    /// Binds a view of exactly the part of the image the pass declared (or the part `used`
+    /// names within it). Depth-stencil images are viewed through their depth aspect, as
+    /// shaders read them.
+    fn bind_image_part(
+        &mut self,
+        binding: u32,
+        resource: usize,
+        used: Subresource,
+    ) -> Result<(), Error> {
         let (kind, stages) = self.binding_of(binding)?;
         let fits = |a: Access| -> bool {
             match (kind, a) {
@@ -584,10 +736,14 @@ impl<'a> Recorder<'a> {
                 _ => false,
             }
         };
-        let access = self.check_binding(binding, kind, stages, resource, true, fits)?;
+        let access = self.check_binding(binding, kind, stages, resource, true, &fits)?;
         let img = self.image(resource)?;
+        let part = self.declared_part(resource, used, &img, fits, "binds")?;
         let layout = crate::conv::layout(access.layout(img.depth));
-        self.slots[binding as usize] = Some(Slot::Image { view: img.view, layout });
+        let aspect = if img.depth { vk::ImageAspectFlags::DEPTH } else { img.aspect };
+        let label = self.label(resource);
+        let view = self.views.get(self.device, &img, part, aspect, &label)?;
+        self.slots[binding as usize] = Some(Slot::Image { view, layout });
         Ok(())
     }
 
@@ -668,21 +824,23 @@ impl<'a> Recorder<'a> {
     /// No pipeline bound, or more bytes than the shaders' push-constant block.
     pub fn push_constants(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let Some(p) = self.bound else {
-            return Err(Error::Unsupported(format!(
-                "pass `{}`: push constants before any pipeline",
-                self.pass
-            )));
+            return Err(Error::CommandOrder {
+                pass: self.pass.to_owned(),
+                problem: format!("push constants before any pipeline"),
+            });
         };
         let pl = &self.pipelines.list[p];
         if bytes.len() as u32 > pl.push_bytes.next_multiple_of(4) || !bytes.len().is_multiple_of(4)
         {
-            return Err(Error::Unsupported(format!(
-                "pass `{}`: {} bytes of push constants, but `{}` declares {} (a multiple of 4 is needed)",
-                self.pass,
-                bytes.len(),
-                pl.label,
-                pl.push_bytes
-            )));
+            return Err(Error::PushConstants {
+                pass: self.pass.to_owned(),
+                problem: format!(
+                    "{} bytes of push constants, but `{}` declares {} (a multiple of 4 is needed)",
+                    bytes.len(),
+                    pl.label,
+                    pl.push_bytes
+                ),
+            });
         }
         if bytes.is_empty() {
             return Ok(());
@@ -730,37 +888,48 @@ impl<'a> Recorder<'a> {
     /// Pushes the bound descriptors; every binding of the pipeline must be bound.
     fn flush_descriptors(&mut self, bind_point: vk::PipelineBindPoint) -> Result<(), Error> {
         if bind_point == vk::PipelineBindPoint::COMPUTE && self.rendering.is_some() {
-            return Err(Error::Unsupported(format!(
-                "pass `{}`: a dispatch inside rendering (dispatch before begin_rendering, or \
+            return Err(Error::CommandOrder {
+                pass: self.pass.to_owned(),
+                problem: format!(
+                    "a dispatch inside rendering (dispatch before begin_rendering, or \
                  after end_rendering)",
-                self.pass
-            )));
+                ),
+            });
         }
         let Some(p) = self.bound else {
-            return Err(Error::Unsupported(format!(
-                "pass `{}`: a draw or dispatch with no pipeline bound",
-                self.pass
-            )));
+            return Err(Error::CommandOrder {
+                pass: self.pass.to_owned(),
+                problem: format!("a draw or dispatch with no pipeline bound"),
+            });
         };
         let pl = &self.pipelines.list[p];
         if pl.bind_point != bind_point {
-            return Err(Error::Unsupported(format!(
-                "pass `{}`: `{}` is not a {} pipeline",
-                self.pass,
-                pl.label,
-                if bind_point == vk::PipelineBindPoint::COMPUTE { "compute" } else { "graphics" }
-            )));
+            return Err(Error::CommandOrder {
+                pass: self.pass.to_owned(),
+                problem: format!(
+                    "`{}` is not a {} pipeline",
+                    pl.label,
+                    if bind_point == vk::PipelineBindPoint::COMPUTE {
+                        "compute"
+                    } else {
+                        "graphics"
+                    }
+                ),
+            });
         }
         let (push_bytes, label) = (pl.push_bytes, &pl.label);
         if self.pushed < push_bytes {
-            let e = format!(
-                "pass `{}`: `{label}` declares {push_bytes} bytes of push constants, but {} were \
-                 pushed since it was bound",
-                self.pass, self.pushed
-            );
+            let e = Error::PushConstants {
+                pass: self.pass.to_owned(),
+                problem: format!(
+                    "`{label}` declares {push_bytes} bytes of push constants, but {} were pushed \
+                     since it was bound",
+                    self.pushed
+                ),
+            };
             // An unbound binding is reported first: it is the likelier slip.
             self.push_bindings(p)?;
-            return Err(Error::Unsupported(e));
+            return Err(e);
         }
         self.push_bindings(p)
     }
@@ -839,10 +1008,13 @@ impl<'a> Recorder<'a> {
     pub fn dispatch(&mut self, x: u32, y: u32, z: u32) -> Result<(), Error> {
         let max = self.pipelines.limits.max_compute_work_group_count;
         if x > max[0] || y > max[1] || z > max[2] {
-            return Err(Error::Unsupported(format!(
-                "pass `{}`: {x}×{y}×{z} workgroups is over the device's limit of {}×{}×{}",
-                self.pass, max[0], max[1], max[2]
-            )));
+            return Err(Error::OverLimit {
+                pass: self.pass.to_owned(),
+                problem: format!(
+                    "{x}×{y}×{z} workgroups is over the device's limit of {}×{}×{}",
+                    max[0], max[1], max[2]
+                ),
+            });
         }
         self.flush_descriptors(vk::PipelineBindPoint::COMPUTE)?;
         // SAFETY: a compute pipeline and its descriptors are bound.
@@ -865,9 +1037,10 @@ impl<'a> Recorder<'a> {
     /// # Errors
     /// As [`Recorder::dispatch`], or the buffer is not declared as indirect arguments.
     pub fn dispatch_indirect(&mut self, args: BufferHandle, offset: u64) -> Result<(), Error> {
-        self.declared_as(args.index(), |a| a == Access::IndirectArgs, "dispatches from")?;
-        let buffer = self.buffer(args.index())?;
-        self.check_range(args.index(), "dispatch arguments in", offset, 1, 12, 12)?;
+        let args = self.idx(args)?;
+        self.declared_as(args, |a| a == Access::IndirectArgs, "dispatches from")?;
+        let buffer = self.buffer(args)?;
+        self.check_range(args, "dispatch arguments in", offset, 1, 12, 12)?;
         self.flush_descriptors(vk::PipelineBindPoint::COMPUTE)?;
         // SAFETY: a compute pipeline is bound; the buffer was declared as indirect arguments
         // and holds the arguments at `offset`.
@@ -886,7 +1059,10 @@ impl<'a> Recorder<'a> {
     /// No attachment declared, attachments of different sizes, or rendering already begun.
     pub fn begin_rendering(&mut self, how: Rendering) -> Result<(), Error> {
         if self.rendering.is_some() {
-            return Err(Error::Unsupported(format!("pass `{}`: rendering begun twice", self.pass)));
+            return Err(Error::CommandOrder {
+                pass: self.pass.to_owned(),
+                problem: format!("rendering begun twice"),
+            });
         }
         let mut colors = Vec::new();
         let mut color_formats = Vec::new();
@@ -907,20 +1083,36 @@ impl<'a> Recorder<'a> {
                 _ => continue,
             };
             let img = self.image(a.resource)?;
+            let part = a.subresource;
+            if part.mip_count != 1 || part.layer_count != 1 {
+                return Err(Error::Attachments {
+                    pass: self.pass.to_owned(),
+                    problem: format!(
+                        "attachment `{}` is declared as {part}; an attachment is one mip level of \
+                         one layer (name it with `.mip(m).layer(l)`)",
+                        self.label(a.resource)
+                    ),
+                });
+            }
+            let size = Self::mip_extent(&img, part.base_mip);
             if let Some(e) = extent {
-                if e != img.extent {
-                    return Err(Error::Unsupported(format!(
-                        "pass `{}`: attachment `{}` is {}x{} but another is {}x{}",
-                        self.pass,
-                        self.label(a.resource),
-                        img.extent.width,
-                        img.extent.height,
-                        e.width,
-                        e.height
-                    )));
+                if e != size {
+                    return Err(Error::Attachments {
+                        pass: self.pass.to_owned(),
+                        problem: format!(
+                            "attachment `{}` is {}x{} but another is {}x{}",
+                            self.label(a.resource),
+                            size.width,
+                            size.height,
+                            e.width,
+                            e.height
+                        ),
+                    });
                 }
             }
-            extent = Some(img.extent);
+            extent = Some(size);
+            let label = self.label(a.resource);
+            let view = self.views.get(self.device, &img, part, img.aspect, &label)?;
             let layout = crate::conv::layout(a.access.layout(img.depth));
             let store = if a.access == Access::DepthRead {
                 vk::AttachmentStoreOp::NONE
@@ -928,7 +1120,7 @@ impl<'a> Recorder<'a> {
                 vk::AttachmentStoreOp::STORE
             };
             let info = vk::RenderingAttachmentInfo::default()
-                .image_view(img.view)
+                .image_view(view)
                 .image_layout(layout)
                 .load_op(load)
                 .store_op(store);
@@ -949,10 +1141,12 @@ impl<'a> Recorder<'a> {
             }
         }
         let Some(extent) = extent else {
-            return Err(Error::Unsupported(format!(
-                "pass `{}`: begin_rendering, but the pass declares no colour or depth attachment",
-                self.pass
-            )));
+            return Err(Error::Attachments {
+                pass: self.pass.to_owned(),
+                problem: format!(
+                    "begin_rendering, but the pass declares no colour or depth attachment"
+                ),
+            });
         };
         let area = vk::Rect2D { offset: vk::Offset2D::default(), extent };
         let mut info = vk::RenderingInfo::default()
@@ -994,20 +1188,22 @@ impl<'a> Recorder<'a> {
     fn check_draw_count(&self, count: u32) -> Result<(), Error> {
         let max = self.pipelines.limits.max_draw_indirect_count;
         if count > max {
-            return Err(Error::Unsupported(format!(
-                "pass `{}`: {count} indirect draws in one call is over the device's limit of {max}",
-                self.pass
-            )));
+            return Err(Error::OverLimit {
+                pass: self.pass.to_owned(),
+                problem: format!(
+                    "{count} indirect draws in one call is over the device's limit of {max}"
+                ),
+            });
         }
         Ok(())
     }
 
     fn check_draw(&mut self) -> Result<(), Error> {
         if self.rendering.is_none() {
-            return Err(Error::Unsupported(format!(
-                "pass `{}`: a draw outside rendering (call begin_rendering first)",
-                self.pass
-            )));
+            return Err(Error::CommandOrder {
+                pass: self.pass.to_owned(),
+                problem: format!("a draw outside rendering (call begin_rendering first)"),
+            });
         }
         self.flush_descriptors(vk::PipelineBindPoint::GRAPHICS)
     }
@@ -1034,8 +1230,9 @@ impl<'a> Recorder<'a> {
         index_count: u32,
         instances: u32,
     ) -> Result<(), Error> {
-        self.declared_as(indices.index(), |a| a == Access::IndexBuffer, "draws indices from")?;
-        let index_buffer = self.buffer(indices.index())?;
+        let indices = self.idx(indices)?;
+        self.declared_as(indices, |a| a == Access::IndexBuffer, "draws indices from")?;
+        let index_buffer = self.buffer(indices)?;
         self.check_draw()?;
         // SAFETY: as `draw`; the index buffer was declared.
         unsafe {
@@ -1056,10 +1253,11 @@ impl<'a> Recorder<'a> {
         offset: u64,
         count: u32,
     ) -> Result<(), Error> {
-        self.declared_as(args.index(), |a| a == Access::IndirectArgs, "draws from")?;
-        let buffer = self.buffer(args.index())?;
+        let args = self.idx(args)?;
+        self.declared_as(args, |a| a == Access::IndirectArgs, "draws from")?;
+        let buffer = self.buffer(args)?;
         self.check_draw_count(count)?;
-        self.check_range(args.index(), "draw commands in", offset, count as u64, 16, 16)?;
+        self.check_range(args, "draw commands in", offset, count as u64, 16, 16)?;
         self.check_draw()?;
         // SAFETY: as `draw`; the argument buffer was declared and holds the commands.
         unsafe { self.device.cmd_draw_indirect(self.cmd, buffer, offset, count, 16) };
@@ -1080,17 +1278,19 @@ impl<'a> Recorder<'a> {
         count_offset: u64,
         max_count: u32,
     ) -> Result<(), Error> {
-        self.declared_as(args.index(), |a| a == Access::IndirectArgs, "draws from")?;
-        self.declared_as(count.index(), |a| a == Access::IndirectArgs, "reads a draw count from")?;
-        let (args_buffer, count_buffer) = (self.buffer(args.index())?, self.buffer(count.index())?);
+        let args = self.idx(args)?;
+        let count = self.idx(count)?;
+        self.declared_as(args, |a| a == Access::IndirectArgs, "draws from")?;
+        self.declared_as(count, |a| a == Access::IndirectArgs, "reads a draw count from")?;
+        let (args_buffer, count_buffer) = (self.buffer(args)?, self.buffer(count)?);
         if !self.pipelines.limits.draw_indirect_count {
             return Err(Error::MissingFeature {
                 feature: "drawIndirectCount".into(),
                 needed_by: format!("pass `{}` (draw_indirect_count)", self.pass),
             });
         }
-        self.check_range(args.index(), "draw commands in", offset, max_count as u64, 16, 16)?;
-        self.check_range(count.index(), "the draw count in", count_offset, 1, 4, 4)?;
+        self.check_range(args, "draw commands in", offset, max_count as u64, 16, 16)?;
+        self.check_range(count, "the draw count in", count_offset, 1, 4, 4)?;
         self.check_draw()?;
         // SAFETY: as `draw_indirect`; the device has `drawIndirectCount` (enabled with it).
         unsafe {
@@ -1119,12 +1319,13 @@ impl<'a> Recorder<'a> {
         offset: u64,
         count: u32,
     ) -> Result<(), Error> {
-        self.declared_as(indices.index(), |a| a == Access::IndexBuffer, "draws indices from")?;
-        self.declared_as(args.index(), |a| a == Access::IndirectArgs, "draws from")?;
-        let (index_buffer, args_buffer) =
-            (self.buffer(indices.index())?, self.buffer(args.index())?);
+        let indices = self.idx(indices)?;
+        let args = self.idx(args)?;
+        self.declared_as(indices, |a| a == Access::IndexBuffer, "draws indices from")?;
+        self.declared_as(args, |a| a == Access::IndirectArgs, "draws from")?;
+        let (index_buffer, args_buffer) = (self.buffer(indices)?, self.buffer(args)?);
         self.check_draw_count(count)?;
-        self.check_range(args.index(), "draw commands in", offset, count as u64, 20, 20)?;
+        self.check_range(args, "draw commands in", offset, count as u64, 20, 20)?;
         self.check_draw()?;
         // SAFETY: as `draw_indexed` and `draw_indirect`.
         unsafe {

@@ -40,6 +40,8 @@ pub struct Swapchain {
     pub width: u32,
     pub height: u32,
     device: ash::Device,
+    /// Keeps the device and instance alive while the swapchain is.
+    _shared: std::sync::Arc<crate::context::Shared>,
 }
 
 impl Swapchain {
@@ -65,10 +67,11 @@ impl Swapchain {
         }
         // SAFETY: the handles come from a live window that outlives the swapchain (the caller
         // drops the swapchain first).
-        let surface =
-            unsafe { ash_window::create_surface(&ctx.entry, &ctx.instance, display, window, None) }
-                .check("vkCreateSurfaceKHR", "window")?;
-        let surface_fn = ash::khr::surface::Instance::new(&ctx.entry, &ctx.instance);
+        let surface = unsafe {
+            ash_window::create_surface(ctx.shared.entry(), &ctx.instance, display, window, None)
+        }
+        .check("vkCreateSurfaceKHR", "window")?;
+        let surface_fn = ash::khr::surface::Instance::new(ctx.shared.entry(), &ctx.instance);
         // SAFETY: a plain query.
         let supported = unsafe {
             surface_fn.get_physical_device_surface_support(ctx.physical, ctx.queue_family, surface)
@@ -97,6 +100,7 @@ impl Swapchain {
             width: 0,
             height: 0,
             device: ctx.device.clone(),
+            _shared: ctx.shared.clone(),
         };
         for _ in 0..frames_in_flight.max(1) + 1 {
             let s = sc.semaphore()?;
@@ -194,13 +198,17 @@ impl Swapchain {
         let images = unsafe { self.swapchain_fn.get_swapchain_images(swapchain) }
             .check("vkGetSwapchainImagesKHR", "window")?;
         for (i, img) in images.into_iter().enumerate() {
-            let handle = ex.register_external_image(
-                &format!("swapchain image {i}"),
-                img,
-                format,
-                extent.width,
-                extent.height,
-            )?;
+            // SAFETY: an image of this swapchain, of its format and extent; the swapchain
+            // unregisters it (`release_images`) before it destroys the swapchain.
+            let handle = unsafe {
+                ex.register_external_image(
+                    &format!("swapchain image {i}"),
+                    img,
+                    format,
+                    extent.width,
+                    extent.height,
+                )
+            }?;
             self.images.push(handle);
             let s = self.semaphore()?;
             self.render_done.push(s);
