@@ -52,24 +52,23 @@ fn declare(g: &mut Graph<Pass>) -> ([BufferHandle; 4], BufferHandle, BufferHandl
         } else {
             g.create_buffer(&format!("link{link}"), BufferDesc::new(BYTES))
         };
-        let (p_in, ins) = (prev, inputs);
-        let pass: Pass = Box::new(move |r| {
-            r.compute("bench/chain.comp", &[])?;
-            r.bind_buffer(0, p_in)?;
-            r.bind_buffer(1, next)?;
-            for (k, h) in ins.iter().enumerate() {
-                r.bind_buffer(2 + k as u32, *h)?;
-            }
-            r.push_u32(&[link as u32])?;
-            r.dispatch(1, 1, 1)
-        });
-        let mut p = g.add_pass("chain", QueueKind::Compute, pass);
+        let mut p = g.add_pass("chain", QueueKind::Compute);
         p.read(prev, Access::StorageRead(C));
         for h in inputs {
             p.read(h, Access::StorageRead(C));
         }
-        prev = p.write(next, Access::StorageWrite(C));
-        p.finish();
+        let (p_in, out) = (prev, p.write(next, Access::StorageWrite(C)));
+        p.record(Box::new(move |r| {
+            r.compute("bench/chain.comp", &[])?;
+            r.bind_buffer(0, p_in)?;
+            r.bind_buffer(1, out)?;
+            for (k, h) in inputs.iter().enumerate() {
+                r.bind_buffer(2 + k as u32, *h)?;
+            }
+            r.push_u32(&[link as u32])?;
+            r.dispatch(1, 1, 1)
+        }));
+        prev = out;
     }
     (inputs, seed, result)
 }
@@ -106,7 +105,7 @@ fn main() {
     let names = ["in.a", "in.b", "in.c", "in.d", "seed", "result"];
     let persistent: Vec<_> = names
         .iter()
-        .map(|n| ex.create_buffer(&ctx, n, BYTES, MemoryUse::Device).expect("buffer"))
+        .map(|n| ex.create_buffer(n, BYTES, MemoryUse::Device).expect("buffer"))
         .collect();
     // SAFETY: the baseline uses the context's objects on this thread only, never while the
     // executor has a frame in flight, and destroys all it makes before the context goes.
@@ -121,13 +120,13 @@ fn main() {
         let start = Instant::now();
         let mut g: Graph<Pass> = Graph::new(Extent::new(64, 64));
         let (inputs, seed, result) = declare(&mut g);
-        let plan = compiler.compile(&g, &DeviceMemory::new(&ctx)).expect("compiles");
+        let compiled = compiler.compile_frame(g, &DeviceMemory::new(&ctx)).expect("compiles");
         let declared = start.elapsed().as_secs_f64();
         let mut b = Bindings::new().buffer(seed, persistent[4]).buffer(result, persistent[5]);
         for (k, h) in inputs.iter().enumerate() {
             b = b.buffer(*h, persistent[k]);
         }
-        let stats = ex.run(&ctx, &mut g, &plan, &b).expect("frame");
+        let stats = ex.run(compiled, &b).expect("frame");
         let total = start.elapsed().as_secs_f64();
         barriers = stats.barriers;
         ex.wait_idle().expect("idle");

@@ -59,16 +59,16 @@ fn frame(
 ) -> Result<Vec<u32>, Error> {
     let config = ExecutorConfig { shader_root: shader_root(), ..ExecutorConfig::default() };
     let mut ex = Executor::with_config(ctx, config).expect("executor");
-    let out = ex.create_buffer(ctx, "sink", 1024, MemoryUse::Readback).unwrap();
+    let out = ex.create_buffer("sink", 1024, MemoryUse::Readback).unwrap();
     let mut g: Graph<Pass> = Graph::new(Extent::new(16, 16));
     let host = ResourceState::host_read(QueueKind::Graphics);
     let sink = g.import_buffer("sink", BufferDesc::new(1024), host, host);
     build(&mut g, sink);
-    let plan = match Compiler::new().compile_uncached(&g, &DeviceMemory::new(ctx)) {
-        Ok(p) => p,
+    let frame = match Compiler::new().compile_frame(g, &DeviceMemory::new(ctx)) {
+        Ok(f) => f,
         Err(e) => panic!("{e}"),
     };
-    ex.run(ctx, &mut g, &plan, &Bindings::new().buffer(sink, out))?;
+    ex.run(frame, &Bindings::new().buffer(sink, out))?;
     let bytes = ex.read_buffer(out).unwrap();
     Ok(bytes.chunks(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
 }
@@ -84,20 +84,19 @@ fn buffer_misuse(
     let e = frame(ctx, |g, sink| {
         let mut data = g.create_buffer("data", BufferDesc::new(bytes));
         if !access.writes() {
-            let first = data;
-            let mut p =
-                g.add_pass("producer", QueueKind::Graphics, pass(move |r| r.fill_buffer(first, 0)));
+            let mut p = g.add_pass("producer", QueueKind::Graphics);
             data = p.write(data, Access::CopyDst);
-            p.finish();
+            let first = data;
+            p.record(pass(move |r| r.fill_buffer(first, 0)));
         }
-        let mut p = g.add_pass("culprit", QueueKind::Graphics, pass(move |r| f(r, data, sink)));
+        let mut p = g.add_pass("culprit", QueueKind::Graphics);
         if access.writes() {
-            p.write(data, access);
+            data = p.write(data, access);
         } else {
             p.read(data, access);
         }
-        p.write(sink, Access::CopyDst);
-        p.finish();
+        let sink = p.write(sink, Access::CopyDst);
+        p.record(pass(move |r| f(r, data, sink)));
     })
     .expect_err("refused");
     let text = e.to_string();
@@ -139,16 +138,12 @@ fn commands_that_would_fault_the_device_are_errors() {
     });
     assert!(e.contains("workgroups is over the device's limit"), "{e}");
     let e = frame(&ctx, |g, sink| {
-        let mut p = g.add_pass(
-            "culprit",
-            QueueKind::Compute,
-            pass(move |r| {
-                r.compute("big_push.comp", &[])?;
-                r.bind_buffer(0, sink)
-            }),
-        );
-        p.write(sink, Access::StorageWrite(C));
-        p.finish();
+        let mut p = g.add_pass("culprit", QueueKind::Compute);
+        let sink = p.write(sink, Access::StorageWrite(C));
+        p.record(pass(move |r| {
+            r.compute("big_push.comp", &[])?;
+            r.bind_buffer(0, sink)
+        }));
     })
     .expect_err("refused");
     assert!(matches!(e, Error::Shader { .. }), "{e}");
@@ -156,18 +151,14 @@ fn commands_that_would_fault_the_device_are_errors() {
     // Push constants the shader reads, never (or only partly) set.
     for pushed in [0usize, 1] {
         let e = frame(&ctx, move |g, sink| {
-            let mut p = g.add_pass(
-                "culprit",
-                QueueKind::Compute,
-                pass(move |r| {
-                    r.compute("pc.comp", &[])?;
-                    r.bind_buffer(0, sink)?;
-                    r.push_u32(&[5, 6][..pushed])?;
-                    r.dispatch(1, 1, 1)
-                }),
-            );
-            p.write(sink, Access::StorageWrite(C));
-            p.finish();
+            let mut p = g.add_pass("culprit", QueueKind::Compute);
+            let sink = p.write(sink, Access::StorageWrite(C));
+            p.record(pass(move |r| {
+                r.compute("pc.comp", &[])?;
+                r.bind_buffer(0, sink)?;
+                r.push_u32(&[5, 6][..pushed])?;
+                r.dispatch(1, 1, 1)
+            }));
         })
         .expect_err("refused")
         .to_string();
@@ -176,18 +167,14 @@ fn commands_that_would_fault_the_device_are_errors() {
     }
     // All of them pushed: the frame runs.
     let words = frame(&ctx, |g, sink| {
-        let mut p = g.add_pass(
-            "sum",
-            QueueKind::Compute,
-            pass(move |r| {
-                r.compute("pc.comp", &[])?;
-                r.bind_buffer(0, sink)?;
-                r.push_u32(&[5, 6])?;
-                r.dispatch(1, 1, 1)
-            }),
-        );
-        p.write(sink, Access::StorageWrite(C));
-        p.finish();
+        let mut p = g.add_pass("sum", QueueKind::Compute);
+        let sink = p.write(sink, Access::StorageWrite(C));
+        p.record(pass(move |r| {
+            r.compute("pc.comp", &[])?;
+            r.bind_buffer(0, sink)?;
+            r.push_u32(&[5, 6])?;
+            r.dispatch(1, 1, 1)
+        }));
     })
     .expect("frame");
     assert_eq!(words[0], 11);
@@ -204,11 +191,10 @@ fn resources_of_the_wrong_kind_or_format_are_errors() {
     let rgba = |w| ImageDesc::new(Format::Rgba8Unorm, Size::absolute(w, w));
     let e = frame(&ctx, |g, sink| {
         let img = g.create_image("picture", rgba(4));
-        let mut p =
-            g.add_pass("culprit", QueueKind::Graphics, pass(move |r| r.fill(img.index(), 0)));
-        p.write(img, Access::CopyDst);
-        p.write(sink, Access::CopyDst);
-        p.finish();
+        let mut p = g.add_pass("culprit", QueueKind::Graphics);
+        let img = p.write(img, Access::CopyDst);
+        let _ = p.write(sink, Access::CopyDst);
+        p.record(pass(move |r| r.fill(img.index(), 0)));
     })
     .expect_err("refused")
     .to_string();
@@ -216,17 +202,13 @@ fn resources_of_the_wrong_kind_or_format_are_errors() {
 
     let e = frame(&ctx, |g, sink| {
         let img = g.create_image("picture", rgba(4));
-        let mut p = g.add_pass(
-            "culprit",
-            QueueKind::Compute,
-            pass(move |r| {
-                r.compute("store.comp", &[])?;
-                r.bind_buffer_index(0, img.index())
-            }),
-        );
-        p.write(img, Access::StorageWrite(C));
-        p.write(sink, Access::CopyDst);
-        p.finish();
+        let mut p = g.add_pass("culprit", QueueKind::Compute);
+        let img = p.write(img, Access::StorageWrite(C));
+        let _ = p.write(sink, Access::CopyDst);
+        p.record(pass(move |r| {
+            r.compute("store.comp", &[])?;
+            r.bind_buffer_index(0, img.index())
+        }));
     })
     .expect_err("refused")
     .to_string();
@@ -236,18 +218,13 @@ fn resources_of_the_wrong_kind_or_format_are_errors() {
         let mut d = rgba(4);
         d.samples = 4;
         let img = g.create_image("msaa", d);
-        let mut p =
-            g.add_pass("clear", QueueKind::Graphics, pass(move |r| r.clear_image(img, [0.0; 4])));
+        let mut p = g.add_pass("clear", QueueKind::Graphics);
         let img = p.write(img, Access::CopyDst);
-        p.finish();
-        let mut p = g.add_pass(
-            "culprit",
-            QueueKind::Graphics,
-            pass(move |r| r.copy_image_to_buffer(img, sink)),
-        );
+        p.record(pass(move |r| r.clear_image(img, [0.0; 4])));
+        let mut p = g.add_pass("culprit", QueueKind::Graphics);
         p.read(img, Access::CopySrc);
-        p.write(sink, Access::CopyDst);
-        p.finish();
+        let sink = p.write(sink, Access::CopyDst);
+        p.record(pass(move |r| r.copy_image_to_buffer(img, sink)));
     })
     .expect_err("refused")
     .to_string();
@@ -256,10 +233,10 @@ fn resources_of_the_wrong_kind_or_format_are_errors() {
     // sRGB formats take no storage writes on lavapipe (nor on most devices).
     let e = frame(&ctx, |g, sink| {
         let img = g.create_image("srgb", ImageDesc::new(Format::Rgba8Srgb, Size::absolute(4, 4)));
-        let mut p = g.add_pass("culprit", QueueKind::Compute, pass(|_| Ok(())));
-        p.write(img, Access::StorageWrite(C));
-        p.write(sink, Access::CopyDst);
-        p.finish();
+        let mut p = g.add_pass("culprit", QueueKind::Compute);
+        let _ = p.write(img, Access::StorageWrite(C));
+        let _ = p.write(sink, Access::CopyDst);
+        p.record(pass(|_| Ok(())));
     })
     .expect_err("refused")
     .to_string();
@@ -268,7 +245,7 @@ fn resources_of_the_wrong_kind_or_format_are_errors() {
     let config = ExecutorConfig { shader_root: shader_root(), ..ExecutorConfig::default() };
     let mut ex = Executor::with_config(&ctx, config).expect("executor");
     for (w, h) in [(0, 0), (100_000, 4)] {
-        let e = ex.create_image(&ctx, "huge", Format::Rgba8Unorm, w, h).expect_err("refused");
+        let e = ex.create_image("huge", Format::Rgba8Unorm, w, h).expect_err("refused");
         assert!(e.to_string().contains(&format!("image `huge`: {w}×{h} texels")), "{e}");
     }
     drop(ex);
@@ -282,21 +259,13 @@ fn images_used_only_for_copies_run_clean() {
     let Some(ctx) = common::context("copy_only") else { return };
     let words = frame(&ctx, |g, sink| {
         let img = g.create_image("plain", ImageDesc::new(Format::R32Uint, Size::absolute(16, 16)));
-        let mut p = g.add_pass(
-            "clear",
-            QueueKind::Graphics,
-            pass(move |r| r.clear_image(img, [f32::from_bits(7), 0.0, 0.0, 0.0])),
-        );
+        let mut p = g.add_pass("clear", QueueKind::Graphics);
         let img = p.write(img, Access::CopyDst);
-        p.finish();
-        let mut p = g.add_pass(
-            "copy",
-            QueueKind::Graphics,
-            pass(move |r| r.copy_image_to_buffer(img, sink)),
-        );
+        p.record(pass(move |r| r.clear_image(img, [f32::from_bits(7), 0.0, 0.0, 0.0])));
+        let mut p = g.add_pass("copy", QueueKind::Graphics);
         p.read(img, Access::CopySrc);
-        p.write(sink, Access::CopyDst);
-        p.finish();
+        let sink = p.write(sink, Access::CopyDst);
+        p.record(pass(move |r| r.copy_image_to_buffer(img, sink)));
     })
     .expect("frame");
     assert!(words.iter().all(|&w| w == 7), "{:?}", &words[..4]);

@@ -72,10 +72,12 @@ fn random_transfer_graphs_match_a_cpu_model_with_no_validation_messages() {
     let params = Params { transfer_only: true, passes: 16, ..Params::default() };
     let (mut checked, mut passes, mut aliased) = (0, 0, 0);
     for seed in 0..200u64 {
-        let mut g = random_graph_with(seed, &params, |label| record(label.to_owned()));
-        let plan = Compiler::new()
-            .compile_uncached(&g, &DeviceMemory::new(&ctx))
+        let g = random_graph_with(seed, &params, |label| record(label.to_owned()));
+        let frame = Compiler::new()
+            .compile_frame(g, &DeviceMemory::new(&ctx))
             .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        // The plan outlives the frame, which running consumes: the model replays it after.
+        let plan = frame.plan().clone();
         // Bind every import to a host-visible buffer holding a known pattern.
         let mut imports = Bindings::new();
         let mut initial = Vec::new();
@@ -84,17 +86,16 @@ fn random_transfer_graphs_match_a_cpu_model_with_no_validation_messages() {
             if !matches!(res.lifetime, Lifetime::Imported { .. }) {
                 continue;
             }
-            let buf = ex
-                .create_buffer(&ctx, &res.label, TRANSFER_SIZE, MemoryUse::Readback)
-                .expect("buffer");
+            let buf =
+                ex.create_buffer(&res.label, TRANSFER_SIZE, MemoryUse::Readback).expect("buffer");
             let data: Vec<u8> =
                 (0..TRANSFER_SIZE).map(|b| (b as u8) ^ (seed as u8) ^ (i as u8)).collect();
             ex.write_buffer(buf, &data).expect("host visible");
-            imports = imports.buffer(handle_of(&g, i), buf);
+            imports = imports.buffer(handle_of(frame.graph(), i), buf);
             initial.push((i, data));
             bound.push((i, buf));
         }
-        ex.run(&ctx, &mut g, &plan, &imports).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        ex.run(frame, &imports).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         let want = model(&plan, &initial);
         for (i, buf) in bound {
             let got = ex.read_buffer(buf).expect("host visible");

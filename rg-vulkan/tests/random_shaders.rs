@@ -208,7 +208,7 @@ fn model(plan: &Plan, initial: &[(usize, Vec<u32>)], labels: &[String]) -> Vec<V
         data[*i] = d.clone();
     }
     for pass in &plan.passes {
-        let seed = seed_of(&labels[pass.id.index()]);
+        let seed = seed_of(&labels[pass.id]);
         let reads: Vec<usize> = plan
             .accesses_of(pass)
             .iter()
@@ -257,13 +257,15 @@ fn random_shader_graphs_match_a_cpu_model_with_no_validation_messages() {
     let (mut checked, mut passes, mut raster, mut compute, mut aliased) = (0, 0, 0, 0, 0);
     for seed in 0..200u64 {
         let mut labels = Vec::new();
-        let mut g = random_graph_with(seed, &params, |label| {
+        let g = random_graph_with(seed, &params, |label| {
             labels.push(label.to_owned());
             record(root.clone(), label.to_owned())
         });
-        let plan = Compiler::new()
-            .compile_uncached(&g, &DeviceMemory::new(&ctx))
+        let frame = Compiler::new()
+            .compile_frame(g, &DeviceMemory::new(&ctx))
             .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        // The plan outlives the frame, which running consumes: the model replays it after.
+        let plan = frame.plan().clone();
         let problems = oracle::check(&plan);
         assert!(problems.is_empty(), "seed {seed}: {problems:?}");
         let mut bindings = Bindings::new();
@@ -273,17 +275,17 @@ fn random_shader_graphs_match_a_cpu_model_with_no_validation_messages() {
             if !matches!(res.lifetime, Lifetime::Imported { .. }) {
                 continue;
             }
-            let buf =
-                ex.create_buffer(&ctx, &res.label, TRANSFER_SIZE, MemoryUse::Readback).unwrap();
+            let buf = ex.create_buffer(&res.label, TRANSFER_SIZE, MemoryUse::Readback).unwrap();
             let words: Vec<u32> =
                 (0..N as u32).map(|k| hash(k ^ (seed as u32) << 8 ^ i as u32)).collect();
             let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
             ex.write_buffer(buf, &bytes).unwrap();
-            bindings = bindings.buffer(g.imported_buffer(i).expect("imports are buffers"), buf);
+            let import = frame.graph().imported_buffer(i).expect("imports are buffers");
+            bindings = bindings.buffer(import, buf);
             initial.push((i, words));
             bound.push((i, buf));
         }
-        ex.run(&ctx, &mut g, &plan, &bindings).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        ex.run(frame, &bindings).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         let want = model(&plan, &initial, &labels);
         for (i, buf) in bound {
             let bytes = ex.read_buffer(buf).unwrap();

@@ -59,45 +59,36 @@ fn words(bytes: &[u8]) -> Vec<u32> {
 fn compute_results_are_read_back_exactly() {
     let Some(ctx) = common::context("compute_results") else { return };
     let mut ex = executor(&ctx);
-    let out = ex.create_buffer(&ctx, "readback", 16 * 16 * 4, MemoryUse::Readback).unwrap();
+    let out = ex.create_buffer("readback", 16 * 16 * 4, MemoryUse::Readback).unwrap();
     let mut g: Graph<Pass> = Graph::new(Extent::new(16, 16));
     let host = ResourceState::host_read(QueueKind::Graphics);
     let rb = g.import_buffer("readback", BufferDesc::new(1024), host, host);
     let values = g.create_buffer("values", BufferDesc::new(1024));
     let img = g.create_image("img", ImageDesc::new(Format::R32Uint, Size::absolute(16, 16)));
-    let mut p = g.add_pass(
-        "fill",
-        QueueKind::Compute,
-        pass(move |r| {
-            r.compute("fill.comp", &[])?;
-            r.bind_buffer(0, values)?;
-            r.push_u32(&[7])?;
-            r.dispatch_threads(256, 1, 1)
-        }),
-    );
+    let mut p = g.add_pass("fill", QueueKind::Compute);
     let values = p.write(values, Access::StorageWrite(C));
-    p.finish();
-    let mut p = g.add_pass(
-        "to image",
-        QueueKind::Compute,
-        pass(move |r| {
-            r.compute("image.comp", &[])?;
-            r.bind_buffer(0, values)?;
-            r.bind_image(1, img)?;
-            r.dispatch_threads(16, 16, 1)
-        }),
-    );
+    p.record(pass(move |r| {
+        r.compute("fill.comp", &[])?;
+        r.bind_buffer(0, values)?;
+        r.push_u32(&[7])?;
+        r.dispatch_threads(256, 1, 1)
+    }));
+    let mut p = g.add_pass("to image", QueueKind::Compute);
     p.read(values, Access::StorageRead(C));
     let img = p.write(img, Access::StorageWrite(C));
-    p.finish();
-    let mut p =
-        g.add_pass("copy", QueueKind::Graphics, pass(move |r| r.copy_image_to_buffer(img, rb)));
+    p.record(pass(move |r| {
+        r.compute("image.comp", &[])?;
+        r.bind_buffer(0, values)?;
+        r.bind_image(1, img)?;
+        r.dispatch_threads(16, 16, 1)
+    }));
+    let mut p = g.add_pass("copy", QueueKind::Graphics);
     p.read(img, Access::CopySrc);
-    p.write(rb, Access::CopyDst);
-    p.finish();
-    let plan = Compiler::new().compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid");
-    assert!(oracle::check(&plan).is_empty());
-    ex.run(&ctx, &mut g, &plan, &Bindings::new().buffer(rb, out)).expect("frame");
+    let rb1 = p.write(rb, Access::CopyDst);
+    p.record(pass(move |r| r.copy_image_to_buffer(img, rb1)));
+    let frame = Compiler::new().compile_frame(g, &DeviceMemory::new(&ctx)).expect("valid");
+    assert!(oracle::check(frame.plan()).is_empty());
+    ex.run(frame, &Bindings::new().buffer(rb, out)).expect("frame");
     let got = words(&ex.read_buffer(out).unwrap());
     let want: Vec<u32> = (0..256).map(|i| i * 3 + 7 + 1000).collect();
     assert_eq!(got, want);
@@ -113,32 +104,32 @@ fn bind_error(
     f: impl FnOnce(&mut Recorder<'_>, BufferHandle) -> Result<(), Error> + 'static,
 ) -> Error {
     let mut ex = executor(ctx);
-    let out = ex.create_buffer(ctx, "sink", 1024, MemoryUse::Readback).unwrap();
+    let out = ex.create_buffer("sink", 1024, MemoryUse::Readback).unwrap();
     let mut g: Graph<Pass> = Graph::new(Extent::new(16, 16));
     let host = ResourceState::host_read(QueueKind::Graphics);
     let sink = g.import_buffer("sink", BufferDesc::new(1024), host, host);
     let mut data = g.create_buffer("data", BufferDesc::new(1024));
     if declared.is_some_and(|a| !a.writes()) {
         // Give the read something to read.
-        let mut q = g.add_pass("producer", QueueKind::Compute, pass(|_| Ok(())));
+        let mut q = g.add_pass("producer", QueueKind::Compute);
         data = q.write(data, Access::StorageWrite(C));
-        q.finish();
+        q.record(pass(|_| Ok(())));
     }
-    let mut p = g.add_pass("culprit", QueueKind::Graphics, pass(move |r| f(r, data)));
-    p.write(sink, Access::StorageWrite(C));
+    let mut p = g.add_pass("culprit", QueueKind::Graphics);
+    let _ = p.write(sink, Access::StorageWrite(C));
     if let Some(a) = declared {
         if a.writes() {
-            p.write(data, a);
+            data = p.write(data, a);
         } else {
             p.read(data, a);
         }
     }
-    p.finish();
-    let plan = match Compiler::new().compile_uncached(&g, &DeviceMemory::new(ctx)) {
-        Ok(p) => p,
+    p.record(pass(move |r| f(r, data)));
+    let frame = match Compiler::new().compile_frame(g, &DeviceMemory::new(ctx)) {
+        Ok(f) => f,
         Err(e) => panic!("{e}"),
     };
-    let e = ex.run(ctx, &mut g, &plan, &Bindings::new().buffer(sink, out)).expect_err("refused");
+    let e = ex.run(frame, &Bindings::new().buffer(sink, out)).expect_err("refused");
     drop(ex);
     e
 }
@@ -211,40 +202,32 @@ fn history_buffers_carry_over_between_frames() {
     )
     .unwrap();
     let mut ex = executor(&ctx);
-    let out = ex.create_buffer(&ctx, "readback", 256, MemoryUse::Readback).unwrap();
+    let out = ex.create_buffer("readback", 256, MemoryUse::Readback).unwrap();
     for frame in 1..=3u32 {
         let mut g: Graph<Pass> = Graph::new(Extent::new(16, 16));
         let host = ResourceState::host_read(QueueKind::Graphics);
         let rb = g.import_buffer("readback", BufferDesc::new(256), host, host);
         let mut history = g.temporal_buffer("history", BufferDesc::new(256));
         if frame == 1 {
-            let mut p =
-                g.add_pass("clear", QueueKind::Graphics, pass(move |r| r.fill_buffer(history, 0)));
+            let mut p = g.add_pass("clear", QueueKind::Graphics);
             history = p.write(history, Access::CopyDst);
-            p.finish();
+            p.record(pass(move |r| r.fill_buffer(history, 0)));
         }
-        let mut p = g.add_pass(
-            "increment",
-            QueueKind::Compute,
-            pass(move |r| {
-                r.compute("inc.comp", &[])?;
-                r.bind_buffer(0, history)?;
-                r.dispatch_threads(64, 1, 1)
-            }),
-        );
+        let mut p = g.add_pass("increment", QueueKind::Compute);
         let history = p.write(history, Access::StorageReadWrite(C));
-        p.finish();
-        let mut p = g.add_pass(
-            "copy",
-            QueueKind::Graphics,
-            pass(move |r| r.copy_buffer(history, rb, None)),
-        );
+        p.record(pass(move |r| {
+            r.compute("inc.comp", &[])?;
+            r.bind_buffer(0, history)?;
+            r.dispatch_threads(64, 1, 1)
+        }));
+        let mut p = g.add_pass("copy", QueueKind::Graphics);
         p.read(history, Access::CopySrc);
-        p.write(rb, Access::CopyDst);
-        p.finish();
-        let plan = Compiler::new().compile_uncached(&g, &DeviceMemory::new(&ctx)).expect("valid");
-        assert!(oracle::check(&plan).is_empty());
-        ex.run(&ctx, &mut g, &plan, &Bindings::new().buffer(rb, out)).expect("frame");
+        let rb1 = p.write(rb, Access::CopyDst);
+        p.record(pass(move |r| r.copy_buffer(history, rb1, None)));
+        let compiled =
+            Compiler::new().compile_frame(g, &DeviceMemory::new(&ctx)).expect("valid");
+        assert!(oracle::check(compiled.plan()).is_empty());
+        ex.run(compiled, &Bindings::new().buffer(rb, out)).expect("frame");
         let got = words(&ex.read_buffer(out).unwrap());
         assert!(got.iter().all(|&w| w == frame), "frame {frame}: {:?}", &got[..4]);
     }

@@ -10,8 +10,8 @@ pub mod compute;
 pub mod triangle;
 
 use rg_core::{
-    AccessMask, Compiler, Extent, Format, Graph, ImageDesc, ImageHandle, Layout, Plan, QueueKind,
-    ResourceState, Size, StageMask,
+    AccessMask, Compiled, Compiler, Extent, Format, Graph, ImageDesc, ImageHandle, Layout, Plan,
+    QueueKind, ResourceState, Size, StageMask,
 };
 use rg_vulkan::{
     readback, Bindings, Config, Context, DeviceMemory, Error, Executor, ExecutorConfig, MemoryUse,
@@ -386,9 +386,9 @@ fn headless_frames(
     ex.profiler().keep_events(opts.keep_profile_events);
     let format = Format::Rgba8Unorm;
     let (w, h) = (opts.width, opts.height);
-    let image = ex.create_image(ctx, "output", format, w, h)?;
+    let image = ex.create_image("output", format, w, h)?;
     let bytes = w as u64 * h as u64 * 4;
-    let buffer = ex.create_buffer(ctx, "output.readback", bytes, MemoryUse::Readback)?;
+    let buffer = ex.create_buffer("output.readback", bytes, MemoryUse::Readback)?;
     let mut compiler = FrameCompiler::default();
     let mut report = Report { width: w, height: h, ..Report::default() };
     let frames = opts.frames.unwrap_or(1);
@@ -398,10 +398,9 @@ fn headless_frames(
             g.import_image("output", ImageDesc::new(format, Size::FULL), FRESH, readback::COPIED);
         let last = sample.frame(&mut g, output, frame);
         let rb = readback::add_readback(&mut g, last, "output.readback", bytes);
-        let plan = compiler.compile(&g, ctx, &mut ex)?;
-        report.note_plan(&plan);
-        report.last =
-            ex.run(ctx, &mut g, &plan, &Bindings::new().image(output, image).buffer(rb, buffer))?;
+        let compiled = compiler.compile(g, ctx, &mut ex)?;
+        report.note_plan(compiled.plan());
+        report.last = ex.run(compiled, &Bindings::new().image(output, image).buffer(rb, buffer))?;
         ex.profiler().frame_mark();
         report.note_gpu(ex.take_gpu_frames());
         report.frames += 1;
@@ -428,25 +427,23 @@ struct FrameCompiler {
 }
 
 impl FrameCompiler {
-    /// Compiles `g` (a cache hit when its structure is unchanged); a compile error becomes an
-    /// [`Error`] listing every problem. A recompile sends a message saying why.
+    /// Compiles `g` (a cache hit when its structure is unchanged) into a frame to run; a
+    /// compile error becomes [`Error::Compile`], listing every problem. A recompile sends a
+    /// message saying why.
     fn compile(
         &mut self,
-        g: &Graph<Pass>,
+        g: Graph<Pass>,
         ctx: &Context,
         ex: &mut Executor,
-    ) -> Result<Arc<Plan>, Error> {
+    ) -> Result<Compiled<Pass>, Error> {
         let profiler = ex.profiler();
         let misses = self.compiler.cache_stats().1;
+        let now = g.output_extent();
         let start = std::time::Instant::now();
         let zone = profiler.zone("compile");
-        let plan = self
-            .compiler
-            .compile(g, &DeviceMemory::new(ctx))
-            .map_err(|e| Error::Unsupported(format!("the frame graph does not compile:\n{e}")))?;
+        let compiled = self.compiler.compile_frame(g, &DeviceMemory::new(ctx))?;
         drop(zone);
         profiler.plot("compile us", start.elapsed().as_secs_f64() * 1e6);
-        let now = g.output_extent();
         if self.compiler.cache_stats().1 > misses {
             let why = match self.extent {
                 None => "first frame".to_string(),
@@ -460,7 +457,7 @@ impl FrameCompiler {
             self.reasons.push(why);
         }
         self.extent = Some(now);
-        Ok(plan)
+        Ok(compiled)
     }
 }
 
@@ -500,8 +497,7 @@ pub mod window {
     /// # Errors
     /// No display connection, no device, a failed frame.
     pub fn run(sample: &mut dyn Sample, opts: &Options) -> Result<Report, Error> {
-        let event_loop = EventLoop::new()
-            .map_err(|e| Error::Unsupported(format!("cannot open the display: {e}")))?;
+        let event_loop = EventLoop::new().map_err(|e| window_error("cannot open the display", e))?;
         let mut app = App {
             sample,
             opts: opts.clone(),
@@ -512,7 +508,7 @@ pub mod window {
         };
         event_loop
             .run_app(&mut app)
-            .map_err(|e| Error::Unsupported(format!("the event loop failed: {e}")))?;
+            .map_err(|e| window_error("the event loop failed", e))?;
         let problems = app.shut_down();
         if let Some(e) = app.error {
             return Err(e);
@@ -521,22 +517,24 @@ pub mod window {
         Ok(app.report)
     }
 
+    /// A windowing failure, as an [`Error`] saying what failed.
+    fn window_error(what: &'static str, e: impl std::fmt::Display) -> Error {
+        Error::Window { what, message: e.to_string() }
+    }
+
     impl App<'_> {
         fn start(&mut self, el: &ActiveEventLoop) -> Result<(), Error> {
             let attrs = Window::default_attributes()
                 .with_title(format!("rg: {}", self.sample.name()))
                 .with_inner_size(PhysicalSize::new(self.opts.width, self.opts.height));
-            let window = el
-                .create_window(attrs)
-                .map_err(|e| Error::Unsupported(format!("cannot create a window: {e}")))?;
+            let window =
+                el.create_window(attrs).map_err(|e| window_error("cannot create a window", e))?;
             let display = window
                 .display_handle()
-                .map_err(|e| Error::Unsupported(format!("no display handle: {e}")))?
+                .map_err(|e| window_error("no display handle", e))?
                 .as_raw();
-            let raw_window = window
-                .window_handle()
-                .map_err(|e| Error::Unsupported(format!("no window handle: {e}")))?
-                .as_raw();
+            let raw_window =
+                window.window_handle().map_err(|e| window_error("no window handle", e))?.as_raw();
             let ctx = Context::new(&Config {
                 app_name: self.sample.name().into(),
                 display: Some(display),
@@ -585,11 +583,11 @@ pub mod window {
                 return Ok(true);
             };
             let (w, h) = (acquired.width, acquired.height);
-            let (mut g, output) = frame_graph(self.sample, acquired.format, w, h, self.frame);
-            let plan = live.compiler.compile(&g, &live.ctx, &mut live.ex)?;
-            self.report.note_plan(&plan);
+            let (g, output) = frame_graph(self.sample, acquired.format, w, h, self.frame);
+            let compiled = live.compiler.compile(g, &live.ctx, &mut live.ex)?;
+            self.report.note_plan(compiled.plan());
             let bindings = Bindings::new().image(output, acquired.image).present(&acquired);
-            self.report.last = live.ex.run(&live.ctx, &mut g, &plan, &bindings)?;
+            self.report.last = live.ex.run(compiled, &bindings)?;
             self.report.note_gpu(live.ex.take_gpu_frames());
             let zone = live.ex.profiler().zone("present");
             if !sc.present(&acquired)? {

@@ -18,18 +18,14 @@ impl Sample for Triangle {
 
     fn frame(&mut self, g: &mut Graph<Pass>, output: ImageHandle, frame: u64) -> ImageHandle {
         let angle = frame as f32 * 0.02;
-        let mut p = g.add_pass(
-            "triangle",
-            QueueKind::Graphics,
-            Box::new(move |r| {
-                r.begin_rendering(Rendering::clear(CLEAR))?;
-                r.graphics(&GraphicsDesc::new("triangle.vert", "triangle.frag"))?;
-                r.push_f32(&[angle])?;
-                r.draw(3, 1)
-            }),
-        );
+        let mut p = g.add_pass("triangle", QueueKind::Graphics);
         let out = p.write(output, Access::ColorWrite);
-        p.finish();
+        p.record(Box::new(move |r| {
+            r.begin_rendering(Rendering::clear(CLEAR))?;
+            r.graphics(&GraphicsDesc::new("triangle.vert", "triangle.frag"))?;
+            r.push_f32(&[angle])?;
+            r.draw(3, 1)
+        }));
         out
     }
 }

@@ -228,7 +228,7 @@ fn labels_with_control_characters_are_written_readably() {
     use rg_core::*;
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let b = g.create_buffer("nul\0and\u{1}bell\u{7}", BufferDesc::new(64));
-    let mut p = g.add_pass("pass\0one", QueueKind::Compute, ());
+    let mut p = g.add_pass("pass\0one", QueueKind::Compute);
     let b = p.write(b, Access::StorageWrite(ShaderStages::COMPUTE));
     p.finish();
     g.export(b);
