@@ -38,8 +38,29 @@ pub enum CompileError {
     AccessMismatch { pass: String, resource: String, access: String, reason: String, site: Site },
     /// An access the pass's queue kind cannot make (a colour attachment on a compute queue).
     AccessNotOnQueue { pass: String, queue: String, resource: String, access: String, site: Site },
+    /// An access names mip levels or layers that the image does not have (or none at all):
+    /// `range` is the selection as written, `mips` and `layers` what the image has.
+    SubresourceOutOfRange {
+        pass: String,
+        resource: String,
+        access: String,
+        range: String,
+        mips: u32,
+        layers: u32,
+        site: Site,
+    },
+    /// A read of mip levels or layers of an image that no pass wrote before it, although others
+    /// were written (a read of nothing written at all is a [`CompileError::ReadBeforeWrite`]).
+    UnwrittenSubresource {
+        pass: String,
+        resource: String,
+        range: String,
+        version: u32,
+        created: Site,
+        site: Site,
+    },
     /// One pass touches a resource twice in ways that cannot both hold (two layouts, or a write
-    /// and another access).
+    /// and another access) in mip levels and layers that both name.
     ConflictingAccess { pass: String, resource: String, first: String, second: String, site: Site },
     /// A size that is zero, over the device limit, or relative to something it cannot be.
     InvalidSize { resource: String, reason: String, site: Site },
@@ -111,6 +132,27 @@ impl fmt::Display for CompileError {
                 "pass `{pass}` ({}) accesses `{resource}` as {access}, which {reason}",
                 At(site)
             ),
+            SubresourceOutOfRange { pass, resource, access, range, mips, layers, site } => {
+                let has = |n: u32, one: &str, many: &str| {
+                    format!("{n} {}", if n == 1 { one } else { many })
+                };
+                write!(
+                    f,
+                    "pass `{pass}` ({}) accesses {range} of `{resource}` as {access}, but the image \
+                     has {} and {}",
+                    At(site),
+                    has(*mips, "mip level", "mip levels"),
+                    has(*layers, "layer", "layers"),
+                )
+            }
+            UnwrittenSubresource { pass, resource, range, version, created, site } => write!(
+                f,
+                "pass `{pass}` ({}) reads {range} of `{resource}` v{version}, but no pass writes \
+                 that part before it and the image holds no contents at the start of the frame \
+                 (created at {})",
+                At(site),
+                At(created)
+            ),
             AccessNotOnQueue { pass, queue, resource, access, site } => write!(
                 f,
                 "pass `{pass}` ({}) runs on the {queue} queue, which cannot access `{resource}` as {access}",
@@ -118,8 +160,9 @@ impl fmt::Display for CompileError {
             ),
             ConflictingAccess { pass, resource, first, second, site } => write!(
                 f,
-                "pass `{pass}` ({}) accesses `{resource}` both as {first} and as {second}; a pass \
-                 may read a resource several ways in one layout, or write it once",
+                "pass `{pass}` ({}) accesses `{resource}` both as {first} and as {second}; where \
+                 the mip levels and layers it names overlap, a pass may read a resource several \
+                 ways in one layout, or write it once",
                 At(site)
             ),
             InvalidSize { resource, reason, site } => {

@@ -334,8 +334,10 @@ fn compile_uncached<P>(
         resources[it.resource as usize].placement = Some(p);
     }
 
+    // Images that some access names part of are tracked by cell from here on.
+    barriers::track_cells(g, flat, order, &resources, v.any_part, &mut scratch.barrier_scratch);
     // A temporal resource is found, next frame, as this frame leaves it.
-    barriers::temporal_exits(g, flat, order, &mut resources);
+    barriers::temporal_exits(g, flat, order, &mut resources, &mut scratch.barrier_scratch);
 
     // 7. barriers, written straight into the plan's arrays (lent to the phase's output)
     let b = &mut scratch.barriers;

@@ -3,12 +3,25 @@
 //! is read after a newer version was written; no version is written twice; sizes resolve to
 //! something the device can hold. It also builds the version table (who wrote each version)
 //! that the later phases walk. All problems are collected; none stops the others being found.
+//!
+//! Versions are per image, whatever part of it an access names: a write of mip 3 produces the
+//! next version of the whole image, and the stale-version, read-before-write and ordering rules
+//! see only versions. That keeps the version table one slot a version and the schedule's edges
+//! as they were; a write of one mip after reads of another is still ordered after them, only
+//! without a barrier. What is checked per mip level and layer is what versions cannot say: that
+//! a selection lies within the image, that two accesses of one pass conflict only where their
+//! ranges overlap (a pass may sample mip k-1 and write mip k), and, for images once they are
+//! accessed by part, that no read names mips or layers nothing wrote. That last check keeps a
+//! bitset of written cells per such image, started at its first partial access, when every
+//! earlier write was of the whole image.
 
 use super::NONE;
 use crate::access::AccessFacts;
 use crate::access::{AccessMask, Layout, ResourceKind, ResourceState, StageMask, Usage};
 use crate::error::CompileError;
-use crate::graph::{AccessDecl, Desc, Graph, Lifetime, PassDecl, RawHandle, ResourceDecl, Site};
+use crate::graph::{
+    AccessDecl, Desc, Graph, Lifetime, PassDecl, RawHandle, ResourceDecl, Site, Subresource,
+};
 use crate::memory::ResolvedImage;
 use crate::plan::PlannedResource;
 use crate::types::{Extent, Limits, Size};
@@ -25,8 +38,14 @@ pub(crate) struct Validated {
     /// Every declared access, indexed like `Graph::accesses`, with what the later phases ask
     /// of it worked out once.
     pub flat: Vec<Flat>,
+    /// Whether some access names part of an image of more than one mip level or layer
+    /// ([`Flat::PART`]): only then does the barrier phase look for images to track by cell.
+    pub any_part: bool,
     next_write_seq: Vec<u32>,
     facts: Vec<Facts>,
+    /// Written cells (mip-major) of the images accessed by part, 64 a word; each such image's
+    /// words start at its `Facts::written`.
+    written: Vec<u64>,
 }
 
 impl Validated {
@@ -49,7 +68,8 @@ pub(crate) struct Flat {
     pub usage: Usage,
     /// The layout it needs, for images.
     pub layout: Option<Layout>,
-    /// [`Flat::WRITES`], [`Flat::READS`], [`Flat::VIA_WRITE`], [`Flat::REPEAT`].
+    /// [`Flat::WRITES`], [`Flat::READS`], [`Flat::VIA_WRITE`], [`Flat::REPEAT`],
+    /// [`Flat::PART`].
     pub flags: u8,
 }
 
@@ -62,6 +82,9 @@ impl Flat {
     pub const VIA_WRITE: u8 = 4;
     /// An earlier access of the same pass names the same resource.
     pub const REPEAT: u8 = 8;
+    /// It names part of an image of more than one mip level or layer (the range is the
+    /// declaration's, [`Subresource::resolve`]d against the image).
+    pub const PART: u8 = 16;
 
     pub fn writes(&self) -> bool {
         self.flags & Self::WRITES != 0
@@ -74,6 +97,9 @@ impl Flat {
     }
     pub fn repeat(&self) -> bool {
         self.flags & Self::REPEAT != 0
+    }
+    pub fn part(&self) -> bool {
+        self.flags & Self::PART != 0
     }
 }
 
@@ -96,6 +122,10 @@ fn check_handle<P>(g: &Graph<P>, h: RawHandle) -> Option<String> {
     }
 }
 
+/// The most cells (mip levels times layers) an image accessed by part may have: the barrier
+/// phase keeps a state per cell of such an image. Devices allow 2048 layers of 15 mips.
+pub(crate) const MAX_CELLS: u64 = 1 << 16;
+
 /// What the access checks ask of a resource, copied out of its declaration.
 #[derive(Clone, Copy)]
 struct Facts {
@@ -110,6 +140,35 @@ struct Facts {
     /// The last pass that accessed it so far in the walk (`NONE` before any): a second access
     /// by the same pass is rare, and only then are the pass's earlier accesses searched.
     last_pass: u32,
+    /// Mip levels and layers of an image whose size resolved; 0 otherwise (no range is then
+    /// checked: the size's own error says what is wrong).
+    mips: u32,
+    layers: u32,
+    /// Where its written cells start in `Validated::written`, once it is accessed by part;
+    /// `NONE` before.
+    written: u32,
+}
+
+impl Facts {
+    /// `sub` with explicit counts; `None` when it names nothing of the image or reaches past
+    /// it. Buffers and images whose size did not resolve are taken whole.
+    fn resolve(&self, sub: Subresource) -> Option<Subresource> {
+        if self.mips == 0 {
+            Some(Subresource::ALL)
+        } else {
+            sub.resolve(self.mips, self.layers)
+        }
+    }
+}
+
+/// Calls `f` with the index (mip-major) of every cell of `sub`, resolved for an image of
+/// `layers` layers.
+fn for_cells(sub: Subresource, layers: u32, mut f: impl FnMut(usize)) {
+    for m in sub.base_mip..sub.base_mip + sub.mip_count {
+        for l in sub.base_layer..sub.base_layer + sub.layer_count {
+            f((m * layers + l) as usize);
+        }
+    }
 }
 
 /// Whether a resource holds contents before any pass writes it.
@@ -197,11 +256,59 @@ fn access_error<P>(g: &Graph<P>, p: &PassDecl, a: &AccessDecl, f: Facts) -> Comp
 /// The error for two accesses of one pass to one resource that cannot be made together.
 #[cold]
 fn conflict_error<P>(g: &Graph<P>, p: &PassDecl, a: &AccessDecl, b: &AccessDecl) -> CompileError {
+    let named = |d: &AccessDecl| match d.handle.sub {
+        Subresource::ALL => d.access.name(),
+        sub => format!("{} ({sub})", d.access.name()),
+    };
     CompileError::ConflictingAccess {
         pass: p.label.to_string(),
         resource: g.resources[a.handle.index as usize].label.to_string(),
-        first: b.access.name(),
-        second: a.access.name(),
+        first: named(b),
+        second: named(a),
+        site: a.site,
+    }
+}
+
+/// The error for a selection that names nothing of its image, or reaches past it.
+#[cold]
+fn range_error<P>(g: &Graph<P>, p: &PassDecl, a: &AccessDecl, f: Facts) -> CompileError {
+    CompileError::SubresourceOutOfRange {
+        pass: p.label.to_string(),
+        resource: g.resources[a.handle.index as usize].label.to_string(),
+        access: a.access.name(),
+        range: a.handle.sub.to_string(),
+        mips: f.mips,
+        layers: f.layers,
+        site: a.site,
+    }
+}
+
+/// The error for a partial access of an image with more cells than are tracked by part.
+#[cold]
+fn too_many_cells<P>(g: &Graph<P>, p: &PassDecl, a: &AccessDecl, f: Facts) -> CompileError {
+    CompileError::AccessMismatch {
+        pass: p.label.to_string(),
+        resource: g.resources[a.handle.index as usize].label.to_string(),
+        access: a.access.name(),
+        reason: format!(
+            "names {} of an image of {} mip levels and {} layers: an image is tracked by part \
+             only up to {MAX_CELLS} mip levels times layers (name all of it)",
+            a.handle.sub, f.mips, f.layers
+        ),
+        site: a.site,
+    }
+}
+
+/// The error for a read of cells of an image that nothing wrote.
+#[cold]
+fn unwritten_error<P>(g: &Graph<P>, p: &PassDecl, a: &AccessDecl) -> CompileError {
+    let r = &g.resources[a.handle.index as usize];
+    CompileError::UnwrittenSubresource {
+        pass: p.label.to_string(),
+        resource: r.label.to_string(),
+        range: a.handle.sub.to_string(),
+        version: a.handle.version,
+        created: r.site,
         site: a.site,
     }
 }
@@ -378,13 +485,17 @@ pub(crate) fn validate<P>(
     }
 
     // The version table, and per resource what the access checks ask of it.
-    let Validated { ver_base, writer, next_writer, flat, next_write_seq, facts } = v;
+    let Validated { ver_base, writer, next_writer, flat, any_part, next_write_seq, facts, written } =
+        v;
     ver_base.clear();
     facts.clear();
+    written.clear();
+    *any_part = false;
     let mut total = 0u32;
-    for r in &g.resources {
+    for (r, planned) in g.resources.iter().zip(resources.iter()) {
         ver_base.push(total);
         let depth = matches!(r.desc, Desc::Image(d) if d.format.is_depth());
+        let (mips, layers) = planned.image.map_or((0, 0), |i| (i.mip_levels, i.array_layers));
         facts.push(Facts {
             versions: r.versions,
             base: total,
@@ -397,6 +508,9 @@ pub(crate) fn validate<P>(
             },
             holds_contents: holds_contents_at_entry(r),
             last_pass: NONE,
+            mips,
+            layers,
+            written: NONE,
         });
         total += r.versions;
     }
@@ -409,7 +523,7 @@ pub(crate) fn validate<P>(
     // Slices from here on: their length and address stay in registers.
     let (writer, next_writer, next_write_seq) =
         (&mut writer[..], &mut next_writer[..], &mut next_write_seq[..]);
-    let (flat, facts) = (&mut flat[..], &mut facts[..]);
+    let (flat, per_resource) = (&mut flat[..], &mut facts[..]);
 
     // One walk over the accesses in declaration order: handles, fit, queue, who writes what,
     // reads of contents that do not exist, and stale reads (a write declared earlier already
@@ -419,7 +533,7 @@ pub(crate) fn validate<P>(
         let flat = &mut flat[p.accesses.start as usize..p.accesses.end as usize];
         for (ai, a) in accesses.iter().enumerate() {
             let h = a.handle;
-            let known = (h.graph == g.id).then(|| facts.get_mut(h.index as usize)).flatten();
+            let known = (h.graph == g.id).then(|| per_resource.get_mut(h.index as usize)).flatten();
             let Some(f) = known.filter(|f| h.version < f.versions) else {
                 let detail = check_handle(g, h).expect("rg-core bug: a bad handle that checks");
                 errors.push(CompileError::ForeignHandle {
@@ -440,10 +554,32 @@ pub(crate) fn validate<P>(
             if facts.fits & need != need || a.via_write != writes {
                 errors.push(access_error(g, p, a, f));
             }
-            // Two accesses of one pass to one resource: fine only as reads in one layout.
+            // The mips and layers it names; `None` for a selection that does not fit, which is
+            // reported here and then left out of the checks by range.
+            let sub = if h.sub == Subresource::ALL { Some(h.sub) } else { f.resolve(h.sub) };
+            if sub.is_none() {
+                errors.push(range_error(g, p, a, f));
+            }
+            let cells = f.mips as u64 * f.layers as u64;
+            let mut part = sub.is_some_and(|s| {
+                cells > 1 && s != Subresource::ALL && !s.is_whole(f.mips, f.layers)
+            });
+            if part && cells > MAX_CELLS {
+                errors.push(too_many_cells(g, p, a, f));
+                part = false;
+            }
+            // Two accesses of one pass to one resource: fine only as reads in one layout, or
+            // in mips and layers that do not overlap.
             let earlier = if repeated { &accesses[..ai] } else { &[] };
             for b in earlier {
                 if b.handle.graph == h.graph && b.handle.index == h.index {
+                    let apart = match (sub, f.resolve(b.handle.sub)) {
+                        (Some(x), Some(y)) => !x.overlaps(y),
+                        _ => true,
+                    };
+                    if apart {
+                        continue;
+                    }
                     let bf = b.access.facts();
                     let d = f.depth as usize;
                     let same_layout =
@@ -466,8 +602,46 @@ pub(crate) fn validate<P>(
                 flags: (writes as u8 * Flat::WRITES)
                     | (reads as u8 * Flat::READS)
                     | (a.via_write as u8 * Flat::VIA_WRITE)
-                    | (repeated as u8 * Flat::REPEAT),
+                    | (repeated as u8 * Flat::REPEAT)
+                    | (part as u8 * Flat::PART),
             };
+            *any_part |= part;
+            // Written cells, for images accessed by part (from their first partial access on).
+            let unwritten_v0 = h.version == 0 && !f.holds_contents;
+            if let (Some(sub), true) = (sub, part || f.written != NONE) {
+                let base = if f.written != NONE {
+                    f.written as usize
+                } else {
+                    // Every write before this one was of the whole image.
+                    let base = written.len();
+                    let cells = (f.mips * f.layers) as usize;
+                    let full = if unwritten_v0 { 0 } else { u64::MAX };
+                    written.resize(base + cells.div_ceil(64), full);
+                    per_resource[h.index as usize].written = base as u32;
+                    base
+                };
+                let sub = if sub == Subresource::ALL {
+                    Subresource {
+                        base_mip: 0,
+                        mip_count: f.mips,
+                        base_layer: 0,
+                        layer_count: f.layers,
+                    }
+                } else {
+                    sub
+                };
+                let words = &mut written[base..];
+                if reads && !unwritten_v0 {
+                    let mut all = true;
+                    for_cells(sub, f.layers, |c| all &= words[c / 64] & 1 << (c % 64) != 0);
+                    if !all {
+                        errors.push(unwritten_error(g, p, a));
+                    }
+                }
+                if writes {
+                    for_cells(sub, f.layers, |c| words[c / 64] |= 1 << (c % 64));
+                }
+            }
             if a.via_write {
                 let out = (f.base + a.produces) as usize;
                 if next_writer[slot] != NONE {

@@ -1,0 +1,237 @@
+//! The frame's end: imports into their exit states, and temporal resources into the state the
+//! next frame starts from.
+//!
+//! A temporal resource's entry and exit state is one state for the whole of it, defined as where
+//! this frame leaves it: the layout and queue of its last access, and the accesses still
+//! outstanding. When it is tracked by cell, its cells may end in other layouts, or on other
+//! queues: the walk takes the cells on other queues over at its last access, and the epilogue
+//! moves the cells in other layouts into the exit layout. The exit's stages and accesses are
+//! those outstanding on the cells that are left as they are.
+
+use super::cells::{for_cells, Cells};
+use super::state::St;
+use super::NONE;
+use crate::access::{AccessMask, Layout, ResourceState, StageMask};
+use crate::compile::validate::Flat;
+use crate::graph::{Graph, Lifetime, Subresource};
+use crate::plan::{Barrier, OwnershipTransfer, PlannedResource, TransferHalf};
+use crate::types::QueueKind;
+
+/// The epilogue barrier that takes state `s` of import `ri` (over `sub`) into `exit`, if it
+/// needs one.
+pub(super) fn import_exit(
+    s: &St,
+    exit: &ResourceState,
+    ri: usize,
+    sub: Subresource,
+) -> Option<Barrier> {
+    let o = s.owner.unwrap_or(exit.queue);
+    let (os, oa) = s.outstanding(o);
+    let layout_change = match (s.layout, exit.layout) {
+        (Some(a), Some(b)) if a != b => Some((a, b)),
+        _ => None,
+    };
+    // A write that came in with the entry state was ordered by whoever made it.
+    let covered = exit.stages.is_empty()
+        || !s.has_write
+        || s.w_pass == NONE
+        || s.w_queue != o
+        || (s.w_exec.contains(exit.stages) && s.w_vis.contains(exit.stages, exit.access));
+    let reads_covered = exit.access.writes().is_empty() || s.r_stages[o.index()].is_empty();
+    if layout_change.is_none() && o == exit.queue && covered && reads_covered {
+        return None;
+    }
+    let transfer = (o != exit.queue).then_some(OwnershipTransfer {
+        from: o,
+        to: exit.queue,
+        half: TransferHalf::Release,
+    });
+    Some(Barrier {
+        resource: ri,
+        queue: o,
+        src_stages: os,
+        src_access: oa,
+        dst_stages: if transfer.is_some() { StageMask::NONE } else { exit.stages },
+        dst_access: if transfer.is_some() { AccessMask::NONE } else { exit.access },
+        layout: layout_change
+            .or(s.layout.map(|l| (l, l)))
+            .filter(|(a, b)| a != b || transfer.is_some()),
+        subresource: sub,
+        discard: s.layout == Some(Layout::Undefined),
+        transfer,
+    })
+}
+
+/// The epilogue barrier that takes cell state `s` of temporal image `ri` into its exit layout:
+/// a transition on its queue, ordered after what is outstanding there, when it is in another.
+pub(super) fn temporal_cell_exit(s: &St, exit: &ResourceState, ri: usize) -> Option<Barrier> {
+    if s.layout == exit.layout {
+        return None;
+    }
+    // The walk took every cell to the exit's queue at the image's last access.
+    debug_assert!(s.owner.is_none_or(|o| o == exit.queue), "rg-core bug: a cell left on a queue");
+    let (os, oa) = s.outstanding(exit.queue);
+    Some(Barrier {
+        resource: ri,
+        queue: exit.queue,
+        src_stages: os,
+        src_access: oa,
+        dst_stages: exit.stages,
+        dst_access: exit.access,
+        layout: Some((
+            s.layout.unwrap_or(Layout::Undefined),
+            exit.layout.unwrap_or(Layout::General),
+        )),
+        subresource: Subresource::ALL,
+        discard: false,
+        transfer: None,
+    })
+}
+
+/// What the frame leaves in one cell of a temporal image.
+#[derive(Clone, Copy)]
+pub(super) struct CellExit {
+    touched: bool,
+    queue: QueueKind,
+    layout: Option<Layout>,
+    stages: StageMask,
+    access: AccessMask,
+}
+
+/// Sets the entry and exit state of every temporal resource to the state the frame leaves it
+/// in (and so the next frame finds it in): the last access's layout and queue, and the
+/// accesses still outstanding (on an image tracked by cell, on the cells left in that layout on
+/// that queue). One walk over the schedule covers them all.
+pub(crate) fn temporal_exits<P>(
+    g: &Graph<P>,
+    flat: &[Flat],
+    order: &[u32],
+    resources: &mut [PlannedResource],
+    scratch: &mut super::Scratch,
+) {
+    let temporal = |r: &PlannedResource| r.lifetime == Lifetime::Temporal;
+    if !resources.iter().any(temporal) {
+        return;
+    }
+    let cells = &mut scratch.cells;
+    let exits = &mut scratch.cell_exits;
+    exits.clear();
+    let start = CellExit {
+        touched: false,
+        queue: QueueKind::Graphics,
+        layout: None,
+        stages: StageMask::NONE,
+        access: AccessMask::NONE,
+    };
+    if cells.any {
+        exits.resize(cells.st.len(), start);
+    }
+    for r in resources.iter_mut().filter(|r| temporal(r)) {
+        r.entry = Some(ResourceState {
+            layout: r.image.map(|_| Layout::General),
+            queue: QueueKind::Graphics,
+            stages: StageMask::NONE,
+            access: AccessMask::NONE,
+        });
+    }
+    for &p in order {
+        let pass = &g.passes[p as usize];
+        let range = pass.accesses.start as usize..pass.accesses.end as usize;
+        for (i, a) in flat[range.clone()].iter().enumerate() {
+            let r = &mut resources[a.resource as usize];
+            let (true, Some(state)) = (temporal(r), r.entry.as_mut()) else {
+                continue;
+            };
+            leave(state, pass.queue, a);
+            let t = cells.of(a.resource as usize);
+            if t.base != NONE {
+                for_cells(t.range_of(g, range.start + i, a), t.layers, |c| {
+                    let e = &mut exits[(t.base + c) as usize];
+                    let mut s = ResourceState {
+                        layout: e.layout,
+                        queue: e.queue,
+                        stages: e.stages,
+                        access: e.access,
+                    };
+                    if !e.touched {
+                        s.stages = StageMask::NONE;
+                        s.access = AccessMask::NONE;
+                    }
+                    leave(&mut s, pass.queue, a);
+                    *e = CellExit {
+                        touched: true,
+                        queue: s.queue,
+                        layout: s.layout,
+                        stages: s.stages,
+                        access: s.access,
+                    };
+                });
+            }
+        }
+    }
+    for (ri, r) in resources.iter_mut().enumerate().filter(|(_, r)| temporal(r)) {
+        let t = cells.of(ri);
+        if let (true, Some(state)) = (t.base != NONE, r.entry.as_mut()) {
+            state.stages = StageMask::NONE;
+            state.access = AccessMask::NONE;
+            for e in &exits[t.base as usize..(t.base + t.cells()) as usize] {
+                if e.touched && e.queue == state.queue && e.layout == state.layout {
+                    state.stages |= e.stages;
+                    state.access |= e.access;
+                }
+            }
+        }
+        r.exit = r.entry;
+        r.defined_at_entry = true;
+    }
+}
+
+/// `state` after access `a` by a pass on `q`: a write, or a move to another queue, leaves
+/// only the new access outstanding.
+fn leave(state: &mut ResourceState, q: QueueKind, a: &Flat) {
+    if a.writes() || q != state.queue {
+        state.stages = StageMask::NONE;
+        state.access = AccessMask::NONE;
+    }
+    state.queue = q;
+    state.layout = a.layout;
+    state.stages |= a.stages;
+    state.access |= a.memory;
+}
+
+/// Appends to `epilogue` the barriers of the frame's end: every import into its exit state
+/// and every temporal image tracked by cell into one layout, cells merged into ranges.
+pub(super) fn epilogue<P>(
+    g: &Graph<P>,
+    resources: &[PlannedResource],
+    st: &[St],
+    cells: &mut Cells,
+    epilogue: &mut Vec<Barrier>,
+) {
+    for (ri, r) in g.resources.iter().enumerate() {
+        let t = cells.of(ri);
+        let exit = match r.lifetime {
+            Lifetime::Imported { exit, .. } => exit,
+            Lifetime::Temporal if t.base != NONE => match resources[ri].exit {
+                Some(e) => e,
+                None => continue,
+            },
+            _ => continue,
+        };
+        if t.base == NONE {
+            epilogue.extend(import_exit(&st[ri], &exit, ri, super::whole(&resources[ri])));
+            continue;
+        }
+        cells.found.clear();
+        for c in 0..t.cells() {
+            let s = &cells.st[(t.base + c) as usize];
+            let b = match r.lifetime {
+                Lifetime::Imported { .. } => import_exit(s, &exit, ri, Subresource::ALL),
+                _ => temporal_cell_exit(s, &exit, ri),
+            };
+            cells.found.extend(b.map(|b| (c, b)));
+        }
+        super::cells::merge(&mut cells.found, t.layers, &mut cells.rects, &mut cells.runs);
+        epilogue.extend(cells.rects.iter().map(|&(sub, b)| Barrier { subresource: sub, ..b }));
+    }
+}

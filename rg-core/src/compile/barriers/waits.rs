@@ -1,0 +1,115 @@
+//! Cross-queue waits: which point of another queue each stage of a queue has already waited
+//! for, and the semaphore waits a pass needs beyond those.
+
+use super::state::bits;
+use super::NONE;
+use crate::access::StageMask;
+use crate::plan::{Wait, WaitPoint};
+use crate::types::QueueKind;
+
+/// `waited[q][q2][stage bit]`: the latest point of queue `q2` that queue `q` has waited for
+/// before that stage of its later work.
+pub(super) type Waited = [[[i32; 16]; 3]; 3];
+
+/// Whether queue `q`'s waits already order `q2`'s work up to `point` before all of `stages`.
+pub(super) fn by_wait_point(
+    waited: &Waited,
+    q: QueueKind,
+    q2: QueueKind,
+    stages: StageMask,
+    point: i32,
+) -> bool {
+    let seen = &waited[q.index()][q2.index()];
+    !stages.is_empty() && bits(stages.0).all(|bit| seen[bit] >= point)
+}
+
+/// As [`by_wait_point`], for the work of a pass (`NONE`: the frame's entry).
+pub(super) fn by_wait(
+    waited: &Waited,
+    q: QueueKind,
+    q2: QueueKind,
+    stages: StageMask,
+    pass: u32,
+) -> bool {
+    by_wait_point(waited, q, q2, stages, point(pass))
+}
+
+/// A pass's position as a wait point (`NONE`, the frame's entry, is -1).
+pub(super) fn point(pass: u32) -> i32 {
+    if pass == NONE {
+        -1
+    } else {
+        pass as i32
+    }
+}
+
+/// Turns the waits a pass wants into its `Wait`s, skipping what its queue already waited for,
+/// and records in `waited` what they reach (transitively, through what the waited queue had
+/// waited for).
+pub(super) fn emit_waits(
+    wanted: &[(QueueKind, i32, StageMask)],
+    q: QueueKind,
+    waited: &mut Waited,
+    done: &[[i32; 3]],
+    waits: &mut Vec<Wait>,
+) {
+    let qi = q.index();
+    for &(oq, pt, stages) in wanted {
+        if by_wait_point(waited, q, oq, stages, pt) {
+            continue;
+        }
+        let point = if pt < 0 { WaitPoint::Prologue } else { WaitPoint::Pass(pt as usize) };
+        match waits.iter_mut().find(|w| w.queue == oq) {
+            Some(w) => {
+                if point > w.point {
+                    w.point = point;
+                }
+                w.stages |= stages;
+            }
+            None => waits.push(Wait { queue: oq, point, stages }),
+        }
+    }
+    // A wait that another wait of the same pass already reaches (through what that queue
+    // waited for) is dropped.
+    let reach = |w: &Wait| match w.point {
+        WaitPoint::Prologue => {
+            let mut r = [-2i32; 3];
+            r[w.queue.index()] = -1;
+            r
+        }
+        WaitPoint::Pass(j) => done[j],
+    };
+    let pt = |w: &Wait| match w.point {
+        WaitPoint::Prologue => -1,
+        WaitPoint::Pass(j) => j as i32,
+    };
+    let mut i = 0;
+    while i < waits.len() {
+        let w = waits[i];
+        let implied = waits.iter().enumerate().any(|(k, o)| {
+            k != i && reach(o)[w.queue.index()] >= pt(&w) && o.stages.and_later().contains(w.stages)
+        });
+        if implied {
+            waits.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    for w in waits.iter() {
+        let reached = match w.point {
+            WaitPoint::Prologue => {
+                let mut r = [-2i32; 3];
+                r[w.queue.index()] = -1;
+                r
+            }
+            WaitPoint::Pass(j) => done[j],
+        };
+        let stages = w.stages.and_later();
+        for (q3, reach) in reached.iter().enumerate() {
+            for bit in bits(stages.0) {
+                let e = &mut waited[qi][q3][bit];
+                *e = (*e).max(*reach);
+            }
+        }
+    }
+}
