@@ -80,7 +80,7 @@ fn buffer_misuse(
     bytes: u64,
     access: Access,
     f: impl FnOnce(&mut Recorder<'_>, BufferHandle, BufferHandle) -> Result<(), Error> + 'static,
-) -> String {
+) -> Error {
     let e = frame(ctx, |g, sink| {
         let mut data = g.create_buffer("data", BufferDesc::new(bytes));
         if !access.writes() {
@@ -102,7 +102,20 @@ fn buffer_misuse(
     let text = e.to_string();
     assert!(text.contains("`culprit`"), "the error names the pass: {text}");
     assert_eq!(text.matches("`culprit`").count(), 1, "the pass is named once: {text}");
-    text
+    e
+}
+
+/// The pass an error of a recorded command names.
+fn pass_of(e: &Error) -> Option<&str> {
+    match e {
+        Error::OutOfBounds { pass, .. }
+        | Error::OverLimit { pass, .. }
+        | Error::PushConstants { pass, .. }
+        | Error::NotInFrame { pass, .. }
+        | Error::Misuse { pass, .. }
+        | Error::Binding { pass, .. } => Some(pass),
+        _ => None,
+    }
 }
 
 /// Checks: indirect arguments outside their buffer or misaligned, a copy longer than its
@@ -116,6 +129,8 @@ fn commands_that_would_fault_the_device_are_errors() {
         r.compute("noop.comp", &[])?;
         r.dispatch_indirect(data, 8)
     });
+    assert!(matches!(e, Error::OutOfBounds { .. }) && pass_of(&e) == Some("culprit"), "{e}");
+    let e = e.to_string();
     assert!(
         e.contains("dispatch arguments in `data`") && e.contains("do not fit in its 16"),
         "{e}"
@@ -124,18 +139,26 @@ fn commands_that_would_fault_the_device_are_errors() {
         r.compute("noop.comp", &[])?;
         r.dispatch_indirect(data, 2)
     });
+    assert!(matches!(e, Error::OutOfBounds { .. }) && pass_of(&e) == Some("culprit"), "{e}");
+    let e = e.to_string();
     assert!(e.contains("offset 2 is not a multiple of 4"), "{e}");
     // Ten draws from a buffer that holds one (the range is checked before rendering is).
     let e = buffer_misuse(&ctx, 16, args, |r, data, _| r.draw_indirect(data, 0, 10));
+    assert!(matches!(e, Error::OutOfBounds { .. }) && pass_of(&e) == Some("culprit"), "{e}");
+    let e = e.to_string();
     assert!(e.contains("10 × 16 bytes from offset 0 do not fit in its 16 bytes"), "{e}");
     let e = buffer_misuse(&ctx, 1024, Access::CopySrc, |r, data, sink| {
         r.copy_buffer(data, sink, Some(1 << 20))
     });
+    assert!(matches!(e, Error::OutOfBounds { .. }) && pass_of(&e) == Some("culprit"), "{e}");
+    let e = e.to_string();
     assert!(e.contains("a copy of 1048576 bytes from `data` (1024 bytes)"), "{e}");
     let e = buffer_misuse(&ctx, 64, Access::StorageWrite(C), |r, _, _| {
         r.compute("noop.comp", &[])?;
         r.dispatch(1 << 30, 1, 1)
     });
+    assert!(matches!(e, Error::OverLimit { .. }) && pass_of(&e) == Some("culprit"), "{e}");
+    let e = e.to_string();
     assert!(e.contains("workgroups is over the device's limit"), "{e}");
     let e = frame(&ctx, |g, sink| {
         let mut p = g.add_pass("culprit", QueueKind::Compute);
@@ -160,8 +183,9 @@ fn commands_that_would_fault_the_device_are_errors() {
                 r.dispatch(1, 1, 1)
             }));
         })
-        .expect_err("refused")
-        .to_string();
+        .expect_err("refused");
+        assert!(matches!(e, Error::PushConstants { .. }) && pass_of(&e) == Some("culprit"), "{e}");
+        let e = e.to_string();
         let want = format!("declares 8 bytes of push constants, but {} were pushed", pushed * 4);
         assert!(e.contains(&want), "{e}");
     }
@@ -196,8 +220,9 @@ fn resources_of_the_wrong_kind_or_format_are_errors() {
         let _ = p.write(sink, Access::CopyDst);
         p.record(pass(move |r| r.fill(img.index(), 0)));
     })
-    .expect_err("refused")
-    .to_string();
+    .expect_err("refused");
+    assert!(matches!(e, Error::NotInFrame { .. }) && pass_of(&e) == Some("culprit"), "{e}");
+    let e = e.to_string();
     assert!(e.contains("`picture` is not a buffer of this frame"), "{e}");
 
     let e = frame(&ctx, |g, sink| {
@@ -210,8 +235,9 @@ fn resources_of_the_wrong_kind_or_format_are_errors() {
             r.bind_buffer_index(0, img.index())
         }));
     })
-    .expect_err("refused")
-    .to_string();
+    .expect_err("refused");
+    assert!(matches!(e, Error::NotInFrame { .. }) && pass_of(&e) == Some("culprit"), "{e}");
+    let e = e.to_string();
     assert!(e.contains("`culprit`") && e.contains("`picture` is not a buffer"), "{e}");
 
     let e = frame(&ctx, |g, sink| {
@@ -226,8 +252,9 @@ fn resources_of_the_wrong_kind_or_format_are_errors() {
         let sink = p.write(sink, Access::CopyDst);
         p.record(pass(move |r| r.copy_image_to_buffer(img, sink)));
     })
-    .expect_err("refused")
-    .to_string();
+    .expect_err("refused");
+    assert!(matches!(e, Error::Misuse { .. }) && pass_of(&e) == Some("culprit"), "{e}");
+    let e = e.to_string();
     assert!(e.contains("`msaa` has 4 samples a texel"), "{e}");
 
     // sRGB formats take no storage writes on lavapipe (nor on most devices).
@@ -238,14 +265,16 @@ fn resources_of_the_wrong_kind_or_format_are_errors() {
         let _ = p.write(sink, Access::CopyDst);
         p.record(pass(|_| Ok(())));
     })
-    .expect_err("refused")
-    .to_string();
+    .expect_err("refused");
+    assert!(matches!(&e, Error::InvalidImage { label, .. } if label == "srgb"), "{e}");
+    let e = e.to_string();
     assert!(e.contains("image `srgb`") && e.contains("as storage"), "{e}");
 
     let config = ExecutorConfig { shader_root: shader_root(), ..ExecutorConfig::default() };
     let mut ex = Executor::with_config(&ctx, config).expect("executor");
     for (w, h) in [(0, 0), (100_000, 4)] {
         let e = ex.create_image("huge", Format::Rgba8Unorm, w, h).expect_err("refused");
+        assert!(matches!(&e, Error::InvalidImage { label, .. } if label == "huge"), "{e}");
         assert!(e.to_string().contains(&format!("image `huge`: {w}×{h} texels")), "{e}");
     }
     drop(ex);

@@ -155,29 +155,33 @@ fn wrong_bindings_are_errors_naming_pass_binding_and_resource() {
     let e = bind_error(&ctx, Some(Access::StorageRead(C)), |r, data| {
         r.compute("fill.comp", &[])?;
         r.bind_buffer(0, data)
-    })
-    .to_string();
+    });
+    assert!(matches!(&e, Error::Binding { pass, binding: 0, .. } if pass == "culprit"), "{e}");
+    let e = e.to_string();
     assert!(e.contains("binding 0 (`Out`)") && e.contains("storage-r(compute)"), "{e}");
 
     let e = bind_error(&ctx, Some(Access::StorageWrite(ShaderStages::FRAGMENT)), |r, data| {
         r.compute("fill.comp", &[])?;
         r.bind_buffer(0, data)
-    })
-    .to_string();
+    });
+    assert!(matches!(&e, Error::Binding { pass, binding: 0, .. } if pass == "culprit"), "{e}");
+    let e = e.to_string();
     assert!(e.contains("compute shader") && e.contains("storage-w(fragment)"), "{e}");
 
     let e = bind_error(&ctx, Some(Access::StorageWrite(C)), |r, data| {
         r.compute("fill.comp", &[])?;
         r.bind_buffer(3, data)
-    })
-    .to_string();
+    });
+    assert!(matches!(&e, Error::Binding { pass, binding: 3, .. } if pass == "culprit"), "{e}");
+    let e = e.to_string();
     assert!(e.contains("binding 3") && e.contains("does not exist in `fill.comp`"), "{e}");
 
     let e = bind_error(&ctx, Some(Access::StorageWrite(C)), |r, _| {
         r.compute("fill.comp", &[])?;
         r.dispatch(1, 1, 1)
-    })
-    .to_string();
+    });
+    assert!(matches!(&e, Error::Binding { pass, binding: 0, .. } if pass == "culprit"), "{e}");
+    let e = e.to_string();
     assert!(e.contains("binding 0 (`Out`) of `fill.comp` is not bound"), "{e}");
 
     let e = bind_error(&ctx, Some(Access::StorageWrite(C)), |r, _| r.compute("broken.comp", &[]));

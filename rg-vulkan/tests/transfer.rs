@@ -124,6 +124,11 @@ fn undeclared_use_is_an_error_naming_pass_and_resource() {
     p.record(pass(move |r| r.fill_buffer(rb, 7)));
     let frame = Compiler::new().compile_frame(g, &DeviceMemory::new(&ctx)).expect("valid graph");
     let err = ex.run(frame, &Bindings::new().buffer(rb, out)).expect_err("undeclared fill");
+    assert!(
+        matches!(&err, rg_vulkan::Error::Undeclared { pass, resource, .. }
+            if pass == "sloppy" && resource == "test.out"),
+        "{err}"
+    );
     let msg = err.to_string();
     assert!(
         msg.contains("`sloppy`") && msg.contains("`test.out`") && msg.contains("copy-src"),
