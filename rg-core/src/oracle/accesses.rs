@@ -3,9 +3,9 @@
 //! since), then applied.
 
 use super::shadow::{ordered_only_before, Origin, PerStage, Read, Write, NO_EXEC};
-use super::{HazardKind, Oracle};
+use super::{By, HazardKind, Oracle};
 use crate::access::{Access, AccessMask, Layout};
-use crate::plan::{PlannedAccess, WaitPoint};
+use crate::plan::WaitPoint;
 use crate::types::QueueKind;
 
 type Found = Vec<(HazardKind, String)>;
@@ -16,32 +16,34 @@ impl Oracle<'_> {
     pub(super) fn accesses(&mut self, i: usize) {
         let plan = self.plan;
         let p = &plan.passes[i];
+        let mut cells = Vec::new();
         for a in plan.accesses_of(p) {
             let r = a.resource;
-            if r >= self.shadows.len() {
+            if r >= self.dims.len() {
                 continue;
             }
-            if !self.shadows[r].touched {
-                self.shadows[r].touched = true;
-                self.hand_over_at_access(r, i);
+            for c in self.cells(r, a.subresource, By::Access(i)).iter() {
+                if !self.shadows[c].touched {
+                    self.shadows[c].touched = true;
+                    self.hand_over_at_access(c, i);
+                }
+                self.check_access(i, p.queue, c, a.access);
+                cells.push((c, a.access));
             }
-            self.check_access(i, p.queue, a);
         }
-        for a in plan.accesses_of(p) {
-            if a.resource < self.shadows.len() {
-                self.apply_access(i, p.queue, a.resource, a.access);
-            }
+        for (c, access) in cells {
+            self.apply_access(i, p.queue, c, access);
         }
     }
 
-    fn check_access(&mut self, i: usize, q: QueueKind, a: &PlannedAccess) {
-        let (r, acc) = (a.resource, a.access);
+    fn check_access(&mut self, i: usize, q: QueueKind, c: usize, acc: Access) {
+        let r = self.shadows[c].resource;
         let verb = if acc.writes() { "writes" } else { "reads" };
-        let who = format!("{} {verb} {} ({acc})", self.pass_name(i), self.res(r));
-        let mut found = self.check_state(q, r, acc, &who);
-        self.check_after_write(i, q, r, acc, &who, &mut found);
+        let who = format!("{} {verb} {} ({acc})", self.pass_name(i), self.name(c));
+        let mut found = self.check_state(q, c, acc, &who);
+        self.check_after_write(i, q, c, acc, &who, &mut found);
         if acc.writes() {
-            self.check_after_reads(i, q, r, acc, &who, &mut found);
+            self.check_after_reads(i, q, c, acc, &who, &mut found);
         }
         for (kind, msg) in found {
             self.report(kind, r, Some(i), msg);
@@ -49,8 +51,8 @@ impl Oracle<'_> {
     }
 
     /// Ownership, layout and defined contents.
-    fn check_state(&self, q: QueueKind, r: usize, acc: Access, who: &str) -> Found {
-        let sh = &self.shadows[r];
+    fn check_state(&self, q: QueueKind, c: usize, acc: Access, who: &str) -> Found {
+        let sh = &self.shadows[c];
         let mut found = Vec::new();
         if let Some(p) = sh.release {
             found.push((
@@ -103,7 +105,7 @@ impl Oracle<'_> {
         &self,
         i: usize,
         q: QueueKind,
-        r: usize,
+        c: usize,
         acc: Access,
         who: &str,
         found: &mut Found,
@@ -111,7 +113,7 @@ impl Oracle<'_> {
         let stages = acc.stages();
         let needs_visible = acc.memory().minus(AccessMask::WRITES);
         let reads_memory = acc.reads_contents() || !needs_visible.is_empty();
-        let Some(w) = self.shadows[r].write.filter(|w| w.origin != Origin::Access(i)) else {
+        let Some(w) = self.shadows[c].write.filter(|w| w.origin != Origin::Access(i)) else {
             return;
         };
         if !reads_memory && !acc.writes() {
@@ -168,7 +170,7 @@ impl Oracle<'_> {
         &self,
         i: usize,
         q: QueueKind,
-        r: usize,
+        c: usize,
         acc: Access,
         who: &str,
         found: &mut Found,
@@ -176,7 +178,7 @@ impl Oracle<'_> {
         let stages = acc.stages();
         let mut same_queue = false;
         let mut other_queue = false;
-        for rd in self.shadows[r].reads.iter().filter(|rd| rd.origin != Origin::Access(i)) {
+        for rd in self.shadows[c].reads.iter().filter(|rd| rd.origin != Origin::Access(i)) {
             let exec = rd.exec[q.index()];
             let waited = self.sync.waited(q, rd.queue, stages, rd.point);
             if exec.union(waited).contains(stages) {
@@ -208,10 +210,10 @@ impl Oracle<'_> {
         }
     }
 
-    fn apply_access(&mut self, i: usize, q: QueueKind, r: usize, acc: Access) {
+    fn apply_access(&mut self, i: usize, q: QueueKind, c: usize, acc: Access) {
         let stages = acc.stages();
         let memory = acc.memory();
-        let sh = &mut self.shadows[r];
+        let sh = &mut self.shadows[c];
         sh.owner = Some(q);
         sh.release = None;
         let own_write = sh.write.filter(|w| w.origin == Origin::Access(i));

@@ -152,16 +152,18 @@ impl Oracle<'_> {
         out
     }
 
-    /// `r`'s first touch is barrier `b`: it must discard, and be ordered after every access of
-    /// the resources that used the memory before.
-    pub(super) fn hand_over_at_barrier(&mut self, r: usize, b: &Barrier, at: At) {
+    /// Cell `c`'s first touch is barrier `b`: it must discard, and be ordered after every access
+    /// of the resources that used the memory before (of each of their cells: the oracle does not
+    /// know which bytes a cell has).
+    pub(super) fn hand_over_at_barrier(&mut self, c: usize, b: &Barrier, at: At) {
+        let r = self.shadows[c].resource;
         let preds = self.latest_preds(r);
         if preds.is_empty() {
             return;
         }
         let pass = at.pass();
         if !b.discard {
-            let (kind, what) = if self.shadows[r].image {
+            let (kind, what) = if self.shadows[c].image {
                 (HazardKind::LayoutMismatch, "a transition from `undefined` that discards")
             } else {
                 (HazardKind::UnorderedAccess, "a discarding barrier")
@@ -169,33 +171,35 @@ impl Oracle<'_> {
             let msg = format!(
                 "{} is the first barrier of {}, which takes over the memory of {}, but it is not {what}",
                 self.at_name(at),
-                self.res(r),
+                self.name(c),
                 self.res(preds[0]),
             );
             self.report(kind, r, pass, msg);
         }
         for a in preds {
-            for (kind, prior) in self.unordered_before(a, b.queue, b.src_stages) {
-                let msg = format!(
-                    "the hand-over of memory from {} to {} in {} is not ordered after {prior}{}",
-                    self.res(a),
-                    self.res(r),
-                    self.at_name(at),
-                    self.why(kind, b.queue, b.src_stages),
-                );
-                self.report(kind, r, pass, msg);
+            for ac in self.all_cells(a) {
+                for (kind, prior) in self.unordered_before(ac, b.queue, b.src_stages) {
+                    let msg = format!(
+                        "the hand-over of memory from {} to {} in {} is not ordered after {prior}{}",
+                        self.name(ac),
+                        self.name(c),
+                        self.at_name(at),
+                        self.why(kind, b.queue, b.src_stages),
+                    );
+                    self.report(kind, r, pass, msg);
+                }
             }
         }
     }
 
-    /// `r`'s first touch is an access of pass `i`, with no barrier to hand its memory over.
-    pub(super) fn hand_over_at_access(&mut self, r: usize, i: usize) {
-        let preds = self.latest_preds(r);
+    /// Cell `c`'s first touch is an access of pass `i`, with no barrier to hand its memory over.
+    pub(super) fn hand_over_at_access(&mut self, c: usize, i: usize) {
+        let r = self.shadows[c].resource;
         // An image's missing transition shows as a layout mismatch at the access itself.
-        if self.shadows[r].image {
+        if self.shadows[c].image {
             return;
         }
-        for a in preds {
+        for a in self.latest_preds(r) {
             let msg = format!(
                 "{} is the first to use {}, which takes over the memory of {}, but no barrier hands \
                  the memory over",

@@ -11,19 +11,21 @@ impl Oracle<'_> {
     pub(super) fn check_exit(&mut self) {
         let plan = self.plan;
         for (r, res) in plan.resources.iter().enumerate() {
-            match res.lifetime {
-                Lifetime::Imported { exit, .. } => self.exit_import(r, exit),
-                Lifetime::Temporal => self.exit_temporal(r, res.exit.or(res.entry), res.entry),
-                Lifetime::Transient => {
-                    if let Some(p) = self.shadows[r].release {
-                        let msg = format!(
-                            "{} is released from {} to {} in {}, but never acquired",
-                            self.res(r),
-                            p.from,
-                            p.to,
-                            self.at_name(p.at),
-                        );
-                        self.report(HazardKind::OwnershipViolation, r, None, msg);
+            for c in self.all_cells(r) {
+                match res.lifetime {
+                    Lifetime::Imported { exit, .. } => self.exit_import(c, exit),
+                    Lifetime::Temporal => self.exit_temporal(c, res.exit.or(res.entry), res.entry),
+                    Lifetime::Transient => {
+                        if let Some(p) = self.shadows[c].release {
+                            let msg = format!(
+                                "{} is released from {} to {} in {}, but never acquired",
+                                self.name(c),
+                                p.from,
+                                p.to,
+                                self.at_name(p.at),
+                            );
+                            self.report(HazardKind::OwnershipViolation, r, None, msg);
+                        }
                     }
                 }
             }
@@ -32,18 +34,19 @@ impl Oracle<'_> {
 
     /// Layout and owner at the end of the frame; a pending release counts as done, since its
     /// acquire belongs to whoever uses the resource next.
-    fn final_state(&self, r: usize) -> (Option<Layout>, Option<QueueKind>) {
-        let sh = &self.shadows[r];
+    fn final_state(&self, c: usize) -> (Option<Layout>, Option<QueueKind>) {
+        let sh = &self.shadows[c];
         match sh.release {
             Some(p) => (p.layout.map(|(_, n)| n).or(sh.layout).filter(|_| sh.image), Some(p.to)),
             None => (sh.layout, sh.owner),
         }
     }
 
-    fn exit_import(&mut self, r: usize, exit: ResourceState) {
-        let (layout, owner) = self.final_state(r);
-        let name = self.res(r);
-        let sh = &self.shadows[r];
+    fn exit_import(&mut self, c: usize, exit: ResourceState) {
+        let (layout, owner) = self.final_state(c);
+        let name = self.name(c);
+        let sh = &self.shadows[c];
+        let r = sh.resource;
         let mut found = Vec::new();
         if let (true, Some(want)) = (sh.image, exit.layout) {
             if want != Layout::Undefined && layout != Some(want) {
@@ -126,13 +129,14 @@ impl Oracle<'_> {
     /// account for.
     fn exit_temporal(
         &mut self,
-        r: usize,
+        c: usize,
         exit: Option<ResourceState>,
         entry: Option<ResourceState>,
     ) {
         let Some(exit) = exit else { return };
-        let name = self.res(r);
-        let sh = &self.shadows[r];
+        let name = self.name(c);
+        let sh = &self.shadows[c];
+        let r = sh.resource;
         let mut found = Vec::new();
         if let Some(p) = sh.release {
             found.push(format!(

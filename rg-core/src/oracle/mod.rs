@@ -23,9 +23,18 @@
 //! placements found by a sort and sweep, and each hand-over's barrier checked against the previous
 //! occupant's shadow state.
 //!
+//! Images are tracked per subresource: every mip level of every layer (a cell) has a shadow state
+//! of its own, and a barrier or an access acts on exactly the cells its `subresource` names, all
+//! of them checked and reported one by one (a range that reaches past the image is a hazard of
+//! its own). Layout, ownership, contents, ordering and visibility are all per cell, so a barrier
+//! narrowed to the wrong mip leaves the right one unsynchronized, and a write of mip 3 owes
+//! nothing to readers of mip 5. Memory is not split by cell: a transient's cells each hand its
+//! memory over from every cell of the resources that used it before. Buffers are one cell, and
+//! so is an image of more than 65536 cells, which may only be named whole.
+//!
 //! The model is conservative on purpose. It grants no ordering that Vulkan gives implicitly (host
-//! writes made visible by a submission, fences between frames), it tracks whole resources rather
-//! than mips, layers or byte ranges, and a layout transition or acquire has no stage of its own:
+//! writes made visible by a submission, fences between frames), it tracks whole buffers rather
+//! than byte ranges, and a layout transition or acquire has no stage of its own:
 //! later work is ordered after it only through a chain from its destination stages. A correct plan
 //! that leans on such guarantees is reported. It is lenient in two places, to stay simple:
 //! visibility is kept per stage and access but not per queue (a barrier on one queue could make a
@@ -48,7 +57,8 @@ mod transfer;
 #[cfg(test)]
 mod tests;
 
-use crate::access::StageMask;
+use crate::access::{ResourceKind, StageMask};
+use crate::graph::Subresource;
 use crate::plan::Plan;
 use crate::types::QueueKind;
 use shadow::{initial_state, At, Origin, Read, Shadow, Sync, Write};
@@ -76,6 +86,9 @@ pub enum HazardKind {
     ExitStateMismatch,
     /// Contents read that were never written, or were discarded.
     UndefinedRead,
+    /// A barrier or an access names mip levels or layers that its image does not have (or
+    /// none), or names part of a buffer.
+    InvalidRange,
 }
 
 /// One problem found in a plan.
@@ -106,9 +119,57 @@ pub fn check(plan: &Plan) -> Vec<Hazard> {
     oracle.hazards
 }
 
+/// The most cells an image is tracked by; a larger one is tracked whole.
+const MAX_CELLS: u64 = 1 << 16;
+
+/// Where a resource's cells are in `Oracle::shadows`: `mips` x `layers` of them from `base`,
+/// mip-major (one for a buffer, or for an image too large to track by cell).
+#[derive(Clone, Copy)]
+struct Dims {
+    base: usize,
+    mips: u32,
+    layers: u32,
+    /// An image tracked whole although it has more than one cell.
+    coarse: bool,
+}
+
+/// What names a range of cells.
+#[derive(Clone, Copy)]
+enum By {
+    Barrier(At),
+    Access(usize),
+}
+
+impl By {
+    fn pass(self) -> Option<usize> {
+        match self {
+            By::Barrier(at) => at.pass(),
+            By::Access(i) => Some(i),
+        }
+    }
+}
+
+/// A rectangle of cells of one resource, as indices into `Oracle::shadows`.
+#[derive(Clone, Debug)]
+struct CellRange {
+    base: usize,
+    layers: u32,
+    mips: std::ops::Range<u32>,
+    layer: std::ops::Range<u32>,
+}
+
+impl CellRange {
+    fn iter(self) -> impl Iterator<Item = usize> {
+        let (base, layers, layer) = (self.base, self.layers, self.layer);
+        self.mips.flat_map(move |m| layer.clone().map(move |l| base + (m * layers + l) as usize))
+    }
+}
+
 struct Oracle<'p> {
     plan: &'p Plan,
+    /// Every cell of every resource.
     shadows: Vec<Shadow>,
+    dims: Vec<Dims>,
     /// For each resource, the earlier resources whose memory it takes over, latest first.
     preds: Vec<Vec<usize>>,
     sync: Sync,
@@ -117,9 +178,33 @@ struct Oracle<'p> {
 
 impl<'p> Oracle<'p> {
     fn new(plan: &'p Plan) -> Self {
+        let mut shadows = Vec::new();
+        let mut dims = Vec::with_capacity(plan.resources.len());
+        for (r, res) in plan.resources.iter().enumerate() {
+            let (mips, layers) = match res.image {
+                Some(i) if res.kind == ResourceKind::Image => {
+                    (i.mip_levels.max(1), i.array_layers.max(1))
+                }
+                _ => (1, 1),
+            };
+            let coarse = mips as u64 * layers as u64 > MAX_CELLS;
+            let d = if coarse {
+                Dims { base: shadows.len(), mips: 1, layers: 1, coarse }
+            } else {
+                Dims { base: shadows.len(), mips, layers, coarse }
+            };
+            let start = initial_state(res, r);
+            for mip in 0..d.mips {
+                for layer in 0..d.layers {
+                    shadows.push(Shadow { mip, layer, ..start.clone() });
+                }
+            }
+            dims.push(d);
+        }
         Oracle {
             plan,
-            shadows: plan.resources.iter().map(initial_state).collect(),
+            shadows,
+            dims,
             preds: vec![Vec::new(); plan.resources.len()],
             sync: Sync::new(plan.passes.len()),
             hazards: Vec::new(),
@@ -132,6 +217,76 @@ impl<'p> Oracle<'p> {
 
     fn res(&self, r: usize) -> String {
         format!("`{}`", self.plan.resources.get(r).map_or("?", |x| &*x.label))
+    }
+
+    /// Cell `c` by name: its resource's label, with the mip and layer where it has several.
+    fn name(&self, c: usize) -> String {
+        let sh = &self.shadows[c];
+        let d = self.dims[sh.resource];
+        let label = self.res(sh.resource);
+        match (d.mips > 1, d.layers > 1) {
+            (true, true) => format!("{label} mip {} layer {}", sh.mip, sh.layer),
+            (true, false) => format!("{label} mip {}", sh.mip),
+            (false, true) => format!("{label} layer {}", sh.layer),
+            (false, false) => label,
+        }
+    }
+
+    /// Every cell of resource `r`.
+    fn all_cells(&self, r: usize) -> std::ops::Range<usize> {
+        let d = self.dims[r];
+        d.base..d.base + (d.mips * d.layers) as usize
+    }
+
+    /// The cells of resource `r` that `sub` names; a range it does not have is reported (as
+    /// made by `by`) and names none.
+    fn cells(&mut self, r: usize, sub: Subresource, by: By) -> CellRange {
+        let d = self.dims[r];
+        let image = self.shadows[d.base].image;
+        let one = CellRange { base: d.base, layers: 1, mips: 0..1, layer: 0..1 };
+        if sub == Subresource::ALL || (!d.coarse && sub.is_whole(d.mips, d.layers)) {
+            return CellRange {
+                base: d.base,
+                layers: d.layers,
+                mips: 0..d.mips,
+                layer: 0..d.layers,
+            };
+        }
+        let pass = by.pass();
+        if !image || d.coarse {
+            let why = if image {
+                "of an image too large to track by mip and layer"
+            } else {
+                "of a buffer, which has none"
+            };
+            let msg = format!("{} names {sub} {why} ({})", self.by_name(by), self.res(r));
+            self.report(HazardKind::InvalidRange, r, pass, msg);
+            return one;
+        }
+        let Some(s) = sub.resolve(d.mips, d.layers) else {
+            let msg = format!(
+                "{} names {sub} of {}, which has {} mip levels and {} layers",
+                self.by_name(by),
+                self.res(r),
+                d.mips,
+                d.layers
+            );
+            self.report(HazardKind::InvalidRange, r, pass, msg);
+            return CellRange { mips: 0..0, ..one };
+        };
+        CellRange {
+            base: d.base,
+            layers: d.layers,
+            mips: s.base_mip..s.base_mip + s.mip_count,
+            layer: s.base_layer..s.base_layer + s.layer_count,
+        }
+    }
+
+    fn by_name(&self, by: By) -> String {
+        match by {
+            By::Barrier(at) => format!("a barrier in {}", self.at_name(at)),
+            By::Access(i) => format!("an access of {}", self.pass_name(i)),
+        }
     }
 
     fn pass_name(&self, i: usize) -> String {

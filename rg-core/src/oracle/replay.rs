@@ -2,7 +2,7 @@
 //! layout transitions. Ownership transfers are in `transfer`, the passes' accesses in `accesses`.
 
 use super::shadow::{and_later, ordered_by, stage_bits, At, Exec, Origin, Write, QUEUES};
-use super::{HazardKind, Oracle};
+use super::{By, HazardKind, Oracle};
 use crate::access::{Layout, StageMask};
 use crate::plan::{Barrier, TransferHalf, WaitPoint};
 use crate::types::QueueKind;
@@ -36,7 +36,7 @@ impl Oracle<'_> {
     /// be, so it is reported and left out of the replay.
     fn on_pass_queue(&mut self, b: &Barrier, i: usize, at: At) -> bool {
         let q = self.plan.passes[i].queue;
-        if b.queue == q || b.resource >= self.shadows.len() {
+        if b.queue == q || b.resource >= self.dims.len() {
             return b.queue == q;
         }
         let msg = format!(
@@ -93,35 +93,43 @@ impl Oracle<'_> {
         self.sync.done.push(done);
     }
 
+    /// Barrier `b`, on each cell it names in turn.
     fn barrier(&mut self, b: &Barrier, at: At) {
         let r = b.resource;
-        if r >= self.shadows.len() {
+        if r >= self.dims.len() {
             return;
         }
-        if !self.shadows[r].touched {
-            self.shadows[r].touched = true;
-            self.hand_over_at_barrier(r, b, at);
+        for c in self.cells(r, b.subresource, By::Barrier(at)).iter() {
+            self.cell_barrier(c, b, at);
+        }
+    }
+
+    fn cell_barrier(&mut self, c: usize, b: &Barrier, at: At) {
+        if !self.shadows[c].touched {
+            self.shadows[c].touched = true;
+            self.hand_over_at_barrier(c, b, at);
         }
         match b.transfer {
-            Some(t) if t.half == TransferHalf::Release => self.release(r, b, t, at),
-            Some(t) => self.acquire(r, b, t, at),
-            None if b.discard || b.layout.is_some_and(|(o, n)| o != n) => self.transition(r, b, at),
+            Some(t) if t.half == TransferHalf::Release => self.release(c, b, t, at),
+            Some(t) => self.acquire(c, b, t, at),
+            None if b.discard || b.layout.is_some_and(|(o, n)| o != n) => self.transition(c, b, at),
             None => {
                 if let Some((old, _)) = b.layout {
-                    self.check_barrier_layout(r, at, old);
+                    self.check_barrier_layout(c, at, old);
                 }
-                self.apply_scopes(r, b);
+                self.apply_scopes(c, b);
             }
         }
     }
 
-    /// The execution and memory dependency of `b` on the accesses it orders. The write becomes
-    /// available if the first access scope holds what it wrote, in the stages it wrote in, and
-    /// then visible to the second access scope: the accesses named, in the stages named.
-    pub(super) fn apply_scopes(&mut self, r: usize, b: &Barrier) {
+    /// The execution and memory dependency of `b` on the accesses of cell `c` it orders. The
+    /// write becomes available if the first access scope holds what it wrote, in the stages it
+    /// wrote in, and then visible to the second access scope: the accesses named, in the stages
+    /// named.
+    pub(super) fn apply_scopes(&mut self, c: usize, b: &Barrier) {
         let (q, src) = (b.queue, b.src_stages);
         let sync = &self.sync;
-        let sh = &mut self.shadows[r];
+        let sh = &mut self.shadows[c];
         if let Some(w) = sh.write.as_mut() {
             // A semaphore wait at a source stage chains into the barrier, and brings the write
             // along already available.
@@ -143,15 +151,15 @@ impl Oracle<'_> {
         }
     }
 
-    /// Outstanding accesses of `r` that a barrier recorded on `q` with first scope `src` is not
-    /// ordered after: on `q`, by its scope; elsewhere, by a wait that chains with it.
+    /// Outstanding accesses of cell `c` that a barrier recorded on `q` with first scope `src` is
+    /// not ordered after: on `q`, by its scope; elsewhere, by a wait that chains with it.
     pub(super) fn unordered_before(
         &self,
-        r: usize,
+        c: usize,
         q: QueueKind,
         src: StageMask,
     ) -> Vec<(HazardKind, String)> {
-        let sh = &self.shadows[r];
+        let sh = &self.shadows[c];
         let kind = |queue: QueueKind, stages: StageMask, exec: &Exec, point: WaitPoint| {
             if ordered_by(q, src, queue, stages, exec) || self.sync.chains(q, queue, src, point) {
                 None
@@ -189,13 +197,14 @@ impl Oracle<'_> {
     /// contents are kept; `what` names the barrier (`the release of `x` in …`).
     pub(super) fn check_available(
         &mut self,
-        r: usize,
+        c: usize,
         b: &Barrier,
         at: At,
         kept: bool,
         what: &str,
     ) {
-        let sh = &self.shadows[r];
+        let sh = &self.shadows[c];
+        let r = sh.resource;
         let Some(w) = sh.write else { return };
         let ordered = ordered_by(b.queue, b.src_stages, w.queue, w.stages, &w.exec);
         if !kept || !ordered || w.available || w.made.within(b.src_stages, b.src_access) {
@@ -212,15 +221,16 @@ impl Oracle<'_> {
         self.report(HazardKind::InvisibleWrite, r, at.pass(), msg);
     }
 
-    pub(super) fn check_barrier_layout(&mut self, r: usize, at: At, old: Layout) {
-        let sh = &self.shadows[r];
+    pub(super) fn check_barrier_layout(&mut self, c: usize, at: At, old: Layout) {
+        let sh = &self.shadows[c];
+        let r = sh.resource;
         let msg = if !sh.image {
             format!("{} names layouts in a barrier of buffer {}", self.at_name(at), self.res(r))
         } else if old != Layout::Undefined && sh.layout != Some(old) {
             format!(
                 "{} transitions {} from layout `{old}`, but it is in `{}`",
                 self.at_name(at),
-                self.res(r),
+                self.name(c),
                 sh.layout.unwrap_or(Layout::Undefined),
             )
         } else {
@@ -231,18 +241,19 @@ impl Oracle<'_> {
 
     /// A layout transition or discard: a write of its own, which must be ordered after every
     /// outstanding access and, unless it discards, keep the contents it was handed.
-    fn transition(&mut self, r: usize, b: &Barrier, at: At) {
+    fn transition(&mut self, c: usize, b: &Barrier, at: At) {
         let q = b.queue;
         let pass = at.pass();
         let old = b.layout.map(|(o, _)| o);
         let discards = b.discard || old == Some(Layout::Undefined);
-        let sh = &self.shadows[r];
+        let sh = &self.shadows[c];
+        let r = sh.resource;
         let ownership = if let Some(rel) = sh.release {
             Some(format!(
                 "{} transitions {} on {q} while it is released from {} to {} (in {}) and not yet \
                  acquired",
                 self.at_name(at),
-                self.res(r),
+                self.name(c),
                 rel.from,
                 rel.to,
                 self.at_name(rel.at),
@@ -253,7 +264,7 @@ impl Oracle<'_> {
                     "{} transitions {} on {q} and keeps its contents, but {o} owns it: it needs a \
                      release on {o} and an acquire on {q}",
                     self.at_name(at),
-                    self.res(r),
+                    self.name(c),
                 )),
                 _ => None,
             }
@@ -262,22 +273,22 @@ impl Oracle<'_> {
             self.report(HazardKind::OwnershipViolation, r, pass, msg);
         }
         let what = if discards { "discard" } else { "layout transition" };
-        for (kind, prior) in self.unordered_before(r, q, b.src_stages) {
+        for (kind, prior) in self.unordered_before(c, q, b.src_stages) {
             let msg = format!(
                 "the {what} of {} in {} is not ordered after {prior}{}",
-                self.res(r),
+                self.name(c),
                 self.at_name(at),
                 self.why(kind, q, b.src_stages),
             );
             self.report(kind, r, pass, msg);
         }
-        let kept = !discards && self.shadows[r].defined;
-        let what = format!("the {what} of {} in {}", self.res(r), self.at_name(at));
-        self.check_available(r, b, at, kept, &what);
+        let kept = !discards && self.shadows[c].defined;
+        let what = format!("the {what} of {} in {}", self.name(c), self.at_name(at));
+        self.check_available(c, b, at, kept, &what);
         if let Some(old) = old {
-            self.check_barrier_layout(r, at, old);
+            self.check_barrier_layout(c, at, old);
         }
-        let sh = &mut self.shadows[r];
+        let sh = &mut self.shadows[c];
         if discards {
             sh.defined = false;
         }

@@ -201,8 +201,13 @@ pub(super) struct Release {
     pub(super) at: At,
 }
 
+/// The state of one cell: a mip level of a layer of an image, or a whole buffer.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Shadow {
+    /// Whose cell it is, and which.
+    pub(super) resource: usize,
+    pub(super) mip: u32,
+    pub(super) layer: u32,
     pub(super) image: bool,
     pub(super) depth: bool,
     pub(super) layout: Option<Layout>,
@@ -216,9 +221,11 @@ pub(super) struct Shadow {
     pub(super) touched: bool,
 }
 
-pub(super) fn initial_state(res: &PlannedResource) -> Shadow {
+/// The state of every cell of resource `r` at the start of the frame.
+pub(super) fn initial_state(res: &PlannedResource, r: usize) -> Shadow {
     let image = res.kind == ResourceKind::Image;
     let mut sh = Shadow {
+        resource: r,
         image,
         depth: res.image.is_some_and(|im| im.format.is_depth()),
         layout: image.then_some(Layout::Undefined),

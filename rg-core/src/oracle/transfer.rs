@@ -10,10 +10,11 @@ use crate::access::Layout;
 use crate::plan::{Barrier, OwnershipTransfer};
 
 impl Oracle<'_> {
-    pub(super) fn release(&mut self, r: usize, b: &Barrier, t: OwnershipTransfer, at: At) {
+    pub(super) fn release(&mut self, c: usize, b: &Barrier, t: OwnershipTransfer, at: At) {
         let q = b.queue;
         let pass = at.pass();
-        let name = self.res(r);
+        let r = self.shadows[c].resource;
+        let name = self.name(c);
         let where_ = self.at_name(at);
         let mut found = Vec::new();
         if q != t.from {
@@ -22,7 +23,7 @@ impl Oracle<'_> {
         if t.from == t.to {
             found.push(format!("{where_} transfers {name} from {q} to itself"));
         }
-        let sh = &self.shadows[r];
+        let sh = &self.shadows[c];
         if let Some(p) = sh.release {
             found.push(format!(
                 "{where_} releases {name} again, while the release in {} is not yet acquired",
@@ -38,41 +39,42 @@ impl Oracle<'_> {
         for msg in found {
             self.report(HazardKind::OwnershipViolation, r, pass, msg);
         }
-        for (kind, prior) in self.unordered_before(r, q, b.src_stages) {
+        for (kind, prior) in self.unordered_before(c, q, b.src_stages) {
             let msg = format!(
                 "the release of {name} in {where_} is not ordered after {prior}{}",
                 self.why(kind, q, b.src_stages)
             );
             self.report(kind, r, pass, msg);
         }
-        let kept = self.shadows[r].defined;
-        self.check_available(r, b, at, kept, &format!("the release of {name} in {where_}"));
+        let kept = self.shadows[c].defined;
+        self.check_available(c, b, at, kept, &format!("the release of {name} in {where_}"));
         if let (Some((old, _)), false) = (b.layout, b.discard) {
-            self.check_barrier_layout(r, at, old);
+            self.check_barrier_layout(c, at, old);
         }
-        self.apply_scopes(r, b);
-        self.shadows[r].release =
+        self.apply_scopes(c, b);
+        self.shadows[c].release =
             Some(Release { from: t.from, to: t.to, layout: b.layout, point: at.point(), at });
     }
 
-    pub(super) fn acquire(&mut self, r: usize, b: &Barrier, t: OwnershipTransfer, at: At) {
+    pub(super) fn acquire(&mut self, c: usize, b: &Barrier, t: OwnershipTransfer, at: At) {
         let q = b.queue;
         let pass = at.pass();
-        let name = self.res(r);
+        let r = self.shadows[c].resource;
+        let name = self.name(c);
         let where_ = self.at_name(at);
         if q != t.to {
             let msg = format!("{where_} acquires {name} for {} but is recorded on {q}", t.to);
             self.report(HazardKind::OwnershipViolation, r, pass, msg);
         }
-        let Some(p) = self.shadows[r].release else {
+        let Some(p) = self.shadows[c].release else {
             let msg = format!(
                 "{where_} acquires {name} on {} from {}, but nothing released it",
                 t.to, t.from
             );
             self.report(HazardKind::OwnershipViolation, r, pass, msg);
             // Go on as if owned here, so one missing release is reported once.
-            self.apply_scopes(r, b);
-            let sh = &mut self.shadows[r];
+            self.apply_scopes(c, b);
+            let sh = &mut self.shadows[c];
             sh.owner = Some(t.to);
             if let (true, Some((_, new))) = (sh.image, b.layout) {
                 sh.layout = Some(new);
@@ -110,7 +112,7 @@ impl Oracle<'_> {
         // acquire, and the release made the last write available. From here on the acquire is
         // the last write: ordered before its destination stages on this queue and visible to its
         // destination accesses in those stages, whether or not it changes the layout.
-        let sh = &mut self.shadows[r];
+        let sh = &mut self.shadows[c];
         sh.release = None;
         sh.owner = Some(t.to);
         if b.discard || b.layout.is_some_and(|(old, _)| old == Layout::Undefined) {
