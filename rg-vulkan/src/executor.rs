@@ -1488,19 +1488,8 @@ impl Executor {
                     );
                     let result = record(&mut rec);
                     rec.finish();
-                    result.map_err(|e| match e {
-                        e @ (Error::Undeclared { .. }
-                        | Error::Binding { .. }
-                        | Error::Shader { .. }
-                        | Error::Pass { .. }) => e,
-                        e => {
-                            // The recorder's own messages name the pass already.
-                            let text = e.to_string();
-                            let named = format!("pass `{}`: ", pass.label);
-                            let message = text.strip_prefix(&named).unwrap_or(&text).to_owned();
-                            Error::Pass { pass: pass.label.to_string(), message }
-                        }
-                    })?;
+                    // Every recorder error names the pass already.
+                    result?;
                 }
                 if timed {
                     // SAFETY: as above.
