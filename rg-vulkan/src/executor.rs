@@ -713,7 +713,7 @@ impl Executor {
     /// An unknown or device-local buffer, or device loss while waiting.
     pub fn read_buffer(&mut self, b: Buffer) -> Result<Vec<u8>, Error> {
         self.wait_for(self.submitted)?;
-        let o = self.buffers.get(b).ok_or_else(|| Error::UnknownBuffer)?;
+        let o = self.buffers.get(b).ok_or(Error::UnknownBuffer)?;
         let slice = o
             .allocation
             .as_ref()
@@ -729,7 +729,7 @@ impl Executor {
     pub fn write_buffer(&mut self, b: Buffer, data: &[u8]) -> Result<(), Error> {
         let _zone = self.profiler.zone("upload");
         self.wait_for(self.submitted)?;
-        let o = self.buffers.get_mut(b).ok_or_else(|| Error::UnknownBuffer)?;
+        let o = self.buffers.get_mut(b).ok_or(Error::UnknownBuffer)?;
         if data.len() as u64 > o.size {
             return Err(Error::TooMuchData {
                 label: o.label.clone(),
@@ -1702,8 +1702,8 @@ impl Drop for Executor {
         for (_, dead) in std::mem::take(&mut self.graveyard) {
             self.destroy_now(dead);
         }
-        // SAFETY: the device is idle; the views' images are destroyed below.
         for v in self.views.drain() {
+            // SAFETY: the device is idle; the views' images are destroyed below.
             unsafe { self.device.destroy_image_view(v, None) };
         }
         let t = std::mem::take(&mut self.transients);

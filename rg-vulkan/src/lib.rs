@@ -11,6 +11,8 @@
 //! GLSL compiled at first use and reflected. Frames in flight, swapchains, PNG readback, per-pass
 //! GPU timestamps and profiling ([`profile`], Tracy behind the `tracy` feature) come with it.
 
+#![warn(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
+
 pub mod context;
 mod conv;
 pub mod error;

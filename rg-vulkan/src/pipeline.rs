@@ -128,6 +128,7 @@ pub(crate) struct DeviceLimits {
     pub draw_indirect_count: bool,
     pub max_storage_buffer_range: u32,
     pub max_uniform_buffer_range: u32,
+    pub storage_read_without_format: bool,
 }
 
 impl DeviceLimits {
@@ -139,6 +140,7 @@ impl DeviceLimits {
             draw_indirect_count: caps.draw_indirect_count,
             max_storage_buffer_range: caps.max_storage_buffer_range,
             max_uniform_buffer_range: caps.max_uniform_buffer_range,
+            storage_read_without_format: caps.storage_read_without_format,
         }
     }
 }
@@ -244,7 +246,13 @@ impl Pipelines {
         }
         let (set_layout, layout, bindings, push_bytes, push_stages) =
             self.layouts(path, &[&shader])?;
-        let module = self.module(&shader)?;
+        let module = match self.module(&shader) {
+            Ok(m) => m,
+            Err(e) => {
+                self.destroy_layouts(set_layout, layout);
+                return Err(e);
+            }
+        };
         let stage = vk::PipelineShaderStageCreateInfo::default()
             .stage(vk::ShaderStageFlags::COMPUTE)
             .module(module)
@@ -310,7 +318,13 @@ impl Pipelines {
         let label = format!("{} + {}", desc.vertex, desc.fragment);
         let (set_layout, layout, bindings, push_bytes, push_stages) =
             self.layouts(&label, &[&vs, &fs])?;
-        let vm = self.module(&vs)?;
+        let vm = match self.module(&vs) {
+            Ok(m) => m,
+            Err(e) => {
+                self.destroy_layouts(set_layout, layout);
+                return Err(e);
+            }
+        };
         let fm = match self.module(&fs) {
             Ok(m) => m,
             Err(e) => {
@@ -446,6 +460,17 @@ impl Pipelines {
         let mut push_bytes = 0;
         let mut push_stages = vk::ShaderStageFlags::empty();
         for s in shaders {
+            if s.reflection.reads_storage_without_format && !self.limits.storage_read_without_format
+            {
+                return Err(Error::MissingFeature {
+                    feature: "shaderStorageImageReadWithoutFormat".into(),
+                    needed_by: format!(
+                        "shader `{}` (it reads a storage image declared without a format; give \
+                         the image one, for example `layout(r32f)`)",
+                        s.name
+                    ),
+                });
+            }
             let (ours, flag) = match s.reflection.stage {
                 Stage::Vertex => (rg_core::ShaderStages::VERTEX, vk::ShaderStageFlags::VERTEX),
                 Stage::Fragment => {

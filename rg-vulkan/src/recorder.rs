@@ -604,9 +604,9 @@ impl<'a> Recorder<'a> {
         let Some(r) = &self.rendering else {
             return Err(Error::CommandOrder {
                 pass: self.pass.to_owned(),
-                problem: format!(
+                problem:
                     "a graphics pipeline is bound inside rendering (call begin_rendering first)"
-                ),
+                        .to_string(),
             });
         };
         let p = self.pipelines.graphics(desc, &r.colors.clone(), r.depth)?;
@@ -736,7 +736,7 @@ impl<'a> Recorder<'a> {
                 _ => false,
             }
         };
-        let access = self.check_binding(binding, kind, stages, resource, true, &fits)?;
+        let access = self.check_binding(binding, kind, stages, resource, true, fits)?;
         let img = self.image(resource)?;
         let part = self.declared_part(resource, used, &img, fits, "binds")?;
         let layout = crate::conv::layout(access.layout(img.depth));
@@ -826,7 +826,7 @@ impl<'a> Recorder<'a> {
         let Some(p) = self.bound else {
             return Err(Error::CommandOrder {
                 pass: self.pass.to_owned(),
-                problem: format!("push constants before any pipeline"),
+                problem: "push constants before any pipeline".to_string(),
             });
         };
         let pl = &self.pipelines.list[p];
@@ -890,16 +890,15 @@ impl<'a> Recorder<'a> {
         if bind_point == vk::PipelineBindPoint::COMPUTE && self.rendering.is_some() {
             return Err(Error::CommandOrder {
                 pass: self.pass.to_owned(),
-                problem: format!(
-                    "a dispatch inside rendering (dispatch before begin_rendering, or \
-                 after end_rendering)",
-                ),
+                problem: "a dispatch inside rendering (dispatch before begin_rendering, or \
+                 after end_rendering)"
+                    .to_string(),
             });
         }
         let Some(p) = self.bound else {
             return Err(Error::CommandOrder {
                 pass: self.pass.to_owned(),
-                problem: format!("a draw or dispatch with no pipeline bound"),
+                problem: "a draw or dispatch with no pipeline bound".to_string(),
             });
         };
         let pl = &self.pipelines.list[p];
@@ -1061,7 +1060,7 @@ impl<'a> Recorder<'a> {
         if self.rendering.is_some() {
             return Err(Error::CommandOrder {
                 pass: self.pass.to_owned(),
-                problem: format!("rendering begun twice"),
+                problem: "rendering begun twice".to_string(),
             });
         }
         let mut colors = Vec::new();
@@ -1143,9 +1142,8 @@ impl<'a> Recorder<'a> {
         let Some(extent) = extent else {
             return Err(Error::Attachments {
                 pass: self.pass.to_owned(),
-                problem: format!(
-                    "begin_rendering, but the pass declares no colour or depth attachment"
-                ),
+                problem: "begin_rendering, but the pass declares no colour or depth attachment"
+                    .to_string(),
             });
         };
         let area = vk::Rect2D { offset: vk::Offset2D::default(), extent };
@@ -1202,7 +1200,7 @@ impl<'a> Recorder<'a> {
         if self.rendering.is_none() {
             return Err(Error::CommandOrder {
                 pass: self.pass.to_owned(),
-                problem: format!("a draw outside rendering (call begin_rendering first)"),
+                problem: "a draw outside rendering (call begin_rendering first)".to_string(),
             });
         }
         self.flush_descriptors(vk::PipelineBindPoint::GRAPHICS)

@@ -105,6 +105,10 @@ pub struct Reflection {
     pub push_constant_bytes: u32,
     /// Compute workgroup size (`[1, 1, 1]` for other stages).
     pub workgroup_size: [u32; 3],
+    /// It reads a storage image declared without a format qualifier (SPIR-V's
+    /// `StorageImageReadWithoutFormat` capability), which needs the device feature
+    /// `shaderStorageImageReadWithoutFormat`.
+    pub reads_storage_without_format: bool,
 }
 
 /// A compiled shader.
@@ -354,7 +358,16 @@ pub fn reflect(name: &str, spirv: &[u32], stage: Stage) -> Result<Reflection, Er
         }
     }
     let workgroup_size = main.map_or([1, 1, 1], |e| e.workgroup_size);
-    Ok(Reflection { stage, bindings, push_constant_bytes, workgroup_size })
+    let reads_storage_without_format = instructions(spirv).any(|(op, w)| {
+        op == OP_CAPABILITY && w.first() == Some(&CAPABILITY_STORAGE_IMAGE_READ_WITHOUT_FORMAT)
+    });
+    Ok(Reflection {
+        stage,
+        bindings,
+        push_constant_bytes,
+        workgroup_size,
+        reads_storage_without_format,
+    })
 }
 
 /// SPIR-V instructions after the five-word header, as (opcode, operands).
@@ -377,6 +390,8 @@ const OP_TYPE_ARRAY: u32 = 28;
 const OP_TYPE_RUNTIME_ARRAY: u32 = 29;
 const OP_TYPE_SAMPLED_IMAGE: u32 = 27;
 const OP_TYPE_STRUCT: u32 = 30;
+const OP_CAPABILITY: u32 = 17;
+const CAPABILITY_STORAGE_IMAGE_READ_WITHOUT_FORMAT: u32 = 55;
 const OP_TYPE_POINTER: u32 = 32;
 const OP_VARIABLE: u32 = 59;
 const OP_NO_LINE: u32 = 317;

@@ -6,6 +6,8 @@
 //! it must write. The harness imports that output (a swapchain image, or an image it reads back
 //! to PNG), compiles the graph with a cached [`rg_core::Compiler`] and runs it.
 
+#![forbid(unsafe_code)]
+
 pub mod compute;
 pub mod triangle;
 

@@ -8,6 +8,8 @@
 //! `sample:triangle`, drawn at `--size`, 1280x720 by default). `--check` also replays the plan
 //! through the hazard oracle and fails if it finds anything.
 
+#![forbid(unsafe_code)]
+
 use rg_core::{oracle, print, reference, CompileErrors, Compiler, FakeMemory, Format, Plan};
 use rg_tools::picture::Picture;
 use std::io::Write;
