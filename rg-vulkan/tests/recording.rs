@@ -228,8 +228,7 @@ fn history_buffers_carry_over_between_frames() {
         p.read(history, Access::CopySrc);
         let rb1 = p.write(rb, Access::CopyDst);
         p.record(pass(move |r| r.copy_buffer(history, rb1, None)));
-        let compiled =
-            Compiler::new().compile_frame(g, &DeviceMemory::new(&ctx)).expect("valid");
+        let compiled = Compiler::new().compile_frame(g, &DeviceMemory::new(&ctx)).expect("valid");
         assert!(oracle::check(compiled.plan()).is_empty());
         ex.run(compiled, &Bindings::new().buffer(rb, out)).expect("frame");
         let got = words(&ex.read_buffer(out).unwrap());

@@ -195,8 +195,10 @@ fn a_missing_barrier_is_reported_by_synchronization_validation() {
     let plan = frame.plan();
     assert_eq!(plan.passes.len(), 2);
     assert!(
-        !plan.barriers_of(&plan.passes[1]).iter().any(|b| b.resource == a_again.index()
-            && b.src_stages.contains(StageMask::TRANSFER)),
+        !plan
+            .barriers_of(&plan.passes[1])
+            .iter()
+            .any(|b| b.resource == a_again.index() && b.src_stages.contains(StageMask::TRANSFER)),
         "nothing orders the fill's write before the copy:\n{}",
         print::text(plan)
     );

@@ -499,7 +499,8 @@ pub mod window {
     /// # Errors
     /// No display connection, no device, a failed frame.
     pub fn run(sample: &mut dyn Sample, opts: &Options) -> Result<Report, Error> {
-        let event_loop = EventLoop::new().map_err(|e| window_error("cannot open the display", e))?;
+        let event_loop =
+            EventLoop::new().map_err(|e| window_error("cannot open the display", e))?;
         let mut app = App {
             sample,
             opts: opts.clone(),
@@ -508,9 +509,7 @@ pub mod window {
             error: None,
             frame: 0,
         };
-        event_loop
-            .run_app(&mut app)
-            .map_err(|e| window_error("the event loop failed", e))?;
+        event_loop.run_app(&mut app).map_err(|e| window_error("the event loop failed", e))?;
         let problems = app.shut_down();
         if let Some(e) = app.error {
             return Err(e);
@@ -531,10 +530,8 @@ pub mod window {
                 .with_inner_size(PhysicalSize::new(self.opts.width, self.opts.height));
             let window =
                 el.create_window(attrs).map_err(|e| window_error("cannot create a window", e))?;
-            let display = window
-                .display_handle()
-                .map_err(|e| window_error("no display handle", e))?
-                .as_raw();
+            let display =
+                window.display_handle().map_err(|e| window_error("no display handle", e))?.as_raw();
             let raw_window =
                 window.window_handle().map_err(|e| window_error("no window handle", e))?.as_raw();
             let ctx = Context::new(&Config {
