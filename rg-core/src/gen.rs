@@ -3,7 +3,7 @@
 //! optionally frames with mistakes in them. The same seed always gives the same graph.
 
 use crate::access::{Access, Layout, ResourceState, ShaderStages, StageMask};
-use crate::graph::Graph;
+use crate::graph::{Graph, Subresource};
 use crate::types::{BufferDesc, Extent, Format, ImageDesc, QueueKind, Size};
 use crate::{AccessMask, BufferHandle, ImageHandle};
 
@@ -54,6 +54,11 @@ pub struct Params {
     /// buffers) and raster passes (one colour attachment, reads in the fragment stage), on the
     /// graphics and compute queues; imports are buffers; no temporals.
     pub shader_only: bool,
+    /// Images with several mip levels and layers, and accesses to random parts of them (among
+    /// them the pyramid: one pass reads mip k-1 and writes mip k). Reads name only what was
+    /// written, unless `mistakes`, which also names ranges past the image now and then. Not in
+    /// `transfer_only` and `shader_only` graphs.
+    pub subresources: bool,
 }
 
 impl Default for Params {
@@ -68,6 +73,7 @@ impl Default for Params {
             window: 8,
             transfer_only: false,
             shader_only: false,
+            subresources: true,
         }
     }
 }
@@ -80,10 +86,107 @@ enum H {
 
 struct Res {
     handle: H,
-    /// Whether the current version holds contents.
+    /// Whether the current version holds contents (in some of its cells, for an image).
     defined: bool,
     /// Pass that last wrote it (for the read window).
     written_at: usize,
+    /// Mip levels and layers (one of each for a buffer), and which cells (mip-major) hold
+    /// contents.
+    mips: u32,
+    layers: u32,
+    written: Vec<bool>,
+}
+
+impl Res {
+    fn new(handle: H, defined: bool, written_at: usize, (mips, layers): (u32, u32)) -> Res {
+        let written = vec![defined; (mips * layers) as usize];
+        Res { handle, defined, written_at, mips, layers, written }
+    }
+
+    fn whole(&self) -> Subresource {
+        Subresource { base_mip: 0, mip_count: self.mips, base_layer: 0, layer_count: self.layers }
+    }
+
+    fn cells(&self, s: Subresource) -> impl Iterator<Item = usize> + '_ {
+        (s.base_mip..s.base_mip + s.mip_count).flat_map(move |m| {
+            (s.base_layer..s.base_layer + s.layer_count)
+                .map(move |l| (m * self.layers + l) as usize)
+        })
+    }
+
+    /// Whether every cell of `s` holds contents.
+    fn holds(&self, s: Subresource) -> bool {
+        self.cells(s).all(|c| self.written[c])
+    }
+
+    fn write(&mut self, s: Subresource) {
+        let cells: Vec<usize> = self.cells(s).collect();
+        for c in cells {
+            self.written[c] = true;
+        }
+        self.defined = true;
+    }
+
+    /// A random range of its mips and layers.
+    fn random_range(&self, rng: &mut Rng) -> Subresource {
+        let base_mip = rng.below(self.mips as usize) as u32;
+        let base_layer = rng.below(self.layers as usize) as u32;
+        Subresource {
+            base_mip,
+            mip_count: 1 + rng.below((self.mips - base_mip) as usize) as u32,
+            base_layer,
+            layer_count: 1 + rng.below((self.layers - base_layer) as usize) as u32,
+        }
+    }
+
+    /// A random range whose cells all hold contents (`holds(whole)` or some cell written).
+    fn readable_range(&self, rng: &mut Rng) -> Subresource {
+        if self.holds(self.whole()) && rng.chance(0.5) {
+            return self.whole();
+        }
+        for _ in 0..4 {
+            let s = self.random_range(rng);
+            if self.holds(s) {
+                return s;
+            }
+        }
+        let written: Vec<usize> = (0..self.written.len()).filter(|&c| self.written[c]).collect();
+        let c = written[rng.below(written.len())] as u32;
+        Subresource {
+            base_mip: c / self.layers,
+            mip_count: 1,
+            base_layer: c % self.layers,
+            layer_count: 1,
+        }
+    }
+
+    /// A selection the image does not have: past its last mip or layer, or empty.
+    fn out_of_range(&self, rng: &mut Rng) -> Subresource {
+        let mut s = self.whole();
+        match rng.below(3) {
+            0 => {
+                s.base_mip = self.mips;
+                s.mip_count = 1;
+            }
+            1 => s.layer_count = self.layers + 1,
+            _ => s.mip_count = 0,
+        }
+        s
+    }
+}
+
+/// `h` narrowed to `s`.
+fn select(h: ImageHandle, s: Subresource) -> ImageHandle {
+    h.mips(s.base_mip, s.mip_count).layers(s.base_layer, s.layer_count)
+}
+
+/// Mip levels and layers for a new image: now and then more than one of each.
+fn shape(rng: &mut Rng, sub: bool) -> (u32, u32) {
+    if sub && rng.chance(0.4) {
+        (1 + rng.below(4) as u32, 1 + rng.below(4) as u32)
+    } else {
+        (1, 1)
+    }
 }
 
 fn shader(q: QueueKind, rng: &mut Rng) -> ShaderStages {
@@ -190,11 +293,13 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
 
     let shader_only = p.shader_only && !p.transfer_only;
     let one_size = p.transfer_only || shader_only;
+    // Every size below has at least 16 texels a side, so 4 mip levels always fit.
+    let sub = p.subresources && !one_size;
     let new_image = |g: &mut Graph<P>, rng: &mut Rng, label: String| {
         if shader_only {
             let side = SHADER_IMAGE_SIDE;
             let desc = ImageDesc::new(Format::R32Uint, Size::absolute(side, side));
-            return (g.create_image(&label, desc), false);
+            return (g.create_image(&label, desc), false, (1, 1));
         }
         let format = formats[rng.below(formats.len())];
         let size = match rng.below(3) {
@@ -202,7 +307,9 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
             1 => Size::Output { sx: 0.5, sy: 0.5 },
             _ => Size::absolute(16 << rng.below(4), 16 << rng.below(4)),
         };
-        (g.create_image(&label, ImageDesc::new(format, size)), format.is_depth())
+        let (mips, layers) = shape(rng, sub);
+        let desc = ImageDesc::new(format, size).mips(mips).layers(layers);
+        (g.create_image(&label, desc), format.is_depth(), (mips, layers))
     };
 
     if p.imports {
@@ -236,13 +343,14 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
                 };
                 let (entry, exit) =
                     if p.mistakes { spoil(&mut rng, entry, exit) } else { (entry, exit) };
+                let (mips, layers) = shape(&mut rng, sub);
                 let h = g.import_image(
                     &format!("import{i}.image"),
-                    ImageDesc::new(Format::Rgba8Unorm, Size::FULL),
+                    ImageDesc::new(Format::Rgba8Unorm, Size::FULL).mips(mips).layers(layers),
                     entry,
                     exit,
                 );
-                res.push(Res { handle: H::Image(h, false), defined: !undefined, written_at: 0 });
+                res.push(Res::new(H::Image(h, false), !undefined, 0, (mips, layers)));
             } else {
                 let (entry, exit) = (
                     ResourceState::host_written(q),
@@ -256,24 +364,25 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
                     entry,
                     exit,
                 );
-                res.push(Res { handle: H::Buffer(h), defined: true, written_at: 0 });
+                res.push(Res::new(H::Buffer(h), true, 0, (1, 1)));
             }
         }
     }
     if p.temporals && !one_size {
         for i in 0..rng.below(3) {
-            let h = if rng.chance(0.5) {
-                H::Image(
-                    g.temporal_image(
-                        &format!("history{i}.image"),
-                        ImageDesc::new(Format::Rgba16Float, Size::FULL),
-                    ),
-                    false,
+            let (h, shape) = if rng.chance(0.5) {
+                let (mips, layers) = shape(&mut rng, sub);
+                let desc =
+                    ImageDesc::new(Format::Rgba16Float, Size::FULL).mips(mips).layers(layers);
+                (
+                    H::Image(g.temporal_image(&format!("history{i}.image"), desc), false),
+                    (mips, layers),
                 )
             } else {
-                H::Buffer(g.temporal_buffer(&format!("history{i}.buffer"), BufferDesc::new(4096)))
+                let b = g.temporal_buffer(&format!("history{i}.buffer"), BufferDesc::new(4096));
+                (H::Buffer(b), (1, 1))
             };
-            res.push(Res { handle: h, defined: true, written_at: 0 });
+            res.push(Res::new(h, true, 0, shape));
         }
     }
 
@@ -284,14 +393,15 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
         let mut chosen: Vec<usize> = Vec::new();
         let n = 1 + rng.below(p.max_accesses.max(1));
         if rng.chance(0.6) || res.is_empty() {
-            let h = if rng.chance(0.5) && !p.transfer_only {
-                let (h, d) = new_image(&mut g, &mut rng, format!("pass{pi}.image"));
-                H::Image(h, d)
+            let (h, shape) = if rng.chance(0.5) && !p.transfer_only {
+                let (h, d, shape) = new_image(&mut g, &mut rng, format!("pass{pi}.image"));
+                (H::Image(h, d), shape)
             } else {
                 let size = if one_size { TRANSFER_SIZE } else { 64 << rng.below(10) };
-                H::Buffer(g.create_buffer(&format!("pass{pi}.buffer"), BufferDesc::new(size)))
+                let b = g.create_buffer(&format!("pass{pi}.buffer"), BufferDesc::new(size));
+                (H::Buffer(b), (1, 1))
             };
-            res.push(Res { handle: h, defined: false, written_at: pi });
+            res.push(Res::new(h, false, pi, shape));
             chosen.push(res.len() - 1);
         }
         while chosen.len() < n {
@@ -323,6 +433,10 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
             && rng.chance(0.9);
         for (k, &ri) in chosen.iter().enumerate() {
             let r = &mut res[ri];
+            if let (true, H::Image(h, d)) = (r.written.len() > 1, r.handle) {
+                image_part(&mut pb, r, h, d, q, k == 0, pi, p.mistakes, &mut rng);
+                continue;
+            }
             let must_write = !r.defined;
             let write = must_write || (k == 0) || (!raster && rng.chance(0.3));
             let mistake = p.mistakes && rng.chance(0.03);
@@ -392,6 +506,70 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
         }
     }
     g
+}
+
+/// One access (two, for the pyramid) of pass `pi` on `q` to image `r` of several cells, whose
+/// current handle is `h` (`depth`: of a depth format), to random parts of it; `first` when the
+/// pass must write it.
+#[allow(clippy::too_many_arguments)]
+fn image_part<P>(
+    pb: &mut crate::graph::PassBuilder<'_, P>,
+    r: &mut Res,
+    h: ImageHandle,
+    depth: bool,
+    q: QueueKind,
+    first: bool,
+    pi: usize,
+    mistakes: bool,
+    rng: &mut Rng,
+) {
+    let mistake = mistakes && rng.chance(0.03);
+    let written = |r: &mut Res, new: ImageHandle, range: Subresource, rng: &mut Rng| {
+        // Now and then a mistake keeps using the handle the write made stale.
+        if !(mistakes && rng.chance(0.03)) {
+            r.handle = H::Image(new, depth);
+        }
+        r.write(range);
+        r.written_at = pi;
+    };
+    // The pyramid: read mip k-1, write mip k, in one pass.
+    if r.mips > 1 && rng.chance(0.25) {
+        let ready: Vec<u32> = (1..r.mips)
+            .filter(|&k| r.holds(Subresource { mip_count: 1, base_mip: k - 1, ..r.whole() }))
+            .collect();
+        if !ready.is_empty() {
+            let k = ready[rng.below(ready.len())];
+            let to = Subresource { mip_count: 1, base_mip: k, ..r.whole() };
+            pb.read(h.mip(k - 1), read_access(r.handle, q, rng));
+            let a = write_access(r.handle, q, r.holds(to), rng);
+            let new = pb.write(h.mip(k), a);
+            written(r, new, to, rng);
+            return;
+        }
+    }
+    if !r.defined || first || rng.chance(0.3) {
+        let range = if rng.chance(0.5) { r.random_range(rng) } else { r.whole() };
+        let a = write_access(r.handle, q, r.holds(range), rng);
+        let named = if mistake { r.out_of_range(rng) } else { range };
+        let new = pb.write(select(h, named), a);
+        written(r, new, range, rng);
+    } else {
+        let mut range = r.readable_range(rng);
+        if mistake {
+            // Past the image, or (where there is one) a part nothing wrote.
+            let unwritten = r.written.iter().position(|w| !w);
+            range = match unwritten {
+                Some(c) if rng.chance(0.5) => Subresource {
+                    base_mip: c as u32 / r.layers,
+                    mip_count: 1,
+                    base_layer: c as u32 % r.layers,
+                    layer_count: 1,
+                },
+                _ => r.out_of_range(rng),
+            };
+        }
+        pb.read(select(h, range), read_access(r.handle, q, rng));
+    }
 }
 
 /// Now and then, an import state that no resource can be in: the layout taken away or given

@@ -3,9 +3,33 @@
 //! the same plan always prints the same bytes.
 
 use crate::access::ResourceKind;
-use crate::graph::Lifetime;
+use crate::graph::{Lifetime, Subresource};
 use crate::plan::{Barrier, Plan, TransferHalf, WaitPoint};
 use std::fmt::Write;
+
+/// The part of resource `r` that `sub` names, for people (`mip 3`, `layers 0..4`), or `None`
+/// when it is all of it: whole-image output reads as it always did. A range that spans every
+/// mip level (or layer) leaves that dimension out.
+fn part(plan: &Plan, r: usize, sub: Subresource) -> Option<String> {
+    let img = plan.resources.get(r)?.image?;
+    let (mips, layers) = (img.mip_levels, img.array_layers);
+    if sub == Subresource::ALL || sub.is_whole(mips, layers) {
+        return None;
+    }
+    let mut shown = sub;
+    if sub.base_mip == 0 && sub.mip_count == mips {
+        shown.mip_count = Subresource::REST;
+    }
+    if sub.base_layer == 0 && sub.layer_count == layers {
+        shown.layer_count = Subresource::REST;
+    }
+    Some(shown.to_string())
+}
+
+/// ` mip 3` after a label, or nothing for all of it.
+fn part_suffix(plan: &Plan, r: usize, sub: Subresource) -> String {
+    part(plan, r, sub).map_or(String::new(), |p| format!(" {p}"))
+}
 
 /// Bytes as a short human figure (`12.0 MiB`).
 pub fn bytes(n: u64) -> String {
@@ -25,8 +49,13 @@ pub fn bytes(n: u64) -> String {
 
 fn barrier_line(plan: &Plan, b: &Barrier) -> String {
     let mut s = format!(
-        "`{}` {}:{} -> {}:{}",
-        plan.resources[b.resource].label, b.src_stages, b.src_access, b.dst_stages, b.dst_access
+        "`{}`{} {}:{} -> {}:{}",
+        plan.resources[b.resource].label,
+        part_suffix(plan, b.resource, b.subresource),
+        b.src_stages,
+        b.src_access,
+        b.dst_stages,
+        b.dst_access
     );
     if let Some((a, c)) = b.layout {
         let _ = write!(s, " layout {a} -> {c}");
@@ -93,8 +122,11 @@ pub fn text(plan: &Plan) -> String {
         for a in plan.accesses_of(p) {
             let _ = writeln!(
                 s,
-                "    {} `{}` v{}",
-                a.access, plan.resources[a.resource].label, a.version
+                "    {} `{}` v{}{}",
+                a.access,
+                plan.resources[a.resource].label,
+                a.version,
+                part_suffix(plan, a.resource, a.subresource)
             );
         }
         for b in plan.releases_of(p) {
@@ -174,7 +206,12 @@ fn json_str(s: &str) -> String {
     o
 }
 
-fn json_barrier(b: &Barrier) -> String {
+/// `,"subresource":"mip 3"` for part of an image, nothing for all of it.
+fn json_part(plan: &Plan, r: usize, sub: Subresource) -> String {
+    part(plan, r, sub).map_or(String::new(), |p| format!(",\"subresource\":{}", json_str(&p)))
+}
+
+fn json_barrier(plan: &Plan, b: &Barrier) -> String {
     let layout = match b.layout {
         Some((a, c)) => format!("[{},{}]", json_str(a.name()), json_str(c.name())),
         None => "null".into(),
@@ -192,8 +229,9 @@ fn json_barrier(b: &Barrier) -> String {
         None => "null".into(),
     };
     format!(
-        "{{\"resource\":{},\"queue\":{},\"src_stages\":{},\"src_access\":{},\"dst_stages\":{},\"dst_access\":{},\"layout\":{layout},\"discard\":{},\"transfer\":{transfer}}}",
+        "{{\"resource\":{}{},\"queue\":{},\"src_stages\":{},\"src_access\":{},\"dst_stages\":{},\"dst_access\":{},\"layout\":{layout},\"discard\":{},\"transfer\":{transfer}}}",
         b.resource,
+        json_part(plan, b.resource, b.subresource),
         json_str(b.queue.name()),
         json_str(&b.src_stages.names()),
         json_str(&b.src_access.names()),
@@ -238,14 +276,15 @@ pub fn json(plan: &Plan) -> String {
                 },
                 json_str(&w.stages.names())
             )),
-            json_list(plan.barriers_of(p).iter(), json_barrier),
+            json_list(plan.barriers_of(p).iter(), |b| json_barrier(plan, b)),
             json_list(plan.accesses_of(p).iter(), |a| format!(
-                "{{\"resource\":{},\"access\":{},\"version\":{}}}",
+                "{{\"resource\":{}{},\"access\":{},\"version\":{}}}",
                 a.resource,
+                json_part(plan, a.resource, a.subresource),
                 json_str(&a.access.name()),
                 a.version
             )),
-            json_list(plan.releases_of(p).iter(), json_barrier),
+            json_list(plan.releases_of(p).iter(), |b| json_barrier(plan, b)),
         )
     });
     let resources = json_list(plan.resources.iter(), |r| {
@@ -281,8 +320,8 @@ pub fn json(plan: &Plan) -> String {
     });
     format!(
         "{{\"stats\":{stats},\"passes\":{passes},\"resources\":{resources},\"heaps\":{heaps},\"prologue\":{},\"epilogue\":{},\"culled\":{}}}",
-        json_list(plan.prologue.iter(), json_barrier),
-        json_list(plan.epilogue.iter(), json_barrier),
+        json_list(plan.prologue.iter(), |b| json_barrier(plan, b)),
+        json_list(plan.epilogue.iter(), |b| json_barrier(plan, b)),
         json_list(plan.culled.iter(), |(_, l)| json_str(l))
     )
 }
@@ -329,7 +368,10 @@ pub fn dot(plan: &Plan) -> String {
     }
     for (i, p) in plan.passes.iter().enumerate() {
         for a in plan.accesses_of(p) {
-            let label = dot_id(&a.access.name());
+            let label = match part(plan, a.resource, a.subresource) {
+                Some(part) => dot_id(&format!("{}\n{part}", a.access.name())),
+                None => dot_id(&a.access.name()),
+            };
             if a.access.writes() {
                 let _ =
                     writeln!(s, "  p{i} -> r{} [label={label}, color=\"#c0392b\"];", a.resource);

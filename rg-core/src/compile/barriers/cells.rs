@@ -54,8 +54,8 @@ pub(super) struct CellNeed {
     /// The cell's index within its image.
     pub cell: u32,
     pub need: Need,
-    /// Whether an access of the pass touches it; otherwise the pass only hands the cell over
-    /// (a transient's first use) or takes it to the queue a temporal leaves the frame on.
+    /// Whether an access of the pass touches it; otherwise the pass only takes it to the queue
+    /// a temporal leaves the frame on.
     pub access: bool,
     pub after_wait: bool,
 }
@@ -68,10 +68,13 @@ pub(super) struct Cells {
     /// Per resource.
     pub track: Vec<Track>,
     pub st: Vec<St>,
-    /// Whether a kept access names the cell: a transient's first use hands over these only.
-    pub used: Vec<bool>,
     /// Per resource tracked by cell: the position of the last pass that accesses it.
     pub last_at: Vec<u32>,
+    /// Per transient tracked by cell: the range of `occupants` its memory was taken over from,
+    /// found at its first use (`(NONE, NONE)` before); each cell's first barrier hands that
+    /// cell over from all of them.
+    pub occupied: Vec<(u32, u32)>,
+    pub occupants: Vec<u32>,
     /// The current pass's needs, per touch a range.
     pub needs: Vec<CellNeed>,
     /// Per cell: the position + 1 of the last pass that named it, and its index in `needs`.
@@ -112,8 +115,9 @@ pub(crate) fn track_cells<P>(
     c.any = false;
     c.track.clear();
     c.st.clear();
-    c.used.clear();
     c.last_at.clear();
+    c.occupied.clear();
+    c.occupants.clear();
     c.stamp.clear();
     c.slot.clear();
     if !any_part {
@@ -140,20 +144,16 @@ pub(crate) fn track_cells<P>(
         return;
     }
     c.st.resize(total as usize, St::new(None));
-    c.used.resize(total as usize, false);
     c.stamp.resize(total as usize, 0);
     c.slot.resize(total as usize, 0);
     c.last_at.resize(resources.len(), NONE);
+    c.occupied.resize(resources.len(), (NONE, NONE));
     for (pos, &p) in order.iter().enumerate() {
         let range = &g.passes[p as usize].accesses;
-        for (i, a) in flat[range.start as usize..range.end as usize].iter().enumerate() {
-            let t = c.track[a.resource as usize];
-            if t.base == NONE {
-                continue;
+        for a in &flat[range.start as usize..range.end as usize] {
+            if c.track[a.resource as usize].base != NONE {
+                c.last_at[a.resource as usize] = pos as u32;
             }
-            c.last_at[a.resource as usize] = pos as u32;
-            let sub = t.range_of(g, range.start as usize + i, a);
-            for_cells(sub, t.layers, |cell| c.used[(t.base + cell) as usize] = true);
         }
     }
 }
@@ -181,10 +181,9 @@ pub(super) fn need_of(a: &Flat) -> Need {
 
 impl Cells {
     /// What pass `pass` (at `pos`, on `q`) does to each cell of image `r`, appended to `needs`:
-    /// the cells its accesses name, each merged over them; on a transient's first use
-    /// (`first`) also every other cell the frame uses, handed over as the first access's; and
-    /// with `pull` (a temporal's exit state, at its last access) every other cell owned by
-    /// another queue, to be taken over. Returns the range of `needs`.
+    /// the cells its accesses name, each merged over them, and with `pull` (a temporal's exit
+    /// state, at its last access) every other cell owned by another queue, to be taken over.
+    /// Returns the range of `needs`.
     #[allow(clippy::too_many_arguments)]
     pub fn gather<P>(
         &mut self,
@@ -194,20 +193,17 @@ impl Cells {
         r: u32,
         pos: usize,
         q: QueueKind,
-        first: bool,
         pull: Option<ResourceState>,
     ) -> (u32, u32) {
         let t = self.track[r as usize];
         let start = self.needs.len();
         let stamp = pos as u32 + 1;
         let range = pass.accesses.start as usize..pass.accesses.end as usize;
-        let mut first_need = None;
         for (i, a) in flat[range.clone()].iter().enumerate() {
             if a.resource != r {
                 continue;
             }
             let n = need_of(a);
-            first_need.get_or_insert(n);
             let sub = t.range_of(g, range.start + i, a);
             let (needs, stamps, slots) = (&mut self.needs, &mut self.stamp, &mut self.slot);
             for_cells(sub, t.layers, |cell| {
@@ -226,14 +222,6 @@ impl Cells {
                 }
             });
         }
-        let named = |cells: &Cells, cell: u32| cells.stamp[(t.base + cell) as usize] == stamp;
-        if let (true, Some(n)) = (first, first_need) {
-            for cell in 0..t.cells() {
-                if self.used[(t.base + cell) as usize] && !named(self, cell) {
-                    self.needs.push(CellNeed { cell, need: n, access: false, after_wait: false });
-                }
-            }
-        }
         if let Some(exit) = pull {
             let n = Need {
                 stages: exit.stages,
@@ -244,7 +232,8 @@ impl Cells {
             };
             for cell in 0..t.cells() {
                 let owner = self.st[(t.base + cell) as usize].owner;
-                if !named(self, cell) && owner.is_some_and(|o| o != q) {
+                let named = self.stamp[(t.base + cell) as usize] == stamp;
+                if !named && owner.is_some_and(|o| o != q) {
                     self.needs.push(CellNeed { cell, need: n, access: false, after_wait: false });
                 }
             }

@@ -50,7 +50,7 @@ pub(crate) use exits::temporal_exits;
 
 use super::validate::Flat;
 use super::NONE;
-use crate::access::{Layout, StageMask};
+use crate::access::{AccessMask, Layout, StageMask};
 use crate::graph::{Graph, Lifetime, PassDecl, Subresource};
 use crate::plan::{Barrier, PlannedResource, Wait, WaitPoint};
 use crate::types::QueueKind;
@@ -198,6 +198,27 @@ fn states<'s>(st: &'s [St], cells: &'s Cells, r: u32) -> &'s [St] {
     }
 }
 
+/// The occupants whose memory transient `r`, tracked by cell, takes over, as a range of
+/// `Cells::occupants`: found at its first use (when the walk first asks), then remembered for
+/// the first use of each of its cells. Nothing for a resource that is not placed.
+fn occupy_cells(
+    c: &mut Cells,
+    st: &mut [St],
+    memory: &mut [Vec<(u64, u64, u32)>],
+    resources: &[PlannedResource],
+    r: usize,
+) -> (u32, u32) {
+    if c.occupied[r].0 == NONE {
+        let from = c.occupants.len() as u32;
+        if let (false, Some(pl)) = (st[r].touched, resources[r].placement) {
+            occupy(&mut memory[pl.heap], pl, r as u32, &mut c.occupants);
+        }
+        st[r].touched = true;
+        c.occupied[r] = (from, c.occupants.len() as u32);
+    }
+    c.occupied[r]
+}
+
 /// The walk's state between passes.
 struct Walk<'a, P> {
     g: &'a Graph<P>,
@@ -301,10 +322,8 @@ impl<'a, P> Walk<'a, P> {
                 (!ONE && res.lifetime == Lifetime::Temporal && s.cells.last_at[ri] == pos as u32)
                     .then_some(res.exit)
                     .flatten();
-            let first = !s.st[ri].touched;
             let q = pass.queue;
-            t.cells =
-                Some(s.cells.gather(self.g, self.flat, pass, t.resource, pos, q, first, pull));
+            t.cells = Some(s.cells.gather(self.g, self.flat, pass, t.resource, pos, q, pull));
         }
     }
 
@@ -320,7 +339,27 @@ impl<'a, P> Walk<'a, P> {
         for t in s.touches.iter_mut() {
             let ri = t.resource as usize;
             let before = s.wants.len();
-            if !s.st[ri].touched {
+            if let Some((a, b)) = t.cells {
+                // Each cell is handed over at its own first use, from every occupant.
+                let (o_from, o_to) =
+                    occupy_cells(&mut s.cells, &mut s.st, &mut s.memory, self.resources, ri);
+                let base = s.cells.track[ri].base;
+                for i in a as usize..b as usize {
+                    let c = s.cells.needs[i];
+                    let from = s.wants.len();
+                    let cell = &s.cells.st[(base + c.cell) as usize];
+                    if cell.touched {
+                        state::wants(cell, &c.need, q, others, &mut s.wants);
+                    } else {
+                        for &d in &s.cells.occupants[o_from as usize..o_to as usize] {
+                            for o in states(&s.st, &s.cells, d) {
+                                state::handover_wants(o, q, others, c.need.stages, &mut s.wants);
+                            }
+                        }
+                    }
+                    s.cells.needs[i].after_wait = s.wants.len() > from;
+                }
+            } else if !s.st[ri].touched {
                 if let Some(pl) = self.resources[ri].placement {
                     let from = s.displaced.len();
                     occupy(&mut s.memory[pl.heap], pl, t.resource, &mut s.displaced);
@@ -332,19 +371,6 @@ impl<'a, P> Walk<'a, P> {
                     }
                 }
                 t.after_wait = s.wants.len() > before;
-                if let Some((a, b)) = t.cells {
-                    for c in &mut s.cells.needs[a as usize..b as usize] {
-                        c.after_wait = t.after_wait;
-                    }
-                }
-            } else if let Some((a, b)) = t.cells {
-                let base = s.cells.track[ri].base;
-                for c in &mut s.cells.needs[a as usize..b as usize] {
-                    let from = s.wants.len();
-                    let cell = &s.cells.st[(base + c.cell) as usize];
-                    state::wants(cell, &c.need, q, others, &mut s.wants);
-                    c.after_wait = s.wants.len() > from;
-                }
             } else {
                 state::wants(&s.st[ri], &t.need, q, others, &mut s.wants);
                 t.after_wait = s.wants.len() > before;
@@ -387,7 +413,7 @@ impl<'a, P> Walk<'a, P> {
         &mut self,
         t: &Touch,
         q: QueueKind,
-    ) -> ((StageMask, crate::access::AccessMask), bool) {
+    ) -> ((StageMask, AccessMask), bool) {
         let s = &mut *self.s;
         let mut range = t.displaced;
         if ONE {
@@ -397,7 +423,7 @@ impl<'a, P> Walk<'a, P> {
                 range = (from, s.displaced.len() as u32);
             }
         }
-        let mut src = (StageMask::NONE, crate::access::AccessMask::NONE);
+        let mut src = (StageMask::NONE, AccessMask::NONE);
         for &d in &s.displaced[range.0 as usize..range.1 as usize] {
             for o in states(&s.st, &s.cells, d) {
                 let (os, oa) = o.outstanding(q);
@@ -462,13 +488,18 @@ impl<'a, P> Walk<'a, P> {
         pos: usize,
     ) {
         let ri = t.resource as usize;
-        let first = !self.s.st[ri].touched;
-        let handed = if first {
-            self.s.st[ri].touched = true;
-            Some(self.handover::<ONE>(t, q))
-        } else {
-            None
-        };
+        let s = &mut *self.s;
+        let (a, b) = occupy_cells(&mut s.cells, &mut s.st, &mut s.memory, self.resources, ri);
+        // What a cell's first use hands over from: every cell of every occupant.
+        let mut src = (StageMask::NONE, AccessMask::NONE);
+        for &d in &self.s.cells.occupants[a as usize..b as usize] {
+            for o in states(&self.s.st, &self.s.cells, d) {
+                let (os, oa) = o.outstanding(q);
+                src.0 |= os;
+                src.1 |= oa;
+            }
+        }
+        let displaces = b > a;
         let here =
             Here { q, pos, waited: &self.waited, round_trip: self.reached[q.index()][q.index()] };
         let c = &mut self.s.cells;
@@ -478,9 +509,10 @@ impl<'a, P> Walk<'a, P> {
         for i in from..to {
             let n = c.needs[i as usize];
             let s = &mut c.st[(track.base + n.cell) as usize];
-            let mut d: Decision = match handed {
-                Some((src, displaces)) => first_use(s, &n.need, q, src, displaces),
-                None => decide::<ONE>(s, &n.need, &here, ri, Subresource::ALL),
+            let mut d: Decision = if s.touched {
+                decide::<ONE>(s, &n.need, &here, ri, Subresource::ALL)
+            } else {
+                first_use(s, &n.need, q, src, displaces)
             };
             if let Some(release) = d.release {
                 c.released.push((n.cell, release));
