@@ -233,6 +233,57 @@ pub fn temporal_chain() -> Graph {
     g
 }
 
+/// A Hi-Z pyramid built level by level, as two-phase occlusion culling builds it: a 1366x769
+/// `R32Float` image with its full chain of 11 mip levels. `hiz.mip0` writes level 0 from the
+/// depth prepass; `hiz.mip{k}` samples level k-1 and writes level k (so each level needs a
+/// barrier for the one below it only); `cull.occlusion` samples every level and writes the
+/// draws it keeps. Not in [`all`]: the frames there are whole-image ones.
+pub fn hiz_pyramid() -> Graph {
+    let size = Size::absolute(1366, 769);
+    let mut g = Graph::new(Extent::new(1366, 769));
+    let depth = g.create_image("depth", ImageDesc::new(Format::D32Float, size));
+    let depth = g.add_pass("depth.prepass", QueueKind::Graphics).write(depth, Access::DepthWrite);
+    let mut hiz = g.create_image("hiz.pyramid", ImageDesc::new(Format::R32Float, size).mips(11));
+    let mut p = g.add_pass("hiz.mip0", QueueKind::Graphics);
+    p.read(depth, Access::Sampled(C));
+    hiz = p.write(hiz.mip(0), Access::StorageWrite(C));
+    p.finish();
+    for k in 1..11 {
+        let mut p = g.add_pass(&format!("hiz.mip{k}"), QueueKind::Graphics);
+        p.read(hiz.mip(k - 1), Access::Sampled(C));
+        hiz = p.write(hiz.mip(k), Access::StorageWrite(C));
+        p.finish();
+    }
+    let draws = g.create_buffer("cull.draws", BufferDesc::new(1 << 20));
+    let mut p = g.add_pass("cull.occlusion", QueueKind::Graphics);
+    p.read(hiz, Access::Sampled(C));
+    let draws = p.write(draws, Access::StorageWrite(C));
+    p.finish();
+    g.export(draws);
+    g
+}
+
+/// Cascaded shadow maps in one array: a 2048x2048 `D32Float` image of 4 layers, one per
+/// cascade. `shadows.cascade{k}` renders layer k as a depth attachment; `lighting.deferred`
+/// samples all four (one barrier for all of them, since their states agree) and writes the
+/// swapchain. Not in [`all`].
+pub fn shadow_cascades() -> Graph {
+    let mut g = Graph::new(Extent::new(1920, 1080));
+    let desc = ImageDesc::new(Format::D32Float, Size::absolute(2048, 2048)).layers(4);
+    let mut shadows = g.create_image("shadows.cascades", desc);
+    for k in 0..4 {
+        let mut p = g.add_pass(&format!("shadows.cascade{k}"), QueueKind::Graphics);
+        shadows = p.write(shadows.layer(k), Access::DepthWrite);
+        p.finish();
+    }
+    let out = swapchain(&mut g, Format::Bgra8Srgb);
+    let mut p = g.add_pass("lighting.deferred", QueueKind::Graphics);
+    p.read(shadows, Access::Sampled(F));
+    let _ = p.write(out, Access::ColorWrite);
+    p.finish();
+    g
+}
+
 /// Every reference frame with its name.
 pub fn all() -> Vec<(&'static str, Graph)> {
     vec![

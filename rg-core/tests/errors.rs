@@ -495,3 +495,99 @@ fn shader_stage_bits_that_stand_for_no_stage() {
     let msg = errs.0[0].to_string();
     assert!(msg.contains("stand for no stage") && msg.contains(&here(line)), "{msg}");
 }
+
+#[test]
+fn a_selection_past_the_image_names_pass_resource_range_and_what_it_has() {
+    let mut g: Graph = Graph::new(Extent::new(64, 64));
+    let desc = ImageDesc::new(Format::R32Float, Size::FULL).mips(4).layers(2);
+    let img = g.create_image("hiz.pyramid", desc);
+    let img = g.add_pass("hiz.mip0", QueueKind::Compute).write(img, Access::StorageWrite(C));
+    let mut p = g.add_pass("hiz.mip4", QueueKind::Compute);
+    let line = line!() + 1;
+    p.read(img.mip(3), Access::Sampled(C));
+    let l2 = line!() + 1;
+    let img = p.write(img.mip(4), Access::StorageWrite(C));
+    p.finish();
+    let mut p = g.add_pass("layers", QueueKind::Compute);
+    let l3 = line!() + 1;
+    let img = p.write(img.layers(1, 2), Access::StorageWrite(C));
+    p.finish();
+    g.export(img);
+    let errs = compile(&g);
+    assert_eq!(errs.len(), 2, "{errs}");
+    assert!(errs.iter().all(|e| matches!(e, CompileError::SubresourceOutOfRange { .. })), "{errs}");
+    let msg = errs.0[0].to_string();
+    assert!(
+        msg.contains("`hiz.mip4`")
+            && msg.contains("`hiz.pyramid`")
+            && msg.contains("mip 4")
+            && msg.contains("4 mip levels and 2 layers")
+            && msg.contains(&here(l2)),
+        "{msg}"
+    );
+    assert!(!msg.contains(&here(line)), "the read of mip 3 fits: {msg}");
+    let msg = errs.0[1].to_string();
+    assert!(
+        msg.contains("`layers`") && msg.contains("layers 1..3") && msg.contains(&here(l3)),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_read_of_mips_nothing_wrote_names_pass_resource_range_and_sites() {
+    let mut g: Graph = Graph::new(Extent::new(64, 64));
+    let desc = ImageDesc::new(Format::Rgba16Float, Size::FULL).mips(3);
+    let l1 = line!() + 1;
+    let img = g.create_image("bloom.chain", desc);
+    let mut p = g.add_pass("bloom.down0", QueueKind::Compute);
+    let img = p.write(img.mip(0), Access::StorageWrite(C));
+    p.finish();
+    let mut p = g.add_pass("bloom.down2", QueueKind::Compute);
+    let line = line!() + 1;
+    p.read(img.mip(1), Access::Sampled(C));
+    let img = p.write(img.mip(2), Access::StorageWrite(C));
+    p.finish();
+    g.export(img);
+    let errs = compile(&g);
+    assert!(matches!(errs.0[..], [CompileError::UnwrittenSubresource { .. }]), "{errs}");
+    let msg = errs.to_string();
+    assert!(
+        msg.contains("`bloom.down2`")
+            && msg.contains("`bloom.chain`")
+            && msg.contains("mip 1")
+            && msg.contains(&here(line))
+            && msg.contains(&here(l1)),
+        "{msg}"
+    );
+}
+
+#[test]
+fn one_pass_may_read_one_mip_and_write_another_but_not_the_same() {
+    let build = |write_mip: u32| {
+        let mut g: Graph = Graph::new(Extent::new(64, 64));
+        let img =
+            g.create_image("hiz.pyramid", ImageDesc::new(Format::R32Float, Size::FULL).mips(3));
+        let img =
+            g.add_pass("hiz.mip0", QueueKind::Compute).write(img.mip(0), Access::StorageWrite(C));
+        let mut p = g.add_pass("hiz.mip1", QueueKind::Compute);
+        p.read(img.mips(0, 1), Access::Sampled(C));
+        let line = line!() + 1;
+        let img = p.write(img.mip(write_mip), Access::StorageWrite(C));
+        p.finish();
+        g.export(img);
+        (g, line)
+    };
+    let (g, _) = build(1);
+    Compiler::new().compile(&g, &FakeMemory::default()).expect("mips 0 and 1 do not overlap");
+    let (g, line) = build(0);
+    let errs = compile(&g);
+    assert!(errs.iter().any(|e| matches!(e, CompileError::ConflictingAccess { .. })), "{errs}");
+    let msg = errs.to_string();
+    assert!(
+        msg.contains("`hiz.mip1`")
+            && msg.contains("`hiz.pyramid`")
+            && msg.contains("(mip 0)")
+            && msg.contains(&here(line)),
+        "{msg}"
+    );
+}

@@ -1,7 +1,9 @@
 //! The hazard oracle catches mistakes: take real compiled plans (the reference frames and random
 //! graphs), delete or weaken one barrier or wait at a time, and require the oracle to flag every
 //! change that removes something the plan needed. The compiler emits nothing redundant, so every
-//! barrier and every wait it emits is needed.
+//! barrier and every wait it emits is needed, and so is every mip level and layer a barrier
+//! names: moving a barrier's range to the next mip or layer, or dropping its first or last mip
+//! or layer, must be caught too.
 
 use rg_core::gen::{random_graph, Params};
 use rg_core::*;
@@ -62,6 +64,8 @@ struct Tally {
     src_caught: usize,
     layout_changes: usize,
     layout_caught: usize,
+    range_changes: usize,
+    range_caught: usize,
     waits: usize,
     waits_caught: usize,
     missed: Vec<String>,
@@ -122,6 +126,19 @@ fn mutate_all(name: &str, plan: &Plan, t: &mut Tally) {
             }
         }
     }
+    for s in slots(plan) {
+        let b = *barrier_mut(&mut plan.clone(), s);
+        for wrong in wrong_ranges(plan, &b) {
+            let mut m = plan.clone();
+            barrier_mut(&mut m, s).subresource = wrong;
+            t.range_changes += 1;
+            if flagged(&m) {
+                t.range_caught += 1;
+            } else {
+                t.missed.push(format!("{name}: range {wrong} in {s:?} {b:?}"));
+            }
+        }
+    }
     for (p, pass) in plan.passes.iter().enumerate() {
         for (k, w) in pass.waits.clone().enumerate() {
             let mut m = plan.clone();
@@ -136,12 +153,45 @@ fn mutate_all(name: &str, plan: &Plan, t: &mut Tally) {
     }
 }
 
+/// Ranges a barrier of part of an image could wrongly name instead of its own: shifted by one
+/// mip or one layer (where the image has room), or without its first or last mip or layer.
+fn wrong_ranges(plan: &Plan, b: &Barrier) -> Vec<Subresource> {
+    let Some(img) = plan.resources[b.resource].image else {
+        return Vec::new();
+    };
+    let (mips, layers) = (img.mip_levels, img.array_layers);
+    let Some(s) = b.subresource.resolve(mips, layers) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if s.base_mip + s.mip_count < mips {
+        out.push(Subresource { base_mip: s.base_mip + 1, ..s });
+    } else if s.base_mip > 0 {
+        out.push(Subresource { base_mip: s.base_mip - 1, ..s });
+    }
+    if s.base_layer + s.layer_count < layers {
+        out.push(Subresource { base_layer: s.base_layer + 1, ..s });
+    } else if s.base_layer > 0 {
+        out.push(Subresource { base_layer: s.base_layer - 1, ..s });
+    }
+    if s.mip_count > 1 {
+        out.push(Subresource { mip_count: s.mip_count - 1, ..s });
+        out.push(Subresource { base_mip: s.base_mip + 1, mip_count: s.mip_count - 1, ..s });
+    }
+    if s.layer_count > 1 {
+        out.push(Subresource { layer_count: s.layer_count - 1, ..s });
+        out.push(Subresource { base_layer: s.base_layer + 1, layer_count: s.layer_count - 1, ..s });
+    }
+    out
+}
+
 fn check(t: &Tally) {
     if let Ok(path) = std::env::var("RG_MUTATION_LOG") {
         std::fs::write(path, t.missed.join("\n")).expect("write the log");
     }
     eprintln!(
-        "deletions {}/{}, dst weakenings {}/{}, src emptied {}/{}, layouts {}/{}, waits {}/{}",
+        "deletions {}/{}, dst weakenings {}/{}, src emptied {}/{}, layouts {}/{}, ranges {}/{}, \
+         waits {}/{}",
         t.deletions_caught,
         t.deletions,
         t.dst_caught,
@@ -150,10 +200,15 @@ fn check(t: &Tally) {
         t.src_weakenings,
         t.layout_caught,
         t.layout_changes,
+        t.range_caught,
+        t.range_changes,
         t.waits_caught,
         t.waits
     );
-    assert!(t.deletions > 100 && t.waits > 10 && t.layout_changes > 50, "too little was mutated");
+    assert!(
+        t.deletions > 100 && t.waits > 10 && t.layout_changes > 50 && t.range_changes > 50,
+        "too little was mutated"
+    );
     let barriers_missed: Vec<&String> = t.missed.iter().filter(|m| !m.contains("wait")).collect();
     assert!(
         barriers_missed.is_empty(),
@@ -183,6 +238,20 @@ fn every_barrier_and_wait_of_the_reference_frames_is_needed() {
     // The reference frames alone are smaller than the thresholds in `check`.
     assert!(t.missed.is_empty(), "{:#?}", t.missed);
     assert!(t.deletions >= 80 && t.waits >= 6, "{t:?}");
+}
+
+#[test]
+fn every_barrier_and_range_of_the_subresource_frames_is_needed() {
+    let mut t = Tally::default();
+    for (name, g) in [
+        ("hiz_pyramid", reference::hiz_pyramid()),
+        ("shadow_cascades", reference::shadow_cascades()),
+    ] {
+        let plan = Compiler::new().compile_uncached(&g, &FakeMemory::default()).expect("valid");
+        mutate_all(name, &plan, &mut t);
+    }
+    assert!(t.missed.is_empty(), "{:#?}", t.missed);
+    assert!(t.range_changes >= 20, "{t:?}");
 }
 
 #[test]

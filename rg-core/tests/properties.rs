@@ -1,5 +1,6 @@
 //! Property tests over random graphs from `rg_core::gen` (10,000 a run, mixed queues, imports,
-//! temporals, aliasing on): every plan passes the hazard oracle; culling keeps exactly the
+//! temporals, aliasing on, images with several mips and layers accessed by random parts of
+//! them): every plan passes the hazard oracle; culling keeps exactly the
 //! passes with a path to an output; aliasing never beats the lower bound nor overlaps live
 //! resources; and graphs with mistakes in them give errors, never a panic. One compiler compiles
 //! every graph of a test, as a renderer's does, recycling each plan into the next, and its plans
@@ -22,6 +23,9 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
     let params = Params::default();
     let memory = FakeMemory::default();
     let (mut total_passes, mut total_culled, mut waits, mut transfers) = (0, 0, 0, 0);
+    // Barriers that name part of an image, those that merge several cells, and passes that
+    // build a pyramid level (read one mip, write another).
+    let (mut parts, mut merged, mut pyramids) = (0, 0, 0);
     let mut compiler = Compiler::new();
     for seed in 0..cases() {
         let g = random_graph(seed, &params);
@@ -60,6 +64,26 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
         total_culled += plan.culled.len();
         waits += s.waits;
         transfers += plan.all_barriers().filter(|b| b.transfer.is_some()).count();
+        let whole = |r: usize, s: Subresource| {
+            plan.resources[r].image.is_none_or(|i| s.is_whole(i.mip_levels, i.array_layers))
+        };
+        for b in plan.all_barriers().filter(|b| !whole(b.resource, b.subresource)) {
+            parts += 1;
+            merged += (b.subresource.mip_count * b.subresource.layer_count > 1) as usize;
+        }
+        for p in &plan.passes {
+            let acc = plan.accesses_of(p);
+            pyramids += acc.iter().any(|a| {
+                !a.access.writes()
+                    && acc.iter().any(|w| {
+                        w.access.writes()
+                            && w.resource == a.resource
+                            && w.subresource.base_mip == a.subresource.base_mip + 1
+                            && w.subresource.mip_count == 1
+                            && a.subresource.mip_count == 1
+                    })
+            }) as usize;
+        }
         // The next graph's plan is built in this one's arrays.
         compiler.recycle(plan);
     }
@@ -68,8 +92,9 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
         total_culled > 0 && waits > 0 && transfers > 0,
         "{total_passes} {total_culled} {waits} {transfers}"
     );
+    assert!(parts > 0 && merged > 0 && pyramids > 0, "{parts} {merged} {pyramids}");
     eprintln!(
-        "{} graphs: {total_passes} passes run, {total_culled} culled, {waits} waits, {transfers} ownership transfers",
+        "{} graphs: {total_passes} passes run, {total_culled} culled, {waits} waits, {transfers} ownership transfers, {parts} barriers of part of an image ({merged} over several cells), {pyramids} pyramid passes",
         cases()
     );
 }
@@ -157,7 +182,7 @@ fn aliased_resources_are_never_live_together() {
 #[test]
 fn graphs_with_mistakes_give_errors_not_panics() {
     let params = Params { mistakes: true, ..Params::default() };
-    let (mut ok, mut err, mut states) = (0, 0, 0);
+    let (mut ok, mut err, mut states, mut ranges, mut unwritten) = (0, 0, 0, 0, 0);
     let mut compiler = Compiler::new();
     for seed in 0..cases() / 5 {
         let g = random_graph(seed, &params);
@@ -172,8 +197,10 @@ fn graphs_with_mistakes_give_errors_not_panics() {
             Err(errors) => {
                 err += 1;
                 assert!(!errors.is_empty());
-                states +=
-                    errors.iter().any(|e| matches!(e, CompileError::InvalidState { .. })) as u32;
+                let any = |f: fn(&CompileError) -> bool| errors.iter().any(f) as u32;
+                states += any(|e| matches!(e, CompileError::InvalidState { .. }));
+                ranges += any(|e| matches!(e, CompileError::SubresourceOutOfRange { .. }));
+                unwritten += any(|e| matches!(e, CompileError::UnwrittenSubresource { .. }));
                 for e in errors.iter() {
                     let msg = e.to_string();
                     assert!(
@@ -186,6 +213,8 @@ fn graphs_with_mistakes_give_errors_not_panics() {
     }
     assert!(ok > 0 && err > 0, "{ok} compiled, {err} failed: the generator should make both");
     assert!(states > 0, "no graph had an import state that cannot be");
+    assert!(ranges > 0, "no graph named mips or layers past an image");
+    assert!(unwritten > 0, "no graph read mips or layers that nothing wrote");
 }
 
 #[test]

@@ -24,12 +24,14 @@
 //! The barriers of a pass's cells are merged where they are equal into rectangles (runs of
 //! layers within a mip, then runs of mips over the same layers), so four layers written apart
 //! and sampled together take one barrier. Everything else keeps one state, and its plan and
-//! cost are what they were without subresources. A transient tracked by cell is handed over
-//! whole at its first use (every cell the frame uses goes from `Undefined` then, those the pass
-//! does not touch into its first access's layout), so that no later cell's first barrier has to
-//! be ordered after the memory's previous occupants again. Imports' entry and exit states are
-//! states of the whole image; a temporal image tracked by cell is brought back to one state
-//! at the end (see `exits`).
+//! cost are what they were without subresources. A transient tracked by cell takes its memory
+//! over from the previous occupants at its first use, and each cell's first barrier (from
+//! `Undefined`, in the pass that first touches that cell) is ordered after all of their
+//! outstanding accesses, since which bytes a cell has is not known here. Handing over cells
+//! that the pass does not touch would cost a transition into a layout guessed ahead, whose
+//! scope a later wait may make useless. Imports' entry and exit states are states of the whole
+//! image; a temporal image tracked by cell is brought back to one state at the end (see
+//! `exits`).
 //!
 //! The walk is a recipe of steps per pass: [`Walk::gather`] what the pass does to each
 //! resource (and cell), [`Walk::want_waits`] on other queues, [`Walk::place_waits`], then
