@@ -66,3 +66,41 @@ pub(crate) fn stale_exports<P>(g: &Graph<P>, v: &Validated, kept: &[bool]) -> Ve
     }
     errors
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::{Access, ShaderStages};
+    use crate::compile::testing::compiled;
+    use crate::types::{BufferDesc, Extent, Format, ImageDesc, QueueKind, Size};
+
+    const C: ShaderStages = ShaderStages::COMPUTE;
+
+    /// Roots are the side effect, the export and the import's last writer; the walk back keeps
+    /// their producers, and a pass whose output nothing needs goes. Versions being per image, the
+    /// writer of one mip is kept for a reader of another.
+    #[test]
+    fn keeps_the_producers_of_what_leaves_the_frame() {
+        let mut g: Graph = Graph::new(Extent::new(64, 64));
+        let pyramid = ImageDesc::new(Format::R32Float, Size::absolute(64, 64)).mips(2);
+        let img = g.create_image("img", pyramid);
+        let unused = g.create_buffer("unused", BufferDesc::new(64));
+        let out = g.create_buffer("out", BufferDesc::new(64));
+        let img = g.add_pass("mip0", QueueKind::Compute).write(img.mip(0), Access::StorageWrite(C));
+        let img = g.add_pass("mip1", QueueKind::Compute).write(img.mip(1), Access::StorageWrite(C));
+        let _ = g.add_pass("dead", QueueKind::Compute).write(unused, Access::StorageWrite(C));
+        let mut p = g.add_pass("reads.mip0", QueueKind::Compute);
+        p.read(img.mip(0), Access::Sampled(C));
+        let out = p.write(out, Access::StorageWrite(C));
+        p.finish();
+        g.export(out);
+        let mut p = g.add_pass("side", QueueKind::Compute);
+        p.side_effect();
+        p.finish();
+        let (_, mut s) = compiled(&g);
+        let mut kept = Vec::new();
+        cull(&g, &s.validated, &mut kept, &mut s.stack);
+        assert_eq!(kept, [true, true, false, true, true]);
+        assert!(stale_exports(&g, &s.validated, &kept).is_empty());
+    }
+}

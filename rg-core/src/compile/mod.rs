@@ -526,6 +526,55 @@ fn hash_words(prefix: &[u64], words: &[u64]) -> u64 {
     h
 }
 
+/// Helpers for the phases' unit tests, which run one phase again on what the phases before it
+/// made of a small graph.
+#[cfg(test)]
+pub(super) mod testing {
+    use super::*;
+    use crate::graph::ResourceDecl;
+
+    /// `g` compiled (it must be valid), with the compiler's working memory as the compile left
+    /// it: the validated accesses, the kept passes, the order, the barrier phase's scratch.
+    pub(super) fn compiled<P>(g: &Graph<P>) -> (Plan, Scratch) {
+        let mut c = Compiler::new();
+        let memory = crate::FakeMemory::default();
+        let plan = c.compile_uncached(g, &memory).unwrap_or_else(|e| panic!("{e}"));
+        (plan, std::mem::take(&mut c.scratch))
+    }
+
+    /// The resource records a compile starts from, before any phase.
+    pub(super) fn records<P>(g: &Graph<P>) -> Vec<PlannedResource> {
+        g.resources.iter().map(record).collect()
+    }
+
+    fn record(r: &ResourceDecl) -> PlannedResource {
+        let (entry, exit) = match r.lifetime {
+            Lifetime::Imported { entry, exit } => (Some(entry), Some(exit)),
+            _ => (None, None),
+        };
+        PlannedResource {
+            label: r.label.clone(),
+            kind: r.kind(),
+            image: None,
+            buffer_size: None,
+            lifetime: r.lifetime,
+            usage: Usage::NONE,
+            entry,
+            exit,
+            defined_at_entry: entry.is_some_and(|e| e.layout != Some(Layout::Undefined)),
+            first_use: None,
+            last_use: None,
+            placement: None,
+            requirements: None,
+        }
+    }
+
+    /// The labels of the passes in `order`.
+    pub(super) fn labels<'g, P>(g: &'g Graph<P>, order: &[u32]) -> Vec<&'g str> {
+        order.iter().map(|&p| &*g.passes[p as usize].label).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

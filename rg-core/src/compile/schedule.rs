@@ -199,3 +199,89 @@ fn find_cycle<P>(g: &Graph<P>, kept: &[bool], e: &Edges, indeg: &[u32]) -> Compi
     path.push((g.passes[cycle[0]].label.to_string(), g.passes[cycle[0]].site));
     CompileError::Cycle { path, via }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::{Access, ShaderStages};
+    use crate::compile::testing::{compiled, labels};
+    use crate::types::{BufferDesc, Extent, Format, ImageDesc, QueueKind, Size};
+
+    const C: ShaderStages = ShaderStages::COMPUTE;
+
+    /// Producers before consumers, readers before the next writer, and among ready passes the
+    /// consumer of what was just produced: the second chain waits until the first is done.
+    #[test]
+    fn consumers_follow_their_producers() {
+        let mut g: Graph = Graph::new(Extent::new(64, 64));
+        let a = g.create_buffer("a", BufferDesc::new(64));
+        let b = g.create_buffer("b", BufferDesc::new(64));
+        let a = g.add_pass("a.write", QueueKind::Compute).write(a, Access::StorageWrite(C));
+        let b = g.add_pass("b.write", QueueKind::Compute).write(b, Access::StorageWrite(C));
+        let mut p = g.add_pass("a.read", QueueKind::Compute);
+        p.read(a, Access::StorageRead(C));
+        p.side_effect();
+        p.finish();
+        let a = g.add_pass("a.rewrite", QueueKind::Compute).write(a, Access::StorageWrite(C));
+        let mut p = g.add_pass("b.read", QueueKind::Compute);
+        p.read(b, Access::StorageRead(C));
+        p.side_effect();
+        p.finish();
+        g.export(a);
+        let (_, mut s) = compiled(&g);
+        edges(&g, &s.validated, &s.kept, &mut s.edges);
+        let mut order = Vec::new();
+        schedule(&g, &s.kept, &s.edges, &mut s.schedule, &mut order).expect("no cycle");
+        assert_eq!(labels(&g, &order), ["a.write", "a.read", "a.rewrite", "b.write", "b.read"]);
+    }
+
+    /// A pyramid's levels are versions of one image: each level's pass follows the one below.
+    #[test]
+    fn a_pyramid_is_scheduled_level_by_level() {
+        let mut g: Graph = Graph::new(Extent::new(64, 64));
+        let desc = ImageDesc::new(Format::R32Float, Size::absolute(64, 64)).mips(3);
+        let mut img = g.create_image("pyramid", desc);
+        img = g.add_pass("mip0", QueueKind::Compute).write(img.mip(0), Access::StorageWrite(C));
+        for k in [1, 2] {
+            let mut p = g.add_pass(&format!("mip{k}"), QueueKind::Compute);
+            p.read(img.mip(k - 1), Access::Sampled(C));
+            img = p.write(img.mip(k), Access::StorageWrite(C));
+            p.finish();
+        }
+        g.export(img);
+        let (_, mut s) = compiled(&g);
+        edges(&g, &s.validated, &s.kept, &mut s.edges);
+        let mut order = Vec::new();
+        schedule(&g, &s.kept, &s.edges, &mut s.schedule, &mut order).expect("no cycle");
+        assert_eq!(labels(&g, &order), ["mip0", "mip1", "mip2"]);
+    }
+
+    /// An explicit order against the data flow is a cycle, reported with its path.
+    #[test]
+    fn a_cycle_names_its_passes_and_links() {
+        let mut g: Graph = Graph::new(Extent::new(64, 64));
+        let a = g.create_buffer("link", BufferDesc::new(64));
+        let mut p = g.add_pass("first", QueueKind::Compute);
+        let a = p.write(a, Access::StorageWrite(C));
+        let first = p.finish();
+        let mut p = g.add_pass("second", QueueKind::Compute);
+        p.read(a, Access::StorageRead(C));
+        p.side_effect();
+        let second = p.finish();
+        g.order(second, first);
+        let mut v = crate::compile::validate::Validated::default();
+        let mut resources = crate::compile::testing::records(&g);
+        crate::compile::validate::validate(&g, Default::default(), &mut resources, &mut v)
+            .expect("valid declarations");
+        let kept = vec![true, true];
+        let mut e = Edges::default();
+        edges(&g, &v, &kept, &mut e);
+        let err =
+            schedule(&g, &kept, &e, &mut Scratch::default(), &mut Vec::new()).expect_err("a cycle");
+        let CompileError::Cycle { path, via } = err else { panic!("{err}") };
+        let names: Vec<&str> = path.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(names.first(), names.last());
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert!(via.contains(&"`link`".to_string()) && via.contains(&"explicit order".to_string()));
+    }
+}

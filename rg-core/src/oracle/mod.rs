@@ -244,7 +244,8 @@ impl<'p> Oracle<'p> {
         let d = self.dims[r];
         let image = self.shadows[d.base].image;
         let one = CellRange { base: d.base, layers: 1, mips: 0..1, layer: 0..1 };
-        if sub == Subresource::ALL || (!d.coarse && sub.is_whole(d.mips, d.layers)) {
+        // A buffer is named whole, by `Subresource::ALL` only; an image also by explicit counts.
+        if sub == Subresource::ALL || (image && !d.coarse && sub.is_whole(d.mips, d.layers)) {
             return CellRange {
                 base: d.base,
                 layers: d.layers,

@@ -643,3 +643,104 @@ fn many_readers_stay_linear() {
     }
     assert_eq!(check(&plan(vec![buffer("big")], passes)), vec![]);
 }
+
+/// An image of `mips` levels and `layers` layers.
+fn image_of(label: &str, mips: u32, layers: u32) -> PlannedResource {
+    let mut r = image(label);
+    if let Some(i) = r.image.as_mut() {
+        i.mip_levels = mips;
+        i.array_layers = layers;
+    }
+    r
+}
+
+fn cells(base_mip: u32, mip_count: u32, base_layer: u32, layer_count: u32) -> Subresource {
+    Subresource { base_mip, mip_count, base_layer, layer_count }
+}
+
+/// `b` over `sub` only.
+fn over(b: Barrier, sub: Subresource) -> Barrier {
+    Barrier { subresource: sub, ..b }
+}
+
+/// The pyramid's step on a 2-mip image: `hiz.mip0` writes mip 0, then `hiz.mip1` samples mip 0
+/// (after `to_sampled`) and writes mip 1 (after `to_storage`).
+fn pyramid(to_sampled: Barrier, to_storage: Barrier) -> Draft {
+    let mut mip0 = pass("hiz.mip0", G, &[(0, CS_W)]);
+    mip0.accesses[0].subresource = cells(0, 1, 0, 1);
+    let first = transition(barrier(0, G, NOTHING, CS_WRITE), Undefined, Layout::General);
+    mip0.barriers.push(over(first, cells(0, 1, 0, 1)));
+    let mut mip1 = pass("hiz.mip1", G, &[(0, Access::Sampled(ShaderStages::COMPUTE)), (0, CS_W)]);
+    mip1.accesses[0].subresource = cells(0, 1, 0, 1);
+    mip1.accesses[1].subresource = cells(1, 1, 0, 1);
+    mip1.barriers.extend([to_sampled, to_storage]);
+    plan(vec![image_of("hiz.pyramid", 2, 1)], vec![mip0, mip1])
+}
+
+fn mip0_to_sampled() -> Barrier {
+    let sampled = (StageMask::COMPUTE_SHADER, AccessMask::SAMPLED_READ);
+    let b = transition(barrier(0, G, CS_WRITE, sampled), Layout::General, ShaderReadOnly);
+    over(b, cells(0, 1, 0, 1))
+}
+
+fn mip1_to_storage() -> Barrier {
+    let b = transition(barrier(0, G, NOTHING, CS_WRITE), Undefined, Layout::General);
+    over(b, cells(1, 1, 0, 1))
+}
+
+/// Each cell has its own state: reading mip 0 and writing mip 1 in one pass, each after its own
+/// barrier, is clean, with no barrier naming the other mip.
+#[test]
+fn cells_are_tracked_apart() {
+    assert_eq!(check(&pyramid(mip0_to_sampled(), mip1_to_storage())), vec![]);
+}
+
+/// A barrier narrowed to the wrong mip leaves the right one in its old layout and transitions
+/// one that is not in the layout it names; both are reported, naming the mips.
+#[test]
+fn a_barrier_on_the_wrong_mip_is_reported_on_both_mips() {
+    let wrong = over(mip0_to_sampled(), cells(1, 1, 0, 1));
+    let hazards = check(&pyramid(wrong, mip1_to_storage()));
+    for mip in ["`hiz.pyramid` mip 0", "`hiz.pyramid` mip 1"] {
+        let found = |h: &Hazard| h.kind == HazardKind::LayoutMismatch && h.message.contains(mip);
+        assert!(hazards.iter().any(found), "{mip}: {hazards:#?}");
+    }
+}
+
+/// Dropping a layer from a barrier's range leaves that layer unsynchronized.
+#[test]
+fn a_layer_dropped_from_a_range_is_reported() {
+    let layers = |sub: Subresource| {
+        let mut draw = pass("shadows.draw", G, &[(0, Access::ColorWrite)]);
+        let first = transition(barrier(0, G, NOTHING, COLOR), Undefined, ColorAttachment);
+        draw.barriers.push(first);
+        let mut sample = pass("lighting.shade", G, &[(0, SAMPLED)]);
+        sample.barriers.push(over(color_to_sampled(), sub));
+        check(&plan(vec![image_of("shadows.maps", 1, 4)], vec![draw, sample]))
+    };
+    assert_eq!(layers(cells(0, 1, 0, 4)), vec![]);
+    let hazards = layers(cells(0, 1, 0, 3));
+    assert!(!hazards.is_empty());
+    assert!(hazards.iter().all(|h| h.message.contains("`shadows.maps` layer 3")), "{hazards:#?}");
+    let mismatch =
+        |h: &Hazard| h.kind == HazardKind::LayoutMismatch && h.message.contains("`lighting.shade`");
+    assert!(hazards.iter().any(mismatch), "{hazards:#?}");
+}
+
+/// A range the image does not have, or part of a buffer, is a hazard of its own.
+#[test]
+fn ranges_past_the_image_or_of_a_buffer_are_invalid() {
+    let past = over(mip1_to_storage(), cells(1, 2, 0, 1));
+    let hazards = check(&pyramid(mip0_to_sampled(), past));
+    assert!(
+        hazards.iter().any(|h| h.kind == HazardKind::InvalidRange
+            && h.message.contains("mips 1..3")
+            && h.message.contains("2 mip levels")),
+        "{hazards:#?}"
+    );
+    let mut write = pass("fill", G, &[(0, CS_W)]);
+    write.accesses[0].subresource = cells(0, 1, 0, 1);
+    write.barriers.push(barrier(0, G, NOTHING, CS_WRITE));
+    let hazards = check(&plan(vec![buffer("buf")], vec![write]));
+    assert_only(&hazards, HazardKind::InvalidRange, &["buf"]);
+}
