@@ -1,6 +1,7 @@
 //! Random graphs for property tests and GPU tests: a seeded generator of valid frames (mixed
-//! queues, imports, temporals, images and buffers, explicit orders, exports, side effects), and
-//! optionally frames with mistakes in them. The same seed always gives the same graph.
+//! queues, imports, temporals, images and buffers, images of several mips and layers accessed by
+//! random parts, explicit orders, exports, side effects), and optionally frames with mistakes in
+//! them. The same seed always gives the same graph.
 
 use crate::access::{Access, Layout, ResourceState, ShaderStages, StageMask};
 use crate::graph::{Graph, Subresource};

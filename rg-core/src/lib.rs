@@ -7,6 +7,11 @@
 //! transients whose lifetimes do not overlap share memory. The plan is plain data: `rg-vulkan`
 //! executes it, [`oracle`] checks it, and it prints as text, JSON and Graphviz DOT.
 //!
+//! An access may name part of an image ([`ImageHandle::mip`], [`ImageHandle::layers`], ...):
+//! versions stay per image, but barriers, layouts and the oracle then work per mip level and
+//! layer, so a pyramid is built level by level and cascades are rendered layer by layer into one
+//! array with exactly the barriers each needs.
+//!
 //! ```
 //! use rg_core::*;
 //!

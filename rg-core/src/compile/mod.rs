@@ -8,7 +8,11 @@
 //! 4. [`lifetimes`]: first and last use of every resource in that order;
 //! 5. [`usage`]: usage flags inferred from the accesses;
 //! 6. [`alias`]: transients placed in heaps, sharing memory where lifetimes allow;
-//! 7. [`barriers`]: one batch of transitions per pass, ownership transfers and queue waits.
+//! 7. [`barriers`]: one batch of transitions per pass, ownership transfers and queue waits,
+//!    per mip level and layer for images that some access names only part of.
+//!
+//! Versions, culling and the schedule are per resource whatever part of an image an access
+//! names; validation checks the ranges, and the barrier phase and the oracle work per cell.
 //!
 //! [`Compiler`] keeps the plans it made, keyed by the graph's structure: a frame whose
 //! declarations did not change costs a hash and a comparison, not a compile.

@@ -88,16 +88,6 @@ pub(super) fn temporal_cell_exit(s: &St, exit: &ResourceState, ri: usize) -> Opt
     })
 }
 
-/// What the frame leaves in one cell of a temporal image.
-#[derive(Clone, Copy)]
-pub(super) struct CellExit {
-    touched: bool,
-    queue: QueueKind,
-    layout: Option<Layout>,
-    stages: StageMask,
-    access: AccessMask,
-}
-
 /// Sets the entry and exit state of every temporal resource to the state the frame leaves it
 /// in (and so the next frame finds it in): the last access's layout and queue, and the
 /// accesses still outstanding (on an image tracked by cell, on the cells left in that layout on
@@ -114,17 +104,12 @@ pub(crate) fn temporal_exits<P>(
         return;
     }
     let cells = &mut scratch.cells;
+    // What the frame leaves in each cell of an image tracked by cell; `None` where it leaves
+    // what it found.
     let exits = &mut scratch.cell_exits;
     exits.clear();
-    let start = CellExit {
-        touched: false,
-        queue: QueueKind::Graphics,
-        layout: None,
-        stages: StageMask::NONE,
-        access: AccessMask::NONE,
-    };
     if cells.any {
-        exits.resize(cells.st.len(), start);
+        exits.resize(cells.st.len(), None);
     }
     for r in resources.iter_mut().filter(|r| temporal(r)) {
         r.entry = Some(ResourceState {
@@ -146,25 +131,13 @@ pub(crate) fn temporal_exits<P>(
             let t = cells.of(a.resource as usize);
             if t.base != NONE {
                 for_cells(t.range_of(g, range.start + i, a), t.layers, |c| {
-                    let e = &mut exits[(t.base + c) as usize];
-                    let mut s = ResourceState {
-                        layout: e.layout,
-                        queue: e.queue,
-                        stages: e.stages,
-                        access: e.access,
-                    };
-                    if !e.touched {
-                        s.stages = StageMask::NONE;
-                        s.access = AccessMask::NONE;
-                    }
-                    leave(&mut s, pass.queue, a);
-                    *e = CellExit {
-                        touched: true,
-                        queue: s.queue,
-                        layout: s.layout,
-                        stages: s.stages,
-                        access: s.access,
-                    };
+                    let e = exits[(t.base + c) as usize].get_or_insert(ResourceState {
+                        layout: None,
+                        queue: pass.queue,
+                        stages: StageMask::NONE,
+                        access: AccessMask::NONE,
+                    });
+                    leave(e, pass.queue, a);
                 });
             }
         }
@@ -174,8 +147,8 @@ pub(crate) fn temporal_exits<P>(
         if let (true, Some(state)) = (t.base != NONE, r.entry.as_mut()) {
             state.stages = StageMask::NONE;
             state.access = AccessMask::NONE;
-            for e in &exits[t.base as usize..(t.base + t.cells()) as usize] {
-                if e.touched && e.queue == state.queue && e.layout == state.layout {
+            for e in exits[t.base as usize..(t.base + t.cells()) as usize].iter().flatten() {
+                if e.queue == state.queue && e.layout == state.layout {
                     state.stages |= e.stages;
                     state.access |= e.access;
                 }

@@ -52,7 +52,7 @@ pub(crate) use exits::temporal_exits;
 
 use super::validate::Flat;
 use super::NONE;
-use crate::access::{AccessMask, Layout, StageMask};
+use crate::access::{AccessMask, Layout, ResourceState, StageMask};
 use crate::graph::{Graph, Lifetime, PassDecl, Subresource};
 use crate::plan::{Barrier, PlannedResource, Wait, WaitPoint};
 use crate::types::QueueKind;
@@ -108,7 +108,7 @@ pub(crate) struct Barriers {
 pub(crate) struct Scratch {
     st: Vec<St>,
     cells: Cells,
-    cell_exits: Vec<exits::CellExit>,
+    cell_exits: Vec<Option<ResourceState>>,
     memory: Vec<Vec<(u64, u64, u32)>>,
     done: Vec<[i32; 3]>,
     touches: Vec<Touch>,
