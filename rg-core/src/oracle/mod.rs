@@ -122,15 +122,27 @@ pub fn check(plan: &Plan) -> Vec<Hazard> {
 /// The most cells an image is tracked by; a larger one is tracked whole.
 const MAX_CELLS: u64 = 1 << 16;
 
-/// Where a resource's cells are in `Oracle::shadows`: `mips` x `layers` of them from `base`,
-/// mip-major (one for a buffer, or for an image too large to track by cell).
+/// Where a resource's cells are in `Oracle::shadows`: from `base`, mip-major, one per mip level
+/// of each layer (one for a buffer, or for an image too large to track by cell).
 #[derive(Clone, Copy)]
 struct Dims {
     base: usize,
+    /// What the image has (1 and 1 for a buffer).
     mips: u32,
     layers: u32,
     /// An image tracked whole although it has more than one cell.
     coarse: bool,
+}
+
+impl Dims {
+    /// Mip levels and layers of its cells.
+    fn grid(&self) -> (u32, u32) {
+        if self.coarse {
+            (1, 1)
+        } else {
+            (self.mips, self.layers)
+        }
+    }
 }
 
 /// What names a range of cells.
@@ -188,14 +200,11 @@ impl<'p> Oracle<'p> {
                 _ => (1, 1),
             };
             let coarse = mips as u64 * layers as u64 > MAX_CELLS;
-            let d = if coarse {
-                Dims { base: shadows.len(), mips: 1, layers: 1, coarse }
-            } else {
-                Dims { base: shadows.len(), mips, layers, coarse }
-            };
+            let d = Dims { base: shadows.len(), mips, layers, coarse };
             let start = initial_state(res, r);
-            for mip in 0..d.mips {
-                for layer in 0..d.layers {
+            let (mips, layers) = d.grid();
+            for mip in 0..mips {
+                for layer in 0..layers {
                     shadows.push(Shadow { mip, layer, ..start.clone() });
                 }
             }
@@ -222,9 +231,9 @@ impl<'p> Oracle<'p> {
     /// Cell `c` by name: its resource's label, with the mip and layer where it has several.
     fn name(&self, c: usize) -> String {
         let sh = &self.shadows[c];
-        let d = self.dims[sh.resource];
+        let (mips, layers) = self.dims[sh.resource].grid();
         let label = self.res(sh.resource);
-        match (d.mips > 1, d.layers > 1) {
+        match (mips > 1, layers > 1) {
             (true, true) => format!("{label} mip {} layer {}", sh.mip, sh.layer),
             (true, false) => format!("{label} mip {}", sh.mip),
             (false, true) => format!("{label} layer {}", sh.layer),
@@ -235,7 +244,8 @@ impl<'p> Oracle<'p> {
     /// Every cell of resource `r`.
     fn all_cells(&self, r: usize) -> std::ops::Range<usize> {
         let d = self.dims[r];
-        d.base..d.base + (d.mips * d.layers) as usize
+        let (mips, layers) = d.grid();
+        d.base..d.base + (mips * layers) as usize
     }
 
     /// The cells of resource `r` that `sub` names; a range it does not have is reported (as
@@ -245,13 +255,9 @@ impl<'p> Oracle<'p> {
         let image = self.shadows[d.base].image;
         let one = CellRange { base: d.base, layers: 1, mips: 0..1, layer: 0..1 };
         // A buffer is named whole, by `Subresource::ALL` only; an image also by explicit counts.
-        if sub == Subresource::ALL || (image && !d.coarse && sub.is_whole(d.mips, d.layers)) {
-            return CellRange {
-                base: d.base,
-                layers: d.layers,
-                mips: 0..d.mips,
-                layer: 0..d.layers,
-            };
+        if sub == Subresource::ALL || (image && sub.is_whole(d.mips, d.layers)) {
+            let (mips, layers) = d.grid();
+            return CellRange { base: d.base, layers, mips: 0..mips, layer: 0..layers };
         }
         let pass = by.pass();
         if !image || d.coarse {

@@ -744,3 +744,22 @@ fn ranges_past_the_image_or_of_a_buffer_are_invalid() {
     let hazards = check(&plan(vec![buffer("buf")], vec![write]));
     assert_only(&hazards, HazardKind::InvalidRange, &["buf"]);
 }
+
+/// An image of more cells than the oracle tracks apart is one cell: named whole (with explicit
+/// counts, as the compiler writes them) it is checked as usual, and any part of it is a range the
+/// oracle cannot check.
+#[test]
+fn images_too_large_to_track_by_cell_are_one_cell() {
+    let huge = |sub: Subresource| {
+        let mut fill = pass("atlas.fill", G, &[(0, CS_W)]);
+        fill.accesses[0].subresource = sub;
+        let first = transition(barrier(0, G, NOTHING, CS_WRITE), Undefined, Layout::General);
+        fill.barriers.push(over(first, sub));
+        check(&plan(vec![image_of("atlas", 1, 100_000)], vec![fill]))
+    };
+    assert_eq!(huge(cells(0, 1, 0, 100_000)), vec![]);
+    assert_eq!(huge(Subresource::ALL), vec![]);
+    let hazards = huge(cells(0, 1, 5, 1));
+    assert!(!hazards.is_empty());
+    assert!(hazards.iter().all(|h| h.kind == HazardKind::InvalidRange), "{hazards:#?}");
+}
