@@ -140,16 +140,27 @@ struct Facts {
     /// The last pass that accessed it so far in the walk (`NONE` before any): a second access
     /// by the same pass is rare, and only then are the pass's earlier accesses searched.
     last_pass: u32,
-    /// Mip levels and layers of an image whose size resolved; 0 otherwise (no range is then
-    /// checked: the size's own error says what is wrong).
-    mips: u32,
-    layers: u32,
     /// Where its written cells start in `Validated::written`, once it is accessed by part;
     /// `NONE` before.
     written: u32,
 }
 
-impl Facts {
+/// Mip levels and layers of an image whose size resolved; 0 otherwise (no range is then
+/// checked: the size's own error says what is wrong). Looked up only for the rare access that
+/// names part of an image.
+#[derive(Clone, Copy)]
+struct Dims {
+    mips: u32,
+    layers: u32,
+}
+
+impl Dims {
+    fn of(resources: &[PlannedResource], r: u32) -> Dims {
+        let (mips, layers) =
+            resources[r as usize].image.map_or((0, 0), |i| (i.mip_levels, i.array_layers));
+        Dims { mips, layers }
+    }
+
     /// `sub` with explicit counts; `None` when it names nothing of the image or reaches past
     /// it. Buffers and images whose size did not resolve are taken whole.
     fn resolve(&self, sub: Subresource) -> Option<Subresource> {
@@ -271,7 +282,7 @@ fn conflict_error<P>(g: &Graph<P>, p: &PassDecl, a: &AccessDecl, b: &AccessDecl)
 
 /// The error for a selection that names nothing of its image, or reaches past it.
 #[cold]
-fn range_error<P>(g: &Graph<P>, p: &PassDecl, a: &AccessDecl, f: Facts) -> CompileError {
+fn range_error<P>(g: &Graph<P>, p: &PassDecl, a: &AccessDecl, f: Dims) -> CompileError {
     CompileError::SubresourceOutOfRange {
         pass: p.label.to_string(),
         resource: g.resources[a.handle.index as usize].label.to_string(),
@@ -283,9 +294,77 @@ fn range_error<P>(g: &Graph<P>, p: &PassDecl, a: &AccessDecl, f: Facts) -> Compi
     }
 }
 
+/// What one access does, for the checks by range.
+#[derive(Clone, Copy)]
+struct Cells {
+    dims: Dims,
+    reads: bool,
+    writes: bool,
+}
+
+/// The checks by range of access `a` (doing `c`) to a resource `f`, for an access that names
+/// part of it or an image accessed by part before: the range must fit (else it is reported and
+/// left out), reads must name only written cells, and the cells it writes are kept; an image's
+/// bitset of written cells starts at its first partial access, when every earlier write was of
+/// the whole image. Returns whether it names part of an image of several cells.
+#[allow(clippy::too_many_arguments)]
+fn by_part<P>(
+    g: &Graph<P>,
+    p: &PassDecl,
+    a: &AccessDecl,
+    f: Facts,
+    c: Cells,
+    written: &mut Vec<u64>,
+    per_resource: &mut [Facts],
+    errors: &mut Vec<CompileError>,
+) -> bool {
+    let d = c.dims;
+    let Some(sub) = d.resolve(a.handle.sub) else {
+        errors.push(range_error(g, p, a, d));
+        return false;
+    };
+    let cells = d.mips as u64 * d.layers as u64;
+    let part = cells > 1 && sub != Subresource::ALL && !sub.is_whole(d.mips, d.layers);
+    if part && cells > MAX_CELLS {
+        errors.push(too_many_cells(g, p, a, d));
+        return false;
+    }
+    if !part && f.written == NONE {
+        return false;
+    }
+    let unwritten_v0 = a.handle.version == 0 && !f.holds_contents;
+    let base = if f.written != NONE {
+        f.written as usize
+    } else {
+        let base = written.len();
+        written
+            .resize(base + (cells as usize).div_ceil(64), if unwritten_v0 { 0 } else { u64::MAX });
+        per_resource[a.handle.index as usize].written = base as u32;
+        base
+    };
+    let sub = if sub == Subresource::ALL {
+        Subresource { base_mip: 0, mip_count: d.mips, base_layer: 0, layer_count: d.layers }
+    } else {
+        sub
+    };
+    let words = &mut written[base..];
+    // A read of v0 of what holds nothing is reported as a read before any write.
+    if c.reads && !unwritten_v0 {
+        let mut all = true;
+        for_cells(sub, d.layers, |c| all &= words[c / 64] & 1 << (c % 64) != 0);
+        if !all {
+            errors.push(unwritten_error(g, p, a));
+        }
+    }
+    if c.writes {
+        for_cells(sub, d.layers, |c| words[c / 64] |= 1 << (c % 64));
+    }
+    part
+}
+
 /// The error for a partial access of an image with more cells than are tracked by part.
 #[cold]
-fn too_many_cells<P>(g: &Graph<P>, p: &PassDecl, a: &AccessDecl, f: Facts) -> CompileError {
+fn too_many_cells<P>(g: &Graph<P>, p: &PassDecl, a: &AccessDecl, f: Dims) -> CompileError {
     CompileError::AccessMismatch {
         pass: p.label.to_string(),
         resource: g.resources[a.handle.index as usize].label.to_string(),
@@ -492,10 +571,9 @@ pub(crate) fn validate<P>(
     written.clear();
     *any_part = false;
     let mut total = 0u32;
-    for (r, planned) in g.resources.iter().zip(resources.iter()) {
+    for r in &g.resources {
         ver_base.push(total);
         let depth = matches!(r.desc, Desc::Image(d) if d.format.is_depth());
-        let (mips, layers) = planned.image.map_or((0, 0), |i| (i.mip_levels, i.array_layers));
         facts.push(Facts {
             versions: r.versions,
             base: total,
@@ -508,8 +586,6 @@ pub(crate) fn validate<P>(
             },
             holds_contents: holds_contents_at_entry(r),
             last_pass: NONE,
-            mips,
-            layers,
             written: NONE,
         });
         total += r.versions;
@@ -554,26 +630,26 @@ pub(crate) fn validate<P>(
             if facts.fits & need != need || a.via_write != writes {
                 errors.push(access_error(g, p, a, f));
             }
-            // The mips and layers it names; `None` for a selection that does not fit, which is
-            // reported here and then left out of the checks by range.
-            let sub = if h.sub == Subresource::ALL { Some(h.sub) } else { f.resolve(h.sub) };
-            if sub.is_none() {
-                errors.push(range_error(g, p, a, f));
-            }
-            let cells = f.mips as u64 * f.layers as u64;
-            let mut part = sub.is_some_and(|s| {
-                cells > 1 && s != Subresource::ALL && !s.is_whole(f.mips, f.layers)
-            });
-            if part && cells > MAX_CELLS {
-                errors.push(too_many_cells(g, p, a, f));
-                part = false;
-            }
+            // Almost every access names all of its resource, and is done with ranges here. The
+            // others are resolved (a selection that does not fit is reported, and then left out
+            // of the checks by range), and, from an image's first partial access on, its written
+            // cells are kept.
+            let reads = facts.reads;
+            let part = if h.sub == Subresource::ALL && f.written == NONE {
+                false
+            } else {
+                let c = Cells { dims: Dims::of(resources, h.index), reads, writes };
+                let part = by_part(g, p, a, f, c, written, per_resource, &mut errors);
+                *any_part |= part;
+                part
+            };
             // Two accesses of one pass to one resource: fine only as reads in one layout, or
             // in mips and layers that do not overlap.
             let earlier = if repeated { &accesses[..ai] } else { &[] };
             for b in earlier {
                 if b.handle.graph == h.graph && b.handle.index == h.index {
-                    let apart = match (sub, f.resolve(b.handle.sub)) {
+                    let dims = Dims::of(resources, h.index);
+                    let apart = match (dims.resolve(h.sub), dims.resolve(b.handle.sub)) {
                         (Some(x), Some(y)) => !x.overlaps(y),
                         _ => true,
                     };
@@ -591,7 +667,6 @@ pub(crate) fn validate<P>(
                 }
             }
             let slot = (f.base + h.version) as usize;
-            let reads = facts.reads;
             flat[ai] = Flat {
                 resource: h.index,
                 slot: slot as u32,
@@ -605,43 +680,6 @@ pub(crate) fn validate<P>(
                     | (repeated as u8 * Flat::REPEAT)
                     | (part as u8 * Flat::PART),
             };
-            *any_part |= part;
-            // Written cells, for images accessed by part (from their first partial access on).
-            let unwritten_v0 = h.version == 0 && !f.holds_contents;
-            if let (Some(sub), true) = (sub, part || f.written != NONE) {
-                let base = if f.written != NONE {
-                    f.written as usize
-                } else {
-                    // Every write before this one was of the whole image.
-                    let base = written.len();
-                    let cells = (f.mips * f.layers) as usize;
-                    let full = if unwritten_v0 { 0 } else { u64::MAX };
-                    written.resize(base + cells.div_ceil(64), full);
-                    per_resource[h.index as usize].written = base as u32;
-                    base
-                };
-                let sub = if sub == Subresource::ALL {
-                    Subresource {
-                        base_mip: 0,
-                        mip_count: f.mips,
-                        base_layer: 0,
-                        layer_count: f.layers,
-                    }
-                } else {
-                    sub
-                };
-                let words = &mut written[base..];
-                if reads && !unwritten_v0 {
-                    let mut all = true;
-                    for_cells(sub, f.layers, |c| all &= words[c / 64] & 1 << (c % 64) != 0);
-                    if !all {
-                        errors.push(unwritten_error(g, p, a));
-                    }
-                }
-                if writes {
-                    for_cells(sub, f.layers, |c| words[c / 64] |= 1 << (c % 64));
-                }
-            }
             if a.via_write {
                 let out = (f.base + a.produces) as usize;
                 if next_writer[slot] != NONE {

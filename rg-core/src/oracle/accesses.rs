@@ -3,12 +3,29 @@
 //! since), then applied.
 
 use super::shadow::{ordered_only_before, Origin, PerStage, Read, Write, NO_EXEC};
-use super::{By, HazardKind, Oracle};
+use super::{By, HazardKind, Lazy, Oracle};
 use crate::access::{Access, AccessMask, Layout};
 use crate::plan::WaitPoint;
 use crate::types::QueueKind;
 
 type Found = Vec<(HazardKind, String)>;
+
+/// An access by name (`pass `p` reads `img` mip 2 (sampled(fragment))`), written only when a
+/// message needs it.
+struct Who<'o> {
+    oracle: &'o Oracle<'o>,
+    i: usize,
+    c: usize,
+    verb: &'static str,
+    acc: Access,
+}
+
+impl std::fmt::Display for Who<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let o = self.oracle;
+        write!(f, "{} {} {} ({})", o.pass_name(self.i), self.verb, o.name(self.c), self.acc)
+    }
+}
 
 impl Oracle<'_> {
     /// Checks every access of pass `i` against the state before the pass, then applies them all,
@@ -39,7 +56,8 @@ impl Oracle<'_> {
     fn check_access(&mut self, i: usize, q: QueueKind, c: usize, acc: Access) {
         let r = self.shadows[c].resource;
         let verb = if acc.writes() { "writes" } else { "reads" };
-        let who = format!("{} {verb} {} ({acc})", self.pass_name(i), self.name(c));
+        // Only a hazard's message names the access: most accesses have none.
+        let who = Who { oracle: self, i, c, verb, acc };
         let mut found = self.check_state(q, c, acc, &who);
         self.check_after_write(i, q, c, acc, &who, &mut found);
         if acc.writes() {
@@ -51,7 +69,7 @@ impl Oracle<'_> {
     }
 
     /// Ownership, layout and defined contents.
-    fn check_state(&self, q: QueueKind, c: usize, acc: Access, who: &str) -> Found {
+    fn check_state(&self, q: QueueKind, c: usize, acc: Access, who: &Who<'_>) -> Found {
         let sh = &self.shadows[c];
         let mut found = Vec::new();
         if let Some(p) = sh.release {
@@ -107,7 +125,7 @@ impl Oracle<'_> {
         q: QueueKind,
         c: usize,
         acc: Access,
-        who: &str,
+        who: &Who<'_>,
         found: &mut Found,
     ) {
         let stages = acc.stages();
@@ -119,7 +137,7 @@ impl Oracle<'_> {
         if !reads_memory && !acc.writes() {
             return;
         }
-        let prior = self.describe_write(&w);
+        let prior = Lazy(|| self.describe_write(&w));
         let exec = w.exec[q.index()];
         let rest = stages.minus(self.sync.waited(q, w.queue, stages, w.point));
         let unordered = rest.minus(exec);
@@ -172,7 +190,7 @@ impl Oracle<'_> {
         q: QueueKind,
         c: usize,
         acc: Access,
-        who: &str,
+        who: &Who<'_>,
         found: &mut Found,
     ) {
         let stages = acc.stages();

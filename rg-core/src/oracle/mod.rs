@@ -145,6 +145,16 @@ impl Dims {
     }
 }
 
+/// Text made only when it is written: most of what the oracle could say about a plan, it
+/// never has to.
+struct Lazy<F>(F);
+
+impl<F: Fn() -> String> fmt::Display for Lazy<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&(self.0)())
+    }
+}
+
 /// What names a range of cells.
 #[derive(Clone, Copy)]
 enum By {

@@ -201,7 +201,7 @@ impl Oracle<'_> {
         b: &Barrier,
         at: At,
         kept: bool,
-        what: &str,
+        what: &dyn Fn(&Self) -> String,
     ) {
         let sh = &self.shadows[c];
         let r = sh.resource;
@@ -211,8 +211,9 @@ impl Oracle<'_> {
             return;
         }
         let msg = format!(
-            "{what} does not make {} available first: what it wrote ({}) lies outside the \
+            "{} does not make {} available first: what it wrote ({}) lies outside the \
              source scope ({} with {})",
+            what(self),
             self.describe_write(&w),
             w.made.outside(b.src_stages, b.src_access),
             b.src_stages,
@@ -283,7 +284,7 @@ impl Oracle<'_> {
             self.report(kind, r, pass, msg);
         }
         let kept = !discards && self.shadows[c].defined;
-        let what = format!("the {what} of {} in {}", self.name(c), self.at_name(at));
+        let what = |o: &Self| format!("the {what} of {} in {}", o.name(c), o.at_name(at));
         self.check_available(c, b, at, kept, &what);
         if let Some(old) = old {
             self.check_barrier_layout(c, at, old);

@@ -47,7 +47,8 @@ impl Oracle<'_> {
             self.report(kind, r, pass, msg);
         }
         let kept = self.shadows[c].defined;
-        self.check_available(c, b, at, kept, &format!("the release of {name} in {where_}"));
+        let what = |o: &Self| format!("the release of {} in {}", o.name(c), o.at_name(at));
+        self.check_available(c, b, at, kept, &what);
         if let (Some((old, _)), false) = (b.layout, b.discard) {
             self.check_barrier_layout(c, at, old);
         }

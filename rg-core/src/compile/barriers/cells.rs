@@ -91,6 +91,7 @@ pub(super) struct Cells {
 
 impl Cells {
     /// The track of resource `r`.
+    #[inline]
     pub fn of(&self, r: usize) -> Track {
         if self.any {
             self.track[r]
@@ -169,6 +170,7 @@ pub(super) fn for_cells(sub: Subresource, layers: u32, mut f: impl FnMut(u32)) {
 }
 
 /// What `a` needs of its resource.
+#[inline]
 pub(super) fn need_of(a: &Flat) -> Need {
     Need {
         stages: a.stages,

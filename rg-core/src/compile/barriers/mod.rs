@@ -63,6 +63,7 @@ use waits::{emit_waits, Waited};
 
 /// Every mip level and layer of an image, with explicit counts; [`Subresource::ALL`] for a
 /// buffer.
+#[inline]
 fn whole(r: &PlannedResource) -> Subresource {
     r.image.map_or(Subresource::ALL, |i| Subresource {
         base_mip: 0,
@@ -77,13 +78,13 @@ fn whole(r: &PlannedResource) -> Subresource {
 struct Touch {
     resource: u32,
     need: Need,
-    /// For a first use: the range of the pass's displaced occupants that are its own.
-    displaced: (u32, u32),
     /// Whether the pass waits on another queue for it.
     after_wait: bool,
-    /// For an image tracked by cell: what the pass does to each cell, a range of
-    /// `Cells::needs` (`None` for a resource tracked whole).
-    cells: Option<(u32, u32)>,
+    /// Whether it is an image tracked by cell.
+    tracked: bool,
+    /// Tracked by cell: what the pass does to each cell, a range of `Cells::needs`. Else, for a
+    /// first use: the range of the pass's displaced occupants that are its own.
+    range: (u32, u32),
 }
 
 /// The phase's output. The per-pass lists are flat, in pass order: pass `i`'s batch is
@@ -178,19 +179,23 @@ fn walk<const ONE: bool, P>(
             w.want_waits(pass.queue);
         }
         w.place_waits::<ONE>(pass.queue, pos);
-        for i in 0..w.s.touches.len() {
-            let t = w.s.touches[i];
-            match t.cells {
-                None => w.plan_whole::<ONE>(&t, pass.queue, pos),
-                Some(range) => w.plan_cells::<ONE>(&t, range, pass.queue, pos),
+        // Lent out of the scratch while the steps below borrow the walk.
+        let touches = std::mem::take(&mut w.s.touches);
+        for t in &touches {
+            if t.tracked {
+                w.plan_cells::<ONE>(t, pass.queue, pos);
+            } else {
+                w.plan_whole::<ONE>(t, pass.queue, pos);
             }
         }
+        w.s.touches = touches;
     }
     exits::epilogue(g, resources, &w.s.st, &mut w.s.cells, &mut w.out.epilogue);
     w.finish(order.len());
 }
 
 /// The states of resource `r`: its own, or its cells'.
+#[inline]
 fn states<'s>(st: &'s [St], cells: &'s Cells, r: u32) -> &'s [St] {
     let t = cells.of(r as usize);
     if t.base == NONE {
@@ -284,6 +289,7 @@ impl<'a, P> Walk<'a, P> {
 
     /// What the pass does to each resource, its accesses merged, and to each cell of the
     /// images tracked by cell.
+    #[inline]
     fn gather<const ONE: bool>(&mut self, pass: &PassDecl, pos: usize) {
         let s = &mut *self.s;
         s.touches.clear();
@@ -302,9 +308,9 @@ impl<'a, P> Walk<'a, P> {
                 None => s.touches.push(Touch {
                     resource: r,
                     need: cells::need_of(a),
-                    displaced: (0, 0),
                     after_wait: false,
-                    cells: None,
+                    tracked: false,
+                    range: (0, 0),
                 }),
             }
         }
@@ -325,7 +331,8 @@ impl<'a, P> Walk<'a, P> {
                     .then_some(res.exit)
                     .flatten();
             let q = pass.queue;
-            t.cells = Some(s.cells.gather(self.g, self.flat, pass, t.resource, pos, q, pull));
+            t.tracked = true;
+            t.range = s.cells.gather(self.g, self.flat, pass, t.resource, pos, q, pull);
         }
     }
 
@@ -333,6 +340,7 @@ impl<'a, P> Walk<'a, P> {
     /// queue). They run before the pass's barriers, and what they order (a round trip through
     /// another queue included) can make a barrier unnecessary. First uses find the occupants
     /// they displace here.
+    #[inline]
     fn want_waits(&mut self, q: QueueKind) {
         let s = &mut *self.s;
         let others = !(1u8 << q.index());
@@ -341,7 +349,8 @@ impl<'a, P> Walk<'a, P> {
         for t in s.touches.iter_mut() {
             let ri = t.resource as usize;
             let before = s.wants.len();
-            if let Some((a, b)) = t.cells {
+            if t.tracked {
+                let (a, b) = t.range;
                 // Each cell is handed over at its own first use, from every occupant.
                 let (o_from, o_to) =
                     occupy_cells(&mut s.cells, &mut s.st, &mut s.memory, self.resources, ri);
@@ -365,7 +374,7 @@ impl<'a, P> Walk<'a, P> {
                 if let Some(pl) = self.resources[ri].placement {
                     let from = s.displaced.len();
                     occupy(&mut s.memory[pl.heap], pl, t.resource, &mut s.displaced);
-                    t.displaced = (from as u32, s.displaced.len() as u32);
+                    t.range = (from as u32, s.displaced.len() as u32);
                     for &d in &s.displaced[from..] {
                         for o in states(&s.st, &s.cells, d) {
                             state::handover_wants(o, q, others, t.need.stages, &mut s.wants);
@@ -381,6 +390,7 @@ impl<'a, P> Walk<'a, P> {
     }
 
     /// Turns what the pass wants into its waits, and opens its batch.
+    #[inline]
     fn place_waits<const ONE: bool>(&mut self, q: QueueKind, pos: usize) {
         let (s, out) = (&mut *self.s, &mut *self.out);
         let qi = q.index();
@@ -411,13 +421,14 @@ impl<'a, P> Walk<'a, P> {
 
     /// The outstanding accesses of the occupants that a first use of `t` on `q` displaces, and
     /// whether it displaces any. On one queue the occupants are found here.
+    #[inline]
     fn handover<const ONE: bool>(
         &mut self,
         t: &Touch,
         q: QueueKind,
     ) -> ((StageMask, AccessMask), bool) {
         let s = &mut *self.s;
-        let mut range = t.displaced;
+        let mut range = t.range;
         if ONE {
             if let Some(pl) = self.resources[t.resource as usize].placement {
                 let from = s.displaced.len() as u32;
@@ -427,16 +438,22 @@ impl<'a, P> Walk<'a, P> {
         }
         let mut src = (StageMask::NONE, AccessMask::NONE);
         for &d in &s.displaced[range.0 as usize..range.1 as usize] {
-            for o in states(&s.st, &s.cells, d) {
+            let mut add = |o: &St| {
                 let (os, oa) = o.outstanding(q);
                 src.0 |= os;
                 src.1 |= oa;
+            };
+            if s.cells.any {
+                states(&s.st, &s.cells, d).iter().for_each(add);
+            } else {
+                add(&s.st[d as usize]);
             }
         }
         (src, range.1 > range.0)
     }
 
     /// Keeps a release: in the prologue when nothing on its queue used the resource before.
+    #[inline]
     fn release(&mut self, at: u32, b: Barrier) {
         if at == NONE {
             self.out.prologue.push(b);
@@ -446,9 +463,10 @@ impl<'a, P> Walk<'a, P> {
     }
 
     /// The barrier of a resource tracked whole, applied with the access to its state.
+    #[inline]
     fn plan_whole<const ONE: bool>(&mut self, t: &Touch, q: QueueKind, pos: usize) {
         let ri = t.resource as usize;
-        let sub = whole(&self.resources[ri]);
+        let resources = self.resources;
         let mut d = if !self.s.st[ri].touched {
             // First use of a transient: hand over its memory from the latest occupants.
             // Occupants on other queues were waited for before the batch.
@@ -461,8 +479,8 @@ impl<'a, P> Walk<'a, P> {
                 waited: &self.waited,
                 round_trip: self.reached[q.index()][q.index()],
             };
-            let d = decide::<ONE>(&mut self.s.st[ri], &t.need, &here, ri, sub);
-            if let Some((at, b)) = d.release {
+            let d = decide::<ONE>(&mut self.s.st[ri], &t.need, &here);
+            if let Some((at, b)) = d.release(ri, || whole(&resources[ri]), q) {
                 self.release(at, b);
             }
             d
@@ -472,23 +490,19 @@ impl<'a, P> Walk<'a, P> {
         if !ONE && d.need && t.after_wait {
             d.src_stages |= t.need.stages;
         }
+        // One look-up for the rest: the state is indexed once, not per step.
         let s = &mut self.s.st[ri];
         apply_barrier(s, &d, &t.need, q, pos);
-        if d.need {
-            self.out.batches.push(d.barrier(ri, sub, q, &t.need));
-        }
         apply_access::<ONE>(s, &t.need, q, pos);
+        if d.need {
+            self.out.batches.push(d.barrier(ri, whole(&resources[ri]), q, &t.need));
+        }
     }
 
     /// The barriers of an image tracked by cell: each cell's, as [`Walk::plan_whole`] would
     /// make it for a resource, then equal ones merged into ranges.
-    fn plan_cells<const ONE: bool>(
-        &mut self,
-        t: &Touch,
-        (from, to): (u32, u32),
-        q: QueueKind,
-        pos: usize,
-    ) {
+    fn plan_cells<const ONE: bool>(&mut self, t: &Touch, q: QueueKind, pos: usize) {
+        let (from, to) = t.range;
         let ri = t.resource as usize;
         let s = &mut *self.s;
         let (a, b) = occupy_cells(&mut s.cells, &mut s.st, &mut s.memory, self.resources, ri);
@@ -512,11 +526,11 @@ impl<'a, P> Walk<'a, P> {
             let n = c.needs[i as usize];
             let s = &mut c.st[(track.base + n.cell) as usize];
             let mut d: Decision = if s.touched {
-                decide::<ONE>(s, &n.need, &here, ri, Subresource::ALL)
+                decide::<ONE>(s, &n.need, &here)
             } else {
                 first_use(s, &n.need, q, src, displaces)
             };
-            if let Some(release) = d.release {
+            if let Some(release) = d.release(ri, || Subresource::ALL, q) {
                 c.released.push((n.cell, release));
             }
             if !ONE && d.need && n.after_wait {

@@ -17,12 +17,14 @@ pub(super) struct Vis([AccessMask; 10]);
 impl Vis {
     pub(super) const NONE: Vis = Vis([AccessMask::NONE; 10]);
 
+    #[inline]
     pub(super) fn add(&mut self, stages: StageMask, access: AccessMask) {
         for bit in bits(stages.0 & Self::STAGES) {
             self.0[bit] |= access;
         }
     }
 
+    #[inline]
     pub(super) fn contains(&self, stages: StageMask, access: AccessMask) -> bool {
         bits(stages.0 & Self::STAGES).all(|bit| self.0[bit].contains(access))
     }
@@ -32,6 +34,7 @@ impl Vis {
 }
 
 /// The indices of the bits set in `mask`, lowest first.
+#[inline]
 pub(super) fn bits(mut mask: u16) -> impl Iterator<Item = usize> {
     std::iter::from_fn(move || {
         (mask != 0).then(|| {
@@ -111,6 +114,7 @@ impl St {
     /// A layout transition or an acquire recorded on `q` before pass `pos` becomes the last
     /// "write": later work is ordered after it through its second scope (`stages`, `access`),
     /// and everything before it is ordered before it.
+    #[inline]
     pub(super) fn barrier_is_last_write(
         &mut self,
         q: QueueKind,
@@ -138,6 +142,7 @@ impl St {
     }
 
     /// Stages and write accesses still outstanding on queue `q`.
+    #[inline]
     pub(super) fn outstanding(&self, q: QueueKind) -> (StageMask, AccessMask) {
         let mut s = self.r_stages[q.index()];
         let mut a = AccessMask::NONE;
@@ -149,6 +154,7 @@ impl St {
     }
 
     /// The latest pass on `oq` whose accesses are outstanding (`NONE`: the frame's entry).
+    #[inline]
     pub(super) fn last_outstanding(&self, oq: QueueKind) -> u32 {
         let mut last = self.r_pass[oq.index()];
         if self.has_write && self.w_queue == oq {
@@ -188,9 +194,19 @@ pub(super) struct Decision {
     pub transfer: Option<OwnershipTransfer>,
     pub need: bool,
     pub transition: bool,
-    /// The release half of an ownership transfer, with the position of the pass it follows
-    /// (`NONE`: the prologue).
-    pub release: Option<(u32, Barrier)>,
+    /// The release half of an ownership transfer ([`Decision::release`] makes its barrier).
+    pub release: Option<Release>,
+}
+
+/// What the release half of an ownership transfer needs besides its acquire: the queue it
+/// leaves, the position of the pass it follows (`NONE`: the prologue) and what is outstanding
+/// there. Kept apart from the barrier so that a decision stays small.
+#[derive(Clone, Copy)]
+pub(super) struct Release {
+    pub from: QueueKind,
+    pub at: u32,
+    pub src_stages: StageMask,
+    pub src_access: AccessMask,
 }
 
 impl Decision {
@@ -205,7 +221,32 @@ impl Decision {
         release: None,
     };
 
+    /// The release half of its ownership transfer to `q`, over `sub()` of resource `ri`, with
+    /// the position of the pass it follows.
+    pub(super) fn release(
+        &self,
+        ri: usize,
+        sub: impl FnOnce() -> Subresource,
+        q: QueueKind,
+    ) -> Option<(u32, Barrier)> {
+        let r = self.release?;
+        let release = Barrier {
+            resource: ri,
+            queue: r.from,
+            src_stages: r.src_stages,
+            src_access: r.src_access,
+            dst_stages: StageMask::NONE,
+            dst_access: AccessMask::NONE,
+            layout: self.layout,
+            subresource: sub(),
+            discard: false,
+            transfer: Some(OwnershipTransfer { from: r.from, to: q, half: TransferHalf::Release }),
+        };
+        Some((r.at, release))
+    }
+
     /// The barrier it makes on `q` for `n`, over `sub` of resource `ri`.
+    #[inline]
     pub(super) fn barrier(&self, ri: usize, sub: Subresource, q: QueueKind, n: &Need) -> Barrier {
         Barrier {
             resource: ri,
@@ -225,6 +266,8 @@ impl Decision {
 /// The first use of a transient: its memory handed over from the latest occupants, whose
 /// outstanding accesses (`src`) it waits for, and its layout from `Undefined`, discarding. The
 /// state is left owned by `q`, in `n`'s layout, with no contents.
+// Inlined into the walk's hot loop, where the decision stays in registers.
+#[inline(always)]
 pub(super) fn first_use(
     s: &mut St,
     n: &Need,
@@ -250,38 +293,23 @@ pub(super) fn first_use(
 }
 
 /// The barrier a state already in use needs before a pass on `h.q` does `n` to it: an
-/// ownership transfer (whose release this also returns), a fresh start on a new queue, a layout
+/// ownership transfer (with what its release needs), a fresh start on a new queue, a layout
 /// transition, or an execution and memory dependency on the same queue; nothing when earlier
 /// barriers and waits already order it. An acquire is applied to the state here, being the
 /// state's new last write.
-pub(super) fn decide<const ONE: bool>(
-    s: &mut St,
-    n: &Need,
-    h: &Here<'_>,
-    ri: usize,
-    sub: Subresource,
-) -> Decision {
+// Inlined into the walk's hot loop, where the decision stays in registers.
+#[inline(always)]
+pub(super) fn decide<const ONE: bool>(s: &mut St, n: &Need, h: &Here<'_>) -> Decision {
     let q = h.q;
     let qi = q.index();
     let mut d = Decision::NOTHING;
     if let Some(o) = s.owner.filter(|&o| !ONE && o != q) {
         if n.reads && s.defined {
             // Queue-ownership transfer: release on the old queue, acquire here.
-            let (os, oa) = s.outstanding(o);
+            let (src_stages, src_access) = s.outstanding(o);
             d.layout = n.layout.zip(s.layout).map(|(new, old)| (old, new));
-            let release = Barrier {
-                resource: ri,
-                queue: o,
-                src_stages: os,
-                src_access: oa,
-                dst_stages: StageMask::NONE,
-                dst_access: AccessMask::NONE,
-                layout: d.layout,
-                subresource: sub,
-                discard: false,
-                transfer: Some(OwnershipTransfer { from: o, to: q, half: TransferHalf::Release }),
-            };
-            d.release = Some((s.last_pass[o.index()], release));
+            let at = s.last_pass[o.index()];
+            d.release = Some(Release { from: o, at, src_stages, src_access });
             d.transfer = Some(OwnershipTransfer { from: o, to: q, half: TransferHalf::Acquire });
             d.need = true;
             d.transition = true;
@@ -353,6 +381,8 @@ pub(super) fn decide<const ONE: bool>(
 }
 
 /// Applies barrier `d`, recorded on `q` before pass `pos` for `n`, to the state.
+// Inlined into the walk's hot loop, where the decision stays in registers.
+#[inline(always)]
 pub(super) fn apply_barrier(s: &mut St, d: &Decision, n: &Need, q: QueueKind, pos: usize) {
     if !d.need || d.transfer.is_some() {
         // An acquire was applied when it was decided.
@@ -379,6 +409,8 @@ pub(super) fn apply_barrier(s: &mut St, d: &Decision, n: &Need, q: QueueKind, po
 }
 
 /// Applies the pass's access `n` on `q` at `pos` to the state.
+// Inlined into the walk's hot loop, where the decision stays in registers.
+#[inline(always)]
 pub(super) fn apply_access<const ONE: bool>(s: &mut St, n: &Need, q: QueueKind, pos: usize) {
     let qi = q.index();
     if n.writes {
@@ -414,6 +446,7 @@ pub(super) fn apply_access<const ONE: bool>(s: &mut St, n: &Need, q: QueueKind, 
 
 /// The cross-queue waits a pass on `q` needs before it does `n` to a state already in use, as
 /// `(queue, point, stages)`; `others` has a bit for every queue but `q`.
+#[inline(always)]
 pub(super) fn wants(
     s: &St,
     n: &Need,
@@ -441,6 +474,7 @@ pub(super) fn wants(
 
 /// The waits a pass on `q` needs before it takes over memory from occupant state `o`, for
 /// barriers whose second scope is `stages`.
+#[inline(always)]
 pub(super) fn handover_wants(
     o: &St,
     q: QueueKind,

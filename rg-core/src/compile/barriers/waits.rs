@@ -12,6 +12,7 @@ use crate::types::QueueKind;
 pub(super) type Waited = [[[i32; 16]; 3]; 3];
 
 /// Whether queue `q`'s waits already order `q2`'s work up to `point` before all of `stages`.
+#[inline]
 pub(super) fn by_wait_point(
     waited: &Waited,
     q: QueueKind,
@@ -24,6 +25,7 @@ pub(super) fn by_wait_point(
 }
 
 /// As [`by_wait_point`], for the work of a pass (`NONE`: the frame's entry).
+#[inline]
 pub(super) fn by_wait(
     waited: &Waited,
     q: QueueKind,
@@ -35,6 +37,7 @@ pub(super) fn by_wait(
 }
 
 /// A pass's position as a wait point (`NONE`, the frame's entry, is -1).
+#[inline]
 pub(super) fn point(pass: u32) -> i32 {
     if pass == NONE {
         -1
