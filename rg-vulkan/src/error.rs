@@ -98,6 +98,9 @@ pub enum Error {
     /// More bytes written than a buffer holds.
     #[error("{bytes} bytes written to buffer `{label}` of {size} bytes")]
     TooMuchData { label: String, bytes: u64, size: u64 },
+    /// A frame compiled against another memory model than the executor's device.
+    #[error("the frame was compiled against another memory model than this executor's device (rg_core::FakeMemory, or another device's DeviceMemory), so its transients do not fit this device's memory: compile it with `Executor::memory()` or `DeviceMemory::new(&ctx)`")]
+    ForeignPlan,
     /// An imported resource that is not bound, or bound to something unlike its declaration.
     #[error("imported resource `{label}` {problem}")]
     Import { label: String, problem: String },

@@ -2,20 +2,34 @@
 //! Vulkan 1.3, so no object is created to ask), so that the aliasing plan fits real sizes,
 //! alignments and memory types.
 
-use crate::context::Context;
+use crate::context::{Capabilities, Context, Shared};
 use crate::conv;
 use ash::vk;
 use rg_core::{Limits, MemoryOracle, MemoryRequirements, ResolvedImage, Usage};
+use std::sync::Arc;
 
-/// Memory questions answered by one device.
-pub struct DeviceMemory<'a> {
-    ctx: &'a Context,
+/// Memory questions answered by one device. It keeps the device alive, so an executor's
+/// (see [`crate::Executor::memory`]) outlives the context it came from.
+#[derive(Clone)]
+pub struct DeviceMemory {
+    device: ash::Device,
+    capabilities: Arc<Capabilities>,
     device_local: u32,
+    _shared: Arc<Shared>,
 }
 
-impl<'a> DeviceMemory<'a> {
-    pub fn new(ctx: &'a Context) -> Self {
-        let p = &ctx.memory_properties;
+impl DeviceMemory {
+    /// The memory of `ctx`'s device.
+    pub fn new(ctx: &Context) -> Self {
+        Self::of(ctx.shared.clone(), ctx.device.clone(), &ctx.memory_properties, &ctx.capabilities)
+    }
+
+    pub(crate) fn of(
+        shared: Arc<Shared>,
+        device: ash::Device,
+        p: &vk::PhysicalDeviceMemoryProperties,
+        capabilities: &Capabilities,
+    ) -> Self {
         let device_local = (0..p.memory_type_count)
             .filter(|&i| {
                 p.memory_types[i as usize]
@@ -23,7 +37,12 @@ impl<'a> DeviceMemory<'a> {
                     .contains(vk::MemoryPropertyFlags::DEVICE_LOCAL)
             })
             .fold(0u32, |bits, i| bits | 1 << i);
-        DeviceMemory { ctx, device_local }
+        DeviceMemory {
+            device,
+            capabilities: Arc::new(capabilities.clone()),
+            device_local,
+            _shared: shared,
+        }
     }
 
     /// Keeps only device-local types when the resource allows any (transients live there).
@@ -36,13 +55,13 @@ impl<'a> DeviceMemory<'a> {
     }
 }
 
-impl MemoryOracle for DeviceMemory<'_> {
+impl MemoryOracle for DeviceMemory {
     fn image_requirements(&self, image: &ResolvedImage, usage: Usage) -> MemoryRequirements {
         let info = image_info(image, conv::image_usage(usage), true);
         let query = vk::DeviceImageMemoryRequirements::default().create_info(&info);
         let mut out = vk::MemoryRequirements2::default();
         // SAFETY: a query with valid create info; no object is created.
-        unsafe { self.ctx.device.get_device_image_memory_requirements(&query, &mut out) };
+        unsafe { self.device.get_device_image_memory_requirements(&query, &mut out) };
         let r = out.memory_requirements;
         MemoryRequirements {
             size: r.size,
@@ -56,7 +75,7 @@ impl MemoryOracle for DeviceMemory<'_> {
         let query = vk::DeviceBufferMemoryRequirements::default().create_info(&info);
         let mut out = vk::MemoryRequirements2::default();
         // SAFETY: a query with valid create info; no object is created.
-        unsafe { self.ctx.device.get_device_buffer_memory_requirements(&query, &mut out) };
+        unsafe { self.device.get_device_buffer_memory_requirements(&query, &mut out) };
         let r = out.memory_requirements;
         MemoryRequirements {
             size: r.size,
@@ -66,24 +85,24 @@ impl MemoryOracle for DeviceMemory<'_> {
     }
 
     fn buffer_image_granularity(&self) -> u64 {
-        self.ctx.capabilities.buffer_image_granularity
+        self.capabilities.buffer_image_granularity
     }
 
     fn limits(&self) -> Limits {
         Limits {
-            max_image_dimension: self.ctx.capabilities.max_image_dimension_2d,
-            max_image_array_layers: self.ctx.capabilities.max_image_array_layers,
+            max_image_dimension: self.capabilities.max_image_dimension_2d,
+            max_image_array_layers: self.capabilities.max_image_array_layers,
             // Storage and uniform bindings have smaller limits of their own, which the recorder
             // checks where a buffer is bound.
-            max_buffer_size: self.ctx.capabilities.max_buffer_size.max(1 << 20),
+            max_buffer_size: self.capabilities.max_buffer_size.max(1 << 20),
         }
     }
 
     fn fingerprint(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.ctx.capabilities.device_name.hash(&mut h);
-        self.ctx.capabilities.api_version.hash(&mut h);
+        self.capabilities.device_name.hash(&mut h);
+        self.capabilities.api_version.hash(&mut h);
         h.finish() | 1
     }
 }

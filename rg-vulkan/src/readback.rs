@@ -18,9 +18,9 @@ pub const COPIED: ResourceState = ResourceState {
     access: AccessMask::TRANSFER_READ,
 };
 
-/// Adds a pass that copies `image` (mip 0, layer 0, tightly packed) into an imported
-/// host-readable buffer of `bytes` bytes, labelled `label`, and returns that buffer's handle:
-/// bind it to a [`crate::MemoryUse::Readback`] buffer and read it after the frame.
+/// Adds a pass that copies `image` (one mip level and one layer, tightly packed) into an imported
+/// host-readable buffer of `bytes` bytes, labelled `label`, and returns the buffer's final
+/// version: bind it to a [`crate::MemoryUse::Readback`] buffer and read it after the frame.
 pub fn add_readback(
     g: &mut Graph<Pass>,
     image: ImageHandle,
@@ -33,7 +33,7 @@ pub fn add_readback(
     p.read(image, Access::CopySrc);
     let written = p.write(buffer, Access::CopyDst);
     p.record(Box::new(move |r: &mut crate::Recorder<'_>| r.copy_image_to_buffer(image, written)));
-    buffer
+    written
 }
 
 /// Writes tightly packed texels of an 8-bit RGBA or BGRA image as an RGBA PNG.

@@ -92,6 +92,9 @@ impl BindingKind {
 pub struct Binding {
     pub binding: u32,
     pub kind: BindingKind,
+    /// For images: declared as an array (`texture2DArray`, `image2DArray`), so bound through
+    /// an array view; a plain 2D image takes one layer through a 2D view.
+    pub arrayed: bool,
     /// The variable's name in the shader, for messages.
     pub name: String,
 }
@@ -340,7 +343,8 @@ pub fn reflect(name: &str, spirv: &[u32], stage: Stage) -> Result<Reflection, Er
                 return Err(bad(format!("`{var_name}`: unsupported binding in {space:?}")));
             }
         };
-        bindings.push(Binding { binding: rb.binding, kind, name: var_name });
+        let arrayed = matches!(inner, naga::TypeInner::Image { arrayed: true, .. });
+        bindings.push(Binding { binding: rb.binding, kind, arrayed, name: var_name });
     }
     bindings.sort_by_key(|b| b.binding);
     let main = module.entry_points.iter().find(|e| e.name == "main");

@@ -15,6 +15,7 @@ struct Key {
     image: vk::Image,
     range: [u32; 4],
     aspect: vk::ImageAspectFlags,
+    array: bool,
 }
 
 /// The views of parts of images, by image, range and aspect.
@@ -35,37 +36,38 @@ pub(crate) fn range(sub: Subresource, aspect: vk::ImageAspectFlags) -> vk::Image
 }
 
 impl Views {
-    /// A view of `sub` (resolved, explicit counts) of `img` in `aspect`: the image's own view
-    /// when that is all of it in its own aspect, else a cached view. One layer is viewed as a
-    /// 2D image, several as a 2D array (as the image's own view is).
+    /// A view of `sub` (resolved, explicit counts) of `img` in `aspect`, as a 2D array when
+    /// `array` (what a shader's `texture2DArray` or `image2DArray` takes) or else as a 2D image
+    /// (of one layer): the image's own view when that is the same, else a cached view.
     pub(crate) fn get(
         &mut self,
         device: &ash::Device,
         img: &ImageRef,
         sub: Subresource,
         aspect: vk::ImageAspectFlags,
+        array: bool,
         label: &str,
     ) -> Result<vk::ImageView, Error> {
         let whole = sub.base_mip == 0
             && sub.mip_count == img.mip_levels
             && sub.base_layer == 0
             && sub.layer_count == img.array_layers;
-        if whole && aspect == img.aspect && img.view != vk::ImageView::null() {
+        // The image's own view is a 2D array exactly when the image has several layers.
+        let same_type = array == (img.array_layers > 1);
+        if whole && same_type && aspect == img.aspect && img.view != vk::ImageView::null() {
             return Ok(img.view);
         }
         let key = Key {
             image: img.image,
             range: [sub.base_mip, sub.mip_count, sub.base_layer, sub.layer_count],
             aspect,
+            array,
         };
         if let Some(&v) = self.map.get(&key) {
             return Ok(v);
         }
-        let view_type = if sub.layer_count > 1 || (whole && img.array_layers > 1) {
-            vk::ImageViewType::TYPE_2D_ARRAY
-        } else {
-            vk::ImageViewType::TYPE_2D
-        };
+        let view_type =
+            if array { vk::ImageViewType::TYPE_2D_ARRAY } else { vk::ImageViewType::TYPE_2D };
         let info = vk::ImageViewCreateInfo::default()
             .image(img.image)
             .view_type(view_type)

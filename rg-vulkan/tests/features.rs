@@ -35,6 +35,15 @@ fn shader_root() -> PathBuf {
                  void main() { ivec2 p = ivec2(gl_GlobalInvocationID.xy);\n\
                  o[p.y * 8 + p.x] = imageLoad(src, p).r; }\n",
             ),
+            (
+                "one_layer.comp",
+                "#version 450\nlayout(local_size_x = 8, local_size_y = 8) in;\n\
+                 layout(set = 0, binding = 0) uniform texture2D layer;\n\
+                 layout(set = 0, binding = 1) uniform sampler nearest;\n\
+                 layout(set = 0, binding = 2) writeonly buffer Out { float o[]; };\n\
+                 void main() { ivec2 p = ivec2(gl_GlobalInvocationID.xy);\n\
+                 o[p.y * 8 + p.x] = texelFetch(sampler2D(layer, nearest), p, 0).r; }\n",
+            ),
         ];
         for (name, text) in files {
             std::fs::write(dir.join(name), text).expect("shader file");
@@ -141,4 +150,59 @@ fn a_formatless_storage_read_needs_the_device_feature() {
     }
     drop(ex);
     common::assert_clean(&ctx, "formatless_read");
+}
+
+/// Checks: layers of an array cleared one a pass to their own values; a `texture2D` binding
+/// given one layer reads that layer through a 2D view, and given all four layers is an error
+/// naming the binding (a 2D binding takes one layer; an array binding takes several).
+#[test]
+fn a_2d_binding_takes_one_layer_of_an_array() {
+    let Some(ctx) = common::context("one_layer") else { return };
+    for bind_all in [false, true] {
+        let mut ex = executor(&ctx);
+        let out = ex.create_buffer("readback", 8 * 8 * 4, MemoryUse::Readback).unwrap();
+        let mut g: Graph<Pass> = Graph::new(Extent::new(8, 8));
+        let host = ResourceState::host_read(QueueKind::Graphics);
+        let rb = g.import_buffer("readback", BufferDesc::new(8 * 8 * 4), host, host);
+        let desc = ImageDesc::new(Format::R32Float, Size::FULL).layers(4);
+        let mut img = g.create_image("array", desc);
+        for k in 0..4u32 {
+            let mut p = g.add_pass(&format!("clear{k}"), QueueKind::Graphics);
+            img = p.write(img.layer(k), Access::CopyDst);
+            let part = img.layer(k);
+            let value = 10.0 + k as f32;
+            p.record(Box::new(move |r| r.clear_image(part, [value; 4])));
+        }
+        let values = g.create_buffer("values", BufferDesc::new(8 * 8 * 4));
+        let mut p = g.add_pass("read", QueueKind::Compute);
+        let named = if bind_all { img } else { img.layer(2) };
+        p.read(named, Access::Sampled(C));
+        let values = p.write(values, Access::StorageWrite(C));
+        p.record(Box::new(move |r| {
+            r.compute("one_layer.comp", &[])?;
+            r.bind_image(0, named)?;
+            r.bind_sampler(1, Sampler::Nearest)?;
+            r.bind_buffer(2, values)?;
+            r.dispatch_threads(8, 8, 1)
+        }));
+        let mut p = g.add_pass("copy", QueueKind::Graphics);
+        p.read(values, Access::CopySrc);
+        let rb = p.write(rb, Access::CopyDst);
+        p.record(Box::new(move |r| r.copy_buffer(values, rb, None)));
+        let frame = Compiler::new().compile_frame(g, ex.memory()).expect("valid");
+        let result = ex.run(frame, &Bindings::new().buffer(rb, out));
+        if bind_all {
+            let e = result.expect_err("four layers for a 2D binding");
+            assert!(matches!(e, Error::Binding { binding: 0, .. }), "{e:?}");
+            let text = e.to_string();
+            assert!(text.contains("`layer`") && text.contains("not an array"), "{text}");
+        } else {
+            result.expect("one layer for a 2D binding");
+            let bytes = ex.read_buffer(out).unwrap();
+            for c in bytes.chunks(4) {
+                assert_eq!(f32::from_le_bytes([c[0], c[1], c[2], c[3]]), 12.0, "layer 2's value");
+            }
+        }
+    }
+    common::assert_clean(&ctx, "one_layer");
 }

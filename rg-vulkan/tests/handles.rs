@@ -94,8 +94,9 @@ fn a_mip_outside_the_declared_range_is_an_error() {
     common::assert_clean(&ctx, "outside_declared");
 }
 
-/// Runs one small frame on `ex` and reads its result back.
-fn use_executor(ctx: &rg_vulkan::Context, ex: &mut Executor) {
+/// Runs one small frame on `ex` (compiled with the executor's own memory, so it needs no
+/// context) and reads its result back.
+fn use_executor(ex: &mut Executor) {
     let out = ex.create_buffer("readback", 64, MemoryUse::Readback).unwrap();
     let mut g: Graph<Pass> = Graph::new(Extent::new(8, 8));
     let host = ResourceState::host_read(QueueKind::Graphics);
@@ -103,7 +104,8 @@ fn use_executor(ctx: &rg_vulkan::Context, ex: &mut Executor) {
     let mut p = g.add_pass("fill", QueueKind::Graphics);
     let rb = p.write(rb, Access::CopyDst);
     p.record(Box::new(move |r| r.fill_buffer(rb, 0x0102_0304)));
-    let frame = Compiler::new().compile_frame(g, &DeviceMemory::new(ctx)).expect("valid");
+    let memory = ex.memory().clone();
+    let frame = Compiler::new().compile_frame(g, &memory).expect("valid");
     ex.run(frame, &Bindings::new().buffer(rb, out)).expect("frame");
     assert_eq!(&ex.read_buffer(out).unwrap()[..4], &0x0102_0304u32.to_le_bytes());
 }
@@ -121,8 +123,8 @@ fn contexts_and_executors_drop_in_any_order() {
         let log = ctx.message_log();
         let mut a = Executor::new(&ctx).expect("executor");
         let mut b = Executor::new(&ctx).expect("executor");
-        use_executor(&ctx, &mut a);
-        use_executor(&ctx, &mut b);
+        use_executor(&mut a);
+        use_executor(&mut b);
         let (mut ctx, mut a, mut b) = (Some(ctx), Some(a), Some(b));
         for which in order {
             match which {
@@ -130,9 +132,9 @@ fn contexts_and_executors_drop_in_any_order() {
                 1 => drop(a.take()),
                 _ => drop(b.take()),
             }
-            // What is still alive keeps working.
-            if let (Some(c), Some(e)) = (&ctx, a.as_mut()) {
-                use_executor(c, e);
+            // What is still alive keeps working, with or without the context.
+            for e in [a.as_mut(), b.as_mut()].into_iter().flatten() {
+                use_executor(e);
             }
         }
         let problems = log.problems();
@@ -146,4 +148,89 @@ fn contexts_and_executors_drop_in_any_order() {
         "shutdown says an executor still holds the device: {problems:?}"
     );
     drop(ex);
+}
+
+/// Checks: a frame compiled against another memory model (rg-core's `FakeMemory`) is refused
+/// before anything is made or recorded, with an error saying how to compile it.
+#[test]
+fn a_frame_placed_in_another_memory_model_is_refused() {
+    let Some(ctx) = common::context("foreign_plan") else { return };
+    let mut ex = Executor::new(&ctx).expect("executor");
+    let mut g: Graph<Pass> = Graph::new(Extent::new(8, 8));
+    let b = g.create_buffer("data", BufferDesc::new(256));
+    let mut p = g.add_pass("fill", QueueKind::Graphics);
+    let b = p.write(b, Access::CopyDst);
+    p.record(Box::new(move |r| r.fill_buffer(b, 1)));
+    g.export(b);
+    let frame = Compiler::new().compile_frame(g, &FakeMemory::default()).expect("valid");
+    let e = ex.run(frame, &Bindings::new()).expect_err("a plan for another memory model");
+    assert!(matches!(e, Error::ForeignPlan), "{e:?}");
+    assert!(e.to_string().contains("Executor::memory()"), "{e}");
+    drop(ex);
+    common::assert_clean(&ctx, "foreign_plan");
+}
+
+/// Checks: an import declared with 4 layers, bound to a persistent image of one, is refused
+/// naming both, before any barrier reaches the layers the image lacks.
+#[test]
+fn an_import_bound_to_an_image_of_another_shape_is_refused() {
+    let Some(ctx) = common::context("import_shape") else { return };
+    let mut ex = Executor::new(&ctx).expect("executor");
+    let target = ex.create_image("persistent", Format::Rgba8Unorm, 16, 16).unwrap();
+    let mut g: Graph<Pass> = Graph::new(Extent::new(16, 16));
+    let state = ResourceState::shader_read(QueueKind::Graphics, StageMask::FRAGMENT_SHADER);
+    let desc = ImageDesc::new(Format::Rgba8Unorm, Size::FULL).layers(4);
+    let img = g.import_image("cascades", desc, state, state);
+    let mut p = g.add_pass("clear", QueueKind::Graphics);
+    let img2 = p.write(img, Access::CopyDst);
+    p.record(Box::new(move |r| r.clear_image(img2, [0.0; 4])));
+    let frame = Compiler::new().compile_frame(g, ex.memory()).expect("valid");
+    let e = ex.run(frame, &Bindings::new().image(img, target)).expect_err("the shapes differ");
+    assert!(matches!(e, Error::Import { .. }), "{e:?}");
+    let text = e.to_string();
+    for part in ["`cascades`", "4 layers", "`persistent`"] {
+        assert!(text.contains(part), "`{text}` names {part}");
+    }
+    drop(ex);
+    common::assert_clean(&ctx, "import_shape");
+}
+
+/// Checks: a command given the whole image while its pass declared two parts of it is refused
+/// (which part was meant must be said), and a copy of several mip levels at once is refused.
+#[test]
+fn ambiguous_and_multi_mip_copies_are_errors() {
+    let Some(ctx) = common::context("ambiguous_part") else { return };
+    for whole in [true, false] {
+        let mut ex = Executor::new(&ctx).expect("executor");
+        let out = ex.create_buffer("readback", 64, MemoryUse::Readback).unwrap();
+        let mut g: Graph<Pass> = Graph::new(Extent::new(8, 8));
+        let host = ResourceState::host_read(QueueKind::Graphics);
+        let rb = g.import_buffer("readback", BufferDesc::new(64), host, host);
+        let desc = ImageDesc::new(Format::Rgba8Unorm, Size::absolute(4, 4)).mips(3);
+        let img = g.create_image("chain", desc);
+        let mut p = g.add_pass("clear", QueueKind::Graphics);
+        let img = p.write(img, Access::CopyDst);
+        p.record(Box::new(move |r| r.clear_image(img, [1.0; 4])));
+        let mut p = g.add_pass("copy", QueueKind::Graphics);
+        if whole {
+            p.read(img.mip(0), Access::CopySrc);
+            p.read(img.mip(1), Access::CopySrc);
+        } else {
+            p.read(img.mips(0, 2), Access::CopySrc);
+        }
+        let rb = p.write(rb, Access::CopyDst);
+        let named = if whole { img } else { img.mips(0, 2) };
+        p.record(Box::new(move |r| r.copy_image_to_buffer(named, rb)));
+        let frame = Compiler::new().compile_frame(g, ex.memory()).expect("valid");
+        let e = ex.run(frame, &Bindings::new().buffer(rb, out)).expect_err("refused");
+        let text = e.to_string();
+        if whole {
+            assert!(matches!(e, Error::OutsideDeclared { .. }), "{e:?}");
+            assert!(text.contains("several parts"), "{text}");
+        } else {
+            assert!(matches!(e, Error::Misuse { .. }), "{e:?}");
+            assert!(text.contains("one mip level") && text.contains("mips 0..2"), "{text}");
+        }
+    }
+    common::assert_clean(&ctx, "ambiguous_part");
 }

@@ -144,7 +144,7 @@ impl Compiler {
         memory: &dyn MemoryOracle,
     ) -> Result<Compiled<P>, CompileErrors> {
         let plan = self.compile(&graph, memory)?;
-        Ok(Compiled { graph, plan })
+        Ok(Compiled { graph, plan, memory: memory.fingerprint() })
     }
 
     /// Compiles every phase with no cache look-up or insertion (for benchmarks and tools).
@@ -176,6 +176,8 @@ impl Compiler {
 pub struct Compiled<P> {
     graph: Graph<P>,
     plan: Arc<Plan>,
+    /// The [`MemoryOracle::fingerprint`] of the memory the plan was placed in.
+    memory: u64,
 }
 
 impl<P> Compiled<P> {
@@ -187,6 +189,17 @@ impl<P> Compiled<P> {
     /// The graph the plan was compiled from.
     pub fn graph(&self) -> &Graph<P> {
         &self.graph
+    }
+
+    /// The plan, shared (it may also be in the compiler's cache), for keeping past the run.
+    pub fn shared_plan(&self) -> Arc<Plan> {
+        self.plan.clone()
+    }
+
+    /// The [`MemoryOracle::fingerprint`] of the memory model the transients were placed
+    /// against: an executor runs only plans placed in its own device's memory.
+    pub fn memory_fingerprint(&self) -> u64 {
+        self.memory
     }
 
     /// The graph and its plan, to run the passes' recordings (this is what an executor does;

@@ -19,6 +19,7 @@
 use crate::context::{Context, Shared};
 use crate::conv;
 use crate::error::{Check, Error};
+use crate::memory::DeviceMemory;
 use crate::pipeline::Pipelines;
 use crate::profile::{PendingGpuZone, Profiler};
 use crate::recorder::{full_range, FrameResources, ImageRef, Recorder};
@@ -27,6 +28,7 @@ use crate::views::Views;
 use ash::vk;
 use gpu_allocator::vulkan::{Allocation, AllocationCreateDesc, AllocationScheme, Allocator};
 use gpu_allocator::MemoryLocation;
+use rg_core::MemoryOracle;
 use rg_core::{
     Barrier, BufferHandle, Compiled, Format, Graph, ImageHandle, Lifetime, Placement, Plan,
     ResolvedImage, ResourceKind, TransferHalf, Usage,
@@ -165,6 +167,8 @@ struct OwnedImage {
     allocation: Option<Allocation>,
     /// Swapchain images: the executor owns the view only.
     external: bool,
+    /// What the image was made for: a frame may use it for these only.
+    usage: vk::ImageUsageFlags,
 }
 
 /// Something to destroy once the GPU has passed a timeline value.
@@ -261,6 +265,8 @@ pub struct Executor {
     max_image_dimension: u32,
     /// Views of parts of images (a mip, a layer, the depth aspect).
     views: Views,
+    /// The device's answers to memory questions: plans must be placed with them.
+    memory: DeviceMemory,
     /// Keeps the device alive while the executor is (dropped after `Drop::drop` has destroyed
     /// everything the executor made).
     _shared: Arc<Shared>,
@@ -330,6 +336,7 @@ impl Executor {
             physical: ctx.physical,
             max_image_dimension: ctx.capabilities.max_image_dimension_2d,
             views: Views::default(),
+            memory: DeviceMemory::new(ctx),
             _shared: ctx.shared.clone(),
         };
         for i in 0..ex.config.frames_in_flight.max(1) {
@@ -376,6 +383,13 @@ impl Executor {
 
     // ---- frames -----------------------------------------------------------------------------
 
+    /// The memory questions of this executor's device, answered as its transients will be
+    /// placed: compile frames with it ([`rg_core::Compiler::compile_frame`]). It keeps the
+    /// device alive, so frames can be compiled and run after the context is dropped.
+    pub fn memory(&self) -> &DeviceMemory {
+        &self.memory
+    }
+
     /// Runs one compiled frame (see [`rg_core::Compiler::compile_frame`]): the graph's passes
     /// record in the plan's order, with the plan's barriers between them. `bindings` binds each
     /// imported resource to a persistent one. Returns once the frame is submitted; the GPU may
@@ -388,6 +402,9 @@ impl Executor {
     /// take, a shader error, a failed Vulkan call. Nothing is submitted then.
     pub fn run(&mut self, frame: Compiled<Pass>, bindings: &Bindings) -> Result<FrameStats, Error> {
         let start = Instant::now();
+        if frame.memory_fingerprint() != self.memory.fingerprint() {
+            return Err(Error::ForeignPlan);
+        }
         let (mut graph, plan) = frame.into_parts();
         let (graph, plan) = (&mut graph, &*plan);
         let _zone = self.profiler.zone("executor.run");
@@ -438,6 +455,34 @@ impl Executor {
                             }
                         })?;
                         if let Some(want) = r.image {
+                            let shape = (want.mip_levels, want.array_layers, want.samples);
+                            let bound = (o.r.mip_levels, o.r.array_layers, o.r.samples);
+                            if shape != bound {
+                                return Err(Error::Import {
+                                    label: r.label.to_string(),
+                                    problem: format!(
+                                        "is declared with {} mips, {} layers and {} samples a \
+                                         texel, but bound to `{}`, which has {}, {} and {}",
+                                        shape.0,
+                                        shape.1,
+                                        shape.2,
+                                        o.label,
+                                        bound.0,
+                                        bound.1,
+                                        bound.2
+                                    ),
+                                });
+                            }
+                            let wanted = conv::image_usage(r.usage);
+                            if !o.usage.contains(wanted) {
+                                return Err(Error::Import {
+                                    label: r.label.to_string(),
+                                    problem: format!(
+                                        "is used as {:?}, but `{}` was made for {:?} only",
+                                        wanted, o.label, o.usage
+                                    ),
+                                });
+                            }
                             if (want.extent.width, want.extent.height)
                                 != (o.r.extent.width, o.r.extent.height)
                                 || conv::format(want.format) != o.r.format

@@ -21,6 +21,14 @@ const FORMAT_FEATURES: [(vk::ImageUsageFlags, vk::FormatFeatureFlags, &str); 6] 
     (vk::ImageUsageFlags::TRANSFER_DST, vk::FormatFeatureFlags::TRANSFER_DST, "copy destination"),
 ];
 
+/// What a registered external image (a swapchain image) may be used for: it must have been
+/// made with at least these usages.
+const EXTERNAL_USAGE: vk::ImageUsageFlags = vk::ImageUsageFlags::from_raw(
+    vk::ImageUsageFlags::COLOR_ATTACHMENT.as_raw()
+        | vk::ImageUsageFlags::TRANSFER_SRC.as_raw()
+        | vk::ImageUsageFlags::TRANSFER_DST.as_raw(),
+);
+
 impl Executor {
     pub(super) fn allocator(&mut self) -> &mut Allocator {
         self.allocator.as_mut().expect("the allocator lives until Drop")
@@ -142,12 +150,14 @@ impl Executor {
                 ),
             });
         }
+        let usage = self.full_usage(format);
         let (r, allocation) = self.make_image(label, &plain_2d(format, width, height), None)?;
         Ok(self.images.insert(OwnedImage {
             label: label.to_owned(),
             r,
             allocation: Some(allocation),
             external: false,
+            usage,
         }))
     }
 
@@ -294,7 +304,8 @@ impl Executor {
     ///
     /// # Safety
     /// `image` must be a live image of this executor's device, of `format` and `width` x
-    /// `height`, that stays alive until [`Executor::destroy_image`] is called on the result and
+    /// `height`, one mip, one layer, one sample, made with at least the colour-attachment,
+    /// copy-source and copy-destination usages, that stays alive until [`Executor::destroy_image`] is called on the result and
     /// the frames submitted before that are done.
     pub unsafe fn register_external_image(
         &mut self,
@@ -305,13 +316,14 @@ impl Executor {
         height: u32,
     ) -> Result<Image, Error> {
         let resolved = plain_2d(format, width, height);
-        // Registered images are attachments or are read through views: they get one.
-        let r = self.make_view(image, &resolved, vk::ImageUsageFlags::SAMPLED, label)?;
+        // Registered images are attachments, cleared or copied: they get a view.
+        let r = self.make_view(image, &resolved, EXTERNAL_USAGE, label)?;
         Ok(self.images.insert(OwnedImage {
             label: label.to_owned(),
             r,
             allocation: None,
             external: true,
+            usage: EXTERNAL_USAGE,
         }))
     }
 

@@ -56,6 +56,14 @@ impl Recorder<'_> {
     }
 
     /// The kind of `binding` in the bound pipeline and the stages that use it.
+    /// Whether the bound pipeline's `binding` is an array image (false when there is none).
+    fn binding_arrayed(&self, binding: u32) -> bool {
+        self.bound.is_some_and(|p| {
+            let pl = &self.pipelines.list[p];
+            pl.bindings.iter().any(|b| b.binding.binding == binding && b.binding.arrayed)
+        })
+    }
+
     pub(super) fn binding_of(&self, binding: u32) -> Result<(BindingKind, ShaderStages), Error> {
         let Some(p) = self.bound else {
             return Err(Error::Binding {
@@ -164,11 +172,33 @@ impl Recorder<'_> {
         };
         let access = self.check_binding(binding, kind, stages, resource, true, fits)?;
         let img = self.image(resource)?;
-        let part = self.declared_part(resource, used, &img, fits, "binds")?;
+        let name = self.binding_name(binding);
+        let what = format!("binds at binding {binding} (`{name}`)");
+        let part = self.declared_part(resource, used, &img, fits, &what)?;
+        let arrayed = self.binding_arrayed(binding);
+        let problem = if !arrayed && part.layer_count > 1 {
+            Some(format!(
+                "is a 2D image, not an array, but `{}` is bound as {part} ({} layers): bind one \
+                 layer (`.layer(l)`) or declare the binding as an array",
+                self.label(resource),
+                part.layer_count
+            ))
+        } else if matches!(kind, BindingKind::StorageImage { .. }) && part.mip_count > 1 {
+            Some(format!(
+                "is a storage image, which sees one mip level, but `{}` is bound as {part}: \
+                 bind one (`.mip(m)`)",
+                self.label(resource)
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(Error::Binding { pass: self.pass.to_owned(), binding, name, problem });
+        }
         let layout = crate::conv::layout(access.layout(img.depth));
         let aspect = if img.depth { vk::ImageAspectFlags::DEPTH } else { img.aspect };
         let label = self.label(resource);
-        let view = self.views.get(self.device, &img, part, aspect, &label)?;
+        let view = self.views.get(self.device, &img, part, aspect, arrayed, &label)?;
         self.slots[binding as usize] = Some(Slot::Image { view, layout });
         Ok(())
     }

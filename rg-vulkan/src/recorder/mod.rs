@@ -251,9 +251,6 @@ impl<'a> Recorder<'a> {
             self.declared_as(resource, ok, what)?;
             unreachable!("declared_as found no fitting access either");
         };
-        if used == Subresource::ALL {
-            return Ok(first.subresource);
-        }
         let outside = |used: String| Error::OutsideDeclared {
             pass: self.pass.to_owned(),
             resource: self.label(resource),
@@ -267,6 +264,16 @@ impl<'a> Recorder<'a> {
                 .collect::<Vec<_>>()
                 .join(", "),
         };
+        if used == Subresource::ALL {
+            // A handle that names no part means the part the pass declared; when it declared
+            // several, which one is meant must be said.
+            return match fitting.find(|a| a.subresource != first.subresource) {
+                None => Ok(first.subresource),
+                Some(_) => Err(outside(
+                    "(all of it, while the pass declared several parts; name one)".into(),
+                )),
+            };
+        }
         let Some(part) = used.resolve(img.mip_levels, img.array_layers) else {
             return Err(outside(format!(
                 "{used} (it has {} mips and {} layers)",

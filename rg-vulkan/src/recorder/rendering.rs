@@ -64,7 +64,7 @@ impl Recorder<'_> {
             }
             extent = Some(size);
             let label = self.label(a.resource);
-            let view = self.views.get(self.device, &img, part, img.aspect, &label)?;
+            let view = self.views.get(self.device, &img, part, img.aspect, false, &label)?;
             let layout = crate::conv::layout(a.access.layout(img.depth));
             let store = if a.access == Access::DepthRead {
                 vk::AttachmentStoreOp::NONE

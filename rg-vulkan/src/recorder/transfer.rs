@@ -70,7 +70,8 @@ impl Recorder<'_> {
         Ok(())
     }
 
-    /// Clears a colour image (every mip and layer). Needs `CopyDst`.
+    /// Clears the declared part of a colour image (all of it unless the access named mips or
+    /// layers, or `h` names a part of what was declared). Needs `CopyDst`.
     ///
     /// # Errors
     /// An undeclared image, or a depth image.
@@ -104,11 +105,13 @@ impl Recorder<'_> {
         Ok(())
     }
 
-    /// Copies mip 0, layer 0 of an image into a buffer, tightly packed. Needs `CopySrc` on the
-    /// image and `CopyDst` on the buffer.
+    /// Copies one mip level of an image (`src.mip(m)`, or the image's only level), all the
+    /// layers its part names, into the start of a buffer, tightly packed, layer after layer.
+    /// Needs `CopySrc` on the image and `CopyDst` on the buffer.
     ///
     /// # Errors
-    /// An undeclared resource, or a buffer too small.
+    /// An undeclared resource, a part outside the declaration or of several mips, or a buffer
+    /// too small.
     pub fn copy_image_to_buffer(
         &mut self,
         src: ImageHandle,
@@ -136,10 +139,11 @@ impl Recorder<'_> {
         Ok(())
     }
 
-    /// Copies a tightly packed buffer into mip 0, layer 0 of an image.
+    /// Copies a tightly packed buffer into one mip level of an image (the layers of the part
+    /// `dst` names), as [`Recorder::copy_image_to_buffer`] lays them out.
     ///
     /// # Errors
-    /// An undeclared resource, or a buffer too small.
+    /// As [`Recorder::copy_image_to_buffer`].
     pub fn copy_buffer_to_image(
         &mut self,
         src: BufferHandle,
@@ -176,6 +180,15 @@ impl Recorder<'_> {
         image: usize,
         buffer: usize,
     ) -> Result<vk::BufferImageCopy, Error> {
+        if part.mip_count != 1 {
+            return Err(Error::Misuse {
+                pass: self.pass.to_owned(),
+                problem: format!(
+                    "a copy moves one mip level, but `{}` is named as {part}: name one (`.mip(m)`)",
+                    self.label(image)
+                ),
+            });
+        }
         if img.samples > 1 {
             return Err(Error::Misuse {
                 pass: self.pass.to_owned(),
