@@ -6,19 +6,13 @@
 //! through version `v` returns version `v + 1`, so data flow is explicit in the user's code.
 
 use crate::access::{Access, ResourceKind, ResourceState};
+pub(crate) use crate::key::hash_str;
+use crate::key::key_resource;
+pub use crate::subresource::Subresource;
 use crate::types::{BufferDesc, Extent, ImageDesc, QueueKind, Size};
 use std::panic::Location;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-
-/// FNV-1a over the bytes of a label, for the compile cache's key.
-pub(crate) fn hash_str(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in s.as_bytes() {
-        h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
 
 /// Where something was declared in the user's source.
 pub type Site = &'static Location<'static>;
@@ -132,100 +126,6 @@ impl From<ImageHandle> for RawHandle {
 impl From<BufferHandle> for RawHandle {
     fn from(h: BufferHandle) -> RawHandle {
         h.raw()
-    }
-}
-
-/// A range of an image's mip levels and array layers. A count of [`Subresource::REST`] means
-/// "to the last one", so [`Subresource::ALL`] names every level and layer whatever the image
-/// has. Buffers are always named whole.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Subresource {
-    pub base_mip: u32,
-    pub mip_count: u32,
-    pub base_layer: u32,
-    pub layer_count: u32,
-}
-
-impl Subresource {
-    /// A count meaning "from the base to the last".
-    pub const REST: u32 = u32::MAX;
-    /// Every mip level and every layer.
-    pub const ALL: Subresource =
-        Subresource { base_mip: 0, mip_count: Self::REST, base_layer: 0, layer_count: Self::REST };
-
-    /// Explicit counts for an image of `mips` levels and `layers` layers, or `None` when the
-    /// range is empty or reaches past the image.
-    pub const fn resolve(self, mips: u32, layers: u32) -> Option<Subresource> {
-        let mip_count = if self.mip_count == Self::REST {
-            mips.saturating_sub(self.base_mip)
-        } else {
-            self.mip_count
-        };
-        let layer_count = if self.layer_count == Self::REST {
-            layers.saturating_sub(self.base_layer)
-        } else {
-            self.layer_count
-        };
-        let mips_fit = mip_count > 0 && (self.base_mip as u64 + mip_count as u64) <= mips as u64;
-        let layers_fit =
-            layer_count > 0 && (self.base_layer as u64 + layer_count as u64) <= layers as u64;
-        if mips_fit && layers_fit {
-            Some(Subresource {
-                base_mip: self.base_mip,
-                mip_count,
-                base_layer: self.base_layer,
-                layer_count,
-            })
-        } else {
-            None
-        }
-    }
-
-    /// Whether the two (resolved) ranges share a mip level of a layer.
-    pub const fn overlaps(self, other: Subresource) -> bool {
-        self.base_mip < other.base_mip.saturating_add(other.mip_count)
-            && other.base_mip < self.base_mip.saturating_add(self.mip_count)
-            && self.base_layer < other.base_layer.saturating_add(other.layer_count)
-            && other.base_layer < self.base_layer.saturating_add(self.layer_count)
-    }
-
-    /// Whether this (resolved) range is every level and layer of an image of `mips` levels and
-    /// `layers` layers.
-    pub const fn is_whole(self, mips: u32, layers: u32) -> bool {
-        self.base_mip == 0
-            && self.base_layer == 0
-            && (self.mip_count == Self::REST || self.mip_count == mips)
-            && (self.layer_count == Self::REST || self.layer_count == layers)
-    }
-}
-
-impl std::fmt::Display for Subresource {
-    /// `mip 3`, `mips 0..4`, `layer 2`, `layers 0..4`, joined by a space; `all` for everything.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        fn part(
-            f: &mut std::fmt::Formatter<'_>,
-            one: &str,
-            many: &str,
-            base: u32,
-            count: u32,
-        ) -> std::fmt::Result {
-            match count {
-                Subresource::REST if base == 0 => Ok(()),
-                Subresource::REST => write!(f, "{many} {base}.."),
-                1 => write!(f, "{one} {base}"),
-                n => write!(f, "{many} {base}..{}", base as u64 + n as u64),
-            }
-        }
-        if *self == Subresource::ALL {
-            return f.write_str("all");
-        }
-        part(f, "mip", "mips", self.base_mip, self.mip_count)?;
-        let mips_named = !(self.base_mip == 0 && self.mip_count == Self::REST);
-        let layers_named = !(self.base_layer == 0 && self.layer_count == Self::REST);
-        if mips_named && layers_named {
-            f.write_str(" ")?;
-        }
-        part(f, "layer", "layers", self.base_layer, self.layer_count)
     }
 }
 
@@ -832,60 +732,6 @@ impl<P> PassBuilder<'_, P> {
 /// least one texel a side.
 fn scaled(e: Extent, sx: f32, sy: f32) -> Option<Extent> {
     Some(Extent::new(crate::compile::scale(e.width, sx)?, crate::compile::scale(e.height, sy)?))
-}
-
-fn key_resource(key: &mut Vec<u64>, graph: u32, label: &str, desc: &Desc, lifetime: &Lifetime) {
-    let life = match lifetime {
-        Lifetime::Transient => 0u64,
-        Lifetime::Temporal => 1,
-        Lifetime::Imported { .. } => 2,
-    };
-    let image = matches!(desc, Desc::Image(_)) as u64;
-    key.push(1 << 60 | image << 58 | life << 56 | hash_str(label) >> 16);
-    match *desc {
-        Desc::Buffer(b) => key.push(b.size),
-        Desc::Image(d) => {
-            let (tag, a, b, c) = match d.size {
-                crate::Size::Absolute(e) => (0u64, e.width, e.height, None),
-                crate::Size::Output { sx, sy } => (1, sx.to_bits(), sy.to_bits(), None),
-                crate::Size::Image { image, sx, sy } => (
-                    2,
-                    sx.to_bits(),
-                    sy.to_bits(),
-                    Some(image.index as u64 | ((image.graph == graph) as u64) << 32),
-                ),
-            };
-            // Sample and mip counts over 255 (mistakes, which the compile reports) take a
-            // word of their own.
-            let wide = d.samples > 0xff || d.mip_levels > 0xff;
-            key.push(
-                1 << 63
-                    | (wide as u64) << 62
-                    | tag << 60
-                    | (d.format.code() as u64) << 48
-                    | (d.samples as u64 & 0xff) << 40
-                    | (d.mip_levels as u64 & 0xff) << 32
-                    | d.array_layers as u64,
-            );
-            if wide {
-                key.push((d.samples as u64) << 32 | d.mip_levels as u64);
-            }
-            key.push((a as u64) << 32 | b as u64);
-            if let Some(c) = c {
-                key.push(c);
-            }
-        }
-    }
-    if let Lifetime::Imported { entry, exit } = *lifetime {
-        for s in [entry, exit] {
-            key.push(
-                (s.layout.map_or(0xff, |l| l as u64)) << 48
-                    | (s.queue as u64) << 40
-                    | (s.stages.0 as u64) << 16
-                    | s.access.0 as u64,
-            );
-        }
-    }
 }
 
 #[cfg(test)]

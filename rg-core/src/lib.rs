@@ -41,11 +41,13 @@ pub mod compile;
 pub mod error;
 pub mod gen;
 pub mod graph;
+mod key;
 pub mod memory;
 pub mod oracle;
 pub mod plan;
 pub mod print;
 pub mod reference;
+pub mod subresource;
 pub mod types;
 
 pub use access::{
