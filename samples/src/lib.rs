@@ -12,12 +12,12 @@ pub mod compute;
 pub mod triangle;
 
 use rg_core::{
-    AccessMask, Compiled, Compiler, Extent, Format, Graph, ImageDesc, ImageHandle, Layout, Plan,
-    QueueKind, ResourceState, Size, StageMask,
+    Access, AccessMask, Compiled, Compiler, Extent, Format, Graph, ImageDesc, ImageHandle, Layout,
+    Plan, QueueKind, ResourceState, Size, StageMask,
 };
 use rg_vulkan::{
     readback, Bindings, Config, Context, DeviceMemory, Error, Executor, ExecutorConfig, MemoryUse,
-    Pass, Swapchain,
+    Pass, Rendering, Swapchain,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -63,6 +63,30 @@ pub fn frame_graph(
     (g, output)
 }
 
+/// A sample whose frame ends with a pass that fails while recording (`--fail-at`): it writes
+/// the output after the sample, so it is never culled, begins rendering and returns an error.
+struct FailingFrame<'a>(&'a mut dyn Sample);
+
+impl Sample for FailingFrame<'_> {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    fn frame(&mut self, g: &mut Graph<Pass>, output: ImageHandle, frame: u64) -> ImageHandle {
+        let last = self.0.frame(g, output, frame);
+        let mut p = g.add_pass("harness.fail", QueueKind::Graphics);
+        let out = p.write(last, Access::ColorWrite);
+        p.record(Box::new(move |r| {
+            r.begin_rendering(Rendering::clear([1.0, 0.0, 1.0, 1.0]))?;
+            Err(Error::Pass {
+                pass: "harness.fail".into(),
+                message: format!("frame {frame} fails on purpose (--fail-at)"),
+            })
+        }));
+        out
+    }
+}
+
 /// Parses `WIDTHxHEIGHT`, each 1..=16384.
 pub fn parse_size(v: &str) -> Option<(u32, u32)> {
     v.split_once('x')
@@ -87,6 +111,9 @@ pub struct Options {
     pub no_aliasing: bool,
     /// Windowed: ask the window to shrink at this frame (to exercise swapchain recreation).
     pub resize_at: Option<u64>,
+    /// Windowed: a pass fails while recording at this frame, counting from 0 (to exercise the
+    /// error path: the run stops with the error).
+    pub fail_at: Option<u64>,
     /// Validation and synchronization validation (default: on in debug builds, or as
     /// `RG_VALIDATION` says).
     pub validation: bool,
@@ -105,6 +132,7 @@ pub const USAGE: &str = "options:
   --stats            print a per-pass table (GPU time, barriers, transient bytes) at the end
   --no-aliasing      give every transient its own memory (for frame captures)
   --resize-at N      windowed: shrink the window at frame N (tests swapchain recreation)
+  --fail-at N        windowed: a pass fails at frame N, counting from 0 (tests the error path)
   --tracy            send CPU and GPU zones, plots and messages to the Tracy profiler (needs a
                      build with `--features tracy`, where it is on by default)
   --help             this text";
@@ -124,6 +152,7 @@ impl Options {
             stats: false,
             no_aliasing: false,
             resize_at: None,
+            fail_at: None,
             validation: Config::default().validation,
             tracy: rg_vulkan::profile::TRACY_BUILT,
             keep_profile_events: false,
@@ -154,6 +183,10 @@ impl Options {
                     let v = value("--resize-at")?;
                     o.resize_at =
                         Some(v.parse().map_err(|_| format!("--resize-at {v}: not a number"))?);
+                }
+                "--fail-at" => {
+                    let v = value("--fail-at")?;
+                    o.fail_at = Some(v.parse().map_err(|_| format!("--fail-at {v}: not a number"))?);
                 }
                 "--out" => o.out = PathBuf::from(value("--out")?),
                 "--size" => {
@@ -466,7 +499,7 @@ impl FrameCompiler {
 /// The windowed path.
 pub mod window {
     use super::*;
-    use raw_window_handle::{HasDisplayHandle, HasWindowHandle};
+    use raw_window_handle::HasDisplayHandle;
     use winit::application::ApplicationHandler;
     use winit::dpi::PhysicalSize;
     use winit::event::WindowEvent;
@@ -474,12 +507,12 @@ pub mod window {
     use winit::window::{Window, WindowId};
 
     struct Live {
-        // Field order is drop order: the swapchain is destroyed by hand, then the executor,
-        // then the context; the window goes last.
+        // The swapchain is destroyed by hand, then the executor, then the context. The
+        // swapchain keeps the window (shared) until its surface is gone.
         swapchain: Option<Swapchain>,
         ex: Executor,
         ctx: Context,
-        window: Window,
+        window: Arc<Window>,
         compiler: FrameCompiler,
         resize_pending: bool,
     }
@@ -528,12 +561,12 @@ pub mod window {
             let attrs = Window::default_attributes()
                 .with_title(format!("rg: {}", self.sample.name()))
                 .with_inner_size(PhysicalSize::new(self.opts.width, self.opts.height));
-            let window =
-                el.create_window(attrs).map_err(|e| window_error("cannot create a window", e))?;
+            let window = Arc::new(
+                el.create_window(attrs).map_err(|e| window_error("cannot create a window", e))?,
+            );
+            // Only which surface extensions the instance needs is read from it.
             let display =
                 window.display_handle().map_err(|e| window_error("no display handle", e))?.as_raw();
-            let raw_window =
-                window.window_handle().map_err(|e| window_error("no window handle", e))?.as_raw();
             let ctx = Context::new(&Config {
                 app_name: self.sample.name().into(),
                 display: Some(display),
@@ -551,8 +584,7 @@ pub mod window {
             let swapchain = Swapchain::new(
                 &ctx,
                 &mut ex,
-                display,
-                raw_window,
+                window.clone(),
                 size.width,
                 size.height,
                 frames_in_flight,
@@ -582,10 +614,17 @@ pub mod window {
                 return Ok(true);
             };
             let (w, h) = (acquired.width, acquired.height);
-            let (g, output) = frame_graph(self.sample, acquired.format, w, h, self.frame);
+            let (g, output) = if self.opts.fail_at == Some(self.frame) {
+                frame_graph(&mut FailingFrame(&mut *self.sample), acquired.format, w, h, self.frame)
+            } else {
+                frame_graph(self.sample, acquired.format, w, h, self.frame)
+            };
             let compiled = live.compiler.compile(g, &live.ctx, &mut live.ex)?;
             self.report.note_plan(compiled.plan());
             let bindings = Bindings::new().image(output, acquired.image).present(&acquired);
+            // A failed frame ends the run with its error. Its image is not presented (an
+            // error found before recording submits nothing that would signal the present
+            // semaphore); `shut_down` destroys the swapchain, which waits for the queue first.
             self.report.last = live.ex.run(compiled, &bindings)?;
             self.report.note_gpu(live.ex.take_gpu_frames());
             let zone = live.ex.profiler().zone("present");
@@ -610,7 +649,9 @@ pub mod window {
         fn shut_down(&mut self) -> Vec<String> {
             let Some(mut live) = self.live.take() else { return Vec::new() };
             if let Some(sc) = live.swapchain.take() {
-                sc.destroy(&mut live.ex);
+                if let Err(e) = sc.destroy(&mut live.ex) {
+                    self.error.get_or_insert(e);
+                }
             }
             let _ = live.ex.wait_idle();
             self.report.note_gpu(live.ex.take_gpu_frames());
@@ -618,10 +659,9 @@ pub mod window {
             self.report.recompiles = std::mem::take(&mut live.compiler.reasons);
             let p = live.ex.profiler();
             self.report.profiled_with_tracy = p.sends_to_tracy() && p.has_gpu_context();
-            let Live { ex, ctx, window, .. } = live;
+            let Live { ex, ctx, .. } = live;
             drop(ex);
             let problems = ctx.shutdown();
-            drop(window);
             problems.iter().map(|m| format!("[{}] {}", m.id, m.text)).collect()
         }
     }

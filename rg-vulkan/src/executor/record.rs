@@ -1,9 +1,27 @@
 //! Recording a frame: the plan's barrier batches, each pass's label, timestamps and Tracy zone
 //! around its recording closure, and the submission on the timeline.
+//!
+//! A frame that fails to record is not submitted, but its bindings' semaphores still are: a
+//! batch with no work but the layout transition of the swapchain images it was to present
+//! waits on the acquire semaphores and signals the present semaphores and the timeline, so the
+//! swapchain's semaphores stay balanced, its image can be presented, and the frame slot is
+//! waited for like any other.
 
 use super::*;
 
+/// A frame's commands, recorded and ended, waiting to be submitted.
+struct Recorded {
+    cmd: vk::CommandBuffer,
+    /// Barriers and barrier calls.
+    counts: (usize, usize),
+    /// Labels of the timed passes, and their GPU zones.
+    labels: Vec<Arc<str>>,
+    gpu_zones: Vec<PendingGpuZone>,
+}
+
 impl Executor {
+    /// Records the frame and submits it. On an error, submits what keeps the bindings'
+    /// semaphores balanced (see [`Executor::submit_failed_frame`]) and returns the error.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn record_and_submit(
         &mut self,
@@ -14,6 +32,25 @@ impl Executor {
         bindings: &Bindings,
         slot_index: usize,
     ) -> Result<(usize, usize), Error> {
+        match self.record(graph, plan, frame, fresh_history, slot_index) {
+            Ok(recorded) => self.submit(recorded, bindings, slot_index),
+            Err(e) => {
+                // The recording's error says what went wrong; a failure of this submission as
+                // well (device loss) would only hide it.
+                let _ = self.submit_failed_frame(plan, bindings, slot_index);
+                Err(e)
+            }
+        }
+    }
+
+    fn record(
+        &mut self,
+        graph: &mut Graph<Pass>,
+        plan: &Plan,
+        frame: &FrameResources,
+        fresh_history: &[usize],
+        slot_index: usize,
+    ) -> Result<Recorded, Error> {
         let timed = self.timestamps && !plan.passes.is_empty();
         let queries_needed = 2 * plan.passes.len() as u32;
         if timed && self.slots[slot_index].query_capacity < queries_needed {
@@ -180,7 +217,106 @@ impl Executor {
             unsafe { self.device.end_command_buffer(cmd) }.check("vkEndCommandBuffer", "frame");
         recorded?;
         ended?;
+        Ok(Recorded { cmd, counts, labels, gpu_zones })
+    }
 
+    fn submit(
+        &mut self,
+        recorded: Recorded,
+        bindings: &Bindings,
+        slot_index: usize,
+    ) -> Result<(usize, usize), Error> {
+        let Recorded { cmd, counts, labels, gpu_zones } = recorded;
+        let zone = self.profiler.zone("executor.submit");
+        self.submit_on_timeline(cmd, bindings, slot_index)?;
+        drop(zone);
+        let slot = &mut self.slots[slot_index];
+        slot.timed = labels;
+        slot.gpu_zones = gpu_zones;
+        Ok(counts)
+    }
+
+    /// After a frame failed (its command buffer recorded in part, or not at all), submits a
+    /// batch that waits on the bindings' wait semaphores (a swapchain's acquire semaphore),
+    /// signals their signal semaphores (its present semaphore) and the timeline, and moves
+    /// each swapchain image the frame was to leave in `Present` layout there from `Undefined`
+    /// (its contents are lost; it was acquired for this frame), so presenting it is valid. A
+    /// frame with no semaphores submits nothing.
+    ///
+    /// The slot's last submission must be complete (as `run` ensures before it prepares the
+    /// frame), and the failed recording must not have been submitted.
+    ///
+    /// # Errors
+    /// A failed Vulkan call.
+    pub(super) fn submit_failed_frame(
+        &mut self,
+        plan: &Plan,
+        bindings: &Bindings,
+        slot_index: usize,
+    ) -> Result<(), Error> {
+        if bindings.wait.is_empty() && bindings.signal.is_empty() {
+            return Ok(());
+        }
+        let mut transitions = Vec::new();
+        for &(i, image) in &bindings.images {
+            let presented = plan.resources.get(i).and_then(|r| r.exit).and_then(|s| s.layout)
+                == Some(rg_core::Layout::Present);
+            let Some(o) = self.images.get(image).filter(|o| o.external && presented) else {
+                continue;
+            };
+            // The acquire semaphore is waited on at colour-attachment output: a first scope
+            // that includes that stage orders the transition after the image is ready, and a
+            // second scope of all commands orders it before the signal.
+            transitions.push(
+                vk::ImageMemoryBarrier2::default()
+                    .src_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+                    .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+                    .old_layout(vk::ImageLayout::UNDEFINED)
+                    .new_layout(vk::ImageLayout::PRESENT_SRC_KHR)
+                    .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+                    .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+                    .image(o.r.image)
+                    .subresource_range(full_range(&o.r)),
+            );
+        }
+        let (pool, cmd) = {
+            let s = &self.slots[slot_index];
+            (s.pool, s.cmd)
+        };
+        // SAFETY: the slot's last submission is complete and the failed recording was never
+        // submitted, so no buffer of the pool is in use.
+        unsafe { self.device.reset_command_pool(pool, vk::CommandPoolResetFlags::empty()) }
+            .check("vkResetCommandPool", "failed frame")?;
+        let begin = vk::CommandBufferBeginInfo::default()
+            .flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
+        // SAFETY: a reset primary command buffer of this slot.
+        unsafe { self.device.begin_command_buffer(cmd, &begin) }
+            .check("vkBeginCommandBuffer", "failed frame")?;
+        if !transitions.is_empty() {
+            let dep = vk::DependencyInfo::default().image_memory_barriers(&transitions);
+            // SAFETY: the command buffer is recording; the images are live swapchain images
+            // bound to this frame.
+            unsafe { self.device.cmd_pipeline_barrier2(cmd, &dep) };
+        }
+        // SAFETY: the command buffer is recording.
+        unsafe { self.device.end_command_buffer(cmd) }
+            .check("vkEndCommandBuffer", "failed frame")?;
+        self.submit_on_timeline(cmd, bindings, slot_index)?;
+        let slot = &mut self.slots[slot_index];
+        // The failed recording's timestamps were never written.
+        slot.timed = Vec::new();
+        slot.gpu_zones = Vec::new();
+        Ok(())
+    }
+
+    /// Submits `cmd` with the bindings' semaphores, signalling the next timeline value, which
+    /// the slot then waits for before its next use.
+    fn submit_on_timeline(
+        &mut self,
+        cmd: vk::CommandBuffer,
+        bindings: &Bindings,
+        slot_index: usize,
+    ) -> Result<(), Error> {
         let value = self.submitted + 1;
         let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(cmd)];
         let waits: Vec<vk::SemaphoreSubmitInfo> = bindings
@@ -201,19 +337,15 @@ impl Executor {
             .command_buffer_infos(&cmds)
             .wait_semaphore_infos(&waits)
             .signal_semaphore_infos(&signals);
-        let zone = self.profiler.zone("executor.submit");
         // SAFETY: the queue is used by this thread only; everything the command buffer names
         // lives until the timeline passes `value` (deferred destruction).
         unsafe { self.device.queue_submit2(self.queue, &[submit], vk::Fence::null()) }
             .check("vkQueueSubmit2", "frame")?;
-        drop(zone);
         self.submitted = value;
         let slot = &mut self.slots[slot_index];
         slot.value = value;
         slot.frame = self.frame;
-        slot.timed = labels;
-        slot.gpu_zones = gpu_zones;
-        Ok(counts)
+        Ok(())
     }
 }
 
