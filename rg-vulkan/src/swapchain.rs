@@ -470,11 +470,12 @@ impl Bindings {
     /// signal its presentation semaphore when done; present it with [`Swapchain::present`]
     /// once [`Executor::run`] returns.
     ///
-    /// When `run` fails while recording (a pass returned an error, or recorded what it did not
-    /// declare), it still submits a batch that waits and signals these semaphores and leaves
-    /// the image ready to present, so presenting it afterwards is valid. An error found
-    /// before recording (an unbound import, a frame of another memory model) submits nothing:
-    /// then call [`Swapchain::recreate`] (or drop the swapchain) instead of presenting.
+    /// When `run` fails (a pass returned an error or recorded what it did not declare, an
+    /// import is unbound, the frame was placed in another memory model), it still submits a
+    /// batch that waits and signals these semaphores and leaves the image ready to present,
+    /// so presenting it afterwards is valid. Only a failed Vulkan call (device loss, out of
+    /// memory) can leave it unsubmitted: then call [`Swapchain::recreate`] or drop the
+    /// swapchain instead of presenting.
     pub fn present(mut self, acquired: &Acquired) -> Bindings {
         self.wait.push((acquired.acquire, vk::PipelineStageFlags2::COLOR_ATTACHMENT_OUTPUT));
         self.signal.push(acquired.render_done);

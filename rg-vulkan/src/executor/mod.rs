@@ -383,6 +383,12 @@ impl Executor {
 
     // ---- frames -----------------------------------------------------------------------------
 
+    /// The device this executor shares with its context (to tell executors of different
+    /// devices apart).
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self._shared
+    }
+
     /// The memory questions of this executor's device, answered as its transients will be
     /// placed: compile frames with it ([`rg_core::Compiler::compile_frame`]). It keeps the
     /// device alive, so frames can be compiled and run after the context is dropped.
@@ -390,35 +396,13 @@ impl Executor {
         &self.memory
     }
 
-    /// Runs one compiled frame (see [`rg_core::Compiler::compile_frame`]): the graph's passes
-    /// record in the plan's order, with the plan's barriers between them. `bindings` binds each
-    /// imported resource to a persistent one. Returns once the frame is submitted; the GPU may
-    /// still be working on it (see [`Executor::wait_idle`]). Running consumes the frame, so a
-    /// graph runs once, and with its own plan.
-    ///
-    /// # Errors
-    /// An unbound import, a pass that records on what it did not declare (another resource,
-    /// another version, another graph, another subresource) or binds what its shader does not
-    /// take, a shader error, a failed Vulkan call. Nothing is submitted then.
-    pub fn run(&mut self, frame: Compiled<Pass>, bindings: &Bindings) -> Result<FrameStats, Error> {
-        let start = Instant::now();
-        if frame.memory_fingerprint() != self.memory.fingerprint() {
-            return Err(Error::ForeignPlan);
-        }
-        let (mut graph, plan) = frame.into_parts();
-        let (graph, plan) = (&mut graph, &*plan);
-        let _zone = self.profiler.zone("executor.run");
-        if self.timestamps && self.profiler.wants_gpu_context() {
-            let now = self.read_gpu_clock()?;
-            let queue = format!("graphics+compute queue (family {})", self.queue_family);
-            self.profiler.gpu_context(&queue, now, self.timestamp_period as f32);
-        }
-        let slot_index = (self.frame % self.slots.len() as u64) as usize;
-        let wait = self.slots[slot_index].value;
-        self.wait_for(wait)?;
-        self.harvest(slot_index)?;
-        self.collect_garbage()?;
-
+    /// The frame's resources by plan index: imports bound, history resources made or found,
+    /// transients placed. Returns them and the history resources seen for the first time.
+    fn prepare_frame(
+        &mut self,
+        plan: &Plan,
+        bindings: &Bindings,
+    ) -> Result<(FrameResources, Vec<usize>), Error> {
         // Resources of this frame, by plan index.
         let n = plan.resources.len();
         let mut frame = FrameResources {
@@ -527,6 +511,50 @@ impl Executor {
         for &(i, r) in &self.transients.images {
             frame.images[i] = Some(r);
         }
+        Ok((frame, fresh_history))
+    }
+
+    /// Runs one compiled frame (see [`rg_core::Compiler::compile_frame`]): the graph's passes
+    /// record in the plan's order, with the plan's barriers between them. `bindings` binds each
+    /// imported resource to a persistent one. Returns once the frame is submitted; the GPU may
+    /// still be working on it (see [`Executor::wait_idle`]). Running consumes the frame, so a
+    /// graph runs once, and with its own plan.
+    ///
+    /// # Errors
+    /// An unbound import, a pass that records on what it did not declare (another resource,
+    /// another version, another graph, another subresource) or binds what its shader does not
+    /// take, a shader error, a failed Vulkan call. The frame's commands are not submitted
+    /// then; when `bindings` carry a swapchain's semaphores ([`Bindings::present`]), a batch
+    /// that only waits for the acquire, moves the image to its present layout and signals is,
+    /// so the image can still be presented.
+    pub fn run(&mut self, frame: Compiled<Pass>, bindings: &Bindings) -> Result<FrameStats, Error> {
+        let start = Instant::now();
+        let foreign = frame.memory_fingerprint() != self.memory.fingerprint();
+        let (mut graph, plan) = frame.into_parts();
+        let (graph, plan) = (&mut graph, &*plan);
+        let _zone = self.profiler.zone("executor.run");
+        if self.timestamps && self.profiler.wants_gpu_context() {
+            let now = self.read_gpu_clock()?;
+            let queue = format!("graphics+compute queue (family {})", self.queue_family);
+            self.profiler.gpu_context(&queue, now, self.timestamp_period as f32);
+        }
+        let slot_index = (self.frame % self.slots.len() as u64) as usize;
+        let wait = self.slots[slot_index].value;
+        self.wait_for(wait)?;
+        self.harvest(slot_index)?;
+        self.collect_garbage()?;
+
+        let prepared =
+            if foreign { Err(Error::ForeignPlan) } else { self.prepare_frame(plan, bindings) };
+        let (frame, fresh_history) = match prepared {
+            Ok(prepared) => prepared,
+            Err(e) => {
+                // Keep a swapchain's semaphores balanced: the image acquired for this frame is
+                // still presented. A failure of that submission would only hide `e`.
+                let _ = self.submit_failed_frame(plan, bindings, slot_index);
+                return Err(e);
+            }
+        };
 
         let counts =
             self.record_and_submit(graph, plan, &frame, &fresh_history, bindings, slot_index)?;
