@@ -214,38 +214,46 @@ impl Context {
         let enables = [vk::ValidationFeatureEnableEXT::SYNCHRONIZATION_VALIDATION];
         let mut features =
             vk::ValidationFeaturesEXT::default().enabled_validation_features(&enables);
+        // The messenger's user data: a boxed handle on the message list, kept (in `Shared`)
+        // until after the instance is destroyed.
+        let messages: Messages = Arc::new(Mutex::new(Vec::new()));
+        let boxed = Box::new(messages.clone());
+        let mut messenger_info = vk::DebugUtilsMessengerCreateInfoEXT::default()
+            .message_severity(
+                vk::DebugUtilsMessageSeverityFlagsEXT::WARNING
+                    | vk::DebugUtilsMessageSeverityFlagsEXT::ERROR
+                    | vk::DebugUtilsMessageSeverityFlagsEXT::INFO,
+            )
+            .message_type(
+                vk::DebugUtilsMessageTypeFlagsEXT::GENERAL
+                    | vk::DebugUtilsMessageTypeFlagsEXT::VALIDATION
+                    | vk::DebugUtilsMessageTypeFlagsEXT::PERFORMANCE,
+            )
+            .pfn_user_callback(Some(on_message))
+            .user_data(&*boxed as *const Messages as *mut c_void);
         let mut info = vk::InstanceCreateInfo::default()
             .application_info(&app)
             .enabled_layer_names(&layers)
             .enabled_extension_names(&extensions);
         if config.validation {
-            info = info.push_next(&mut features);
+            // Chained into the instance's creation too, so what the layers report while the
+            // instance is created or destroyed (objects leaked past the device, such as a
+            // surface) reaches the list, not only stdout.
+            info = info.push_next(&mut features).push_next(&mut messenger_info);
         }
-        // SAFETY: `info` and everything it points to outlive the call.
+        // SAFETY: `info` and everything it points to outlive the call; the messenger's user
+        // data outlives the instance.
         let instance =
             unsafe { entry.create_instance(&info, None) }.check("vkCreateInstance", "instance")?;
 
-        let messages: Messages = Arc::new(Mutex::new(Vec::new()));
         let mut messages_box = None;
         let debug = if config.validation {
-            let boxed = Box::new(messages.clone());
             let utils = ash::ext::debug_utils::Instance::new(&entry, &instance);
-            let info = vk::DebugUtilsMessengerCreateInfoEXT::default()
-                .message_severity(
-                    vk::DebugUtilsMessageSeverityFlagsEXT::WARNING
-                        | vk::DebugUtilsMessageSeverityFlagsEXT::ERROR
-                        | vk::DebugUtilsMessageSeverityFlagsEXT::INFO,
-                )
-                .message_type(
-                    vk::DebugUtilsMessageTypeFlagsEXT::GENERAL
-                        | vk::DebugUtilsMessageTypeFlagsEXT::VALIDATION
-                        | vk::DebugUtilsMessageTypeFlagsEXT::PERFORMANCE,
-                )
-                .pfn_user_callback(Some(on_message))
-                .user_data(&*boxed as *const Messages as *mut c_void);
-            // SAFETY: the user data is a boxed `Messages` kept in the context until the
-            // messenger is destroyed in `Drop`.
-            let messenger = unsafe { utils.create_debug_utils_messenger(&info, None) }
+            // Chaining it into the instance's creation linked the validation features after it.
+            messenger_info.p_next = std::ptr::null();
+            // SAFETY: the user data is a boxed `Messages` kept in `Shared` until after the
+            // messenger and the instance are destroyed.
+            let messenger = unsafe { utils.create_debug_utils_messenger(&messenger_info, None) }
                 .check("vkCreateDebugUtilsMessengerEXT", "instance")?;
             messages_box = Some(boxed);
             Some((utils, messenger))
