@@ -64,6 +64,8 @@ pub struct Swapchain {
     device: ash::Device,
     /// Keeps the device and instance alive while the swapchain is.
     shared: Arc<Shared>,
+    /// Held while the swapchain lives: the executor refuses its images once it is gone.
+    alive: Arc<()>,
     /// The window the surface was made for: dropped after `Drop::drop` destroyed the surface.
     _window: Box<dyn std::any::Any + Send + Sync>,
 }
@@ -78,7 +80,7 @@ impl Swapchain {
     /// surface allows), its images registered with `ex`. The swapchain keeps `window` (for
     /// example an `Arc<winit::window::Window>`) until it is dropped, so the surface never
     /// outlives it. The context must have been made with `Config::display` set to the window's
-    /// display; `frames_in_flight` must be the executor's (`ExecutorConfig::frames_in_flight`).
+    /// display. Its ring of acquire semaphores is sized by the executor's frames in flight.
     ///
     /// # Errors
     /// The context has no surface extensions, `ex` was made from another context, the window
@@ -90,7 +92,6 @@ impl Swapchain {
         window: W,
         width: u32,
         height: u32,
-        frames_in_flight: usize,
     ) -> Result<Swapchain, Error>
     where
         W: HasWindowHandle + HasDisplayHandle + Send + Sync + 'static,
@@ -138,13 +139,14 @@ impl Swapchain {
             raw_images: Vec::new(),
             render_done: Vec::new(),
             acquire: Vec::new(),
-            ring: frames_in_flight.max(1) + 1,
+            ring: ex.frames_in_flight() + 1,
             next: 0,
             format: Format::Bgra8Unorm,
             width: 0,
             height: 0,
             device: ctx.device.clone(),
             shared: ctx.shared.clone(),
+            alive: Arc::new(()),
             _window: window,
         };
         // SAFETY: a plain query of a surface of this instance.
@@ -313,6 +315,7 @@ impl Swapchain {
                     extent.height,
                 )
             }?;
+            ex.tie_to_owner(handle, std::sync::Arc::downgrade(&self.alive));
             self.images.push(handle);
             self.raw_images.push(img);
             let s = self.semaphore()?;

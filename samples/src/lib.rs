@@ -577,18 +577,10 @@ pub mod window {
                 tracy: self.opts.tracy,
                 ..ExecutorConfig::default()
             };
-            let frames_in_flight = config.frames_in_flight;
             let mut ex = Executor::with_config(&ctx, config)?;
             ex.profiler().keep_events(self.opts.keep_profile_events);
             let size = window.inner_size();
-            let swapchain = Swapchain::new(
-                &ctx,
-                &mut ex,
-                window.clone(),
-                size.width,
-                size.height,
-                frames_in_flight,
-            )?;
+            let swapchain = Swapchain::new(&ctx, &mut ex, window.clone(), size.width, size.height)?;
             self.live = Some(Live {
                 swapchain: Some(swapchain),
                 ex,

@@ -4,7 +4,9 @@
 //! device or another executor, and the windowed sample stopping on a failed frame.
 
 use raw_window_handle::HasDisplayHandle;
-use rg_core::{Access, Compiler, Extent, Graph, ImageDesc, QueueKind, ResourceState, Size};
+use rg_core::{
+    Access, Compiler, Extent, Graph, ImageDesc, QueueKind, ResourceState, Size, StageMask,
+};
 use rg_vulkan::{
     Acquired, Bindings, Config, Context, Error, Executor, MessageLog, Pass, Rendering, Swapchain,
 };
@@ -203,13 +205,26 @@ fn swapchain_teardown_and_failed_frames_are_clean() {
     {
         let (window, ctx, mut ex) = setup(&el);
         let log = ctx.message_log();
-        let mut sc = Swapchain::new(&ctx, &mut ex, window.clone(), 320, 240, 2).expect("new");
+        let mut sc = Swapchain::new(&ctx, &mut ex, window.clone(), 320, 240).expect("new");
+        let mut kept = None;
         for _ in 0..4 {
             let (a, r) = run_frame(&mut ex, &mut sc, Outcome::Clears);
             r.expect("a clearing frame runs");
             present(&mut ex, &mut sc, &a);
+            kept = Some(a);
         }
         drop(sc);
+        // An image of the dropped swapchain is refused, not recorded on.
+        let a = kept.expect("an acquired image");
+        let mut g: Graph<Pass> = Graph::new(Extent::new(a.width, a.height));
+        let state = ResourceState::shader_read(QueueKind::Graphics, StageMask::FRAGMENT_SHADER);
+        let out = g.import_image("stale", ImageDesc::new(a.format, Size::FULL), state, state);
+        let mut p = g.add_pass("test.stale", QueueKind::Graphics);
+        let written = p.write(out, Access::CopyDst);
+        p.record(Box::new(move |r| r.clear_image(written, [0.0; 4])));
+        let compiled = Compiler::new().compile_frame(g, ex.memory()).expect("compiles");
+        let e = ex.run(compiled, &Bindings::new().image(out, a.image)).expect_err("refused");
+        assert!(e.to_string().contains("swapchain has been dropped"), "(a) {e}");
         drop(ex);
         drop(ctx);
         assert_clean(&log, "(a) swapchain dropped without destroy");
@@ -219,7 +234,7 @@ fn swapchain_teardown_and_failed_frames_are_clean() {
     {
         let (window, ctx, mut ex) = setup(&el);
         let log = ctx.message_log();
-        let mut sc = Swapchain::new(&ctx, &mut ex, window.clone(), 320, 240, 2).expect("new");
+        let mut sc = Swapchain::new(&ctx, &mut ex, window.clone(), 320, 240).expect("new");
         let fails = [0, 2, 3, 7, 10];
         for k in 0..14 {
             let outcome = if fails.contains(&k) { Outcome::Fails } else { Outcome::Clears };
@@ -245,7 +260,7 @@ fn swapchain_teardown_and_failed_frames_are_clean() {
     {
         let (window, ctx, mut ex) = setup(&el);
         let log = ctx.message_log();
-        let mut sc = Swapchain::new(&ctx, &mut ex, window.clone(), 320, 240, 2).expect("new");
+        let mut sc = Swapchain::new(&ctx, &mut ex, window.clone(), 320, 240).expect("new");
         let (a, r) = run_frame(&mut ex, &mut sc, Outcome::Clears);
         r.expect("a clearing frame runs");
         present(&mut ex, &mut sc, &a);
@@ -253,7 +268,7 @@ fn swapchain_teardown_and_failed_frames_are_clean() {
         assert!(matches!(r, Err(Error::Pass { .. })), "{r:?}");
         sc.destroy(&mut ex).expect("destroy");
 
-        let mut sc = Swapchain::new(&ctx, &mut ex, window.clone(), 320, 240, 2).expect("new");
+        let mut sc = Swapchain::new(&ctx, &mut ex, window.clone(), 320, 240).expect("new");
         let (_, r) = run_frame(&mut ex, &mut sc, Outcome::Unbound);
         let e = r.expect_err("an unbound swapchain image is an error");
         assert!(e.to_string().contains("is not bound"), "{e}");
@@ -275,12 +290,12 @@ fn swapchain_teardown_and_failed_frames_are_clean() {
         let log = ctx.message_log();
         let (other_window, other_ctx, mut other_ex) = setup(&el);
         let other_log = other_ctx.message_log();
-        let e = Swapchain::new(&ctx, &mut other_ex, window.clone(), 320, 240, 2)
+        let e = Swapchain::new(&ctx, &mut other_ex, window.clone(), 320, 240)
             .err()
             .expect("an executor of another context is refused");
         assert!(e.to_string().contains("another context"), "{e}");
 
-        let mut sc = Swapchain::new(&ctx, &mut ex, window.clone(), 320, 240, 2).expect("new");
+        let mut sc = Swapchain::new(&ctx, &mut ex, window.clone(), 320, 240).expect("new");
         let (a, r) = run_frame(&mut ex, &mut sc, Outcome::Clears);
         r.expect("a clearing frame runs");
         present(&mut ex, &mut sc, &a);

@@ -169,6 +169,9 @@ struct OwnedImage {
     external: bool,
     /// What the image was made for: a frame may use it for these only.
     usage: vk::ImageUsageFlags,
+    /// For an external image, whether what owns it (a swapchain) is still alive; a frame
+    /// refuses an image whose owner is gone.
+    owner: Option<std::sync::Weak<()>>,
 }
 
 /// Something to destroy once the GPU has passed a timeline value.
@@ -383,6 +386,12 @@ impl Executor {
 
     // ---- frames -----------------------------------------------------------------------------
 
+    /// Frames the CPU may record ahead of the GPU (`ExecutorConfig::frames_in_flight`, at
+    /// least 1).
+    pub(crate) fn frames_in_flight(&self) -> usize {
+        self.slots.len()
+    }
+
     /// The device this executor shares with its context (to tell executors of different
     /// devices apart).
     pub(crate) fn shared(&self) -> &Arc<Shared> {
@@ -438,6 +447,15 @@ impl Executor {
                                 problem: "is not bound to a live image".into(),
                             }
                         })?;
+                        if o.owner.as_ref().is_some_and(|w| w.strong_count() == 0) {
+                            return Err(Error::Import {
+                                label: r.label.to_string(),
+                                problem: format!(
+                                    "is bound to `{}`, whose swapchain has been dropped",
+                                    o.label
+                                ),
+                            });
+                        }
                         if let Some(want) = r.image {
                             let shape = (want.mip_levels, want.array_layers, want.samples);
                             let bound = (o.r.mip_levels, o.r.array_layers, o.r.samples);

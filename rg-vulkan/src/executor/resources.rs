@@ -158,6 +158,7 @@ impl Executor {
             allocation: Some(allocation),
             external: false,
             usage,
+            owner: None,
         }))
     }
 
@@ -324,7 +325,16 @@ impl Executor {
             allocation: None,
             external: true,
             usage: EXTERNAL_USAGE,
+            owner: None,
         }))
+    }
+
+    /// Ties a registered external image to its owner's liveness: once every `Arc` of `alive`
+    /// is dropped, frames refuse the image instead of recording on a destroyed one.
+    pub(crate) fn tie_to_owner(&mut self, i: Image, alive: std::sync::Weak<()>) {
+        if let Some(o) = self.images.get_mut(i) {
+            o.owner = Some(alive);
+        }
     }
 
     /// Destroys a persistent buffer once no frame in flight can use it.
