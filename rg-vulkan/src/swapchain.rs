@@ -23,6 +23,25 @@ use std::sync::Arc;
 /// or of one since recreated, is recognised.
 static GENERATIONS: AtomicU64 = AtomicU64::new(1);
 
+/// The generations whose `VkSwapchainKHR` (and acquire semaphores) still exist: a frame whose
+/// bindings wait on an image of another one is refused before anything is submitted.
+static LIVE: std::sync::Mutex<Vec<u64>> = std::sync::Mutex::new(Vec::new());
+
+/// Replaces generation `old` (0: none) by `new` (0: none) among the live ones.
+fn set_live(old: u64, new: u64) {
+    if let Ok(mut live) = LIVE.lock() {
+        live.retain(|&g| g != old);
+        if new != 0 {
+            live.push(new);
+        }
+    }
+}
+
+/// Whether the swapchain an image was acquired from is still as it was then.
+pub(crate) fn generation_alive(generation: u64) -> bool {
+    LIVE.lock().is_ok_and(|live| live.contains(&generation))
+}
+
 /// A swapchain image acquired for one frame.
 #[derive(Clone, Copy, Debug)]
 pub struct Acquired {
@@ -279,7 +298,9 @@ impl Swapchain {
             unsafe { self.swapchain_fn.destroy_swapchain(old, None) };
         }
         self.swapchain = swapchain;
+        let old_generation = self.generation;
         self.generation = GENERATIONS.fetch_add(1, Ordering::Relaxed);
+        set_live(old_generation, self.generation);
         if let Err(e) = self.register_images(ex, format, extent) {
             self.release_images(ex);
             return Err(e);
@@ -450,6 +471,7 @@ impl Swapchain {
 
 impl Drop for Swapchain {
     fn drop(&mut self) {
+        set_live(self.generation, 0);
         // SAFETY: our own queue, used by this thread only. Once it is idle, no frame renders
         // into the swapchain's images and no present or submission waits on its semaphores
         // (VUID-vkDestroySwapchainKHR-swapchain-01282, VUID-vkDestroySemaphore-semaphore-05149);
@@ -482,6 +504,7 @@ impl Bindings {
     pub fn present(mut self, acquired: &Acquired) -> Bindings {
         self.wait.push((acquired.acquire, vk::PipelineStageFlags2::COLOR_ATTACHMENT_OUTPUT));
         self.signal.push(acquired.render_done);
+        self.generations.push(acquired.generation);
         self
     }
 }

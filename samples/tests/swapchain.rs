@@ -311,6 +311,17 @@ fn swapchain_teardown_and_failed_frames_are_clean() {
         sc.recreate(&mut ex, 320, 240).expect("recreate");
         let e = sc.present(&stale).expect_err("an image of the swapchain before recreate");
         assert!(e.to_string().contains("before this one was recreated"), "{e}");
+        // A frame that would wait on the stale image's (destroyed) semaphores is refused
+        // before anything is submitted.
+        let mut g: Graph<Pass> = Graph::new(Extent::new(stale.width, stale.height));
+        let state = ResourceState::shader_read(QueueKind::Graphics, StageMask::FRAGMENT_SHADER);
+        let img = g.import_image("old", ImageDesc::new(stale.format, Size::FULL), state, state);
+        let mut p = g.add_pass("test.old", QueueKind::Graphics);
+        let written = p.write(img, Access::CopyDst);
+        p.record(Box::new(move |r| r.clear_image(written, [0.0; 4])));
+        let compiled = Compiler::new().compile_frame(g, ex.memory()).expect("compiles");
+        let e = ex.run(compiled, &Bindings::new().present(&stale)).expect_err("stale semaphores");
+        assert!(e.to_string().contains("acquired before its swapchain was recreated"), "{e}");
 
         let e = sc.destroy(&mut other_ex).expect_err("destroy with another device's executor");
         assert!(e.to_string().contains("another context"), "{e}");

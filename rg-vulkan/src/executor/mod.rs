@@ -134,6 +134,8 @@ pub struct Bindings {
     images: Vec<(usize, Image)>,
     pub(crate) wait: Vec<(vk::Semaphore, vk::PipelineStageFlags2)>,
     pub(crate) signal: Vec<vk::Semaphore>,
+    /// The swapchain generations of the images it presents (see `swapchain::generation_alive`).
+    pub(crate) generations: Vec<u64>,
 }
 
 impl Bindings {
@@ -547,6 +549,16 @@ impl Executor {
     /// so the image can still be presented.
     pub fn run(&mut self, frame: Compiled<Pass>, bindings: &Bindings) -> Result<FrameStats, Error> {
         let start = Instant::now();
+        // An image acquired before its swapchain was recreated or dropped: its semaphores are
+        // gone, so nothing may be submitted at all.
+        if bindings.generations.iter().any(|&g| !crate::swapchain::generation_alive(g)) {
+            return Err(Error::Import {
+                label: "swapchain".into(),
+                problem: "was acquired before its swapchain was recreated or dropped: acquire \
+                          again"
+                    .into(),
+            });
+        }
         let foreign = frame.memory_fingerprint() != self.memory.fingerprint();
         let (mut graph, plan) = frame.into_parts();
         let (graph, plan) = (&mut graph, &*plan);
