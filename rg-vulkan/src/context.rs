@@ -97,6 +97,10 @@ pub(crate) struct Shared {
     debug: Option<(ash::ext::debug_utils::Instance, vk::DebugUtilsMessengerEXT)>,
     /// Keeps the messenger's user data alive for as long as the messenger.
     _messages_box: Option<Box<Messages>>,
+    /// Held around every use of the queue (submit, present, wait idle): executors and
+    /// swapchains share it and may be used from different threads, and Vulkan requires those
+    /// calls on one queue to be externally synchronized.
+    queue: Mutex<()>,
 }
 
 impl Drop for Shared {
@@ -118,6 +122,12 @@ impl Drop for Shared {
 impl Shared {
     pub(crate) fn entry(&self) -> &ash::Entry {
         &self.entry
+    }
+
+    /// The lock of the device's queue (a poisoned lock is still a lock: the queue has no
+    /// state of ours to protect).
+    pub(crate) fn lock_queue(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -320,6 +330,7 @@ impl Context {
             device: device.clone(),
             debug,
             _messages_box: messages_box,
+            queue: Mutex::new(()),
         });
         Ok(Context {
             shared,
@@ -395,7 +406,8 @@ impl Context {
     /// # Errors
     /// Device loss.
     pub fn wait_idle(&self) -> Result<(), Error> {
-        // SAFETY: the device is alive; no other thread submits on our queue during the wait.
+        let _queue = self.shared.lock_queue();
+        // SAFETY: the device is alive; the queue lock keeps other threads off the queue.
         unsafe { self.device.device_wait_idle() }.check("vkDeviceWaitIdle", "device")
     }
 }

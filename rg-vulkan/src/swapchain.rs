@@ -227,9 +227,11 @@ impl Swapchain {
     pub fn recreate(&mut self, ex: &mut Executor, width: u32, height: u32) -> Result<(), Error> {
         self.check_executor(ex)?;
         ex.wait_idle()?;
-        // SAFETY: our own queue, used by this thread only; this also lets queued presents
-        // finish their semaphore waits before the semaphores are destroyed below.
+        let queue = self.shared.lock_queue();
+        // SAFETY: the queue lock keeps other threads off the queue; this also lets queued
+        // presents finish their semaphore waits before the semaphores are destroyed below.
         unsafe { self.device.queue_wait_idle(self.queue) }.check("vkQueueWaitIdle", "window")?;
+        drop(queue);
         // SAFETY: plain queries.
         let caps = unsafe {
             self.surface_fn.get_physical_device_surface_capabilities(self.physical, self.surface)
@@ -443,7 +445,11 @@ impl Swapchain {
             .image_indices(&indices);
         // SAFETY: the image was acquired from this swapchain as it is now (same generation),
         // and the frame's submission signals `render_done`.
-        match unsafe { self.swapchain_fn.queue_present(self.queue, &info) } {
+        let queue = self.shared.lock_queue();
+        // SAFETY: as above; the queue lock keeps other threads off the queue.
+        let presented = unsafe { self.swapchain_fn.queue_present(self.queue, &info) };
+        drop(queue);
+        match presented {
             Ok(false) => Ok(true),
             Ok(true) | Err(vk::Result::ERROR_OUT_OF_DATE_KHR) => Ok(false),
             Err(e) => {
@@ -462,8 +468,11 @@ impl Swapchain {
     pub fn destroy(mut self, ex: &mut Executor) -> Result<(), Error> {
         self.check_executor(ex)?;
         let waited = ex.wait_idle();
-        // SAFETY: our own queue; presents complete before it goes idle.
+        let queue = self.shared.lock_queue();
+        // SAFETY: the queue lock keeps other threads off the queue; presents complete before
+        // it goes idle.
         let _ = unsafe { self.device.queue_wait_idle(self.queue) };
+        drop(queue);
         self.release_images(ex);
         waited
     }
@@ -472,7 +481,8 @@ impl Swapchain {
 impl Drop for Swapchain {
     fn drop(&mut self) {
         set_live(self.generation, 0);
-        // SAFETY: our own queue, used by this thread only. Once it is idle, no frame renders
+        let _queue = self.shared.lock_queue();
+        // SAFETY: the queue lock keeps other threads off the queue. Once it is idle, no frame renders
         // into the swapchain's images and no present or submission waits on its semaphores
         // (VUID-vkDestroySwapchainKHR-swapchain-01282, VUID-vkDestroySemaphore-semaphore-05149);
         // the swapchain goes before its surface (VUID-vkDestroySurfaceKHR-surface-01266), and

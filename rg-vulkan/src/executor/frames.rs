@@ -113,6 +113,9 @@ impl Executor {
     /// Reads the GPU's timestamp counter now (a one-off submission, waited for), so that
     /// profilers can line GPU times up with the CPU clock.
     pub(super) fn read_gpu_clock(&mut self) -> Result<u64, Error> {
+        // Held to the end, past the scratch objects' clean-up, which may wait on the queue.
+        let shared = self._shared.clone();
+        let _queue = shared.lock_queue();
         /// The objects of the one-off submission, destroyed however the reading ends.
         struct Scratch<'a> {
             device: &'a ash::Device,
@@ -166,7 +169,7 @@ impl Executor {
         let begin = vk::CommandBufferBeginInfo::default()
             .flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
         // SAFETY: the command buffer is recorded, submitted once and waited for by its fence
-        // before the query is read; the queue is used by this thread only.
+        // before the query is read; the queue lock is held.
         unsafe {
             let cmd =
                 device.allocate_command_buffers(&alloc).check("vkAllocateCommandBuffers", at)?[0];

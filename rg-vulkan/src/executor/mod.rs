@@ -618,10 +618,12 @@ impl Executor {
 
 impl Drop for Executor {
     fn drop(&mut self) {
+        let queue = self._shared.lock_queue();
         // SAFETY: waiting for the device first, so nothing below is in flight when destroyed.
         unsafe {
             let _ = self.device.device_wait_idle();
         }
+        drop(queue);
         for (_, dead) in std::mem::take(&mut self.graveyard) {
             self.destroy_now(dead);
         }

@@ -337,8 +337,9 @@ impl Executor {
             .command_buffer_infos(&cmds)
             .wait_semaphore_infos(&waits)
             .signal_semaphore_infos(&signals);
-        // SAFETY: the queue is used by this thread only; everything the command buffer names
-        // lives until the timeline passes `value` (deferred destruction).
+        let _queue = self._shared.lock_queue();
+        // SAFETY: the queue lock keeps other threads off the queue; everything the command
+        // buffer names lives until the timeline passes `value` (deferred destruction).
         unsafe { self.device.queue_submit2(self.queue, &[submit], vk::Fence::null()) }
             .check("vkQueueSubmit2", "frame")?;
         self.submitted = value;
