@@ -358,8 +358,11 @@ impl<'a> Recorder<'a> {
         self.frame.images.get(resource).is_some_and(Option::is_some)
     }
 
-    /// The size in bytes of a buffer of this frame.
+    /// The size in bytes of a buffer of this frame (0 for a handle of another graph).
     pub fn buffer_size(&self, h: BufferHandle) -> u64 {
+        if h.graph() != self.graph {
+            return 0;
+        }
         self.size_of(h.index())
     }
 
@@ -368,8 +371,11 @@ impl<'a> Recorder<'a> {
         self.frame.buffer_sizes.get(resource).copied().unwrap_or(0)
     }
 
-    /// The extent of an image of this frame.
+    /// The extent of an image of this frame (`None` for a handle of another graph).
     pub fn image_extent(&self, h: ImageHandle) -> Option<(u32, u32)> {
+        if h.graph() != self.graph {
+            return None;
+        }
         let i = self.frame.images.get(h.index()).copied().flatten()?;
         Some((i.extent.width, i.extent.height))
     }
