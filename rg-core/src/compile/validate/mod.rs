@@ -282,6 +282,42 @@ fn stale_error<P>(
     }
 }
 
+/// Checks access `a` of pass `p` against the pass's `earlier` accesses of the same resource
+/// `f`: two accesses of one pass to one resource are fine only as reads in one layout, or in
+/// mips and layers that do not overlap. Rare, so kept out of the access walk.
+#[inline(never)]
+fn check_repeat<P>(
+    g: &Graph<P>,
+    p: &PassDecl,
+    a: &AccessDecl,
+    earlier: &[AccessDecl],
+    f: Facts,
+    resources: &[PlannedResource],
+    errors: &mut Vec<CompileError>,
+) {
+    let h = &a.handle;
+    let facts = a.access.facts();
+    for b in earlier {
+        if b.handle.graph == h.graph && b.handle.index == h.index {
+            let dims = Dims::of(resources, h.index);
+            let apart = match (dims.resolve(h.sub), dims.resolve(b.handle.sub)) {
+                (Some(x), Some(y)) => !x.overlaps(y),
+                _ => true,
+            };
+            if apart {
+                continue;
+            }
+            let bf = b.access.facts();
+            let d = f.depth as usize;
+            let same_layout = f.kind == ResourceKind::Buffer || facts.layout[d] == bf.layout[d];
+            if facts.writes || bf.writes || !same_layout {
+                errors.push(conflict_error(g, p, a, b));
+                break;
+            }
+        }
+    }
+}
+
 /// Checks the graph, resolves every resource's size into `resources` (`image` or
 /// `buffer_size`, one per declared resource, in order) and fills in `v`.
 pub(crate) fn validate<P>(
@@ -458,10 +494,10 @@ pub(crate) fn validate<P>(
         let accesses = g.accesses_of(p);
         let flat = &mut flat[p.accesses.start as usize..p.accesses.end as usize];
         for (ai, a) in accesses.iter().enumerate() {
-            let h = a.handle;
+            let h = &a.handle;
             let known = (h.graph == g.id).then(|| per_resource.get_mut(h.index as usize)).flatten();
             let Some(f) = known.filter(|f| h.version < f.versions) else {
-                let detail = check_handle(g, h).expect("rg-core bug: a bad handle that checks");
+                let detail = check_handle(g, *h).expect("rg-core bug: a bad handle that checks");
                 errors.push(CompileError::ForeignHandle {
                     pass: p.label.to_string(),
                     detail,
@@ -483,7 +519,7 @@ pub(crate) fn validate<P>(
             // Almost every access names all of its resource, and is done with ranges here. The
             // others are resolved (a selection that does not fit is reported, and then left out
             // of the checks by range), and, from an image's first partial access on, its written
-            // cells are kept.
+            // cells are kept. Both checks are out of line, so the common path stays lean.
             let reads = facts.reads;
             let part = if h.sub == Subresource::ALL && f.written == NONE {
                 false
@@ -493,28 +529,8 @@ pub(crate) fn validate<P>(
                 *any_part |= part;
                 part
             };
-            // Two accesses of one pass to one resource: fine only as reads in one layout, or
-            // in mips and layers that do not overlap.
-            let earlier = if repeated { &accesses[..ai] } else { &[] };
-            for b in earlier {
-                if b.handle.graph == h.graph && b.handle.index == h.index {
-                    let dims = Dims::of(resources, h.index);
-                    let apart = match (dims.resolve(h.sub), dims.resolve(b.handle.sub)) {
-                        (Some(x), Some(y)) => !x.overlaps(y),
-                        _ => true,
-                    };
-                    if apart {
-                        continue;
-                    }
-                    let bf = b.access.facts();
-                    let d = f.depth as usize;
-                    let same_layout =
-                        f.kind == ResourceKind::Buffer || facts.layout[d] == bf.layout[d];
-                    if writes || bf.writes || !same_layout {
-                        errors.push(conflict_error(g, p, a, b));
-                        break;
-                    }
-                }
+            if repeated {
+                check_repeat(g, p, a, &accesses[..ai], f, resources, &mut errors);
             }
             let slot = (f.base + h.version) as usize;
             flat[ai] = Flat {

@@ -78,6 +78,7 @@ pub(super) struct Cells {
 /// bitset of written cells starts at its first partial access, when every earlier write was of
 /// the whole image. Returns whether it names part of an image of several cells.
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 pub(super) fn by_part<P>(
     g: &Graph<P>,
     p: &PassDecl,
