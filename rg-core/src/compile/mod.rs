@@ -375,15 +375,22 @@ fn compile_uncached<P>(
     for (pos, &p) in order.iter().enumerate() {
         let decl = &g.passes[p as usize];
         let first = accesses.len() as u32;
-        accesses.extend(g.accesses_of(decl).iter().map(|a| {
+        // An access that names all of its resource (validation flagged the others) names every
+        // mip level and layer, so only the flagged ones resolve their declared range.
+        let span = decl.accesses.start as usize..decl.accesses.end as usize;
+        accesses.extend(g.accesses[span.clone()].iter().zip(&flat[span]).map(|(a, f)| {
+            let r = &resources[a.handle.index as usize];
             PlannedAccess {
                 resource: a.handle.index as usize,
                 access: a.access,
                 version: a.handle.version,
-                subresource: resources[a.handle.index as usize]
-                    .image
-                    .and_then(|i| a.handle.sub.resolve(i.mip_levels, i.array_layers))
-                    .unwrap_or(Subresource::ALL),
+                subresource: if f.part() {
+                    r.image
+                        .and_then(|i| a.handle.sub.resolve(i.mip_levels, i.array_layers))
+                        .unwrap_or(Subresource::ALL)
+                } else {
+                    barriers::whole(r)
+                },
             }
         }));
         let (waits, signal) = (range(&b.wait_start, pos), b.signal[pos]);

@@ -64,7 +64,7 @@ use waits::{emit_waits, Waited};
 /// Every mip level and layer of an image, with explicit counts; [`Subresource::ALL`] for a
 /// buffer.
 #[inline]
-fn whole(r: &PlannedResource) -> Subresource {
+pub(crate) fn whole(r: &PlannedResource) -> Subresource {
     r.image.map_or(Subresource::ALL, |i| Subresource {
         base_mip: 0,
         mip_count: i.mip_levels,
