@@ -154,15 +154,19 @@ pub(crate) fn barriers<P>(
     {
         scratch.took_shortcut = one_queue;
     }
-    if one_queue {
-        walk::<true, P>(g, flat, order, resources, heaps, out, scratch);
-    } else {
-        walk::<false, P>(g, flat, order, resources, heaps, out, scratch);
+    // Without images tracked by cell (most frames), the walk is compiled once more with no
+    // cell steps at all: its work per touch is what it was before subresources.
+    match (one_queue, scratch.cells.any) {
+        (true, false) => walk::<true, false, P>(g, flat, order, resources, heaps, out, scratch),
+        (true, true) => walk::<true, true, P>(g, flat, order, resources, heaps, out, scratch),
+        (false, false) => walk::<false, false, P>(g, flat, order, resources, heaps, out, scratch),
+        (false, true) => walk::<false, true, P>(g, flat, order, resources, heaps, out, scratch),
     }
 }
 
-/// [`barriers`], for frames on one queue when `ONE` is set.
-fn walk<const ONE: bool, P>(
+/// [`barriers`], for frames on one queue when `ONE` is set, and with images tracked by cell
+/// when `CELLS` is set (`Cells::any`).
+fn walk<const ONE: bool, const CELLS: bool, P>(
     g: &Graph<P>,
     flat: &[Flat],
     order: &[u32],
@@ -174,18 +178,18 @@ fn walk<const ONE: bool, P>(
     let mut w = Walk::begin(g, flat, resources, heaps, order.len(), out, scratch);
     for (pos, &p) in order.iter().enumerate() {
         let pass = &g.passes[p as usize];
-        w.gather::<ONE>(pass, pos);
+        w.gather::<ONE, CELLS>(pass, pos);
         if !ONE {
-            w.want_waits(pass.queue);
+            w.want_waits::<CELLS>(pass.queue);
         }
         w.place_waits::<ONE>(pass.queue, pos);
         // Lent out of the scratch while the steps below borrow the walk.
         let touches = std::mem::take(&mut w.s.touches);
         for t in &touches {
-            if t.tracked {
+            if CELLS && t.tracked {
                 w.plan_cells::<ONE>(t, pass.queue, pos);
             } else {
-                w.plan_whole::<ONE>(t, pass.queue, pos);
+                w.plan_whole::<ONE, CELLS>(t, pass.queue, pos);
             }
         }
         w.s.touches = touches;
@@ -202,6 +206,16 @@ fn states<'s>(st: &'s [St], cells: &'s Cells, r: u32) -> &'s [St] {
         std::slice::from_ref(&st[r as usize])
     } else {
         &cells.st[t.base as usize..(t.base + t.cells()) as usize]
+    }
+}
+
+/// [`states`], or with no images tracked by cell (`!CELLS`), the resource's own state.
+#[inline]
+fn states_in<'s, const CELLS: bool>(st: &'s [St], cells: &'s Cells, r: u32) -> &'s [St] {
+    if CELLS {
+        states(st, cells, r)
+    } else {
+        std::slice::from_ref(&st[r as usize])
     }
 }
 
@@ -290,7 +304,7 @@ impl<'a, P> Walk<'a, P> {
     /// What the pass does to each resource, its accesses merged, and to each cell of the
     /// images tracked by cell.
     #[inline]
-    fn gather<const ONE: bool>(&mut self, pass: &PassDecl, pos: usize) {
+    fn gather<const ONE: bool, const CELLS: bool>(&mut self, pass: &PassDecl, pos: usize) {
         let s = &mut *self.s;
         s.touches.clear();
         for a in &self.flat[pass.accesses.start as usize..pass.accesses.end as usize] {
@@ -314,7 +328,7 @@ impl<'a, P> Walk<'a, P> {
                 }),
             }
         }
-        if !s.cells.any {
+        if !CELLS {
             return;
         }
         s.cells.needs.clear();
@@ -341,7 +355,7 @@ impl<'a, P> Walk<'a, P> {
     /// another queue included) can make a barrier unnecessary. First uses find the occupants
     /// they displace here.
     #[inline]
-    fn want_waits(&mut self, q: QueueKind) {
+    fn want_waits<const CELLS: bool>(&mut self, q: QueueKind) {
         let s = &mut *self.s;
         let others = !(1u8 << q.index());
         s.displaced.clear();
@@ -349,7 +363,7 @@ impl<'a, P> Walk<'a, P> {
         for t in s.touches.iter_mut() {
             let ri = t.resource as usize;
             let before = s.wants.len();
-            if t.tracked {
+            if CELLS && t.tracked {
                 let (a, b) = t.range;
                 // Each cell is handed over at its own first use, from every occupant.
                 let (o_from, o_to) =
@@ -376,7 +390,7 @@ impl<'a, P> Walk<'a, P> {
                     occupy(&mut s.memory[pl.heap], pl, t.resource, &mut s.displaced);
                     t.range = (from as u32, s.displaced.len() as u32);
                     for &d in &s.displaced[from..] {
-                        for o in states(&s.st, &s.cells, d) {
+                        for o in states_in::<CELLS>(&s.st, &s.cells, d) {
                             state::handover_wants(o, q, others, t.need.stages, &mut s.wants);
                         }
                     }
@@ -422,7 +436,7 @@ impl<'a, P> Walk<'a, P> {
     /// The outstanding accesses of the occupants that a first use of `t` on `q` displaces, and
     /// whether it displaces any. On one queue the occupants are found here.
     #[inline]
-    fn handover<const ONE: bool>(
+    fn handover<const ONE: bool, const CELLS: bool>(
         &mut self,
         t: &Touch,
         q: QueueKind,
@@ -438,16 +452,12 @@ impl<'a, P> Walk<'a, P> {
         }
         let mut src = (StageMask::NONE, AccessMask::NONE);
         for &d in &s.displaced[range.0 as usize..range.1 as usize] {
-            let mut add = |o: &St| {
+            let add = |o: &St| {
                 let (os, oa) = o.outstanding(q);
                 src.0 |= os;
                 src.1 |= oa;
             };
-            if s.cells.any {
-                states(&s.st, &s.cells, d).iter().for_each(add);
-            } else {
-                add(&s.st[d as usize]);
-            }
+            states_in::<CELLS>(&s.st, &s.cells, d).iter().for_each(add);
         }
         (src, range.1 > range.0)
     }
@@ -464,38 +474,40 @@ impl<'a, P> Walk<'a, P> {
 
     /// The barrier of a resource tracked whole, applied with the access to its state.
     #[inline]
-    fn plan_whole<const ONE: bool>(&mut self, t: &Touch, q: QueueKind, pos: usize) {
+    fn plan_whole<const ONE: bool, const CELLS: bool>(
+        &mut self,
+        t: &Touch,
+        q: QueueKind,
+        pos: usize,
+    ) {
         let ri = t.resource as usize;
         let resources = self.resources;
-        let mut d = if !self.s.st[ri].touched {
-            // First use of a transient: hand over its memory from the latest occupants.
-            // Occupants on other queues were waited for before the batch.
-            let (src, displaces) = self.handover::<ONE>(t, q);
-            first_use(&mut self.s.st[ri], &t.need, q, src, displaces)
-        } else {
-            let here = Here {
-                q,
-                pos,
-                waited: &self.waited,
-                round_trip: self.reached[q.index()][q.index()],
-            };
-            let d = decide::<ONE>(&mut self.s.st[ri], &t.need, &here);
-            if let Some((at, b)) = d.release(ri, || whole(&resources[ri]), q) {
-                self.release(at, b);
-            }
-            d
+        // First use of a transient: hand over its memory from the latest occupants. Occupants
+        // on other queues were waited for before the batch.
+        let handed = (!self.s.st[ri].touched).then(|| self.handover::<ONE, CELLS>(t, q));
+        let here =
+            Here { q, pos, waited: &self.waited, round_trip: self.reached[q.index()][q.index()] };
+        // One look-up for every step: the state is indexed once, not per step.
+        let s = &mut self.s.st[ri];
+        let mut d = match handed {
+            Some((src, displaces)) => first_use(s, &t.need, q, src, displaces),
+            None => decide::<ONE>(s, &t.need, &here),
         };
+        // The release half of an ownership transfer is made from the decision as it was made:
+        // the change below is to the acquire's first scope only.
+        let release = if ONE { None } else { d.release(ri, || whole(&resources[ri]), q) };
         // A barrier after a semaphore wait must start from the waited stages, or its layout
         // transition would not be ordered after the other queue's work.
         if !ONE && d.need && t.after_wait {
             d.src_stages |= t.need.stages;
         }
-        // One look-up for the rest: the state is indexed once, not per step.
-        let s = &mut self.s.st[ri];
         apply_barrier(s, &d, &t.need, q, pos);
         apply_access::<ONE>(s, &t.need, q, pos);
         if d.need {
             self.out.batches.push(d.barrier(ri, whole(&resources[ri]), q, &t.need));
+        }
+        if let Some((at, b)) = release {
+            self.release(at, b);
         }
     }
 
