@@ -181,6 +181,15 @@ pub(super) fn epilogue<P>(
     cells: &mut Cells,
     epilogue: &mut Vec<Barrier>,
 ) {
+    // Most frames track nothing by cell: only imports, each whole.
+    if !cells.any {
+        for (ri, r) in g.resources.iter().enumerate() {
+            if let Lifetime::Imported { exit, .. } = r.lifetime {
+                epilogue.extend(import_exit(&st[ri], &exit, ri, super::whole(&resources[ri])));
+            }
+        }
+        return;
+    }
     for (ri, r) in g.resources.iter().enumerate() {
         let t = cells.of(ri);
         let exit = match r.lifetime {

@@ -176,15 +176,15 @@ fn walk<const ONE: bool, const CELLS: bool, P>(
     scratch: &mut Scratch,
 ) {
     let mut w = Walk::begin(g, flat, resources, heaps, order.len(), out, scratch);
+    // Lent out of the scratch for the walk, while the steps borrow the walk.
+    let mut touches = std::mem::take(&mut w.s.touches);
     for (pos, &p) in order.iter().enumerate() {
         let pass = &g.passes[p as usize];
-        w.gather::<ONE, CELLS>(pass, pos);
+        w.gather::<ONE, CELLS>(pass, pos, &mut touches);
         if !ONE {
-            w.want_waits::<CELLS>(pass.queue);
+            w.want_waits::<CELLS>(pass.queue, &mut touches);
         }
         w.place_waits::<ONE>(pass.queue, pos);
-        // Lent out of the scratch while the steps below borrow the walk.
-        let touches = std::mem::take(&mut w.s.touches);
         for t in &touches {
             if CELLS && t.tracked {
                 w.plan_cells::<ONE>(t, pass.queue, pos);
@@ -192,8 +192,8 @@ fn walk<const ONE: bool, const CELLS: bool, P>(
                 w.plan_whole::<ONE, CELLS>(t, pass.queue, pos);
             }
         }
-        w.s.touches = touches;
     }
+    w.s.touches = touches;
     exits::epilogue(g, resources, &w.s.st, &mut w.s.cells, &mut w.out.epilogue);
     w.finish(order.len());
 }
@@ -301,17 +301,22 @@ impl<'a, P> Walk<'a, P> {
         Walk { g, flat, resources, out, s, waited: [[[-2i32; 16]; 3]; 3], reached: [[-2i32; 3]; 3] }
     }
 
-    /// What the pass does to each resource, its accesses merged, and to each cell of the
-    /// images tracked by cell.
+    /// What the pass does to each resource, its accesses merged, into `touches`, and to each
+    /// cell of the images tracked by cell.
     #[inline]
-    fn gather<const ONE: bool, const CELLS: bool>(&mut self, pass: &PassDecl, pos: usize) {
+    fn gather<const ONE: bool, const CELLS: bool>(
+        &mut self,
+        pass: &PassDecl,
+        pos: usize,
+        touches: &mut Vec<Touch>,
+    ) {
         let s = &mut *self.s;
-        s.touches.clear();
+        touches.clear();
         for a in &self.flat[pass.accesses.start as usize..pass.accesses.end as usize] {
             let r = a.resource;
             // Only a resource the pass already named can be in the list.
             let merged =
-                if a.repeat() { s.touches.iter_mut().find(|x| x.resource == r) } else { None };
+                if a.repeat() { touches.iter_mut().find(|x| x.resource == r) } else { None };
             match merged {
                 Some(x) => {
                     x.need.stages |= a.stages;
@@ -319,7 +324,7 @@ impl<'a, P> Walk<'a, P> {
                     x.need.writes |= a.writes();
                     x.need.reads |= a.reads();
                 }
-                None => s.touches.push(Touch {
+                None => touches.push(Touch {
                     resource: r,
                     need: cells::need_of(a),
                     after_wait: false,
@@ -332,7 +337,7 @@ impl<'a, P> Walk<'a, P> {
             return;
         }
         s.cells.needs.clear();
-        for t in s.touches.iter_mut() {
+        for t in touches.iter_mut() {
             let ri = t.resource as usize;
             if s.cells.track[ri].base == NONE {
                 continue;
@@ -355,12 +360,12 @@ impl<'a, P> Walk<'a, P> {
     /// another queue included) can make a barrier unnecessary. First uses find the occupants
     /// they displace here.
     #[inline]
-    fn want_waits<const CELLS: bool>(&mut self, q: QueueKind) {
+    fn want_waits<const CELLS: bool>(&mut self, q: QueueKind, touches: &mut [Touch]) {
         let s = &mut *self.s;
         let others = !(1u8 << q.index());
         s.displaced.clear();
         s.wants.clear();
-        for t in s.touches.iter_mut() {
+        for t in touches.iter_mut() {
             let ri = t.resource as usize;
             let before = s.wants.len();
             if CELLS && t.tracked {
