@@ -30,7 +30,7 @@ pub(crate) use validate::scale;
 use crate::access::{Layout, Usage};
 use crate::error::{CompileError, CompileErrors};
 use crate::graph::Subresource;
-use crate::graph::{Graph, Lifetime};
+use crate::graph::{AccessDecl, Graph, Lifetime};
 use crate::memory::MemoryOracle;
 use crate::plan::{Plan, PlanStats, PlannedAccess, PlannedPass, PlannedResource};
 use std::collections::HashMap;
@@ -376,15 +376,15 @@ fn compile_uncached<P>(
         let decl = &g.passes[p as usize];
         let first = accesses.len() as u32;
         // An access that names all of its resource (validation flagged the others) names every
-        // mip level and layer, so only the flagged ones resolve their declared range.
-        let span = decl.accesses.start as usize..decl.accesses.end as usize;
-        accesses.extend(g.accesses[span.clone()].iter().zip(&flat[span]).map(|(a, f)| {
+        // mip level and layer, so only the flagged ones resolve their declared range; in a
+        // frame with none (most), no flag is read.
+        let planned = |a: &AccessDecl, part: bool| {
             let r = &resources[a.handle.index as usize];
             PlannedAccess {
                 resource: a.handle.index as usize,
                 access: a.access,
                 version: a.handle.version,
-                subresource: if f.part() {
+                subresource: if part {
                     r.image
                         .and_then(|i| a.handle.sub.resolve(i.mip_levels, i.array_layers))
                         .unwrap_or(Subresource::ALL)
@@ -392,7 +392,14 @@ fn compile_uncached<P>(
                     barriers::whole(r)
                 },
             }
-        }));
+        };
+        let span = decl.accesses.start as usize..decl.accesses.end as usize;
+        if v.any_part {
+            let flagged = g.accesses[span.clone()].iter().zip(&flat[span]);
+            accesses.extend(flagged.map(|(a, f)| planned(a, f.part())));
+        } else {
+            accesses.extend(g.accesses[span].iter().map(|a| planned(a, false)));
+        }
         let (waits, signal) = (range(&b.wait_start, pos), b.signal[pos]);
         let (barriers, releases) = (range(&b.batch_start, pos), range(&b.release_start, pos));
         let own = first..accesses.len() as u32;
