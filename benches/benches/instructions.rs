@@ -30,7 +30,7 @@ const PHASES: [(&str, &str); 9] = [
     ("lifetimes", "rg_core::compile::lifetimes::lifetimes"),
     ("usage", "rg_core::compile::usage::usage"),
     ("aliasing", "rg_core::compile::alias::place"),
-    ("temporal exits", "rg_core::compile::barriers::temporal_exits"),
+    ("temporal exits", "rg_core::compile::barriers::exits::temporal_exits"),
     ("barriers", "rg_core::compile::barriers::barriers"),
 ];
 
