@@ -1,0 +1,108 @@
+//! Imports at the edges of the frame, in the states random graphs rarely give them: an entry
+//! state that names no stages (nothing outstanding when the frame starts), and an exit state
+//! whose first use is a shader stage with its own access. Each plan has the wait or barrier the
+//! case needs, the oracle passes it, and the oracle reports the plan with that wait or barrier
+//! taken out.
+
+use rg_core::*;
+
+const G: QueueKind = QueueKind::Graphics;
+const C: QueueKind = QueueKind::Compute;
+
+fn compile(g: &Graph) -> std::sync::Arc<Plan> {
+    let plan = Compiler::new().compile(g, &FakeMemory::default()).unwrap_or_else(|e| panic!("{e}"));
+    let hazards = oracle::check(&plan);
+    assert!(hazards.is_empty(), "{hazards:#?}\n{}", print::text(&plan));
+    plan
+}
+
+fn pass<'p>(plan: &'p Plan, label: &str) -> (usize, &'p PlannedPass) {
+    plan.passes
+        .iter()
+        .enumerate()
+        .find(|(_, p)| &*p.label == label)
+        .unwrap_or_else(|| panic!("no pass {label}"))
+}
+
+/// A buffer imported with nothing outstanding (no stages, no accesses) on the graphics queue,
+/// read there by `reader`, then overwritten on the compute queue by `writer`: the write must
+/// not start before the read is done, so `writer` waits for `reader`. Nothing but the read puts
+/// the graphics queue among those with work outstanding on the buffer, since the entry state
+/// names none.
+#[test]
+fn a_write_on_another_queue_waits_for_a_read_of_an_import_with_no_entry_stages() {
+    let mut g = Graph::new(Extent::new(64, 64));
+    let idle =
+        ResourceState { layout: None, queue: G, stages: StageMask::NONE, access: AccessMask::NONE };
+    let buf = g.import_buffer("import.idle", BufferDesc::new(256), idle, idle);
+    let mut r = g.add_pass("reader", G);
+    r.side_effect().read(buf, Access::StorageRead(ShaderStages::COMPUTE));
+    r.finish();
+    let mut w = g.add_pass("writer", C);
+    let out = w.write(buf, Access::StorageWrite(ShaderStages::COMPUTE));
+    w.finish();
+    g.export(out);
+    let plan = compile(&g);
+
+    let (reader, _) = pass(&plan, "reader");
+    let (_, writer) = pass(&plan, "writer");
+    let waits = plan.waits_of(writer);
+    let k = waits
+        .iter()
+        .position(|w| w.queue == G && w.point == WaitPoint::Pass(reader))
+        .unwrap_or_else(|| panic!("`writer` must wait for `reader`\n{}", print::text(&plan)));
+    assert!(waits[k].stages.contains(StageMask::COMPUTE_SHADER), "{:?}", waits[k]);
+
+    let mut broken = (*plan).clone();
+    broken.remove_wait(writer.waits.start as usize + k);
+    let hazards = oracle::check(&broken);
+    assert!(!hazards.is_empty(), "the oracle must miss the wait\n{}", print::text(&broken));
+}
+
+/// A buffer written by a compute shader, then read as storage by a fragment shader, and left
+/// for a first use outside the frame that reads it as a uniform buffer in a fragment shader:
+/// the barrier before the fragment read made the write visible to storage reads only, so the
+/// epilogue still needs a barrier making it visible to uniform reads there.
+#[test]
+fn an_exit_with_shader_stages_and_accesses_keeps_its_final_barrier() {
+    let mut g = Graph::new(Extent::new(64, 64));
+    let entry =
+        ResourceState { layout: None, queue: G, stages: StageMask::NONE, access: AccessMask::NONE };
+    let exit = ResourceState {
+        layout: None,
+        queue: G,
+        stages: StageMask::FRAGMENT_SHADER,
+        access: AccessMask::UNIFORM_READ,
+    };
+    let buf = g.import_buffer("import.params", BufferDesc::new(256), entry, exit);
+    let mut w = g.add_pass("writer", G);
+    let written = w.write(buf, Access::StorageWrite(ShaderStages::COMPUTE));
+    w.finish();
+    let mut r = g.add_pass("reader", G);
+    r.side_effect().read(written, Access::StorageRead(ShaderStages::FRAGMENT));
+    r.finish();
+    g.export(written);
+    let plan = compile(&g);
+
+    let (_, reader) = pass(&plan, "reader");
+    let before = plan.barriers_of(reader);
+    assert_eq!(before.len(), 1, "{}", print::text(&plan));
+    assert_eq!(
+        (before[0].dst_stages, before[0].dst_access),
+        (StageMask::FRAGMENT_SHADER, AccessMask::STORAGE_READ)
+    );
+    let last = plan
+        .epilogue
+        .iter()
+        .position(|b| b.resource == before[0].resource)
+        .unwrap_or_else(|| panic!("the epilogue must keep a barrier\n{}", print::text(&plan)));
+    let b = plan.epilogue[last];
+    assert!(b.src_access.contains(AccessMask::STORAGE_WRITE), "{b:?}");
+    assert!(b.src_stages.contains(StageMask::COMPUTE_SHADER), "{b:?}");
+    assert_eq!((b.dst_stages, b.dst_access), (exit.stages, exit.access), "{b:?}");
+
+    let mut broken = (*plan).clone();
+    broken.epilogue.remove(last);
+    let hazards = oracle::check(&broken);
+    assert!(!hazards.is_empty(), "the oracle must miss the barrier\n{}", print::text(&broken));
+}
