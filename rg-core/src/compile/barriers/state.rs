@@ -62,7 +62,6 @@ pub(super) struct St {
     pub w_vis: Vis,
     pub w_avail: bool,
     pub r_stages: [StageMask; 3],
-    pub r_exec: [StageMask; 3],
     pub r_pass: [u32; 3],
     pub last_pass: [u32; 3],
     /// A bit for each queue that may have accesses outstanding (the last write's, reads since):
@@ -86,7 +85,6 @@ impl St {
             w_vis: Vis::NONE,
             w_avail: false,
             r_stages: [StageMask::NONE; 3],
-            r_exec: [StageMask::NONE; 3],
             r_pass: [NONE; 3],
             last_pass: [NONE; 3],
             queues: 0,
@@ -135,7 +133,6 @@ impl St {
         self.w_vis.add(stages, access);
         self.w_avail = true;
         self.r_stages = [StageMask::NONE; 3];
-        self.r_exec = [StageMask::NONE; 3];
         self.r_pass = [NONE; 3];
         self.layout = layout;
         self.queues = 1 << q.index();
@@ -355,10 +352,11 @@ pub(super) fn decide<const ONE: bool>(s: &mut St, n: &Need, h: &Here<'_>) -> Dec
                 d.src_access |= s.w_access.writes();
                 d.need = true;
             }
-            if !s.r_stages[qi].is_empty()
-                && !s.r_exec[qi].contains(n.stages)
-                && !by_round_trip(s.r_pass[qi])
-            {
+            // No earlier barrier can order the write after the reads: each barrier on this
+            // queue comes before a pass that accesses the state, so the reads since the last
+            // write include one it does not cover. Only a round trip can (a write in no stage
+            // needs nothing).
+            if !s.r_stages[qi].is_empty() && !n.stages.is_empty() && !by_round_trip(s.r_pass[qi]) {
                 d.src_stages |= s.r_stages[qi];
                 d.need = true;
             }
@@ -394,7 +392,6 @@ pub(super) fn apply_barrier(s: &mut St, d: &Decision, n: &Need, q: QueueKind, po
         s.barrier_is_last_write(q, pos, n.stages, n.access, n.layout);
         return;
     }
-    let qi = q.index();
     let src = d.src_stages.and_earlier();
     if s.has_write && s.w_queue == q && (src.contains(s.w_stages) || src.intersects(s.w_exec)) {
         s.w_exec |= n.stages.and_later();
@@ -402,9 +399,6 @@ pub(super) fn apply_barrier(s: &mut St, d: &Decision, n: &Need, q: QueueKind, po
             s.w_avail = true;
             s.w_vis.add(n.stages, n.access);
         }
-    }
-    if src.contains(s.r_stages[qi]) || src.intersects(s.r_exec[qi]) {
-        s.r_exec[qi] |= n.stages.and_later();
     }
 }
 
@@ -423,13 +417,11 @@ pub(super) fn apply_access<const ONE: bool>(s: &mut St, n: &Need, q: QueueKind, 
         s.w_vis = Vis::NONE;
         s.w_avail = false;
         s.r_stages = [StageMask::NONE; 3];
-        s.r_exec = [StageMask::NONE; 3];
         s.r_pass = [NONE; 3];
         s.defined = true;
         s.queues = 1 << qi;
     } else {
         s.r_stages[qi] |= n.stages;
-        s.r_exec[qi] = StageMask::NONE;
         // What only the cross-queue analysis reads is not kept on one queue.
         if !ONE {
             s.r_pass[qi] = pos as u32;
