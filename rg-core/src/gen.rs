@@ -314,6 +314,9 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
     };
 
     if p.imports {
+        // Import states beyond the plain ones are drawn from a stream of their own, so that
+        // they leave every graph's shape (and every other test's seeds) as it was.
+        let mut states = Rng::new(seed.rotate_left(32) ^ 0x1d8e_4e27_c47d_124f);
         for i in 0..rng.below(3) {
             let q = queues[rng.below(queues.len())];
             if rng.chance(0.5) && !one_size {
@@ -342,6 +345,14 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
                     stages: StageMask::NONE,
                     access: AccessMask::NONE,
                 };
+                let exit = if exit.layout == Some(Layout::ShaderReadOnly) && states.chance(0.5) {
+                    let (stages, access) =
+                        first_use(&mut states, exit.queue, &[AccessMask::SAMPLED_READ]);
+                    ResourceState { stages, access, ..exit }
+                } else {
+                    exit
+                };
+                let entry = if states.chance(0.25) { idle(entry) } else { entry };
                 let (entry, exit) =
                     if p.mistakes { spoil(&mut rng, entry, exit) } else { (entry, exit) };
                 let (mips, layers) = shape(&mut rng, sub);
@@ -353,10 +364,25 @@ pub fn random_graph_with<P>(seed: u64, p: &Params, mut payload: impl FnMut(&str)
                 );
                 res.push(Res::new(H::Image(h, false), !undefined, 0, (mips, layers)));
             } else {
-                let (entry, exit) = (
-                    ResourceState::host_written(q),
-                    ResourceState::host_read(queues[rng.below(queues.len())]),
-                );
+                let exit_queue = queues[rng.below(queues.len())];
+                let entry = ResourceState::host_written(q);
+                // Graphs an executor runs keep the states they had.
+                let widen = !one_size;
+                let entry = if widen && states.chance(0.25) { idle(entry) } else { entry };
+                let exit = if !widen || states.chance(0.5) {
+                    ResourceState::host_read(exit_queue)
+                } else {
+                    let (stages, access) = first_use(
+                        &mut states,
+                        exit_queue,
+                        &[
+                            AccessMask::UNIFORM_READ,
+                            AccessMask::STORAGE_READ,
+                            AccessMask::STORAGE_READ | AccessMask::STORAGE_WRITE,
+                        ],
+                    );
+                    ResourceState { layout: None, queue: exit_queue, stages, access }
+                };
                 let (entry, exit) =
                     if p.mistakes { spoil(&mut rng, entry, exit) } else { (entry, exit) };
                 let h = g.import_buffer(
@@ -571,6 +597,27 @@ fn image_part<P>(
         }
         pb.read(select(h, range), read_access(r.handle, q, rng));
     }
+}
+
+/// `state` with nothing outstanding: the resource comes into the frame idle, with no work of
+/// the outside world to order after, so only the frame's own accesses put queues on it.
+fn idle(state: ResourceState) -> ResourceState {
+    ResourceState { stages: StageMask::NONE, access: AccessMask::NONE, ..state }
+}
+
+/// The stages and accesses of an exit state whose first use after the frame is a shader on
+/// `q` making one of `accesses`; a transfer queue, having no shader stage, gets a copy's read.
+fn first_use(rng: &mut Rng, q: QueueKind, accesses: &[AccessMask]) -> (StageMask, AccessMask) {
+    let stages = match q {
+        QueueKind::Transfer => return (StageMask::TRANSFER, AccessMask::TRANSFER_READ),
+        QueueKind::Compute => StageMask::COMPUTE_SHADER,
+        QueueKind::Graphics => match rng.below(3) {
+            0 => StageMask::VERTEX_SHADER,
+            1 => StageMask::FRAGMENT_SHADER,
+            _ => StageMask::COMPUTE_SHADER,
+        },
+    };
+    (stages, accesses[rng.below(accesses.len())])
 }
 
 /// Now and then, an import state that no resource can be in: the layout taken away or given

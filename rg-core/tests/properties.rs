@@ -1,5 +1,5 @@
-//! Property tests over random graphs from `rg_core::gen` (10,000 a run, mixed queues, imports,
-//! temporals, aliasing on, images with several mips and layers accessed by random parts of
+//! Property tests over random graphs from `rg_core::gen` (10,000 a run, mixed queues, imports
+//! among them some entering idle and some left for a shader, temporals, aliasing on, images with several mips and layers accessed by random parts of
 //! them): every plan passes the hazard oracle; culling keeps exactly the
 //! passes with a path to an output; aliasing never beats the lower bound nor overlaps live
 //! resources; and graphs with mistakes in them give errors, never a panic. One compiler compiles
@@ -26,6 +26,10 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
     // Barriers that name part of an image, those that merge several cells, and passes that
     // build a pyramid level (read one mip, write another).
     let (mut parts, mut merged, mut pyramids) = (0, 0, 0);
+    // Imports used by the frame that come in idle (an entry state with no stages), and those
+    // left for a shader (an exit state with shader stages and accesses).
+    let (mut idle_entries, mut shader_exits) = (0, 0);
+    let shaders = StageMask::VERTEX_SHADER | StageMask::FRAGMENT_SHADER | StageMask::COMPUTE_SHADER;
     let mut compiler = Compiler::new();
     for seed in 0..cases() {
         let g = random_graph(seed, &params);
@@ -84,6 +88,13 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
                     })
             }) as usize;
         }
+        for r in plan.resources.iter().filter(|r| r.first_use.is_some()) {
+            if let Lifetime::Imported { entry, exit } = r.lifetime {
+                idle_entries += entry.stages.is_empty() as usize;
+                shader_exits +=
+                    (exit.stages.intersects(shaders) && !exit.access.is_empty()) as usize;
+            }
+        }
         // The next graph's plan is built in this one's arrays.
         compiler.recycle(plan);
     }
@@ -93,8 +104,9 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
         "{total_passes} {total_culled} {waits} {transfers}"
     );
     assert!(parts > 0 && merged > 0 && pyramids > 0, "{parts} {merged} {pyramids}");
+    assert!(idle_entries > 0 && shader_exits > 0, "{idle_entries} {shader_exits}");
     eprintln!(
-        "{} graphs: {total_passes} passes run, {total_culled} culled, {waits} waits, {transfers} ownership transfers, {parts} barriers of part of an image ({merged} over several cells), {pyramids} pyramid passes",
+        "{} graphs: {total_passes} passes run, {total_culled} culled, {waits} waits, {transfers} ownership transfers, {parts} barriers of part of an image ({merged} over several cells), {pyramids} pyramid passes, {idle_entries} imports used that enter idle, {shader_exits} left for a shader",
         cases()
     );
 }
