@@ -2,8 +2,8 @@
 //! barrier must hand the memory over from the resources that used it before.
 
 use super::shadow::At;
-use super::{HazardKind, Oracle};
-use crate::plan::{Barrier, Plan};
+use super::{Hazard, HazardKind, Oracle};
+use crate::plan::{Barrier, Placement, Plan};
 
 fn widen(range: &mut Option<(usize, usize)>, i: usize) {
     *range = Some(match *range {
@@ -210,4 +210,63 @@ impl Oracle<'_> {
             self.report(HazardKind::UnorderedAccess, r, Some(i), msg);
         }
     }
+}
+
+/// Reports buffers and images placed in one heap, live at the same time, that share a page of
+/// `granularity` bytes (`bufferImageGranularity`: the device may keep linear and optimal data
+/// apart by page, so such neighbours corrupt each other). Every image of a plan has optimal
+/// tiling. Resources not live at once may share pages, as they may share bytes.
+///
+/// The plan does not record the device's granularity, so it is given here.
+pub fn check_granularity(plan: &Plan, granularity: u64) -> Vec<Hazard> {
+    let mut hazards = Vec::new();
+    if granularity <= 1 {
+        return hazards;
+    }
+    let live = live_ranges(plan);
+    let placed: Vec<(usize, Placement)> = plan
+        .resources
+        .iter()
+        .enumerate()
+        .filter_map(|(r, res)| Some((r, res.placement.filter(|p| p.size > 0)?)))
+        .filter(|&(r, _)| live[r].is_some())
+        .collect();
+    let page = |offset: u64| offset / granularity;
+    for (i, &(a, pa)) in placed.iter().enumerate() {
+        for &(b, pb) in &placed[i + 1..] {
+            let kinds = (plan.resources[a].kind, plan.resources[b].kind);
+            if pa.heap != pb.heap || kinds.0 == kinds.1 {
+                continue;
+            }
+            let (Some((fa, la)), Some((fb, lb))) = (live[a], live[b]) else {
+                continue;
+            };
+            if la < fb || lb < fa {
+                continue;
+            }
+            let (lo, hi) = if pa.offset <= pb.offset { (pa, pb) } else { (pb, pa) };
+            let last_page_of_lo = page(lo.offset.saturating_add(lo.size) - 1);
+            if last_page_of_lo < page(hi.offset) {
+                continue;
+            }
+            let label = |r: usize| &*plan.resources[r].label;
+            hazards.push(Hazard {
+                kind: HazardKind::AliasOverlap,
+                resource: a.max(b),
+                pass: (fa.max(fb) < plan.passes.len()).then_some(fa.max(fb)),
+                message: format!(
+                    "`{}` and `{}`, a buffer and an image live at once in heap {}, share a page of \
+                     {granularity} bytes (`bufferImageGranularity`): bytes {}..{} and {}..{}",
+                    label(a),
+                    label(b),
+                    pa.heap,
+                    pa.offset,
+                    pa.offset + pa.size,
+                    pb.offset,
+                    pb.offset + pb.size,
+                ),
+            });
+        }
+    }
+    hazards
 }

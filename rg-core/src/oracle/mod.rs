@@ -54,6 +54,8 @@ mod replay;
 mod shadow;
 mod transfer;
 
+pub use alias::check_granularity;
+
 #[cfg(test)]
 mod tests;
 
@@ -111,6 +113,8 @@ impl fmt::Display for Hazard {
 
 /// Replays `plan` over a shadow state of every resource and returns every hazard, in replay order
 /// (alias overlaps first). An empty list means the plan is correct under the oracle's model.
+/// `bufferImageGranularity` depends on the device, which a plan does not name: see
+/// [`check_granularity`].
 pub fn check(plan: &Plan) -> Vec<Hazard> {
     let mut oracle = Oracle::new(plan);
     oracle.check_aliasing();
