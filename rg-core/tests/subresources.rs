@@ -150,3 +150,43 @@ fn exports_name_the_parts() {
     let dot = print::dot(&plan);
     assert!(dot.contains("label=\"storage-w(compute)\nmip 4\""), "{dot}");
 }
+
+/// A temporal image written by part: the frame writes mip 0 in a compute shader, the last pass
+/// samples mip 1 in a fragment shader, and the next frame's first pass samples mip 0 in a
+/// compute shader. The epilogue moves mip 0 into the layout the image is left in; that
+/// transition must be visible to the next frame's compute read, which finds no barrier of its
+/// own before it (the entry state is a read in the same layout).
+#[test]
+fn a_temporal_cell_moved_at_the_end_is_visible_to_its_first_use_next_frame() {
+    let mut g: Graph = Graph::new(Extent::new(64, 64));
+    let h = g.temporal_image("history", ImageDesc::new(Format::Rgba16Float, Size::FULL).mips(2));
+    let mut p = g.add_pass("first", QueueKind::Graphics);
+    p.side_effect().read(h.mip(0), Access::Sampled(ShaderStages::COMPUTE));
+    p.finish();
+    let mut p = g.add_pass("write", QueueKind::Graphics);
+    let h1 = p.write(h.mip(0), Access::StorageWrite(ShaderStages::COMPUTE));
+    p.finish();
+    let mut p = g.add_pass("last", QueueKind::Graphics);
+    p.side_effect().read(h1.mip(1), Access::Sampled(ShaderStages::FRAGMENT));
+    p.finish();
+    let plan = Compiler::new().compile(&g, &FakeMemory::default()).expect("valid");
+    assert!(oracle::check(&plan).is_empty(), "{:?}", oracle::check(&plan));
+    let entry = plan.resources[h.index()].entry.expect("a temporal entry state");
+    // The first pass of the next frame reads mip 0 with no barrier before it ...
+    let first = &plan.passes[0];
+    assert_eq!(&*first.label, "first");
+    assert!(plan.barriers_of(first).iter().all(|b| b.resource != h.index()));
+    assert_eq!(entry.layout, Some(Layout::ShaderReadOnly));
+    // ... so the end of this frame must make mip 0's transition visible to it.
+    let moved: Vec<&Barrier> = plan
+        .epilogue
+        .iter()
+        .filter(|b| b.resource == h.index() && b.subresource.base_mip == 0)
+        .collect();
+    assert!(!moved.is_empty(), "mip 0 is moved into the exit layout: {:?}", plan.epilogue);
+    for b in moved {
+        assert!(b.dst_stages.contains(StageMask::COMPUTE_SHADER), "{b:?}");
+        assert!(b.dst_access.contains(AccessMask::SAMPLED_READ), "{b:?}");
+    }
+    assert!(entry.stages.contains(StageMask::COMPUTE_SHADER | StageMask::FRAGMENT_SHADER));
+}

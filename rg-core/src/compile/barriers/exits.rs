@@ -108,8 +108,11 @@ pub(crate) fn temporal_exits<P>(
     // what it found.
     let exits = &mut scratch.cell_exits;
     exits.clear();
+    let firsts = &mut scratch.cell_firsts;
+    firsts.clear();
     if cells.any {
         exits.resize(cells.st.len(), None);
+        firsts.resize(cells.st.len(), None);
     }
     for r in resources.iter_mut().filter(|r| temporal(r)) {
         r.entry = Some(ResourceState {
@@ -138,6 +141,12 @@ pub(crate) fn temporal_exits<P>(
                         access: AccessMask::NONE,
                     });
                     leave(e, pass.queue, a);
+                    firsts[(t.base + c) as usize].get_or_insert(ResourceState {
+                        layout: a.layout,
+                        queue: pass.queue,
+                        stages: a.stages,
+                        access: a.memory,
+                    });
                 });
             }
         }
@@ -147,10 +156,26 @@ pub(crate) fn temporal_exits<P>(
         if let (true, Some(state)) = (t.base != NONE, r.entry.as_mut()) {
             state.stages = StageMask::NONE;
             state.access = AccessMask::NONE;
-            for e in exits[t.base as usize..(t.base + t.cells()) as usize].iter().flatten() {
+            let span = t.base as usize..(t.base + t.cells()) as usize;
+            for (e, first) in exits[span.clone()].iter().zip(&firsts[span]) {
+                let Some(e) = e else { continue };
                 if e.queue == state.queue && e.layout == state.layout {
                     state.stages |= e.stages;
                     state.access |= e.access;
+                } else if let Some(f) = first.filter(|f| {
+                    f.access.writes().is_empty()
+                        && f.layout == state.layout
+                        && f.queue == state.queue
+                }) {
+                    // The frame's end moves this cell into the exit layout: a write that the
+                    // next frame's first use of the cell must be ordered after. When that use is
+                    // a read in the exit layout on the exit queue, the next frame finds a read
+                    // before it and records no barrier; so the entry state, which is the
+                    // transition's second scope, names the read, and the transition is made
+                    // visible to it. (Any other first use gets a barrier of its own, from the
+                    // entry state's stages, which chains after the transition.)
+                    state.stages |= f.stages;
+                    state.access |= f.access;
                 }
             }
         }

@@ -110,6 +110,8 @@ pub(crate) struct Scratch {
     st: Vec<St>,
     cells: Cells,
     cell_exits: Vec<Option<ResourceState>>,
+    /// Each cell's first use in the frame (see `temporal_exits`).
+    cell_firsts: Vec<Option<ResourceState>>,
     memory: Vec<Vec<(u64, u64, u32)>>,
     done: Vec<[i32; 3]>,
     touches: Vec<Touch>,
