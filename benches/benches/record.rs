@@ -19,9 +19,7 @@ use rg_core::{
     Access, AccessMask, BufferDesc, BufferHandle, Compiler, Extent, Graph, QueueKind,
     ResourceState, ShaderStages, StageMask,
 };
-use rg_vulkan::{
-    Bindings, Config, Context, DeviceMemory, Executor, MemoryUse, Pass, RawHandles, ShaderCompiler,
-};
+use rg_vulkan::{Bindings, Config, Context, Executor, MemoryUse, Pass, RawHandles, ShaderCompiler};
 use std::time::Instant;
 
 const PASSES: usize = 1000;
@@ -120,7 +118,7 @@ fn main() {
         let start = Instant::now();
         let mut g: Graph<Pass> = Graph::new(Extent::new(64, 64));
         let (inputs, seed, result) = declare(&mut g);
-        let compiled = compiler.compile_frame(g, &DeviceMemory::new(&ctx)).expect("compiles");
+        let compiled = compiler.compile_frame(g, ex.memory()).expect("compiles");
         let declared = start.elapsed().as_secs_f64();
         let mut b = Bindings::new().buffer(seed, persistent[4]).buffer(result, persistent[5]);
         for (k, h) in inputs.iter().enumerate() {

@@ -15,6 +15,8 @@ pub struct DeviceMemory {
     device: ash::Device,
     capabilities: Arc<Capabilities>,
     device_local: u32,
+    /// The device's identity, worked out once: every compile and every frame asks for it.
+    fingerprint: u64,
     _shared: Arc<Shared>,
 }
 
@@ -37,10 +39,18 @@ impl DeviceMemory {
                     .contains(vk::MemoryPropertyFlags::DEVICE_LOCAL)
             })
             .fold(0u32, |bits, i| bits | 1 << i);
+        let fingerprint = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            capabilities.device_name.hash(&mut h);
+            capabilities.api_version.hash(&mut h);
+            h.finish() | 1
+        };
         DeviceMemory {
             device,
             capabilities: Arc::new(capabilities.clone()),
             device_local,
+            fingerprint,
             _shared: shared,
         }
     }
@@ -99,11 +109,7 @@ impl MemoryOracle for DeviceMemory {
     }
 
     fn fingerprint(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.capabilities.device_name.hash(&mut h);
-        self.capabilities.api_version.hash(&mut h);
-        h.finish() | 1
+        self.fingerprint
     }
 }
 

@@ -16,8 +16,8 @@ use rg_core::{
     Plan, QueueKind, ResourceState, Size, StageMask,
 };
 use rg_vulkan::{
-    readback, Bindings, Config, Context, DeviceMemory, Error, Executor, ExecutorConfig, MemoryUse,
-    Pass, Rendering, Swapchain,
+    readback, Bindings, Config, Context, Error, Executor, ExecutorConfig, MemoryUse, Pass,
+    Rendering, Swapchain,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -433,7 +433,7 @@ fn headless_frames(
             g.import_image("output", ImageDesc::new(format, Size::FULL), FRESH, readback::COPIED);
         let last = sample.frame(&mut g, output, frame);
         let rb = readback::add_readback(&mut g, last, "output.readback", bytes);
-        let compiled = compiler.compile(g, ctx, &mut ex)?;
+        let compiled = compiler.compile(g, &mut ex)?;
         report.note_plan(compiled.plan());
         report.last = ex.run(compiled, &Bindings::new().image(output, image).buffer(rb, buffer))?;
         ex.profiler().frame_mark();
@@ -465,18 +465,15 @@ impl FrameCompiler {
     /// Compiles `g` (a cache hit when its structure is unchanged) into a frame to run; a
     /// compile error becomes [`Error::Compile`], listing every problem. A recompile sends a
     /// message saying why.
-    fn compile(
-        &mut self,
-        g: Graph<Pass>,
-        ctx: &Context,
-        ex: &mut Executor,
-    ) -> Result<Compiled<Pass>, Error> {
+    fn compile(&mut self, g: Graph<Pass>, ex: &mut Executor) -> Result<Compiled<Pass>, Error> {
+        // Two reference counts, not a new answerer of memory questions every frame.
+        let memory = ex.memory().clone();
         let profiler = ex.profiler();
         let misses = self.compiler.cache_stats().1;
         let now = g.output_extent();
         let start = std::time::Instant::now();
         let zone = profiler.zone("compile");
-        let compiled = self.compiler.compile_frame(g, &DeviceMemory::new(ctx))?;
+        let compiled = self.compiler.compile_frame(g, &memory)?;
         drop(zone);
         profiler.plot("compile us", start.elapsed().as_secs_f64() * 1e6);
         if self.compiler.cache_stats().1 > misses {
@@ -611,7 +608,7 @@ pub mod window {
             } else {
                 frame_graph(self.sample, acquired.format, w, h, self.frame)
             };
-            let compiled = live.compiler.compile(g, &live.ctx, &mut live.ex)?;
+            let compiled = live.compiler.compile(g, &mut live.ex)?;
             self.report.note_plan(compiled.plan());
             let bindings = Bindings::new().image(output, acquired.image).present(&acquired);
             // A failed frame ends the run with its error. Its image is not presented (an

@@ -172,9 +172,16 @@ impl Recorder<'_> {
         };
         let access = self.check_binding(binding, kind, stages, resource, true, fits)?;
         let img = self.image(resource)?;
-        let name = self.binding_name(binding);
-        let what = format!("binds at binding {binding} (`{name}`)");
-        let part = self.declared_part(resource, used, &img, fits, &what)?;
+        // Messages are written only on failure: a bind is on every frame's path.
+        let part =
+            self.declared_part(resource, used, &img, fits, "binds").map_err(|e| match e {
+                Error::OutsideDeclared { pass, resource, used, declared, .. } => {
+                    let what =
+                        format!("binds at binding {binding} (`{}`)", self.binding_name(binding));
+                    Error::OutsideDeclared { pass, resource, what, used, declared }
+                }
+                e => e,
+            })?;
         let arrayed = self.binding_arrayed(binding);
         let problem = if !arrayed && part.layer_count > 1 {
             Some(format!(
@@ -193,12 +200,13 @@ impl Recorder<'_> {
             None
         };
         if let Some(problem) = problem {
+            let name = self.binding_name(binding);
             return Err(Error::Binding { pass: self.pass.to_owned(), binding, name, problem });
         }
         let layout = crate::conv::layout(access.layout(img.depth));
         let aspect = if img.depth { vk::ImageAspectFlags::DEPTH } else { img.aspect };
-        let label = self.label(resource);
-        let view = self.views.get(self.device, &img, part, aspect, arrayed, &label)?;
+        let label = self.plan.resources.get(resource).map_or("?", |r| &*r.label);
+        let view = self.views.get(self.device, &img, part, aspect, arrayed, label)?;
         self.slots[binding as usize] = Some(Slot::Image { view, layout });
         Ok(())
     }

@@ -63,8 +63,8 @@ impl Recorder<'_> {
                 }
             }
             extent = Some(size);
-            let label = self.label(a.resource);
-            let view = self.views.get(self.device, &img, part, img.aspect, false, &label)?;
+            let label = self.plan.resources.get(a.resource).map_or("?", |r| &*r.label);
+            let view = self.views.get(self.device, &img, part, img.aspect, false, label)?;
             let layout = crate::conv::layout(a.access.layout(img.depth));
             let store = if a.access == Access::DepthRead {
                 vk::AttachmentStoreOp::NONE
