@@ -1,0 +1,4 @@
+//! The pass library.
+#![forbid(unsafe_code)]
+
+pub mod mesh;

@@ -1,0 +1,1 @@
+//! LOD chains (to be written).
