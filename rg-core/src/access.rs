@@ -309,6 +309,11 @@ pub enum Access {
     /// Storage image or storage buffer, read and written (atomics, in-place updates).
     StorageReadWrite(ShaderStages),
     /// Buffer of indirect draw or dispatch arguments (and draw counts).
+    ///
+    /// A transient buffer accessed this way anywhere in the frame gets memory of its own for
+    /// the whole frame: no other transient is aliased with it, whatever their lifetimes.
+    /// Several vendors' drivers have crashed on indirect arguments in aliased memory, and
+    /// Unreal's RDG keeps them out of its transient aliasing for that reason.
     IndirectArgs,
     /// Buffer of vertex attributes.
     VertexBuffer,

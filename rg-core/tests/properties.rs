@@ -2,7 +2,8 @@
 //! among them some entering idle and some left for a shader, temporals, aliasing on, images with several mips and layers accessed by random parts of
 //! them): every plan passes the hazard oracle; culling keeps exactly the
 //! passes with a path to an output; aliasing never beats the lower bound nor overlaps live
-//! resources; and graphs with mistakes in them give errors, never a panic. One compiler compiles
+//! resources, and never gives a buffer of indirect arguments memory another transient uses; and
+//! graphs with mistakes in them give errors, never a panic. One compiler compiles
 //! every graph of a test, as a renderer's does, recycling each plan into the next, and its plans
 //! must equal those of a fresh compiler: the working memory and the recycled arrays it keeps
 //! between compiles must never leak into a plan.
@@ -31,6 +32,8 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
     let (mut idle_entries, mut shader_exits) = (0, 0);
     // Heaps holding buffers and images on the device with small image alignment.
     let mut granular = 0;
+    // Transient buffers of indirect arguments, each checked to share memory with nothing.
+    let mut indirect = 0;
     let mixed = |p: &Plan, h: &Heap| {
         let kinds: HashSet<ResourceKind> =
             h.resources.iter().map(|&r| p.resources[r].kind).collect();
@@ -71,6 +74,7 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
             "seed {seed}: {} bytes used, more than {bound}",
             s.transient_bytes
         );
+        indirect += alone_if_indirect(&plan).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         total_passes += plan.passes.len();
         total_culled += plan.culled.len();
         waits += s.waits;
@@ -111,6 +115,7 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
             let mut hazards = oracle::check(&p);
             hazards.extend(oracle::check_granularity(&p, small.granularity));
             assert!(hazards.is_empty(), "seed {seed}, small alignment: {}", hazards[0]);
+            alone_if_indirect(&p).unwrap_or_else(|e| panic!("seed {seed}, small alignment: {e}"));
             granular += p.heaps.iter().filter(|h| mixed(&p, h)).count();
         }
         // The next graph's plan is built in this one's arrays.
@@ -124,10 +129,45 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
     assert!(parts > 0 && merged > 0 && pyramids > 0, "{parts} {merged} {pyramids}");
     assert!(idle_entries > 0 && shader_exits > 0, "{idle_entries} {shader_exits}");
     assert!(granular > 0, "no heap held buffers and images on the small-alignment device");
+    assert!(indirect > 0, "no transient held indirect arguments");
     eprintln!(
-        "{} graphs: {total_passes} passes run, {total_culled} culled, {waits} waits, {transfers} ownership transfers, {parts} barriers of part of an image ({merged} over several cells), {pyramids} pyramid passes, {idle_entries} imports used that enter idle, {shader_exits} left for a shader, {granular} mixed heaps checked for granularity",
+        "{} graphs: {total_passes} passes run, {total_culled} culled, {waits} waits, {transfers} ownership transfers, {parts} barriers of part of an image ({merged} over several cells), {pyramids} pyramid passes, {idle_entries} imports used that enter idle, {shader_exits} left for a shader, {granular} mixed heaps checked for granularity, {indirect} indirect-argument transients alone in memory",
         cases()
     );
+}
+
+/// The number of placed transients with indirect-argument usage, or the first one that shares
+/// a byte with another transient (at any time: they get memory of their own for the frame).
+fn alone_if_indirect(plan: &Plan) -> Result<usize, String> {
+    let placed: Vec<(usize, Placement)> = plan
+        .resources
+        .iter()
+        .enumerate()
+        .filter_map(|(r, res)| Some((r, res.placement.filter(|p| p.size > 0)?)))
+        .collect();
+    let mut n = 0;
+    for &(a, pa) in &placed {
+        if !plan.resources[a].usage.contains(Usage::INDIRECT) {
+            continue;
+        }
+        n += 1;
+        let shared = placed.iter().find(|&&(b, pb)| {
+            b != a
+                && pa.heap == pb.heap
+                && pa.offset < pb.offset + pb.size
+                && pb.offset < pa.offset + pa.size
+        });
+        if let Some(&(b, _)) = shared {
+            let label = |r: usize| &*plan.resources[r].label;
+            return Err(format!(
+                "`{}`, which holds indirect arguments, shares memory with `{}`\n{}",
+                label(a),
+                label(b),
+                print::text(plan)
+            ));
+        }
+    }
+    Ok(n)
 }
 
 /// Culling recomputed from the graph's declarations as the plan reports them: a pass is live

@@ -22,6 +22,9 @@ use crate::plan::{Heap, Placement};
 /// One transient to place. Items come in increasing resource order.
 pub(crate) struct Item {
     pub resource: u32,
+    /// The steps (positions in the schedule) for which its memory is reserved: its lifetime,
+    /// or the whole frame for a resource that must share memory with no other (buffers of
+    /// indirect arguments), which then overlaps every other item in time.
     pub first: u32,
     pub last: u32,
     pub req: MemoryRequirements,

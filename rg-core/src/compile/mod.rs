@@ -321,6 +321,10 @@ fn compile_uncached<P>(
     // 6. aliasing
     let items = &mut scratch.items;
     items.clear();
+    // A buffer of indirect arguments is given the whole frame as its time in memory, so that no
+    // other transient shares its bytes: several vendors' drivers have crashed on indirect
+    // arguments in aliased memory (Unreal's RDG keeps them out of aliasing for that reason).
+    let frame = (0, (order.len() as u32).saturating_sub(1));
     for (i, r) in resources.iter_mut().enumerate() {
         let (Lifetime::Transient, Some(first), Some(last)) = (r.lifetime, r.first_use, r.last_use)
         else {
@@ -332,13 +336,9 @@ fn compile_uncached<P>(
             (None, None) => unreachable!("rg-core bug: a validated resource without a size"),
         };
         r.requirements = Some(req);
-        items.push(alias::Item {
-            resource: i as u32,
-            first: first as u32,
-            last: last as u32,
-            req,
-            kind: r.kind,
-        });
+        let (first, last) =
+            if r.usage.contains(Usage::INDIRECT) { frame } else { (first as u32, last as u32) };
+        items.push(alias::Item { resource: i as u32, first, last, req, kind: r.kind });
     }
     let granularity = memory.buffer_image_granularity();
     let aliasing =
