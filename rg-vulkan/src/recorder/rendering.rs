@@ -286,4 +286,55 @@ impl Recorder<'_> {
         self.commands += 1;
         Ok(())
     }
+    /// Draws up to `max_count` `VkDrawIndexedIndirectCommand`s from `args`, the count read
+    /// from `count` at `count_offset` (both declared `IndirectArgs`), with 32-bit indices from
+    /// `indices` (declared `IndexBuffer`). This is how GPU-driven passes draw what a culling
+    /// pass compacted.
+    ///
+    /// # Errors
+    /// As [`Recorder::draw_indirect_count`] and [`Recorder::draw_indexed`].
+    pub fn draw_indexed_indirect_count(
+        &mut self,
+        indices: BufferHandle,
+        args: BufferHandle,
+        offset: u64,
+        count: BufferHandle,
+        count_offset: u64,
+        max_count: u32,
+    ) -> Result<(), Error> {
+        let indices = self.idx(indices)?;
+        let args = self.idx(args)?;
+        let count = self.idx(count)?;
+        self.declared_as(indices, |a| a == Access::IndexBuffer, "draws indices from")?;
+        self.declared_as(args, |a| a == Access::IndirectArgs, "draws from")?;
+        self.declared_as(count, |a| a == Access::IndirectArgs, "reads a draw count from")?;
+        let index_buffer = self.buffer(indices)?;
+        let (args_buffer, count_buffer) = (self.buffer(args)?, self.buffer(count)?);
+        if !self.pipelines.limits.draw_indirect_count {
+            return Err(Error::MissingFeature {
+                feature: "drawIndirectCount".into(),
+                needed_by: format!("pass `{}` (draw_indexed_indirect_count)", self.pass),
+            });
+        }
+        self.check_draw_count(max_count)?;
+        self.check_range(args, "draw commands in", offset, max_count as u64, 20, 20)?;
+        self.check_range(count, "the draw count in", count_offset, 1, 4, 4)?;
+        self.check_draw()?;
+        // SAFETY: as `draw_indexed_indirect`; the device has `drawIndirectCount` (enabled with
+        // it), and both buffers hold what the checks above asked for.
+        unsafe {
+            self.device.cmd_bind_index_buffer(self.cmd, index_buffer, 0, vk::IndexType::UINT32);
+            self.device.cmd_draw_indexed_indirect_count(
+                self.cmd,
+                args_buffer,
+                offset,
+                count_buffer,
+                count_offset,
+                max_count,
+                20,
+            )
+        };
+        self.commands += 1;
+        Ok(())
+    }
 }

@@ -1,0 +1,108 @@
+//! Draws scene instances from compacted indirect draws (`shaders/passes/scene.vert`,
+//! `scene.frag`), lit by one sun with an ambient term; optionally also writes each pixel's
+//! instance index plus one into an `R32Uint` target, so tests can list what is visible.
+
+use crate::camera::View;
+use crate::scene::SceneInputs;
+use rg_core::{Access, BufferHandle, Graph, ImageHandle, QueueKind, ShaderStages};
+use rg_vulkan::{GraphicsDesc, Pass, Rendering};
+
+/// Parameters of a draw.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DrawScene {
+    pub view: View,
+    /// Unit direction toward the sun.
+    pub sun: glam::Vec3,
+    /// Ambient light, from the sky.
+    pub ambient: f32,
+    /// `Some(colour)`: clear the targets first (colour to this, depth to 0, ids to 0); `None`:
+    /// draw over what they hold.
+    pub clear: Option<[f32; 4]>,
+    /// The pass's label (`draw.early`, `draw.late`).
+    pub label: &'static str,
+}
+
+/// What [`DrawScene`] takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DrawSceneIn {
+    pub scene: SceneInputs,
+    pub draws: BufferHandle,
+    pub capacity: u32,
+    /// The count buffer and the byte offset of this draw's count in it.
+    pub counts: BufferHandle,
+    pub count_offset: u64,
+    pub color: ImageHandle,
+    pub depth: ImageHandle,
+    /// An `R32Uint` target for instance ids, the colour target's size.
+    pub ids: Option<ImageHandle>,
+}
+
+/// What [`DrawScene`] gives: the targets' new versions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DrawSceneOut {
+    pub color: ImageHandle,
+    pub depth: ImageHandle,
+    pub ids: Option<ImageHandle>,
+}
+
+impl DrawScene {
+    /// Declares the draw.
+    pub fn add(&self, g: &mut Graph<Pass>, input: DrawSceneIn) -> DrawSceneOut {
+        // A clear colour is given as floats, which an integer target would read as bit
+        // patterns: the id target is cleared to zero by a copy-engine clear instead, and then
+        // loaded.
+        let ids_in = match (input.ids, self.clear) {
+            (Some(ids), Some(_)) => {
+                let mut p = g.add_pass(&format!("{}.clear_ids", self.label), QueueKind::Graphics);
+                let ids = p.write(ids, Access::CopyDst);
+                p.record(Box::new(move |r| r.clear_image(ids, [0.0; 4])));
+                Some(ids)
+            }
+            (ids, _) => ids,
+        };
+        let mut p = g.add_pass(self.label, QueueKind::Graphics);
+        let s = input.scene;
+        let vs = ShaderStages::VERTEX;
+        p.read(s.vertices, Access::StorageRead(vs));
+        p.read(s.instances, Access::StorageRead(vs));
+        p.read(s.indices, Access::IndexBuffer);
+        p.read(input.draws, Access::IndirectArgs);
+        p.read(input.counts, Access::IndirectArgs);
+        let (color_access, depth_access) = match self.clear {
+            Some(_) => (Access::ColorWrite, Access::DepthWrite),
+            None => (Access::ColorReadWrite, Access::DepthReadWrite),
+        };
+        let color = p.write(input.color, color_access);
+        let ids = ids_in.map(|i| p.write(i, Access::ColorReadWrite));
+        let depth = p.write(input.depth, depth_access);
+        let mut push = Vec::with_capacity(80);
+        for f in self.view.view_projection.to_cols_array() {
+            push.extend_from_slice(&f.to_le_bytes());
+        }
+        for f in [self.sun.x, self.sun.y, self.sun.z, self.ambient] {
+            push.extend_from_slice(&f.to_le_bytes());
+        }
+        let clear = self.clear;
+        let with_ids = ids.is_some();
+        let (draws, counts, offset, capacity) =
+            (input.draws, input.counts, input.count_offset, input.capacity);
+        p.record(Box::new(move |r| {
+            r.begin_rendering(Rendering { clear_color: clear, clear_depth: clear.map(|_| 0.0) })?;
+            let mut desc = GraphicsDesc::new("passes/scene.vert", "passes/scene.frag");
+            desc.cull_back = true;
+            desc.depth_test = Some(true);
+            desc.depth_write = true;
+            if with_ids {
+                desc = desc.define("INSTANCE_IDS", "1");
+            }
+            r.graphics(&desc)?;
+            r.bind_buffer(0, s.vertices)?;
+            r.bind_buffer(1, s.instances)?;
+            r.push_constants(&push)?;
+            r.draw_indexed_indirect_count(s.indices, draws, 0, counts, offset, capacity)?;
+            r.end_rendering();
+            Ok(())
+        }));
+        DrawSceneOut { color, depth, ids }
+    }
+}

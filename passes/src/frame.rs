@@ -1,0 +1,169 @@
+//! The GPU-driven scene frame: culling, LOD, two-phase occlusion and drawing, composed from the
+//! library's passes.
+//!
+//! ```text
+//! cull.reset → cull.early → draw.early → hiz.0 … hiz.N → cull.late → draw.late
+//! ```
+//!
+//! The early phase draws last frame's visible set into a cleared colour and depth target, the
+//! pyramid is built from that depth, and the late phase draws what became visible on top. The
+//! visibility buffer is a history buffer: the graph carries it to the next frame.
+
+use crate::camera::View;
+use crate::cull::{self, Cull, CullEarlyIn, CullLateIn, CullTests};
+use crate::draw::{DrawScene, DrawSceneIn};
+use crate::hiz::{DepthPyramid, DepthPyramidIn};
+use crate::scene::SceneInputs;
+use glam::Vec3;
+use rg_core::{BufferDesc, BufferHandle, Format, Graph, ImageDesc, ImageHandle, Size};
+use rg_vulkan::Pass;
+
+/// Parameters of the frame.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SceneFrame {
+    pub view: View,
+    pub tests: CullTests,
+    /// Whether last frame's visibility is in the history buffer (false on the first frame).
+    pub history: bool,
+    /// Draws each phase's buffer holds.
+    pub capacity: u32,
+    /// LOD threshold in pixels.
+    pub lod_pixels: f32,
+    /// Also write instance ids (index + 1) into an `R32Uint` target.
+    pub instance_ids: bool,
+    pub clear: [f32; 4],
+    /// Unit direction toward the sun.
+    pub sun: Vec3,
+}
+
+impl SceneFrame {
+    /// Full culling, a 1-pixel LOD threshold and room for a draw per instance.
+    pub fn new(view: View, scene: &SceneInputs, history: bool) -> SceneFrame {
+        SceneFrame {
+            view,
+            tests: CullTests::ALL,
+            history,
+            capacity: scene.instance_count.max(1),
+            lod_pixels: 1.0,
+            instance_ids: false,
+            clear: [0.55, 0.68, 0.85, 1.0],
+            sun: Vec3::new(0.4, 0.8, 0.3).normalize(),
+        }
+    }
+}
+
+/// What the frame gives: its targets and the culling passes' outputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SceneFrameOut {
+    pub color: ImageHandle,
+    pub depth: ImageHandle,
+    pub ids: Option<ImageHandle>,
+    pub counts: BufferHandle,
+    pub decisions: BufferHandle,
+    pub pyramid: ImageHandle,
+    pub draws_early: BufferHandle,
+    pub draws_late: BufferHandle,
+}
+
+impl SceneFrame {
+    /// Declares the frame, drawing into `color` (written whole; its size is the frame's).
+    pub fn add(
+        &self,
+        g: &mut Graph<Pass>,
+        scene: SceneInputs,
+        color: ImageHandle,
+    ) -> SceneFrameOut {
+        let extent = g.image_extent(color).unwrap_or(rg_core::Extent::new(1, 1));
+        let size = Size::absolute(extent.width, extent.height);
+        let depth = g.create_image("scene.depth", ImageDesc::new(Format::D32Float, size));
+        let ids = self
+            .instance_ids
+            .then(|| g.create_image("scene.ids", ImageDesc::new(Format::R32Uint, size)));
+        let n = scene.instance_count;
+        let visibility =
+            g.temporal_buffer("cull.visibility", BufferDesc::new(cull::per_instance_bytes(n)));
+        let draw_bytes = self.capacity.max(1) as u64 * cull::DRAW_BYTES;
+        let draws_early = g.create_buffer("cull.draws.early", BufferDesc::new(draw_bytes));
+        let draws_late = g.create_buffer("cull.draws.late", BufferDesc::new(draw_bytes));
+        let decisions =
+            g.create_buffer("cull.decisions", BufferDesc::new(cull::per_instance_bytes(n)));
+        let counts = cull::add_counts(g);
+
+        let c = Cull {
+            view: self.view,
+            tests: self.tests,
+            history: self.history,
+            lod_pixels: self.lod_pixels,
+        };
+        let early_in = CullEarlyIn {
+            scene,
+            visibility,
+            draws: draws_early,
+            capacity: self.capacity,
+            counts,
+            decisions,
+        };
+        let early = c.add_early(g, early_in);
+        let draw = |label, clear| DrawScene {
+            view: self.view,
+            sun: self.sun,
+            ambient: 0.25,
+            clear,
+            label,
+        };
+        let drawn = draw("draw.early", Some(self.clear)).add(
+            g,
+            DrawSceneIn {
+                scene,
+                draws: early.draws,
+                capacity: self.capacity,
+                counts: early.counts,
+                count_offset: 0,
+                color,
+                depth,
+                ids,
+            },
+        );
+        let hiz = DepthPyramid.add(
+            g,
+            DepthPyramidIn { depth: drawn.depth, depth_size: (extent.width, extent.height) },
+        );
+        let late = c.add_late(
+            g,
+            CullLateIn {
+                early: CullEarlyIn {
+                    draws: draws_late,
+                    counts: early.counts,
+                    decisions: early.decisions,
+                    ..early_in
+                },
+                pyramid: hiz.pyramid,
+                pyramid_size: hiz.size,
+                pyramid_levels: hiz.levels,
+            },
+        );
+        let last = draw("draw.late", None).add(
+            g,
+            DrawSceneIn {
+                scene,
+                draws: late.draws,
+                capacity: self.capacity,
+                counts: late.counts,
+                count_offset: 4,
+                color: drawn.color,
+                depth: drawn.depth,
+                ids: drawn.ids,
+            },
+        );
+        SceneFrameOut {
+            color: last.color,
+            depth: last.depth,
+            ids: last.ids,
+            counts: late.counts,
+            decisions: late.decisions,
+            pyramid: hiz.pyramid,
+            draws_early: early.draws,
+            draws_late: late.draws,
+        }
+    }
+}

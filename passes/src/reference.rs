@@ -1,0 +1,117 @@
+//! CPU references the GPU passes are checked against, each written from the technique's
+//! definition rather than from the shader: the frustum as the six (here five: the projection
+//! is infinite) planes of the view-projection matrix in float64 world space, the LOD rule in
+//! float64, and the depth pyramid as a minimum over footprints computed in exact integer
+//! arithmetic.
+
+use crate::camera::View;
+use crate::mesh::Sphere;
+use glam::{DVec3, DVec4};
+
+/// How far the GPU frustum test may widen a sphere (its margin, plus float32 rounding of the
+/// view transform): a GPU "inside" whose reference margin is above `-band` is a tolerated
+/// false positive.
+pub fn frustum_band(view: &View, sphere: Sphere) -> f64 {
+    let d = (DVec3::from(sphere.center) - DVec3::from(view.position)).length();
+    let r = sphere.radius as f64;
+    // The shader's margin, 1e-4 (d + r) + 1e-5, and as much again for rounding.
+    2.0 * (1e-4 * (d + r) + 1e-5) + 1e-5 * (d + r)
+}
+
+/// The world-space planes of `view`'s frustum, from its view-projection matrix in float64
+/// (Gribb and Hartmann): `w ± x >= 0`, `w ± y >= 0`, and the near plane `w - z >= 0` (with
+/// reversed Z the near plane is depth 1). Normals point inward and have unit length.
+pub fn frustum_planes(view: &View) -> [DVec4; 5] {
+    let m = view.projection.as_dmat4() * view.view.as_dmat4();
+    let row = |i: usize| DVec4::new(m.x_axis[i], m.y_axis[i], m.z_axis[i], m.w_axis[i]);
+    let (x, y, z, w) = (row(0), row(1), row(2), row(3));
+    [w + x, w - x, w + y, w - y, w - z].map(|p| p / p.truncate().length())
+}
+
+/// How far `sphere` reaches into the frustum: the smallest signed distance from its centre to
+/// a plane, plus its radius. The sphere touches the frustum (by the plane test) iff it is at
+/// least zero.
+pub fn frustum_margin(view: &View, sphere: Sphere) -> f64 {
+    let c = DVec3::from(sphere.center);
+    let r = sphere.radius as f64;
+    frustum_planes(view).iter().map(|p| p.truncate().dot(c) + p.w).fold(f64::INFINITY, f64::min) + r
+}
+
+/// What the LOD rule picks for an instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LodPick {
+    pub level: u32,
+    /// A level's error lies so close to the threshold that float32 may decide either way:
+    /// the neighbouring level is accepted too.
+    pub near_tie: bool,
+}
+
+/// The LOD rule: the coarsest level whose object-space error, times the instance's scale,
+/// does not exceed what `lod_pixels` pixels span at the distance from the eye to the nearest
+/// point of the world-space `sphere`. `errors` are the chain's errors, level 0 first.
+pub fn lod(view: &View, sphere: Sphere, scale: f32, errors: &[f32], lod_pixels: f32) -> LodPick {
+    let eye = DVec3::from(view.position);
+    let distance = ((DVec3::from(sphere.center) - eye).length() - sphere.radius as f64).max(0.0);
+    let pixel = 2.0 / (view.p11 as f64 * view.height as f64);
+    let allowed = distance * pixel * lod_pixels as f64;
+    let mut level = 0;
+    let mut near_tie = false;
+    for (i, &e) in errors.iter().enumerate().skip(1) {
+        let world = e as f64 * scale as f64;
+        if world <= allowed {
+            level = i as u32;
+        }
+        if (world - allowed).abs() <= 1e-5 * allowed.max(1e-12) {
+            near_tie = true;
+        }
+    }
+    LodPick { level, near_tie }
+}
+
+/// The depth pyramid of a `width` x `height` depth buffer (row-major), level 0 first, each
+/// level row-major. Level 0 is the largest power of two no larger than the buffer on each
+/// axis; its texel `(x, y)` is the minimum of every depth texel that its footprint
+/// `[x, x + 1) · width / w0` (and likewise in y) overlaps. A texel of level `k` is the minimum
+/// of the texels of level `k - 1` it covers. So every texel is at most every depth value under
+/// it: with reversed Z, never nearer than what it covers.
+pub fn pyramid(depth: &[f32], width: usize, height: usize) -> Vec<(usize, usize, Vec<f32>)> {
+    let (w0, h0, levels) = crate::hiz::pyramid_shape(width as u32, height as u32);
+    let (w0, h0) = (w0 as usize, h0 as usize);
+    // Depth texels i with [i, i + 1) overlapping [x·n/m, (x + 1)·n/m), in integers.
+    let span = |x: usize, n: usize, m: usize| (x * n / m, ((x + 1) * n).div_ceil(m));
+    let mut out = Vec::new();
+    let mut level = vec![f32::INFINITY; w0 * h0];
+    for y in 0..h0 {
+        let (y0, y1) = span(y, height, h0);
+        for x in 0..w0 {
+            let (x0, x1) = span(x, width, w0);
+            let mut m = f32::INFINITY;
+            for sy in y0..y1 {
+                for sx in x0..x1 {
+                    m = m.min(depth[sy * width + sx]);
+                }
+            }
+            level[y * w0 + x] = m;
+        }
+    }
+    out.push((w0, h0, level));
+    for _ in 1..levels {
+        let (aw, ah, above) = out.last().expect("level 0 is there");
+        let (aw, ah) = (*aw, *ah);
+        let (bw, bh) = ((aw / 2).max(1), (ah / 2).max(1));
+        let mut below = vec![f32::INFINITY; bw * bh];
+        for y in 0..bh {
+            for x in 0..bw {
+                let mut m = f32::INFINITY;
+                for sy in (2 * y)..(2 * y + 2).min(ah) {
+                    for sx in (2 * x)..(2 * x + 2).min(aw) {
+                        m = m.min(above[sy * aw + sx]);
+                    }
+                }
+                below[y * bw + x] = m;
+            }
+        }
+        out.push((bw, bh, below));
+    }
+    out
+}

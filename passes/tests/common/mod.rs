@@ -1,0 +1,179 @@
+//! Shared by the pass library's GPU tests: a validated context (or a clear skip, a failure
+//! with `RG_REQUIRE_GPU=1`), and a rig that runs scene frames and reads back what they made.
+
+#![allow(dead_code)] // each test binary uses a part
+
+use rg_core::{Access, BufferDesc, BufferHandle, Compiler, Extent, Format, Graph, ImageDesc};
+use rg_core::{ImageHandle, QueueKind, ResourceState, Size};
+use rg_passes::camera::Camera;
+use rg_passes::cull::{Counts, Decision};
+use rg_passes::frame::{SceneFrame, SceneFrameOut};
+use rg_passes::scene::{Scene, SceneBuffers};
+use rg_vulkan::{readback, Bindings, Buffer, Config, Context, Executor, Image, MemoryUse, Pass};
+
+/// A validated context, or `None` (with the reason printed) when no Vulkan device exists and
+/// `RG_REQUIRE_GPU` is not set.
+pub fn context(test: &str) -> Option<Context> {
+    match Context::new(&Config { validation: true, ..Config::default() }) {
+        Ok(ctx) => Some(ctx),
+        Err(e) => {
+            if std::env::var("RG_REQUIRE_GPU").is_ok_and(|v| v == "1") {
+                panic!("{test}: RG_REQUIRE_GPU=1 but no Vulkan device could be set up: {e}");
+            }
+            eprintln!("{test}: SKIPPED, no Vulkan device: {e}");
+            None
+        }
+    }
+}
+
+/// Fails with every message the validation layers reported.
+pub fn assert_clean(ctx: &Context, test: &str) {
+    let problems = ctx.problems();
+    assert!(
+        problems.is_empty(),
+        "{test}: {} validation message(s):\n{}",
+        problems.len(),
+        problems.iter().map(|m| format!("[{}] {}", m.id, m.text)).collect::<Vec<_>>().join("\n")
+    );
+}
+
+/// What one frame left behind.
+pub struct Frame {
+    pub counts: Counts,
+    pub decisions: Vec<Decision>,
+    /// RGBA8 texels.
+    pub color: Vec<u8>,
+    /// Instance index + 1 per pixel (0: nothing), when ids were asked for.
+    pub ids: Option<Vec<u32>>,
+    /// Depth texels, when asked for.
+    pub depth: Option<Vec<f32>>,
+    /// Every pyramid level, when the depth was asked for.
+    pub pyramid: Vec<Vec<f32>>,
+}
+
+/// An executor with a scene uploaded and an output image, running scene frames.
+pub struct Rig {
+    pub ex: Executor,
+    pub scene: Scene,
+    pub buffers: SceneBuffers,
+    pub width: u32,
+    pub height: u32,
+    output: Image,
+    compiler: Compiler,
+    frames: u64,
+}
+
+fn host() -> ResourceState {
+    ResourceState::host_read(QueueKind::Graphics)
+}
+
+/// Copies a buffer into an imported host-readable buffer.
+fn read_buffer(g: &mut Graph<Pass>, src: BufferHandle, label: &str, bytes: u64) -> BufferHandle {
+    let dst = g.import_buffer(label, BufferDesc::new(bytes), host(), host());
+    let mut p = g.add_pass(&format!("read {label}"), QueueKind::Graphics);
+    p.read(src, Access::CopySrc);
+    let dst = p.write(dst, Access::CopyDst);
+    p.record(Box::new(move |r| r.copy_buffer(src, dst, Some(bytes))));
+    dst
+}
+
+fn words(b: &[u8]) -> Vec<u32> {
+    b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+}
+
+fn floats(b: &[u8]) -> Vec<f32> {
+    b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+}
+
+impl Rig {
+    pub fn new(ctx: &Context, scene: Scene, width: u32, height: u32) -> Rig {
+        let mut ex = Executor::new(ctx).expect("executor");
+        let buffers = SceneBuffers::upload(&mut ex, &scene).expect("upload");
+        let output = ex.create_image("output", Format::Rgba8Unorm, width, height).expect("output");
+        Rig { ex, scene, buffers, width, height, output, compiler: Compiler::new(), frames: 0 }
+    }
+
+    /// Runs one frame of `params` (its `history` is set from the frames run so far) seen from
+    /// `camera`, and reads back its counts, decisions and colour, plus ids (when
+    /// `params.instance_ids`) and depth with every pyramid level (when `depth`).
+    pub fn frame(
+        &mut self,
+        camera: &Camera,
+        params: impl Fn(SceneFrame) -> SceneFrame,
+        depth: bool,
+    ) -> Frame {
+        let (w, h) = (self.width, self.height);
+        let view = camera.frame(w, h);
+        let mut g: Graph<Pass> = Graph::new(Extent::new(w, h));
+        let inputs = self.buffers.import(&mut g);
+        let fresh = ResourceState {
+            layout: Some(rg_core::Layout::Undefined),
+            queue: QueueKind::Graphics,
+            stages: rg_core::StageMask::NONE,
+            access: rg_core::AccessMask::NONE,
+        };
+        let output: ImageHandle = g.import_image(
+            "output",
+            ImageDesc::new(Format::Rgba8Unorm, Size::FULL),
+            fresh,
+            readback::COPIED,
+        );
+        let frame = params(SceneFrame::new(view, &inputs, self.frames > 0));
+        let out: SceneFrameOut = frame.add(&mut g, inputs, output);
+        let n = inputs.instance_count.max(1) as u64;
+        let texels = w as u64 * h as u64 * 4;
+        let mut reads: Vec<(BufferHandle, u64)> = Vec::new();
+        reads.push((read_buffer(&mut g, out.counts, "counts", 64), 64));
+        reads.push((read_buffer(&mut g, out.decisions, "decisions", n * 4), n * 4));
+        reads.push((readback::add_readback(&mut g, out.color, "color", texels), texels));
+        if let Some(ids) = out.ids {
+            reads.push((readback::add_readback(&mut g, ids, "ids", texels), texels));
+        }
+        let mut levels = 0;
+        if depth {
+            reads.push((readback::add_readback(&mut g, out.depth, "depth", texels), texels));
+            let (pw, ph, count) = rg_passes::hiz::pyramid_shape(w, h);
+            levels = count;
+            for k in 0..count {
+                let bytes = ((pw >> k).max(1) * (ph >> k).max(1) * 4) as u64;
+                let label = format!("pyramid.{k}");
+                reads.push((
+                    readback::add_readback(&mut g, out.pyramid.mip(k), &label, bytes),
+                    bytes,
+                ));
+            }
+        }
+        let mut made: Vec<Buffer> = Vec::new();
+        let mut bindings = self.buffers.bind(Bindings::new(), &inputs).image(output, self.output);
+        for (k, &(h, bytes)) in reads.iter().enumerate() {
+            let b = self
+                .ex
+                .create_buffer(&format!("read.{k}"), bytes, MemoryUse::Readback)
+                .expect("buffer");
+            bindings = bindings.buffer(h, b);
+            made.push(b);
+        }
+        let compiled = self.compiler.compile_frame(g, self.ex.memory()).expect("compile");
+        self.ex.run(compiled, &bindings).expect("frame");
+        self.frames += 1;
+        let mut data: Vec<Vec<u8>> =
+            made.iter().map(|&b| self.ex.read_buffer(b).expect("read")).collect();
+        for b in made {
+            self.ex.destroy_buffer(b);
+        }
+        let mut data = data.drain(..);
+        let counts = Counts::from_bytes(&data.next().expect("counts"));
+        let decisions = Decision::from_bytes(&data.next().expect("decisions"));
+        let decisions = decisions[..inputs.instance_count as usize].to_vec();
+        let color = data.next().expect("color");
+        let ids = out.ids.map(|_| words(&data.next().expect("ids")));
+        let depth_texels = depth.then(|| floats(&data.next().expect("depth")));
+        let pyramid = (0..levels).map(|_| floats(&data.next().expect("level"))).collect();
+        Frame { counts, decisions, color, ids, depth: depth_texels, pyramid }
+    }
+
+    /// Frames run so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+}
