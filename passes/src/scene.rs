@@ -77,7 +77,7 @@ impl Scene {
         }
     }
 
-    /// A field of `count` instances over a square of side [`Scene::field_extent`]: rocks,
+    /// A field of `count` instances (the ground first) over a square of side [`Scene::field_extent`]: rocks,
     /// trees, columns, spheres and boxes of varied sizes and colours, with some large rocks
     /// and blocks among them that hide what stands behind. The same `seed` gives the same scene.
     pub fn procedural(count: usize, seed: u32) -> Scene {
@@ -94,8 +94,17 @@ impl Scene {
             scene.add_mesh(mesh);
         }
         let extent = Scene::field_extent(count);
+        // The ground: one flat instance under the whole field.
+        let ground = scene.add_mesh(&ground(16));
+        scene.instances.push(Instance {
+            position: Vec3::ZERO,
+            scale: extent * 0.6,
+            rotation: Quat::IDENTITY,
+            mesh: ground,
+            color: [96, 110, 72, 255],
+        });
         let mut s = Stream(hash(seed));
-        for _ in 0..count {
+        for _ in 1..count.max(1) {
             let kind = (s.next() * kinds.len() as f32) as usize % kinds.len();
             // One in twenty is a large occluder: a big rock or block.
             let big = s.next() < 0.05 && (kind == 0 || kind == 4 || kind == 5);
@@ -223,15 +232,73 @@ impl Scene {
     }
 }
 
+/// A flat square of side 2 at y = 0 facing up, `n` x `n` quads.
+pub fn ground(n: u32) -> Mesh {
+    let n = n.max(1);
+    let mut m = Mesh::default();
+    for z in 0..=n {
+        for x in 0..=n {
+            let (u, v) = (x as f32 / n as f32, z as f32 / n as f32);
+            m.positions.push(Vec3::new(u * 2.0 - 1.0, 0.0, v * 2.0 - 1.0));
+            m.normals.push(Vec3::Y);
+        }
+    }
+    for z in 0..n {
+        for x in 0..n {
+            let a = z * (n + 1) + x;
+            let (b, c, d) = (a + 1, a + n + 1, a + n + 2);
+            // Counter-clockwise seen from above (+y).
+            m.indices.extend_from_slice(&[a, c, b, b, c, d]);
+        }
+    }
+    m
+}
+
+/// The sizes of a scene's buffers: all a frame's graph needs to declare them, with no device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SceneSizes {
+    /// Bytes of the vertex, index, mesh and instance buffers (each at least one entry).
+    pub bytes: [u64; 4],
+    pub instance_count: u32,
+}
+
+impl SceneSizes {
+    /// Imports the scene's buffers into a frame's graph (bind them with
+    /// [`SceneBuffers::bind`]).
+    pub fn import(&self, g: &mut Graph<Pass>) -> SceneInputs {
+        let [v, i, m, n] = self.bytes;
+        SceneInputs {
+            vertices: g.import_buffer("scene.vertices", BufferDesc::new(v), HOST, HOST),
+            indices: g.import_buffer("scene.indices", BufferDesc::new(i), HOST, HOST),
+            meshes: g.import_buffer("scene.meshes", BufferDesc::new(m), HOST, HOST),
+            instances: g.import_buffer("scene.instances", BufferDesc::new(n), HOST, HOST),
+            instance_count: self.instance_count,
+        }
+    }
+}
+
+impl Scene {
+    /// The sizes of the buffers [`SceneBuffers::upload`] makes for this scene.
+    pub fn sizes(&self) -> SceneSizes {
+        let vertices: u64 = self.meshes.iter().map(|m| m.mesh.positions.len() as u64).sum();
+        let bytes = [
+            vertices * VERTEX_BYTES,
+            self.index_count() * 4,
+            self.meshes.len() as u64 * MESH_BYTES,
+            self.instances.len() as u64 * INSTANCE_BYTES,
+        ];
+        // A buffer cannot be empty: each holds at least one entry's worth.
+        SceneSizes { bytes: bytes.map(|b| b.max(INSTANCE_BYTES)), instance_count: self.instances.len() as u32 }
+    }
+}
+
 /// The scene's buffers on the device: made and filled once by [`SceneBuffers::upload`].
 pub struct SceneBuffers {
     pub vertices: Buffer,
     pub indices: Buffer,
     pub meshes: Buffer,
     pub instances: Buffer,
-    sizes: [u64; 4],
-    /// Instances in the instance table.
-    pub instance_count: u32,
+    pub sizes: SceneSizes,
 }
 
 /// The scene's buffers as one frame's graph names them (imports).
@@ -261,11 +328,10 @@ impl SceneBuffers {
         }
         let data =
             [scene.vertex_bytes(), scene.index_bytes(), scene.mesh_bytes(), scene.instance_bytes()];
-        // A zero-sized buffer cannot exist: an empty instance table still gets one entry.
-        let sizes = data.clone().map(|d| (d.len() as u64).max(INSTANCE_BYTES));
+        let sizes = scene.sizes();
         let labels = ["scene.vertices", "scene.indices", "scene.meshes", "scene.instances"];
         let mut made = Vec::new();
-        for ((label, size), bytes) in labels.iter().zip(sizes).zip(&data) {
+        for ((label, size), bytes) in labels.iter().zip(sizes.bytes).zip(&data) {
             let b = ex.create_buffer(label, size, MemoryUse::Upload)?;
             ex.write_buffer(b, bytes)?;
             made.push(b);
@@ -276,7 +342,6 @@ impl SceneBuffers {
             meshes: made[2],
             instances: made[3],
             sizes,
-            instance_count: scene.instances.len() as u32,
         })
     }
 
@@ -287,20 +352,13 @@ impl SceneBuffers {
     /// More instances than the table holds.
     pub fn update_instances(&mut self, ex: &mut Executor, scene: &Scene) -> Result<(), Error> {
         ex.write_buffer(self.instances, &scene.instance_bytes())?;
-        self.instance_count = scene.instances.len() as u32;
+        self.sizes.instance_count = scene.instances.len() as u32;
         Ok(())
     }
 
     /// Imports the buffers into a frame's graph.
     pub fn import(&self, g: &mut Graph<Pass>) -> SceneInputs {
-        let [v, i, m, n] = self.sizes;
-        SceneInputs {
-            vertices: g.import_buffer("scene.vertices", BufferDesc::new(v), HOST, HOST),
-            indices: g.import_buffer("scene.indices", BufferDesc::new(i), HOST, HOST),
-            meshes: g.import_buffer("scene.meshes", BufferDesc::new(m), HOST, HOST),
-            instances: g.import_buffer("scene.instances", BufferDesc::new(n), HOST, HOST),
-            instance_count: self.instance_count,
-        }
+        self.sizes.import(g)
     }
 
     /// Binds the imports of [`SceneBuffers::import`] to the buffers.

@@ -1,24 +1,232 @@
 //! The culling passes against their CPU references, on lavapipe with validation and
-//! synchronization validation on (any message fails a test).
+//! synchronization validation on (any message fails a test). Scenes are a few hundred
+//! instances and images a few hundred pixels wide: lavapipe renders on the CPU.
 
 mod common;
 
-use common::{assert_clean, context, Rig};
+use common::{assert_clean, context, Frame, Rig};
 use glam::Vec3;
-use rg_passes::camera::Camera;
-use rg_passes::scene::Scene;
+use rg_passes::camera::{self, Camera};
+use rg_passes::cull::CullTests;
+use rg_passes::reference;
+use rg_passes::scene::{hash, Scene};
+use std::collections::BTreeSet;
 
-/// Checks: one frame of a small scene runs clean and draws something.
+/// A camera inside the field of `scene`, from a seed: somewhere over the field, at the height
+/// of a walker or a bird, looking in any direction and a little down.
+fn camera_for(scene_extent: f32, seed: u32) -> Camera {
+    let u = |k: u32| (hash(seed.wrapping_mul(31).wrapping_add(k)) >> 8) as f32 / (1u32 << 24) as f32;
+    let position = Vec3::new(
+        (u(1) - 0.5) * scene_extent,
+        1.0 + u(2) * 12.0,
+        (u(3) - 0.5) * scene_extent,
+    );
+    let yaw = u(4) * std::f32::consts::TAU;
+    let pitch = -0.1 - u(5) * 0.5;
+    let forward = Vec3::new(yaw.cos() * pitch.cos(), pitch.sin(), yaw.sin() * pitch.cos());
+    Camera { position, forward, fov_y: (45.0 + u(6) * 40.0f32).to_radians(), z_near: 0.1 }
+}
+
+/// Instances drawn in a frame, by the decisions the culling passes wrote.
+fn drawn(f: &Frame) -> BTreeSet<u32> {
+    f.decisions.iter().enumerate().filter(|(_, d)| d.drawn()).map(|(i, _)| i as u32).collect()
+}
+
+/// Instances with a pixel in a frame's id target.
+fn seen(f: &Frame) -> BTreeSet<u32> {
+    f.ids.as_ref().expect("ids").iter().filter(|&&id| id != 0).map(|&id| id - 1).collect()
+}
+
+/// Checks: on random scenes and cameras, every frustum decision equals the float64 reference
+/// (the five planes of the view-projection matrix): no false negatives at all, and false
+/// positives only within the stated band of a plane; every LOD pick equals the reference's
+/// (a pick within 1e-5 of a threshold may be either neighbour; such ties are counted). The
+/// first frame's early phase makes both decisions for every instance.
 #[test]
-fn smoke() {
-    let Some(ctx) = context("smoke") else { return };
-    let scene = Scene::procedural(200, 1);
-    let mut rig = Rig::new(&ctx, scene, 128, 96);
-    let cam = Camera::look_at(Vec3::new(0.0, 5.0, 20.0), Vec3::ZERO);
-    for _ in 0..3 {
-        let f = rig.frame(&cam, |p| p, true);
-        eprintln!("{:?}", f.counts);
+fn frustum_and_lod_decisions_equal_the_float64_reference() {
+    let Some(ctx) = context("frustum") else { return };
+    let (mut inside, mut outside, mut tolerated, mut ties, mut lods_used) = (0, 0, 0, 0, BTreeSet::new());
+    for seed in 0..3u32 {
+        let scene = Scene::procedural(400, 100 + seed);
+        let extent = Scene::field_extent(400);
+        let mut rig = Rig::new(&ctx, scene, 160, 120);
+        for k in 0..2u32 {
+            let cam = camera_for(extent, seed * 10 + k);
+            let view = cam.frame(rig.width, rig.height);
+            let f = rig.frame(&cam, |p| p, false);
+            for (i, d) in f.decisions.iter().enumerate() {
+                let sphere = rig.scene.world_sphere(i);
+                let margin = reference::frustum_margin(&view, sphere);
+                let band = reference::frustum_band(&view, sphere);
+                let cpu = margin >= 0.0;
+                assert!(
+                    !(cpu && !d.in_frustum()),
+                    "seed {seed} camera {k}: instance {i} is inside the frustum by {margin} but \
+                     the GPU culled it"
+                );
+                if d.in_frustum() && !cpu {
+                    assert!(
+                        margin > -band,
+                        "seed {seed} camera {k}: instance {i} is {} outside the frustum, past the \
+                         band {band}, but the GPU kept it",
+                        -margin
+                    );
+                    tolerated += 1;
+                }
+                if cpu {
+                    inside += 1;
+                } else {
+                    outside += 1;
+                }
+                let inst = &rig.scene.instances[i];
+                let errors: Vec<f32> =
+                    rig.scene.meshes[inst.mesh as usize].levels.iter().map(|l| l.error).collect();
+                let pick = reference::lod(&view, sphere, inst.scale, &errors, 1.0);
+                if pick.near_tie {
+                    ties += 1;
+                    assert!(d.lod().abs_diff(pick.level) <= 1, "instance {i}: LOD {} vs {}", d.lod(), pick.level);
+                } else {
+                    assert_eq!(d.lod(), pick.level, "seed {seed} camera {k}: instance {i}'s LOD");
+                }
+                lods_used.insert(d.lod());
+            }
+        }
     }
+    eprintln!(
+        "frustum: {inside} inside, {outside} outside, {tolerated} false positives within the band; \
+         LOD: levels used {lods_used:?}, {ties} near-ties"
+    );
+    assert!(inside > 100 && outside > 100, "the cameras must see some of each");
+    assert!(lods_used.len() >= 3, "the scenes must exercise several LOD levels: {lods_used:?}");
+    assert_clean(&ctx, "frustum");
+}
+
+/// Checks: the depth pyramid read back equals the CPU min-reduction of the depth buffer read
+/// back, bit for bit at every level, for an odd size (1366x769: level 0 is 1024x512, so
+/// footprints span one to three texels) and a small odd one.
+#[test]
+fn the_pyramid_equals_a_cpu_min_reduction_bit_for_bit() {
+    let Some(ctx) = context("pyramid") else { return };
+    for (w, h) in [(1366, 769), (97, 61)] {
+        let scene = Scene::procedural(300, 7);
+        let extent = Scene::field_extent(300);
+        let mut rig = Rig::new(&ctx, scene, w, h);
+        let cam = camera::path(3.0, extent);
+        let f = rig.frame(&cam, |p| p, true);
+        // The first frame's early phase drew nothing: draw the depth with culling off.
+        let f2 = rig.frame(&cam, |p| p, true);
+        for f in [&f, &f2] {
+            let depth = f.depth.as_ref().expect("depth");
+            let want = reference::pyramid(depth, w as usize, h as usize);
+            assert_eq!(want.len(), f.pyramid.len(), "{w}x{h}: levels");
+            for (k, ((lw, lh, texels), got)) in want.iter().zip(&f.pyramid).enumerate() {
+                assert_eq!(texels.len(), lw * lh);
+                let bad = texels.iter().zip(got).position(|(a, b)| a.to_bits() != b.to_bits());
+                if let Some(at) = bad {
+                    panic!(
+                        "{w}x{h} level {k} ({lw}x{lh}): texel ({}, {}) is {} on the GPU, {} on the CPU",
+                        at % lw,
+                        at / lw,
+                        got[at],
+                        texels[at]
+                    );
+                }
+            }
+        }
+        let d = f2.depth.as_ref().expect("depth");
+        assert!(d.iter().any(|&z| z > 0.0), "{w}x{h}: the second frame drew something");
+    }
+    assert_clean(&ctx, "pyramid");
+}
+
+/// Checks: along the scripted camera path, (1) every instance with a pixel in an id-buffer
+/// render with culling off was drawn by the culled frame (occlusion never hides what is
+/// visible), and (2) the colour images with culling on and off are the same, but for at most
+/// 0.5% of pixels (where two surfaces meet at equal depth and draw order decides). On failure
+/// both images and their difference are written beside the test's target directory.
+#[test]
+fn culling_never_hides_a_visible_instance_and_keeps_the_image() {
+    let Some(ctx) = context("occlusion") else { return };
+    let scene = Scene::procedural(400, 3);
+    let extent = Scene::field_extent(400);
+    let (w, h) = (192, 128);
+    let mut on = Rig::new(&ctx, scene.clone(), w, h);
+    let mut off = Rig::new(&ctx, scene, w, h);
+    let mut occluded = 0;
+    for frame in 0..6 {
+        let cam = camera::path(frame as f32 * 0.7, extent);
+        let a = on.frame(&cam, |p| rg_passes::frame::SceneFrame { instance_ids: true, ..p }, false);
+        let b = off.frame(
+            &cam,
+            |p| rg_passes::frame::SceneFrame { instance_ids: true, tests: CullTests::NONE, ..p },
+            false,
+        );
+        let visible = seen(&b);
+        let drawn_set = drawn(&a);
+        let hidden: Vec<_> = visible.difference(&drawn_set).collect();
+        assert!(hidden.is_empty(), "frame {frame}: visible instances {hidden:?} were culled");
+        assert_eq!(b.counts.draws_early as usize, on.scene.instances.len(), "culling off draws all");
+        occluded += a.counts.occluded;
+        let differ = a.color.chunks(4).zip(b.color.chunks(4)).filter(|(x, y)| x != y).count();
+        let allowed = (w * h) as usize / 200;
+        if differ > allowed {
+            let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+            let diff: Vec<u8> = a
+                .color
+                .chunks(4)
+                .zip(b.color.chunks(4))
+                .flat_map(|(x, y)| if x == y { [0, 0, 0, 255] } else { [255, 0, 255, 255] })
+                .collect();
+            for (name, data) in [("on", &a.color), ("off", &b.color), ("diff", &diff)] {
+                let path = dir.join(format!("culling-frame{frame}-{name}.png"));
+                rg_vulkan::readback::write_png(&path, w, h, rg_core::Format::Rgba8Unorm, data)
+                    .expect("png");
+            }
+            panic!("frame {frame}: {differ} pixels differ (at most {allowed}); images in {}", dir.display());
+        }
+        if frame == 0 {
+            let background = a.color.chunks(4).filter(|c| **c == a.color[..4]).count();
+            assert!(background < (w * h) as usize * 9 / 10, "the scene covers part of the image");
+        }
+    }
+    assert!(occluded > 0, "the path must show occlusion culling at work");
+    drop((on, off));
+    assert_clean(&ctx, "occlusion");
+}
+
+/// Checks: with a static camera, the late phase draws what the first frame saw (nothing was
+/// visible before it), then nothing from the third frame on; the early phase draws the
+/// visible set.
+#[test]
+fn a_static_camera_draws_nothing_late_from_the_third_frame() {
+    let Some(ctx) = context("static") else { return };
+    let scene = Scene::procedural(300, 5);
+    let extent = Scene::field_extent(300);
+    let mut rig = Rig::new(&ctx, scene, 160, 120);
+    let cam = camera::path(10.0, extent);
+    let counts: Vec<_> = (0..5).map(|_| rig.frame(&cam, |p| p, false).counts).collect();
+    assert!(counts[0].draws_late > 0 && counts[0].draws_early == 0, "{:?}", counts[0]);
+    for (k, c) in counts.iter().enumerate().skip(2) {
+        assert_eq!(c.draws_late, 0, "frame {k}: {c:?}");
+        assert!(c.draws_early > 0, "frame {k}: {c:?}");
+    }
+    assert!(counts[1].occluded > 0, "the camera must look at occlusion: {:?}", counts[1]);
     drop(rig);
-    assert_clean(&ctx, "smoke");
+    assert_clean(&ctx, "static");
+}
+
+/// Checks: more visible draws than the buffer holds are clamped to its capacity and the rest
+/// counted; the draws per LOD add up to what was written.
+#[test]
+fn overflow_of_the_draw_buffer_is_clamped_and_counted() {
+    let Some(ctx) = context("overflow") else { return };
+    let scene = Scene::procedural(200, 9);
+    let mut rig = Rig::new(&ctx, scene, 96, 64);
+    let cam = Camera::look_at(Vec3::new(0.0, 10.0, 30.0), Vec3::ZERO);
+    let f = rig.frame(&cam, |p| rg_passes::frame::SceneFrame { capacity: 50, tests: CullTests::NONE, ..p }, false);
+    assert_eq!(f.counts.draws_early, 200);
+    assert_eq!(f.counts.overflow, 150);
+    assert_eq!(f.counts.lod_draws.iter().sum::<u32>(), 50);
+    drop(rig);
+    assert_clean(&ctx, "overflow");
 }

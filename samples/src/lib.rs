@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod compute;
+pub mod showcase;
 pub mod triangle;
 
 use rg_core::{
@@ -28,19 +29,42 @@ pub trait Sample {
     /// Declares the frame's passes. `output` starts with undefined contents; the sample must
     /// write all of it (as a colour attachment or by a copy) and return its final version.
     fn frame(&mut self, g: &mut Graph<Pass>, output: ImageHandle, frame: u64) -> ImageHandle;
+
+    /// Makes the sample's persistent resources (a scene's buffers, say) once the executor
+    /// exists, before the first frame.
+    ///
+    /// # Errors
+    /// Whatever making them fails with.
+    fn prepare(&mut self, _ex: &mut Executor) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// Binds what the last [`Sample::frame`] imported besides the output.
+    fn bind(&self, bindings: Bindings) -> Bindings {
+        bindings
+    }
+
+    /// After the last frame, with the GPU idle: the sample's own statistics for `--stats`.
+    ///
+    /// # Errors
+    /// Reading them back failed.
+    fn finish(&mut self, _ex: &mut Executor) -> Result<Option<String>, Error> {
+        Ok(None)
+    }
 }
 
 /// The samples by name, for tools that list or draw them.
 pub fn by_name(name: &str) -> Option<Box<dyn Sample>> {
     match name {
         "compute" => Some(Box::new(compute::ComputeChain)),
+        "showcase" => Some(Box::new(showcase::Showcase::default())),
         "triangle" => Some(Box::new(triangle::Triangle)),
         _ => None,
     }
 }
 
 /// The names [`by_name`] knows.
-pub const SAMPLES: &[&str] = &["compute", "triangle"];
+pub const SAMPLES: &[&str] = &["compute", "showcase", "triangle"];
 
 /// Declares one windowed frame of `sample` into a `format` swapchain image of `width` x
 /// `height`, acquired and presented; returns the graph and the imported swapchain image. The
@@ -228,6 +252,8 @@ pub struct Report {
     pub profile: Vec<rg_vulkan::ProfileEvent>,
     /// Whether zones reached a Tracy client with a GPU context.
     pub profiled_with_tracy: bool,
+    /// The sample's own statistics ([`Sample::finish`]).
+    pub sample_stats: Option<String>,
 }
 
 /// One row of the per-pass table.
@@ -324,15 +350,25 @@ pub fn display_exists() -> bool {
 /// The sample's `main`: parses options, runs windowed or headless, prints the outcome. Exit
 /// codes: 0 success, 1 a runtime error, 2 bad options, 3 validation reported problems.
 pub fn main_with(sample: &mut dyn Sample) -> std::process::ExitCode {
+    main_with_args(sample, std::env::args().skip(1).collect(), "")
+}
+
+/// [`main_with`] on `args` (without the program name); `extra_usage` lists options the
+/// sample's own `main` took out of them before.
+pub fn main_with_args(
+    sample: &mut dyn Sample,
+    args: Vec<String>,
+    extra_usage: &str,
+) -> std::process::ExitCode {
     let name = sample.name();
-    let opts = match Options::parse(name, std::env::args().skip(1)) {
+    let opts = match Options::parse(name, args) {
         Ok(o) => o,
         Err(e) => {
             if e.is_empty() {
-                println!("{name}: a sample of the rg frame graph\n{USAGE}");
+                println!("{name}: a sample of the rg frame graph\n{USAGE}{extra_usage}");
                 return std::process::ExitCode::SUCCESS;
             }
-            eprintln!("{name}: {e}\n{USAGE}");
+            eprintln!("{name}: {e}\n{USAGE}{extra_usage}");
             return std::process::ExitCode::from(2);
         }
     };
@@ -361,6 +397,9 @@ pub fn main_with(sample: &mut dyn Sample) -> std::process::ExitCode {
             );
             if opts.stats {
                 print!("{}", report.table());
+                if let Some(stats) = &report.sample_stats {
+                    print!("{stats}");
+                }
             }
             if !report.problems.is_empty() {
                 eprintln!(
@@ -419,6 +458,7 @@ fn headless_frames(
     };
     let mut ex = Executor::with_config(ctx, config)?;
     ex.profiler().keep_events(opts.keep_profile_events);
+    sample.prepare(&mut ex)?;
     let format = Format::Rgba8Unorm;
     let (w, h) = (opts.width, opts.height);
     let image = ex.create_image("output", format, w, h)?;
@@ -435,13 +475,15 @@ fn headless_frames(
         let rb = readback::add_readback(&mut g, last, "output.readback", bytes);
         let compiled = compiler.compile(g, &mut ex)?;
         report.note_plan(compiled.plan());
-        report.last = ex.run(compiled, &Bindings::new().image(output, image).buffer(rb, buffer))?;
+        let bindings = sample.bind(Bindings::new().image(output, image).buffer(rb, buffer));
+        report.last = ex.run(compiled, &bindings)?;
         ex.profiler().frame_mark();
         report.note_gpu(ex.take_gpu_frames());
         report.frames += 1;
     }
     ex.wait_idle()?;
     report.note_gpu(ex.take_gpu_frames());
+    report.sample_stats = sample.finish(&mut ex)?;
     report.profile = ex.profiler().take_events();
     report.recompiles = compiler.reasons;
     report.profiled_with_tracy = ex.profiler().sends_to_tracy() && ex.profiler().has_gpu_context();
@@ -576,6 +618,7 @@ pub mod window {
             };
             let mut ex = Executor::with_config(&ctx, config)?;
             ex.profiler().keep_events(self.opts.keep_profile_events);
+            self.sample.prepare(&mut ex)?;
             let size = window.inner_size();
             let swapchain = Swapchain::new(&ctx, &mut ex, window.clone(), size.width, size.height)?;
             self.live = Some(Live {
@@ -610,7 +653,8 @@ pub mod window {
             };
             let compiled = live.compiler.compile(g, &mut live.ex)?;
             self.report.note_plan(compiled.plan());
-            let bindings = Bindings::new().image(output, acquired.image).present(&acquired);
+            let bindings =
+                self.sample.bind(Bindings::new().image(output, acquired.image).present(&acquired));
             // A failed frame ends the run with its error. Its image is not presented (an
             // error found before recording submits nothing that would signal the present
             // semaphore); `shut_down` destroys the swapchain, which waits for the queue first.
@@ -644,6 +688,12 @@ pub mod window {
             }
             let _ = live.ex.wait_idle();
             self.report.note_gpu(live.ex.take_gpu_frames());
+            match self.sample.finish(&mut live.ex) {
+                Ok(stats) => self.report.sample_stats = stats,
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                }
+            }
             self.report.profile = live.ex.profiler().take_events();
             self.report.recompiles = std::mem::take(&mut live.compiler.reasons);
             let p = live.ex.profiler();

@@ -45,7 +45,7 @@ pub struct Frame {
     pub color: Vec<u8>,
     /// Instance index + 1 per pixel (0: nothing), when ids were asked for.
     pub ids: Option<Vec<u32>>,
-    /// Depth texels, when asked for.
+    /// Depth texels after the early phase, when asked for.
     pub depth: Option<Vec<f32>>,
     /// Every pyramid level, when the depth was asked for.
     pub pyramid: Vec<Vec<f32>>,
@@ -131,7 +131,8 @@ impl Rig {
         }
         let mut levels = 0;
         if depth {
-            reads.push((readback::add_readback(&mut g, out.depth, "depth", texels), texels));
+            // The depth the pyramid was built from: the early phase's.
+            reads.push((readback::add_readback(&mut g, out.early_depth, "depth", texels), texels));
             let (pw, ph, count) = rg_passes::hiz::pyramid_shape(w, h);
             levels = count;
             for k in 0..count {
