@@ -57,8 +57,6 @@ impl SceneFrame {
 pub struct SceneFrameOut {
     pub color: ImageHandle,
     pub depth: ImageHandle,
-    /// The depth after the early phase: what the pyramid was built from.
-    pub early_depth: ImageHandle,
     pub ids: Option<ImageHandle>,
     pub counts: BufferHandle,
     pub decisions: BufferHandle,
@@ -160,7 +158,6 @@ impl SceneFrame {
         SceneFrameOut {
             color: last.color,
             depth: last.depth,
-            early_depth: drawn.depth,
             ids: last.ids,
             counts: late.counts,
             decisions: late.decisions,

@@ -15,12 +15,10 @@ use std::collections::BTreeSet;
 /// A camera inside the field of `scene`, from a seed: somewhere over the field, at the height
 /// of a walker or a bird, looking in any direction and a little down.
 fn camera_for(scene_extent: f32, seed: u32) -> Camera {
-    let u = |k: u32| (hash(seed.wrapping_mul(31).wrapping_add(k)) >> 8) as f32 / (1u32 << 24) as f32;
-    let position = Vec3::new(
-        (u(1) - 0.5) * scene_extent,
-        1.0 + u(2) * 12.0,
-        (u(3) - 0.5) * scene_extent,
-    );
+    let u =
+        |k: u32| (hash(seed.wrapping_mul(31).wrapping_add(k)) >> 8) as f32 / (1u32 << 24) as f32;
+    let position =
+        Vec3::new((u(1) - 0.5) * scene_extent, 1.0 + u(2) * 12.0, (u(3) - 0.5) * scene_extent);
     let yaw = u(4) * std::f32::consts::TAU;
     let pitch = -0.1 - u(5) * 0.5;
     let forward = Vec3::new(yaw.cos() * pitch.cos(), pitch.sin(), yaw.sin() * pitch.cos());
@@ -45,7 +43,8 @@ fn seen(f: &Frame) -> BTreeSet<u32> {
 #[test]
 fn frustum_and_lod_decisions_equal_the_float64_reference() {
     let Some(ctx) = context("frustum") else { return };
-    let (mut inside, mut outside, mut tolerated, mut ties, mut lods_used) = (0, 0, 0, 0, BTreeSet::new());
+    let (mut inside, mut outside, mut tolerated, mut ties, mut lods_used) =
+        (0, 0, 0, 0, BTreeSet::new());
     for seed in 0..3u32 {
         let scene = Scene::procedural(400, 100 + seed);
         let extent = Scene::field_extent(400);
@@ -53,7 +52,7 @@ fn frustum_and_lod_decisions_equal_the_float64_reference() {
         for k in 0..2u32 {
             let cam = camera_for(extent, seed * 10 + k);
             let view = cam.frame(rig.width, rig.height);
-            let f = rig.frame(&cam, |p| p, false);
+            let f = rig.frame(&cam, |p| p);
             for (i, d) in f.decisions.iter().enumerate() {
                 let sphere = rig.scene.world_sphere(i);
                 let margin = reference::frustum_margin(&view, sphere);
@@ -84,7 +83,12 @@ fn frustum_and_lod_decisions_equal_the_float64_reference() {
                 let pick = reference::lod(&view, sphere, inst.scale, &errors, 1.0);
                 if pick.near_tie {
                     ties += 1;
-                    assert!(d.lod().abs_diff(pick.level) <= 1, "instance {i}: LOD {} vs {}", d.lod(), pick.level);
+                    assert!(
+                        d.lod().abs_diff(pick.level) <= 1,
+                        "instance {i}: LOD {} vs {}",
+                        d.lod(),
+                        pick.level
+                    );
                 } else {
                     assert_eq!(d.lod(), pick.level, "seed {seed} camera {k}: instance {i}'s LOD");
                 }
@@ -101,41 +105,48 @@ fn frustum_and_lod_decisions_equal_the_float64_reference() {
     assert_clean(&ctx, "frustum");
 }
 
-/// Checks: the depth pyramid read back equals the CPU min-reduction of the depth buffer read
-/// back, bit for bit at every level, for an odd size (1366x769: level 0 is 1024x512, so
-/// footprints span one to three texels) and a small odd one.
+/// Checks: the depth pyramid built from a depth buffer of random values (copied in, with
+/// runs of equal values and the extremes 0 and 1) equals the CPU min-reduction bit for bit at
+/// every level, for odd sizes (1366x769: level 0 is 1024x512, so footprints span one to three
+/// texels) and small ones.
 #[test]
 fn the_pyramid_equals_a_cpu_min_reduction_bit_for_bit() {
     let Some(ctx) = context("pyramid") else { return };
-    for (w, h) in [(1366, 769), (97, 61)] {
-        let scene = Scene::procedural(300, 7);
-        let extent = Scene::field_extent(300);
-        let mut rig = Rig::new(&ctx, scene, w, h);
-        let cam = camera::path(3.0, extent);
-        let f = rig.frame(&cam, |p| p, true);
-        // The first frame's early phase drew nothing: draw the depth with culling off.
-        let f2 = rig.frame(&cam, |p| p, true);
-        for f in [&f, &f2] {
-            let depth = f.depth.as_ref().expect("depth");
-            let want = reference::pyramid(depth, w as usize, h as usize);
-            assert_eq!(want.len(), f.pyramid.len(), "{w}x{h}: levels");
-            for (k, ((lw, lh, texels), got)) in want.iter().zip(&f.pyramid).enumerate() {
-                assert_eq!(texels.len(), lw * lh);
-                let bad = texels.iter().zip(got).position(|(a, b)| a.to_bits() != b.to_bits());
-                if let Some(at) = bad {
-                    panic!(
-                        "{w}x{h} level {k} ({lw}x{lh}): texel ({}, {}) is {} on the GPU, {} on the CPU",
-                        at % lw,
-                        at / lw,
-                        got[at],
-                        texels[at]
-                    );
-                }
+    let mut ex = rg_vulkan::Executor::new(&ctx).expect("executor");
+    for (w, h, seed) in [(1366u32, 769u32, 1u32), (97, 61, 2), (64, 1, 3), (3, 5, 4)] {
+        let depth: Vec<f32> = (0..w * h)
+            .map(|i| match hash(i / 7 ^ seed.wrapping_mul(0x9e37_79b9)) % 16 {
+                0 => 0.0,
+                1 => 1.0,
+                k => (hash(i ^ seed) >> 8) as f32 / (1u32 << 24) as f32 * k as f32 / 16.0,
+            })
+            .collect();
+        let got = common::pyramid_of(&mut ex, &depth, w, h);
+        let want = reference::pyramid(&depth, w as usize, h as usize);
+        assert_eq!(want.len(), got.len(), "{w}x{h}: levels");
+        for (k, ((lw, lh, texels), got)) in want.iter().zip(&got).enumerate() {
+            assert_eq!(texels.len(), lw * lh);
+            assert_eq!(got.len(), lw * lh, "{w}x{h} level {k}: texels read back");
+            if let Some(at) = texels.iter().zip(got).position(|(a, b)| a.to_bits() != b.to_bits()) {
+                panic!(
+                    "{w}x{h} level {k} ({lw}x{lh}): texel ({}, {}) is {} on the GPU, {} on the CPU",
+                    at % lw,
+                    at / lw,
+                    got[at],
+                    texels[at]
+                );
             }
         }
-        let d = f2.depth.as_ref().expect("depth");
-        assert!(d.iter().any(|&z| z > 0.0), "{w}x{h}: the second frame drew something");
+        // Conservative: no texel of level 0 is nearer (larger) than a depth value it covers.
+        let (lw, lh, l0) = &want[0];
+        for y in 0..h as usize {
+            for x in 0..w as usize {
+                let t = l0[(y * lh / h as usize) * lw + x * lw / w as usize];
+                assert!(t <= depth[y * w as usize + x], "{w}x{h}: ({x}, {y}) not covered");
+            }
+        }
     }
+    drop(ex);
     assert_clean(&ctx, "pyramid");
 }
 
@@ -155,17 +166,21 @@ fn culling_never_hides_a_visible_instance_and_keeps_the_image() {
     let mut occluded = 0;
     for frame in 0..6 {
         let cam = camera::path(frame as f32 * 0.7, extent);
-        let a = on.frame(&cam, |p| rg_passes::frame::SceneFrame { instance_ids: true, ..p }, false);
-        let b = off.frame(
-            &cam,
-            |p| rg_passes::frame::SceneFrame { instance_ids: true, tests: CullTests::NONE, ..p },
-            false,
-        );
+        let a = on.frame(&cam, |p| rg_passes::frame::SceneFrame { instance_ids: true, ..p });
+        let b = off.frame(&cam, |p| rg_passes::frame::SceneFrame {
+            instance_ids: true,
+            tests: CullTests::NONE,
+            ..p
+        });
         let visible = seen(&b);
         let drawn_set = drawn(&a);
         let hidden: Vec<_> = visible.difference(&drawn_set).collect();
         assert!(hidden.is_empty(), "frame {frame}: visible instances {hidden:?} were culled");
-        assert_eq!(b.counts.draws_early as usize, on.scene.instances.len(), "culling off draws all");
+        assert_eq!(
+            b.counts.draws_early as usize,
+            on.scene.instances.len(),
+            "culling off draws all"
+        );
         occluded += a.counts.occluded;
         let differ = a.color.chunks(4).zip(b.color.chunks(4)).filter(|(x, y)| x != y).count();
         let allowed = (w * h) as usize / 200;
@@ -182,7 +197,10 @@ fn culling_never_hides_a_visible_instance_and_keeps_the_image() {
                 rg_vulkan::readback::write_png(&path, w, h, rg_core::Format::Rgba8Unorm, data)
                     .expect("png");
             }
-            panic!("frame {frame}: {differ} pixels differ (at most {allowed}); images in {}", dir.display());
+            panic!(
+                "frame {frame}: {differ} pixels differ (at most {allowed}); images in {}",
+                dir.display()
+            );
         }
         if frame == 0 {
             let background = a.color.chunks(4).filter(|c| **c == a.color[..4]).count();
@@ -204,7 +222,7 @@ fn a_static_camera_draws_nothing_late_from_the_third_frame() {
     let extent = Scene::field_extent(300);
     let mut rig = Rig::new(&ctx, scene, 160, 120);
     let cam = camera::path(10.0, extent);
-    let counts: Vec<_> = (0..5).map(|_| rig.frame(&cam, |p| p, false).counts).collect();
+    let counts: Vec<_> = (0..5).map(|_| rig.frame(&cam, |p| p).counts).collect();
     assert!(counts[0].draws_late > 0 && counts[0].draws_early == 0, "{:?}", counts[0]);
     for (k, c) in counts.iter().enumerate().skip(2) {
         assert_eq!(c.draws_late, 0, "frame {k}: {c:?}");
@@ -223,7 +241,11 @@ fn overflow_of_the_draw_buffer_is_clamped_and_counted() {
     let scene = Scene::procedural(200, 9);
     let mut rig = Rig::new(&ctx, scene, 96, 64);
     let cam = Camera::look_at(Vec3::new(0.0, 10.0, 30.0), Vec3::ZERO);
-    let f = rig.frame(&cam, |p| rg_passes::frame::SceneFrame { capacity: 50, tests: CullTests::NONE, ..p }, false);
+    let f = rig.frame(&cam, |p| rg_passes::frame::SceneFrame {
+        capacity: 50,
+        tests: CullTests::NONE,
+        ..p
+    });
     assert_eq!(f.counts.draws_early, 200);
     assert_eq!(f.counts.overflow, 150);
     assert_eq!(f.counts.lod_draws.iter().sum::<u32>(), 50);

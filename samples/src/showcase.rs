@@ -9,9 +9,7 @@
 
 use crate::Sample;
 use glam::{Quat, Vec3};
-use rg_core::{
-    Access, BufferDesc, BufferHandle, Graph, ImageHandle, QueueKind, ResourceState,
-};
+use rg_core::{Access, BufferDesc, BufferHandle, Graph, ImageHandle, QueueKind, ResourceState};
 use rg_passes::camera;
 use rg_passes::cull::{Counts, CullTests, COUNT_WORDS};
 use rg_passes::frame::SceneFrame;
@@ -52,14 +50,7 @@ const COUNT_BYTES: u64 = COUNT_WORDS as u64 * 4;
 
 impl Showcase {
     pub fn new(scene: Scene, tests: CullTests) -> Showcase {
-        Showcase {
-            sizes: scene.sizes(),
-            scene,
-            tests,
-            buffers: None,
-            stats: None,
-            imports: None,
-        }
+        Showcase { sizes: scene.sizes(), scene, tests, buffers: None, stats: None, imports: None }
     }
 
     /// Takes the showcase's own options out of `args`; returns the sample and the rest.
@@ -69,7 +60,8 @@ impl Showcase {
     pub fn from_args(args: Vec<String>) -> Result<(Showcase, Vec<String>), ArgsError> {
         let usage = ArgsError::Usage;
         let mut rest = Vec::new();
-        let (mut instances, mut gltf, mut tests) = (DEFAULT_INSTANCES, None::<PathBuf>, CullTests::ALL);
+        let (mut instances, mut gltf, mut tests) =
+            (DEFAULT_INSTANCES, None::<PathBuf>, CullTests::ALL);
         let mut it = args.into_iter();
         while let Some(a) = it.next() {
             match a.as_str() {
@@ -97,6 +89,22 @@ impl Showcase {
     /// The scene it draws.
     pub fn scene(&self) -> &Scene {
         &self.scene
+    }
+}
+
+/// The showcase's `main`: its own options, then every sample's. Exit codes as
+/// [`crate::main_with`]'s; a `--gltf` file that cannot be used exits 1, naming the file.
+pub fn main() -> std::process::ExitCode {
+    match Showcase::from_args(std::env::args().skip(1).collect()) {
+        Ok((mut sample, rest)) => crate::main_with_args(&mut sample, rest, USAGE),
+        Err(ArgsError::Usage(e)) => {
+            eprintln!("showcase: {e}{USAGE}");
+            std::process::ExitCode::from(2)
+        }
+        Err(ArgsError::Gltf(e)) => {
+            eprintln!("showcase: {e}");
+            std::process::ExitCode::from(1)
+        }
     }
 }
 

@@ -45,10 +45,6 @@ pub struct Frame {
     pub color: Vec<u8>,
     /// Instance index + 1 per pixel (0: nothing), when ids were asked for.
     pub ids: Option<Vec<u32>>,
-    /// Depth texels after the early phase, when asked for.
-    pub depth: Option<Vec<f32>>,
-    /// Every pyramid level, when the depth was asked for.
-    pub pyramid: Vec<Vec<f32>>,
 }
 
 /// An executor with a scene uploaded and an output image, running scene frames.
@@ -81,7 +77,7 @@ fn words(b: &[u8]) -> Vec<u32> {
     b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
 }
 
-fn floats(b: &[u8]) -> Vec<f32> {
+pub fn floats(b: &[u8]) -> Vec<f32> {
     b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
 }
 
@@ -95,13 +91,8 @@ impl Rig {
 
     /// Runs one frame of `params` (its `history` is set from the frames run so far) seen from
     /// `camera`, and reads back its counts, decisions and colour, plus ids (when
-    /// `params.instance_ids`) and depth with every pyramid level (when `depth`).
-    pub fn frame(
-        &mut self,
-        camera: &Camera,
-        params: impl Fn(SceneFrame) -> SceneFrame,
-        depth: bool,
-    ) -> Frame {
+    /// `params.instance_ids`).
+    pub fn frame(&mut self, camera: &Camera, params: impl Fn(SceneFrame) -> SceneFrame) -> Frame {
         let (w, h) = (self.width, self.height);
         let view = camera.frame(w, h);
         let mut g: Graph<Pass> = Graph::new(Extent::new(w, h));
@@ -129,21 +120,6 @@ impl Rig {
         if let Some(ids) = out.ids {
             reads.push((readback::add_readback(&mut g, ids, "ids", texels), texels));
         }
-        let mut levels = 0;
-        if depth {
-            // The depth the pyramid was built from: the early phase's.
-            reads.push((readback::add_readback(&mut g, out.early_depth, "depth", texels), texels));
-            let (pw, ph, count) = rg_passes::hiz::pyramid_shape(w, h);
-            levels = count;
-            for k in 0..count {
-                let bytes = ((pw >> k).max(1) * (ph >> k).max(1) * 4) as u64;
-                let label = format!("pyramid.{k}");
-                reads.push((
-                    readback::add_readback(&mut g, out.pyramid.mip(k), &label, bytes),
-                    bytes,
-                ));
-            }
-        }
         let mut made: Vec<Buffer> = Vec::new();
         let mut bindings = self.buffers.bind(Bindings::new(), &inputs).image(output, self.output);
         for (k, &(h, bytes)) in reads.iter().enumerate() {
@@ -168,13 +144,55 @@ impl Rig {
         let decisions = decisions[..inputs.instance_count as usize].to_vec();
         let color = data.next().expect("color");
         let ids = out.ids.map(|_| words(&data.next().expect("ids")));
-        let depth_texels = depth.then(|| floats(&data.next().expect("depth")));
-        let pyramid = (0..levels).map(|_| floats(&data.next().expect("level"))).collect();
-        Frame { counts, decisions, color, ids, depth: depth_texels, pyramid }
+        Frame { counts, decisions, color, ids }
     }
 
     /// Frames run so far.
     pub fn frames(&self) -> u64 {
         self.frames
     }
+}
+
+/// Builds the depth pyramid of `depth` (`width` x `height`, row-major) on the GPU: the values
+/// are copied into a `D32Float` image, [`rg_passes::hiz::DepthPyramid`] reduces it, and every
+/// level is read back.
+pub fn pyramid_of(ex: &mut Executor, depth: &[f32], width: u32, height: u32) -> Vec<Vec<f32>> {
+    let bytes: Vec<u8> = depth.iter().flat_map(|d| d.to_le_bytes()).collect();
+    let upload =
+        ex.create_buffer("depth.upload", bytes.len() as u64, MemoryUse::Upload).expect("buffer");
+    ex.write_buffer(upload, &bytes).expect("write");
+    let mut g: Graph<Pass> = Graph::new(Extent::new(width, height));
+    let written = ResourceState::host_written(QueueKind::Graphics);
+    let src =
+        g.import_buffer("depth.upload", BufferDesc::new(bytes.len() as u64), written, written);
+    let image =
+        g.create_image("depth", ImageDesc::new(Format::D32Float, Size::absolute(width, height)));
+    let mut p = g.add_pass("depth.fill", QueueKind::Graphics);
+    p.read(src, Access::CopySrc);
+    let image = p.write(image, Access::CopyDst);
+    p.record(Box::new(move |r| r.copy_buffer_to_image(src, image)));
+    let out = rg_passes::hiz::DepthPyramid
+        .add(&mut g, rg_passes::hiz::DepthPyramidIn { depth: image, depth_size: (width, height) });
+    let (pw, ph) = out.size;
+    let mut reads = Vec::new();
+    for k in 0..out.levels {
+        let b = ((pw >> k).max(1) * (ph >> k).max(1) * 4) as u64;
+        let h = readback::add_readback(&mut g, out.pyramid.mip(k), &format!("level.{k}"), b);
+        reads.push((
+            h,
+            ex.create_buffer(&format!("level.{k}"), b, MemoryUse::Readback).expect("buffer"),
+        ));
+    }
+    let mut bindings = Bindings::new().buffer(src, upload);
+    for &(h, b) in &reads {
+        bindings = bindings.buffer(h, b);
+    }
+    let compiled = Compiler::new().compile_frame(g, ex.memory()).expect("compile");
+    ex.run(compiled, &bindings).expect("frame");
+    let levels = reads.iter().map(|&(_, b)| floats(&ex.read_buffer(b).expect("read"))).collect();
+    for (_, b) in reads {
+        ex.destroy_buffer(b);
+    }
+    ex.destroy_buffer(upload);
+    levels
 }
