@@ -1,6 +1,7 @@
 //! Property tests over random graphs from `rg_core::gen` (10,000 a run, mixed queues, imports
 //! among them some entering idle and some left for a shader, temporals, aliasing on, images with several mips and layers accessed by random parts of
-//! them): every plan passes the hazard oracle; culling keeps exactly the
+//! them): every plan passes the hazard oracle (which checks temporals against the next frame's
+//! first use of them); culling keeps exactly the
 //! passes with a path to an output; aliasing never beats the lower bound nor overlaps live
 //! resources, and never gives a buffer of indirect arguments memory another transient uses; and
 //! graphs with mistakes in them give errors, never a panic. One compiler compiles
@@ -34,6 +35,8 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
     let mut granular = 0;
     // Transient buffers of indirect arguments, each checked to share memory with nothing.
     let mut indirect = 0;
+    // Epilogue barriers that make a temporal's last write visible to the next frame's first use.
+    let mut temporal_ends = 0;
     let mixed = |p: &Plan, h: &Heap| {
         let kinds: HashSet<ResourceKind> =
             h.resources.iter().map(|&r| p.resources[r].kind).collect();
@@ -99,6 +102,12 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
                     })
             }) as usize;
         }
+        temporal_ends += plan
+            .epilogue
+            .iter()
+            .filter(|b| plan.resources[b.resource].lifetime == Lifetime::Temporal)
+            .filter(|b| b.layout.is_none())
+            .count();
         for r in plan.resources.iter().filter(|r| r.first_use.is_some()) {
             if let Lifetime::Imported { entry, exit } = r.lifetime {
                 idle_entries += entry.stages.is_empty() as usize;
@@ -130,8 +139,9 @@ fn random_plans_pass_the_oracle_and_cull_exactly() {
     assert!(idle_entries > 0 && shader_exits > 0, "{idle_entries} {shader_exits}");
     assert!(granular > 0, "no heap held buffers and images on the small-alignment device");
     assert!(indirect > 0, "no transient held indirect arguments");
+    assert!(temporal_ends > 0, "no temporal was made visible to its first use at the end");
     eprintln!(
-        "{} graphs: {total_passes} passes run, {total_culled} culled, {waits} waits, {transfers} ownership transfers, {parts} barriers of part of an image ({merged} over several cells), {pyramids} pyramid passes, {idle_entries} imports used that enter idle, {shader_exits} left for a shader, {granular} mixed heaps checked for granularity, {indirect} indirect-argument transients alone in memory",
+        "{} graphs: {total_passes} passes run, {total_culled} culled, {waits} waits, {transfers} ownership transfers, {parts} barriers of part of an image ({merged} over several cells), {pyramids} pyramid passes, {idle_entries} imports used that enter idle, {shader_exits} left for a shader, {granular} mixed heaps checked for granularity, {indirect} indirect-argument transients alone in memory, {temporal_ends} temporals made visible to their next first use at the end",
         cases()
     );
 }

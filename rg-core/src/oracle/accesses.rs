@@ -2,7 +2,7 @@
 //! layout, defined contents, and ordering and visibility after the last write and the reads
 //! since), then applied.
 
-use super::shadow::{ordered_only_before, Origin, PerStage, Read, Write, NO_EXEC};
+use super::shadow::{ordered_only_before, Origin, PerStage, Read, Touch, Write, NO_EXEC};
 use super::{By, HazardKind, Lazy, Oracle};
 use crate::access::{Access, AccessMask, Layout};
 use crate::plan::WaitPoint;
@@ -40,9 +40,26 @@ impl Oracle<'_> {
                 continue;
             }
             for c in self.cells(r, a.subresource, By::Access(i)).iter() {
+                let (stages, reads) =
+                    (a.access.stages(), a.access.memory().minus(AccessMask::WRITES));
                 if !self.shadows[c].touched {
                     self.shadows[c].touched = true;
+                    let waited = self.sync.waited_before_frame(p.queue, stages);
+                    self.shadows[c].first =
+                        Some(Touch::Access { pass: i, queue: p.queue, stages, reads, waited });
                     self.hand_over_at_access(c, i);
+                } else if let Some(Touch::Access { pass, stages: s, reads: rd, waited, .. }) =
+                    self.shadows[c].first.as_mut()
+                {
+                    // Another access of the same pass: the pass's first use is all of them.
+                    if *pass == i {
+                        *s |= stages;
+                        *rd |= reads;
+                        let more = self.sync.waited_before_frame(p.queue, stages);
+                        for (w, m) in waited.iter_mut().zip(more) {
+                            *w |= m;
+                        }
+                    }
                 }
                 self.check_access(i, p.queue, c, a.access);
                 cells.push((c, a.access));

@@ -1,7 +1,15 @@
 //! The end of the frame: imports left in their exit state, temporals in the state the next frame
 //! starts from, and no ownership transfer left half done.
+//!
+//! A temporal's last write that the entry state does not describe must be ordered before the
+//! entry state's stages (a barrier from them chains after it) and, exactly, before what the next
+//! frame does first to each cell: the same barrier or accesses that first named the cell in this
+//! frame, since the next frame replays the plan. A first barrier must chain after the write; first
+//! accesses with no barrier before them must run in stages the write is ordered before and see
+//! it with what they read. Semaphore waits of the next frame for the write's queue count, as
+//! they do within a frame.
 
-use super::shadow::{ordered_by, Origin};
+use super::shadow::{ordered_by, Origin, Touch, Write};
 use super::{HazardKind, Oracle};
 use crate::access::{AccessMask, Layout, ResourceState};
 use crate::graph::Lifetime;
@@ -179,11 +187,27 @@ impl Oracle<'_> {
                     && !w.access.writes().is_empty()
                     && entry.stages.contains(w.stages)
                     && entry.access.contains(w.access.writes());
-                let chained = w.available && w.exec[entry.queue.index()].intersects(entry.stages);
-                if !described && !chained {
+                // Not described, it must be ordered before the entry state's stages, so that a
+                // barrier from them chains after it (what the entry state promises), and before
+                // whatever the next frame does first to the cell.
+                let from_entry =
+                    w.available && w.exec[entry.queue.index()].intersects(entry.stages);
+                let why = if described {
+                    None
+                } else if !from_entry {
+                    Some(String::new())
+                } else if !self.first_use_after(&w, sh.first) {
+                    Some(format!(
+                        ", and {} is not ordered after it and made to see it",
+                        self.describe_touch(sh.first)
+                    ))
+                } else {
+                    None
+                };
+                if let Some(why) = why {
                     found.push(format!(
                         "{} is still outstanding at the end of the frame, but the entry state of \
-                         {name} ({} with {} on {}) does not account for it",
+                         {name} ({} with {} on {}) does not account for it{why}",
                         self.describe_write(&w),
                         entry.stages,
                         entry.access,
@@ -207,6 +231,53 @@ impl Oracle<'_> {
         }
         for msg in found {
             self.report(HazardKind::ExitStateMismatch, r, None, msg);
+        }
+    }
+
+    /// Whether write `w`, left outstanding on a temporal cell, is ordered before (and visible
+    /// to) the next frame's first use of the cell, `first`: the barrier or accesses that first
+    /// named it in this frame, since the next frame replays the same plan from the state this
+    /// one leaves.
+    fn first_use_after(&self, w: &Write, first: Option<Touch>) -> bool {
+        let wq = w.queue.index();
+        match first {
+            // A barrier that chains from a semaphore wait for the write's queue, or one on that
+            // queue whose first scope takes in a stage the write is ordered before (or the
+            // write's own stages), makes the write visible to its second scope.
+            Some(Touch::Barrier { queue, src, waited, .. }) => {
+                !waited[wq].is_empty()
+                    || (queue == w.queue
+                        && w.available
+                        && ordered_by(queue, src, w.queue, w.stages, &w.exec))
+            }
+            // Accesses with no barrier before them must be ordered after it, and see it, in
+            // every stage they run in that no semaphore wait for the write's queue covers.
+            Some(Touch::Access { queue, stages, reads, waited, .. }) => {
+                let rest = stages.minus(waited[wq]);
+                rest.is_empty()
+                    || (queue == w.queue
+                        && w.available
+                        && w.exec[wq].contains(rest)
+                        && w.visible.missing(rest, reads).is_empty())
+            }
+            // Nothing in the frame names the cell: the next frame reaches it only through a
+            // barrier from the entry state's stages.
+            None => true,
+        }
+    }
+
+    fn describe_touch(&self, first: Option<Touch>) -> String {
+        match first {
+            Some(Touch::Barrier { at, queue, src, .. }) => format!(
+                "the next frame's first barrier of it, in {} ({src} on {queue})",
+                self.at_name(at)
+            ),
+            Some(Touch::Access { pass, queue, stages, reads, .. }) => format!(
+                "the next frame's first use of it, by {} ({stages} with {reads} on {queue}, with \
+                 no barrier before it)",
+                self.pass_name(pass)
+            ),
+            None => "nothing".into(),
         }
     }
 }

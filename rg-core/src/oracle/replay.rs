@@ -1,7 +1,9 @@
 //! The replay in plan order: semaphore waits, barriers that only order and make visible, and
 //! layout transitions. Ownership transfers are in `transfer`, the passes' accesses in `accesses`.
 
-use super::shadow::{and_later, ordered_by, stage_bits, At, Exec, Origin, Write, QUEUES};
+use super::shadow::{
+    and_earlier, and_later, ordered_by, stage_bits, At, Exec, Origin, Touch, Write, QUEUES,
+};
 use super::{By, HazardKind, Oracle};
 use crate::access::{Layout, StageMask};
 use crate::plan::{Barrier, TransferHalf, WaitPoint};
@@ -107,6 +109,9 @@ impl Oracle<'_> {
     fn cell_barrier(&mut self, c: usize, b: &Barrier, at: At) {
         if !self.shadows[c].touched {
             self.shadows[c].touched = true;
+            let waited = self.sync.waited_before_frame(b.queue, and_earlier(b.src_stages));
+            let (queue, src) = (b.queue, b.src_stages);
+            self.shadows[c].first = Some(Touch::Barrier { at, queue, src, waited });
             self.hand_over_at_barrier(c, b, at);
         }
         match b.transfer {

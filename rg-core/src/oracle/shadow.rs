@@ -219,6 +219,28 @@ pub(super) struct Shadow {
     pub(super) release: Option<Release>,
     /// Whether a barrier or access has named it yet (its aliasing hand-over happens then).
     pub(super) touched: bool,
+    /// What named it first. The next frame replays the same plan, so for a temporal resource
+    /// this is also what the next frame does first to the state this frame leaves.
+    pub(super) first: Option<Touch>,
+}
+
+/// The first barrier or access to name a cell. `waited` holds, for each queue, the stages of
+/// it (of the barrier's first scope, with the logically earlier ones, or the accesses' stages)
+/// that had waited by then, through semaphores, for that queue's work before the frame: a full
+/// memory dependency on the last frame's work there.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Touch {
+    /// A barrier on `queue` whose first scope is `src`.
+    Barrier { at: At, queue: QueueKind, src: StageMask, waited: [StageMask; QUEUES] },
+    /// The accesses of pass `pass`, on `queue`, with no barrier before them: they run in
+    /// `stages` and read `reads` (besides the contents, which the layout and ordering cover).
+    Access {
+        pass: usize,
+        queue: QueueKind,
+        stages: StageMask,
+        reads: AccessMask,
+        waited: [StageMask; QUEUES],
+    },
 }
 
 /// The state of every cell of resource `r` at the start of the frame.
@@ -378,6 +400,15 @@ impl Sync {
             out |= stage(b);
         }
         out
+    }
+
+    /// For each queue, the stages in `stages` on `q` that wait for its work before the frame.
+    pub(super) fn waited_before_frame(
+        &self,
+        q: QueueKind,
+        stages: StageMask,
+    ) -> [StageMask; QUEUES] {
+        QueueKind::ALL.map(|q2| self.waited(q, q2, stages, WaitPoint::Prologue))
     }
 
     /// Whether a barrier recorded on `q` with first scope `src` chains from a wait for `point` on

@@ -7,6 +7,13 @@
 //! queues: the walk takes the cells on other queues over at its last access, and the epilogue
 //! moves the cells in other layouts into the exit layout. The exit's stages and accesses are
 //! those outstanding on the cells that are left as they are.
+//!
+//! The next frame replays the same plan from that state, and when the state names only reads, a
+//! first use that is a read in the same layout on the same queue finds no barrier before it. The
+//! frame's last write is then often not an access but an ownership acquire (the exit names only
+//! reads after a change of queue), or a transition after one, made for a later read of this
+//! frame in stages that need not take in that first use; the epilogue then orders it before the
+//! first use and makes it visible to it.
 
 use super::cells::{for_cells, Cells};
 use super::state::St;
@@ -62,6 +69,49 @@ pub(super) fn import_exit(
     })
 }
 
+/// The epilogue barrier that state `s` of temporal resource `ri` (over `sub`), left in its exit
+/// layout on its exit queue, needs before the next frame's first use of it, `first` (this
+/// frame's first, as the next frame replays the plan): when that use is a read in the exit
+/// layout on the exit queue and the exit state names no write, the next frame finds only reads
+/// outstanding and records no barrier before it, so the last write of this frame must be
+/// ordered before it and visible to it here. That write is an ownership acquire (the exit state
+/// names no write only after the resource changed queues), or a transition after one, whose
+/// second scope was what a pass of this frame needed, which need not take in the first use.
+pub(super) fn temporal_exit(
+    s: &St,
+    exit: &ResourceState,
+    first: Option<ResourceState>,
+    ri: usize,
+    sub: Subresource,
+) -> Option<Barrier> {
+    let f = first?;
+    let q = exit.queue;
+    let barrier_free = exit.access.writes().is_empty()
+        && f.access.writes().is_empty()
+        && f.queue == q
+        && f.layout == exit.layout;
+    let covered = !s.has_write
+        || s.w_pass == NONE
+        || s.w_queue != q
+        || (s.w_exec.contains(f.stages) && s.w_vis.contains(f.stages, f.access));
+    if !barrier_free || covered {
+        return None;
+    }
+    let (os, oa) = s.outstanding(q);
+    Some(Barrier {
+        resource: ri,
+        queue: q,
+        src_stages: os,
+        src_access: oa,
+        dst_stages: f.stages,
+        dst_access: f.access,
+        layout: None,
+        subresource: sub,
+        discard: false,
+        transfer: None,
+    })
+}
+
 /// The epilogue barrier that takes cell state `s` of temporal image `ri` into its exit layout:
 /// a transition on its queue, ordered after what is outstanding there, when it is in another.
 pub(super) fn temporal_cell_exit(s: &St, exit: &ResourceState, ri: usize) -> Option<Barrier> {
@@ -114,6 +164,9 @@ pub(crate) fn temporal_exits<P>(
         exits.resize(cells.st.len(), None);
         firsts.resize(cells.st.len(), None);
     }
+    let whole_firsts = &mut scratch.firsts;
+    whole_firsts.clear();
+    whole_firsts.resize(resources.len(), None);
     for r in resources.iter_mut().filter(|r| temporal(r)) {
         r.entry = Some(ResourceState {
             layout: r.image.map(|_| Layout::General),
@@ -130,6 +183,12 @@ pub(crate) fn temporal_exits<P>(
             let (true, Some(state)) = (temporal(r), r.entry.as_mut()) else {
                 continue;
             };
+            whole_firsts[a.resource as usize].get_or_insert(ResourceState {
+                layout: a.layout,
+                queue: pass.queue,
+                stages: a.stages,
+                access: a.memory,
+            });
             leave(state, pass.queue, a);
             let t = cells.of(a.resource as usize);
             if t.base != NONE {
@@ -197,20 +256,38 @@ fn leave(state: &mut ResourceState, q: QueueKind, a: &Flat) {
     state.access |= a.memory;
 }
 
-/// Appends to `epilogue` the barriers of the frame's end: every import into its exit state
-/// and every temporal image tracked by cell into one layout, cells merged into ranges.
+/// The first uses in the frame that [`temporal_exits`] found: of each temporal resource, and of
+/// each cell tracked by cell.
+#[derive(Clone, Copy)]
+pub(super) struct Firsts<'a> {
+    pub whole: &'a [Option<ResourceState>],
+    pub cells: &'a [Option<ResourceState>],
+}
+
+/// Appends to `epilogue` the barriers of the frame's end: every import into its exit state,
+/// every temporal image tracked by cell into one layout, cells merged into ranges, and every
+/// temporal resource (or cell) made visible to its first use next frame where that use finds
+/// no barrier of its own.
 pub(super) fn epilogue<P>(
     g: &Graph<P>,
     resources: &[PlannedResource],
     st: &[St],
     cells: &mut Cells,
+    firsts: Firsts<'_>,
     epilogue: &mut Vec<Barrier>,
 ) {
-    // Most frames track nothing by cell: only imports, each whole.
+    // Most frames track nothing by cell: imports and temporals, each whole.
     if !cells.any {
         for (ri, r) in g.resources.iter().enumerate() {
-            if let Lifetime::Imported { exit, .. } = r.lifetime {
-                epilogue.extend(import_exit(&st[ri], &exit, ri, super::whole(&resources[ri])));
+            let whole = || super::whole(&resources[ri]);
+            match (r.lifetime, resources[ri].exit) {
+                (Lifetime::Imported { exit, .. }, _) => {
+                    epilogue.extend(import_exit(&st[ri], &exit, ri, whole()));
+                }
+                (Lifetime::Temporal, Some(exit)) => {
+                    epilogue.extend(temporal_exit(&st[ri], &exit, firsts.whole[ri], ri, whole()));
+                }
+                _ => {}
             }
         }
         return;
@@ -219,22 +296,28 @@ pub(super) fn epilogue<P>(
         let t = cells.of(ri);
         let exit = match r.lifetime {
             Lifetime::Imported { exit, .. } => exit,
-            Lifetime::Temporal if t.base != NONE => match resources[ri].exit {
+            Lifetime::Temporal => match resources[ri].exit {
                 Some(e) => e,
                 None => continue,
             },
             _ => continue,
         };
         if t.base == NONE {
-            epilogue.extend(import_exit(&st[ri], &exit, ri, super::whole(&resources[ri])));
+            let whole = super::whole(&resources[ri]);
+            epilogue.extend(match r.lifetime {
+                Lifetime::Imported { .. } => import_exit(&st[ri], &exit, ri, whole),
+                _ => temporal_exit(&st[ri], &exit, firsts.whole[ri], ri, whole),
+            });
             continue;
         }
         cells.found.clear();
         for c in 0..t.cells() {
-            let s = &cells.st[(t.base + c) as usize];
+            let at = (t.base + c) as usize;
+            let s = &cells.st[at];
             let b = match r.lifetime {
                 Lifetime::Imported { .. } => import_exit(s, &exit, ri, Subresource::ALL),
-                _ => temporal_cell_exit(s, &exit, ri),
+                _ => temporal_cell_exit(s, &exit, ri)
+                    .or_else(|| temporal_exit(s, &exit, firsts.cells[at], ri, Subresource::ALL)),
             };
             cells.found.extend(b.map(|b| (c, b)));
         }

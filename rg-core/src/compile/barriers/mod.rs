@@ -16,7 +16,8 @@
 //!
 //! Imports end in their exit state through an epilogue batch. A temporal resource ends in the
 //! state its first use next frame expects, because its entry state is defined as where this
-//! frame leaves it.
+//! frame leaves it; the epilogue makes its last write visible to that first use where the use
+//! finds no barrier of its own (see `exits`).
 //!
 //! Subresources: an image that some access names only part of (a mip, a layer, a range) is
 //! tracked by cell, one state per mip level of each layer, and every rule above applies to each
@@ -112,6 +113,8 @@ pub(crate) struct Scratch {
     cell_exits: Vec<Option<ResourceState>>,
     /// Each cell's first use in the frame (see `temporal_exits`).
     cell_firsts: Vec<Option<ResourceState>>,
+    /// Each temporal resource's first use in the frame, by resource (see `temporal_exits`).
+    firsts: Vec<Option<ResourceState>>,
     memory: Vec<Vec<(u64, u64, u32)>>,
     done: Vec<[i32; 3]>,
     touches: Vec<Touch>,
@@ -196,7 +199,8 @@ fn walk<const ONE: bool, const CELLS: bool, P>(
         }
     }
     w.s.touches = touches;
-    exits::epilogue(g, resources, &w.s.st, &mut w.s.cells, &mut w.out.epilogue);
+    let firsts = exits::Firsts { whole: &w.s.firsts, cells: &w.s.cell_firsts };
+    exits::epilogue(g, resources, &w.s.st, &mut w.s.cells, firsts, &mut w.out.epilogue);
     w.finish(order.len());
 }
 
