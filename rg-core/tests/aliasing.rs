@@ -1,6 +1,7 @@
-//! Aliasing policy: a transient buffer of indirect arguments gets memory of its own for the
-//! whole frame, even where a transient of the same size could take its bytes over once its
-//! life has ended.
+//! Aliasing at its edges: a transient buffer of indirect arguments gets memory of its own for
+//! the whole frame, even where a transient of the same size could take its bytes over once its
+//! life has ended; alignments a custom memory model gives that are not powers of two; and the
+//! guard against frames whose transients need more than 2^64 bytes.
 
 use rg_core::*;
 
@@ -51,4 +52,86 @@ fn an_indirect_argument_buffer_shares_memory_with_no_other_transient() {
         let (a, b, text) = placements(&two_lives(Access::IndirectArgs, indirect_first));
         assert!(!overlap(a, b), "indirect arguments aliased (first: {indirect_first})\n{text}");
     }
+}
+
+/// A device model with buffers of any size and alignment, as a custom [`MemoryOracle`] may
+/// answer: `size` bytes (or the declared size), aligned to `alignment`, which need not be a
+/// power of two.
+struct Custom {
+    size: Option<u64>,
+    alignment: u64,
+}
+
+impl MemoryOracle for Custom {
+    fn image_requirements(&self, _: &ResolvedImage, _: Usage) -> MemoryRequirements {
+        unreachable!("these graphs have no images")
+    }
+    fn buffer_requirements(&self, size: u64, _: Usage) -> MemoryRequirements {
+        let size = self.size.unwrap_or(size);
+        MemoryRequirements { size, alignment: self.alignment, memory_type_bits: 1 }
+    }
+    fn limits(&self) -> Limits {
+        Limits { max_buffer_size: u64::MAX, ..Limits::default() }
+    }
+    fn fingerprint(&self) -> u64 {
+        self.size.unwrap_or(0) ^ self.alignment.rotate_left(32)
+    }
+}
+
+/// `n` buffers of `size` bytes written by one pass and read by the next: all live at once.
+fn live_together(n: usize, size: u64) -> Graph {
+    let mut g = Graph::new(Extent::new(64, 64));
+    let bufs: Vec<BufferHandle> =
+        (0..n).map(|i| g.create_buffer(&format!("together.b{i}"), BufferDesc::new(size))).collect();
+    let mut w = g.add_pass("together.write", QueueKind::Graphics);
+    let bufs: Vec<BufferHandle> =
+        bufs.into_iter().map(|b| w.write(b, Access::StorageWrite(C))).collect();
+    w.finish();
+    let mut r = g.add_pass("together.read", QueueKind::Graphics);
+    r.side_effect();
+    for b in bufs {
+        r.read(b, Access::StorageRead(C));
+    }
+    r.finish();
+    g
+}
+
+/// An alignment that is not a power of two (Vulkan's are, a custom oracle's may not be) is
+/// honoured: three 5-byte buffers live at once, aligned to 3, go at 0, 6 and 12.
+#[test]
+fn alignments_that_are_not_powers_of_two_are_honoured() {
+    let memory = Custom { size: None, alignment: 3 };
+    let plan =
+        Compiler::new().compile(&live_together(3, 5), &memory).unwrap_or_else(|e| panic!("{e}"));
+    let text = print::text(&plan);
+    assert!(oracle::check(&plan).is_empty(), "{text}");
+    let mut offsets: Vec<u64> =
+        plan.resources.iter().map(|r| r.placement.expect("placed").offset).collect();
+    offsets.sort_unstable();
+    assert_eq!(offsets, [0, 6, 12], "{text}");
+    assert_eq!((plan.heaps[0].size, plan.heaps[0].alignment), (17, 3), "{text}");
+}
+
+/// The compiler refuses transients whose bytes, with room for each one's alignment (twice the
+/// largest alignment a transient), pass 2^64, and names the first that takes them past it. Two
+/// buffers of 2^62 bytes aligned to 2^61 fit in 2^63 bytes, but the room for alignment takes
+/// them to 2^64; one buffer of 2^64 - 3 bytes aligned to 1 stays just below it, one byte more
+/// does not.
+#[test]
+fn the_2_64_byte_guard_keeps_room_for_alignment() {
+    let compile = |g: &Graph, size: u64, alignment: u64| {
+        Compiler::new().compile(g, &Custom { size: Some(size), alignment })
+    };
+    let errs = compile(&live_together(2, 64), 1 << 62, 1 << 61).expect_err("past 2^64 with room");
+    let msg = errs.to_string();
+    assert!(matches!(errs.0[..], [CompileError::InvalidSize { .. }]), "{msg}");
+    assert!(msg.contains("`together.b1`") && msg.contains("2^64"), "{msg}");
+    // Without the room for alignment, the same bytes fit.
+    compile(&live_together(2, 64), 1 << 62, 1).unwrap_or_else(|e| panic!("{e}"));
+
+    let plan = compile(&live_together(1, 64), u64::MAX - 2, 1).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plan.stats.transient_bytes, u64::MAX - 2);
+    let msg =
+        compile(&live_together(1, 64), u64::MAX - 1, 1).expect_err("one byte more").to_string();
+    assert!(msg.contains("`together.b0`") && msg.contains("2^64"), "{msg}");
 }
