@@ -115,3 +115,54 @@ pub fn pyramid(depth: &[f32], width: usize, height: usize) -> Vec<(usize, usize,
     }
     out
 }
+
+/// The screen rectangle a view-space sphere covers, in `[0, 1]` texture coordinates (x right,
+/// y down), by angles: seen from the eye, the sphere spans `atan2(x, distance) ± asin(r / ρ)`
+/// in each of the xz and yz planes (ρ the centre's distance in that plane), and the
+/// projection maps an angle θ to `tan θ · p00` (or `p11`). `None` when the sphere reaches the
+/// near plane.
+pub fn screen_rect(view: &View, center_view: DVec3, radius: f64) -> Option<[f64; 4]> {
+    let d = -center_view.z;
+    if d - radius <= view.z_near as f64 {
+        return None;
+    }
+    let span = |a: f64, scale: f64| {
+        let rho = (a * a + d * d).sqrt();
+        let (centre, half) = (a.atan2(d), (radius / rho).asin());
+        ((centre - half).tan() * scale * 0.5 + 0.5, (centre + half).tan() * scale * 0.5 + 0.5)
+    };
+    let (x0, x1) = span(center_view.x, view.p00 as f64);
+    // View space has y up; the screen's y points down.
+    let (y0, y1) = span(-center_view.y, view.p11 as f64);
+    Some([x0, y0, x1, y1])
+}
+
+/// What the occlusion test must conclude about a world-space sphere, given the depth pyramid
+/// it was tested against (`levels[0]` is level 0, `pw` x `ph`, row-major): occluded when the
+/// depth of the sphere's nearest point (reversed Z: `z_near / (distance − r)`) is smaller
+/// (farther) than every level-0 texel its screen rectangle touches, the rectangle widened by
+/// `margin` texels for rounding. A test that reads coarser levels sees minimums over more
+/// texels, so it may keep what this calls occluded, but never the reverse.
+pub fn occluded(
+    view: &View,
+    sphere: Sphere,
+    level0: &[f32],
+    pw: usize,
+    ph: usize,
+    margin: f64,
+) -> bool {
+    let c = view.view.as_dmat4().transform_point3(DVec3::from(sphere.center));
+    let r = sphere.radius as f64;
+    let Some([x0, y0, x1, y1]) = screen_rect(view, c, r) else { return false };
+    let clamp = |v: f64, n: usize| (v.max(0.0) as usize).min(n - 1);
+    let (tx0, tx1) = (clamp(x0 * pw as f64 - margin, pw), clamp(x1 * pw as f64 + margin, pw));
+    let (ty0, ty1) = (clamp(y0 * ph as f64 - margin, ph), clamp(y1 * ph as f64 + margin, ph));
+    let mut far = f64::INFINITY;
+    for y in ty0..=ty1 {
+        for x in tx0..=tx1 {
+            far = far.min(level0[y * pw + x] as f64);
+        }
+    }
+    let nearest = view.z_near as f64 / (-c.z - r);
+    nearest < far
+}

@@ -116,7 +116,7 @@ impl Scene {
             let shade = s.range(0.8, 1.2);
             let c = |v: u8| (v as f32 * shade).clamp(0.0, 255.0) as u8;
             scene.instances.push(Instance {
-                position: Vec3::new(x, scale * 0.8, z),
+                position: Vec3::new(x, scale * 0.5, z),
                 scale,
                 rotation,
                 mesh: kind as u32,
@@ -288,7 +288,10 @@ impl Scene {
             self.instances.len() as u64 * INSTANCE_BYTES,
         ];
         // A buffer cannot be empty: each holds at least one entry's worth.
-        SceneSizes { bytes: bytes.map(|b| b.max(INSTANCE_BYTES)), instance_count: self.instances.len() as u32 }
+        SceneSizes {
+            bytes: bytes.map(|b| b.max(INSTANCE_BYTES)),
+            instance_count: self.instances.len() as u32,
+        }
     }
 }
 

@@ -37,9 +37,3 @@ pub use profile::{ProfileEvent, Profiler, Zone};
 pub use recorder::{Recorder, Rendering};
 pub use shader::{Binding, BindingKind, Reflection, Shader, ShaderCompiler, Stage};
 pub use swapchain::{Acquired, Swapchain};
-
-/// The README's examples, compiled (and, where they need no GPU, run) as doctests, so they
-/// cannot drift from the API.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;

@@ -126,7 +126,7 @@ fn add_gltf(scene: &mut Scene, path: &Path) -> Result<(), String> {
     for (k, inst) in scene.instances.iter_mut().enumerate().skip(1).step_by(20) {
         let scale = 0.8 / radius;
         *inst = Instance {
-            position: Vec3::new(inst.position.x, 0.8 * scale * radius, inst.position.z),
+            position: Vec3::new(inst.position.x, scale * radius, inst.position.z),
             scale,
             rotation: Quat::from_rotation_y(k as f32 * 0.7),
             mesh: index,

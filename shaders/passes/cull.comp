@@ -109,18 +109,21 @@ bool occluded(vec3 c, float r) {
     vec2 lo = b.xy * size;
     vec2 hi = b.zw * size;
     float extent = max(hi.x - lo.x, hi.y - lo.y);
-    // The level where the bounds span at most one texel, so 2x2 texels cover them.
+    // The level where the bounds span at most one texel, so the 2x2 texels from the one
+    // holding the low corner cover them.
     int level = int(ceil(log2(max(extent, 1.0))));
     level = clamp(level, 0, int(push.pyramid_levels) - 1);
-    ivec2 dims = textureSize(sampler2D(pyramid, nearest), level);
-    ivec2 t0 = clamp(ivec2(floor(lo / float(1 << level))), ivec2(0), dims - 1);
-    ivec2 t1 = clamp(ivec2(floor(hi / float(1 << level))), ivec2(0), dims - 1);
-    float far = 1.0;
-    for (int y = t0.y; y <= t1.y; ++y) {
-        for (int x = t0.x; x <= t1.x; ++x) {
-            far = min(far, texelFetch(sampler2D(pyramid, nearest), ivec2(x, y), level).r);
-        }
-    }
+    // The level's size from the push constants, not textureSize: llvmpipe (Mesa 22.3) answers
+    // textureSize with a level that differs between invocations with another invocation's
+    // level (docs/upstream-bugs.md).
+    ivec2 last = max(ivec2(push.pyramid_width, push.pyramid_height) >> level, ivec2(1)) - 1;
+    ivec2 t0 = clamp(ivec2(floor(lo / float(1 << level))), ivec2(0), last);
+    ivec2 t1 = min(t0 + 1, last);
+    float far = min(
+        min(texelFetch(sampler2D(pyramid, nearest), t0, level).r,
+            texelFetch(sampler2D(pyramid, nearest), ivec2(t1.x, t0.y), level).r),
+        min(texelFetch(sampler2D(pyramid, nearest), ivec2(t0.x, t1.y), level).r,
+            texelFetch(sampler2D(pyramid, nearest), t1, level).r));
     float nearest_depth = push.z_near / (d - r);
     return nearest_depth < far;
 }

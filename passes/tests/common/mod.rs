@@ -45,6 +45,8 @@ pub struct Frame {
     pub color: Vec<u8>,
     /// Instance index + 1 per pixel (0: nothing), when ids were asked for.
     pub ids: Option<Vec<u32>>,
+    /// Every level of the depth pyramid the late phase tested against, level 0 first.
+    pub pyramid: Vec<Vec<f32>>,
 }
 
 /// An executor with a scene uploaded and an output image, running scene frames.
@@ -120,6 +122,12 @@ impl Rig {
         if let Some(ids) = out.ids {
             reads.push((readback::add_readback(&mut g, ids, "ids", texels), texels));
         }
+        let (pw, ph, levels) = rg_passes::hiz::pyramid_shape(w, h);
+        for k in 0..levels {
+            let bytes = ((pw >> k).max(1) * (ph >> k).max(1) * 4) as u64;
+            let label = format!("pyramid.{k}");
+            reads.push((readback::add_readback(&mut g, out.pyramid.mip(k), &label, bytes), bytes));
+        }
         let mut made: Vec<Buffer> = Vec::new();
         let mut bindings = self.buffers.bind(Bindings::new(), &inputs).image(output, self.output);
         for (k, &(h, bytes)) in reads.iter().enumerate() {
@@ -144,7 +152,8 @@ impl Rig {
         let decisions = decisions[..inputs.instance_count as usize].to_vec();
         let color = data.next().expect("color");
         let ids = out.ids.map(|_| words(&data.next().expect("ids")));
-        Frame { counts, decisions, color, ids }
+        let pyramid = (0..levels).map(|_| floats(&data.next().expect("level"))).collect();
+        Frame { counts, decisions, color, ids, pyramid }
     }
 
     /// Frames run so far.
