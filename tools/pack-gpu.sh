@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the GPU tests, the samples and the `record` benchmark, and packs them (stripped) with a
+# Builds the GPU tests, the samples and the `record` and `cull` benchmarks, and packs them (stripped) with a
 # runner into one archive, for a machine that has a Vulkan driver but no Rust toolchain.
 #
 #   bash tools/pack-gpu.sh OUT_DIR        # writes OUT_DIR/rg-gpu.tar.xz and OUT_DIR/run-gpu.sh
@@ -20,37 +20,42 @@ out=$(cd "$out" && pwd)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
-echo "pack-gpu: building the test binaries (debug) and the record benchmark (release)"
-tests=$(cargo test -p rg-vulkan -p rg-samples --no-run --message-format=json |
+echo "pack-gpu: building the test binaries (debug) and the benchmarks (release)"
+tests=$(cargo test -p rg-vulkan -p rg-passes -p rg-samples -p rg-tests --no-run --message-format=json |
     python3 -c '
 import json, sys
 for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
         print(m["executable"])')
-bench=$(cargo bench -p rg-benches --bench record --no-run --message-format=json |
-    python3 -c '
+bench() {
+    cargo bench -p rg-benches --bench "$1" --no-run --message-format=json |
+        python3 -c '
 import json, sys
 for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable"):
-        print(m["executable"])')
+        print(m["executable"])'
+}
+record=$(bench record)
+cull=$(bench cull)
 mkdir -p "$stage/tests" "$stage/target/debug" "$stage/target/release"
 for t in $tests; do
     strip -o "$stage/tests/$(basename "$t")" "$t"
 done
 # The sample tests run the sample binaries from the paths cargo gave them here.
-for b in triangle compute; do
+for b in triangle compute showcase e2e-showcase; do
     strip -o "$stage/target/debug/$b" "target/debug/$b"
 done
-strip -o "$stage/record" "$bench"
+strip -o "$stage/record" "$record"
+strip -o "$stage/cull" "$cull"
 echo "$root" >"$stage/checkout"
 tar -C "$stage" -cJf "$out/rg-gpu.tar.xz" .
 
 cat >"$out/run-gpu.sh" <<'RUN'
 #!/usr/bin/env bash
 # Runs a pack made by tools/pack-gpu.sh: every GPU test (validation on, RG_REQUIRE_GPU=1), then
-# the record benchmark three times. Run it from the root of a checkout of the packed commit.
+# the record benchmark three times and the cull benchmark once. Run it from the root of a checkout of the packed commit.
 set -uo pipefail
 pack=${1:?usage: run-gpu.sh rg-gpu.tar.xz}
 dir=$(mktemp -d)
@@ -69,6 +74,7 @@ for t in "$dir"/tests/*; do
     "$t" --test-threads=4 || failed=1
 done
 for i in 1 2 3; do "$dir/record"; done
+"$dir/cull"
 exit $failed
 RUN
 echo "pack-gpu: wrote $out/rg-gpu.tar.xz ($(du -h "$out/rg-gpu.tar.xz" | cut -f1)) and $out/run-gpu.sh"
