@@ -97,3 +97,33 @@ pub fn path(t: f32, extent: f32) -> Camera {
     let ahead = Vec3::new(r * (a + 0.35).cos(), 0.0, r * (a + 0.35).sin()) * 0.8;
     Camera::look_at(position, ahead)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glam::Vec4;
+
+    /// Depth of a view-space point `distance` ahead, through the camera's projection.
+    fn depth(c: &Camera, distance: f32) -> f32 {
+        let p = c.projection(16.0 / 9.0) * Vec4::new(0.0, 0.0, -distance, 1.0);
+        p.z / p.w
+    }
+
+    /// Checks: reversed Z with no far plane: the near plane is depth 1, depth falls as
+    /// `z_near / distance` toward 0 at infinity, and y is flipped for Vulkan (a point above the
+    /// eye lands in the upper half, negative clip y).
+    #[test]
+    fn the_projection_is_reversed_z_infinite_with_y_down() {
+        let c = Camera::look_at(Vec3::ZERO, Vec3::NEG_Z);
+        assert!((depth(&c, c.z_near) - 1.0).abs() < 1e-6);
+        for d in [1.0f32, 10.0, 1000.0, 1e6] {
+            assert!((depth(&c, d) - c.z_near / d).abs() < 1e-6 * (c.z_near / d).max(1e-3), "{d}");
+        }
+        assert!(depth(&c, 1e30) >= 0.0 && depth(&c, 1e30) < 1e-20);
+        let up = c.projection(1.0) * Vec4::new(0.0, 1.0, -5.0, 1.0);
+        assert!(up.y < 0.0, "y points down in Vulkan's clip space");
+        let v = c.frame(1920, 1080);
+        assert!((v.p00 * 1920.0 / 1080.0 - v.p11).abs() < 1e-5, "square pixels");
+        assert!((v.pixel_size_at_unit_distance() - 2.0 / (v.p11 * 1080.0)).abs() < 1e-9);
+    }
+}

@@ -277,3 +277,27 @@ fn overflow_of_the_draw_buffer_is_clamped_and_counted() {
     drop(rig);
     assert_clean(&ctx, "overflow");
 }
+
+/// Checks: the instance table is written again only when asked (`update_instances`), and the
+/// next frame culls the moved instances: everything but the ground, moved behind the camera,
+/// is outside the frustum.
+#[test]
+fn moved_instances_are_culled_where_they_now_are() {
+    let Some(ctx) = context("moved") else { return };
+    let scene = Scene::procedural(200, 11);
+    let mut rig = Rig::new(&ctx, scene, 96, 64);
+    let cam = Camera::look_at(Vec3::new(0.0, 10.0, 30.0), Vec3::ZERO);
+    let before = rig.frame(&cam, |p| p);
+    assert!(before.counts.frustum_culled < 190, "{:?}", before.counts);
+    let mut moved = rig.scene.clone();
+    for inst in moved.instances.iter_mut().skip(1) {
+        inst.position.z += 500.0; // far behind the camera, which looks toward -z
+    }
+    rig.buffers.update_instances(&mut rig.ex, &moved).expect("update");
+    rig.scene = moved;
+    let after = rig.frame(&cam, |p| p);
+    assert_eq!(after.counts.frustum_culled, 199, "{:?}", after.counts);
+    assert_eq!(after.counts.draws_early + after.counts.draws_late, 1, "only the ground");
+    drop(rig);
+    assert_clean(&ctx, "moved");
+}
