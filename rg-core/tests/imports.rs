@@ -2,7 +2,7 @@
 //! state that names no stages (nothing outstanding when the frame starts), and an exit state
 //! whose first use is a shader stage with its own access. Each plan has the wait or barrier the
 //! case needs, the oracle passes it, and the oracle reports the plan with that wait or barrier
-//! taken out.
+//! taken out. And the other way: an import whose end needs no barrier gets none.
 
 use rg_core::*;
 
@@ -105,4 +105,22 @@ fn an_exit_with_shader_stages_and_accesses_keeps_its_final_barrier() {
     broken.epilogue.remove(last);
     let hazards = oracle::check(&broken);
     assert!(!hazards.is_empty(), "the oracle must miss the barrier\n{}", print::text(&broken));
+}
+
+/// Nothing redundant at the frame's end: a buffer the host wrote before the frame, only read in
+/// it (by a compute shader) and left for the host to read, needs no epilogue barrier. The host's
+/// write was ordered before the frame by whoever made it, and reads need no ordering before
+/// other reads, so a barrier there would order nothing (the oracle finds no hazard without one).
+#[test]
+fn an_import_only_read_and_left_for_the_host_has_no_epilogue_barrier() {
+    let mut g = Graph::new(Extent::new(64, 64));
+    let (entry, exit) = (ResourceState::host_written(G), ResourceState::host_read(G));
+    let buf = g.import_buffer("import.host", BufferDesc::new(256), entry, exit);
+    let mut r = g.add_pass("reader", G);
+    r.side_effect().read(buf, Access::StorageRead(ShaderStages::COMPUTE));
+    r.finish();
+    let plan = compile(&g);
+    let (_, reader) = pass(&plan, "reader");
+    assert_eq!(plan.barriers_of(reader).len(), 1, "the host's write is made visible to the read");
+    assert!(plan.epilogue.is_empty(), "a barrier that orders nothing\n{}", print::text(&plan));
 }
