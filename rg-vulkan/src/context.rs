@@ -1,6 +1,14 @@
 //! Instance, device and queue from a small [`Config`], with validation and synchronization
 //! validation switched on in debug builds and tests (`RG_VALIDATION=0/1` overrides), and a debug
 //! messenger that keeps every message so a test can fail on any warning or error.
+//!
+//! rg uses three parts of Vulkan 1.3: synchronization2, dynamic rendering, and maintenance4
+//! (memory requirements asked without an object, `maxBufferSize`). A Vulkan 1.2 device that has
+//! their extensions is taken too (a capture tool can lower the version a driver reports: RenderDoc's
+//! layer reports 1.2 on drivers without `bufferDeviceAddressCaptureReplay`). There the
+//! extensions are enabled and the device's 1.3 function table is loaded from their `KHR` entry
+//! points, which have the same signatures, so every caller (the executor, the memory queries,
+//! code that records by hand beside them) keeps one code path.
 
 use crate::error::{Check, Error};
 use ash::vk;
@@ -8,6 +16,29 @@ use std::ffi::{c_void, CStr, CString};
 use std::sync::{Arc, Mutex};
 
 const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
+
+/// The extensions that bring what rg uses of Vulkan 1.3 to a 1.2 device.
+const FOR_VULKAN_1_2: [&CStr; 3] = [
+    ash::khr::synchronization2::NAME,
+    ash::khr::dynamic_rendering::NAME,
+    ash::khr::maintenance4::NAME,
+];
+
+/// The Vulkan 1.3 commands of those extensions, each with the `KHR` entry point a 1.2 device
+/// offers it through (promoted unchanged: the same parameters).
+const PROMOTED_COMMANDS: [(&CStr, &CStr); 11] = [
+    (c"vkCmdPipelineBarrier2", c"vkCmdPipelineBarrier2KHR"),
+    (c"vkCmdWriteTimestamp2", c"vkCmdWriteTimestamp2KHR"),
+    (c"vkQueueSubmit2", c"vkQueueSubmit2KHR"),
+    (c"vkCmdSetEvent2", c"vkCmdSetEvent2KHR"),
+    (c"vkCmdResetEvent2", c"vkCmdResetEvent2KHR"),
+    (c"vkCmdWaitEvents2", c"vkCmdWaitEvents2KHR"),
+    (c"vkCmdBeginRendering", c"vkCmdBeginRenderingKHR"),
+    (c"vkCmdEndRendering", c"vkCmdEndRenderingKHR"),
+    (c"vkGetDeviceBufferMemoryRequirements", c"vkGetDeviceBufferMemoryRequirementsKHR"),
+    (c"vkGetDeviceImageMemoryRequirements", c"vkGetDeviceImageMemoryRequirementsKHR"),
+    (c"vkGetDeviceImageSparseMemoryRequirements", c"vkGetDeviceImageSparseMemoryRequirementsKHR"),
+];
 
 /// How to set up Vulkan.
 #[derive(Clone, Debug)]
@@ -56,6 +87,8 @@ type Messages = Arc<Mutex<Vec<Message>>>;
 #[derive(Clone, Debug)]
 pub struct Capabilities {
     pub device_name: String,
+    /// The version the device reports. Below 1.3 (1.2), what rg uses of 1.3 comes from
+    /// extensions, reached through their `KHR` entry points.
     pub api_version: (u32, u32, u32),
     pub timestamp_period_ns: f32,
     pub max_image_dimension_2d: u32,
@@ -181,8 +214,10 @@ impl Context {
     /// queue that does graphics, compute and transfer.
     ///
     /// # Errors
-    /// No loader, a missing validation layer, no device with Vulkan 1.3, `synchronization2`,
-    /// `timelineSemaphore` and `dynamicRendering`, or a failed Vulkan call.
+    /// No loader, a missing validation layer, no device with Vulkan 1.3 (or 1.2 with
+    /// `VK_KHR_synchronization2`, `VK_KHR_dynamic_rendering` and `VK_KHR_maintenance4`),
+    /// `synchronization2`, `dynamicRendering`, `timelineSemaphore` and the rest of what rg
+    /// uses (the error names each missing part, per device), or a failed Vulkan call.
     pub fn new(config: &Config) -> Result<Context, Error> {
         // SAFETY: loading the system's Vulkan loader; its entry points are used only through ash.
         let entry = unsafe { ash::Entry::load() }.map_err(|e| Error::Loader(e.to_string()))?;
@@ -272,7 +307,7 @@ impl Context {
         };
 
         let (physical, queue_family, capabilities) =
-            match pick_device(&instance, config.display.is_some()) {
+            match pick_device(&entry, &instance, config.display.is_some()) {
                 Ok(p) => p,
                 Err(e) => {
                     // SAFETY: nothing was created from the instance but the messenger.
@@ -289,9 +324,15 @@ impl Context {
         let queues = [vk::DeviceQueueCreateInfo::default()
             .queue_family_index(queue_family)
             .queue_priorities(&priorities)];
+        let core_1_3 = capabilities.api_version >= (1, 3, 0);
         let mut f13 = vk::PhysicalDeviceVulkan13Features::default()
             .synchronization2(true)
             .dynamic_rendering(true);
+        // The same two features on a 1.2 device, from their extensions.
+        let mut sync2 =
+            vk::PhysicalDeviceSynchronization2Features::default().synchronization2(true);
+        let mut rendering =
+            vk::PhysicalDeviceDynamicRenderingFeatures::default().dynamic_rendering(true);
         let mut f12 = vk::PhysicalDeviceVulkan12Features::default()
             .timeline_semaphore(true)
             .draw_indirect_count(capabilities.draw_indirect_count)
@@ -306,16 +347,31 @@ impl Context {
         if config.display.is_some() {
             device_extensions.push(ash::khr::swapchain::NAME.as_ptr());
         }
-        let info = vk::DeviceCreateInfo::default()
+        if !core_1_3 {
+            device_extensions.extend(FOR_VULKAN_1_2.iter().map(|e| e.as_ptr()));
+        }
+        let mut info = vk::DeviceCreateInfo::default()
             .queue_create_infos(&queues)
             .enabled_extension_names(&device_extensions)
             .enabled_features(&base)
-            .push_next(&mut f13)
             .push_next(&mut f12)
             .push_next(&mut f11);
+        // A 1.2 device takes no 1.3 structure: its features come from the extensions' own.
+        info = if core_1_3 {
+            info.push_next(&mut f13)
+        } else {
+            info.push_next(&mut sync2).push_next(&mut rendering)
+        };
         // SAFETY: `physical` came from this instance and the create info outlives the call.
         let device = unsafe { instance.create_device(physical, &info, None) }
             .check("vkCreateDevice", &capabilities.device_name)?;
+        let device = if core_1_3 {
+            device
+        } else {
+            // SAFETY: the device was just created with the extensions whose entry points
+            // `load_promoted` resolves.
+            unsafe { load_promoted(&instance, device.handle()) }
+        };
         // SAFETY: queue 0 of a family that was requested with one queue.
         let queue = unsafe { device.get_device_queue(queue_family, 0) };
         // SAFETY: a plain query of a physical device of this instance.
@@ -458,7 +514,94 @@ impl MessageLog {
     }
 }
 
+/// Loads `device`'s function table with the 1.3 commands of [`PROMOTED_COMMANDS`] taken from
+/// their `KHR` entry points, for a Vulkan 1.2 device.
+///
+/// # Safety
+/// `device` was created from `instance` with the extensions of [`FOR_VULKAN_1_2`] enabled.
+unsafe fn load_promoted(instance: &ash::Instance, device: vk::Device) -> ash::Device {
+    let get = instance.fp_v1_0().get_device_proc_addr;
+    let get = |name: &CStr| {
+        // SAFETY: a plain query of a live device; a function pointer and a data pointer have
+        // the same size here, and a missing command stays null (ash's stub panics if called).
+        unsafe {
+            std::mem::transmute::<vk::PFN_vkVoidFunction, *const c_void>(get(device, name.as_ptr()))
+        }
+    };
+    // SAFETY: the caller's promise; every pointer comes from this device.
+    unsafe { load_with_khr_names(device, get) }
+}
+
+/// An `ash::Device` whose commands come from `get`, asked for the `KHR` name of each command
+/// of [`PROMOTED_COMMANDS`] and for the core name of every other.
+///
+/// # Safety
+/// `get` returns, for each name, null or a pointer to that command of `device`.
+unsafe fn load_with_khr_names(
+    device: vk::Device,
+    get: impl Fn(&CStr) -> *const c_void,
+) -> ash::Device {
+    let load = |name: &CStr| {
+        get(PROMOTED_COMMANDS.iter().find(|(core, _)| *core == name).map_or(name, |p| p.1))
+    };
+    // SAFETY: the caller's promise.
+    unsafe { ash::Device::load_with(load, device) }
+}
+
+/// Why a device that reports Vulkan `version` does not fit: the parts of what rg needs that it
+/// lacks (`missing`, empty when only the version is short) and, below 1.3, the capture or
+/// debugging tools active on it (`tools`), which may report a lower version than the driver's.
+fn unfit(name: &str, version: u32, missing: &[&str], tools: &[String]) -> String {
+    let (major, minor) = (vk::api_version_major(version), vk::api_version_minor(version));
+    let mut why = if version >= vk::API_VERSION_1_3 {
+        format!("`{name}` lacks {}", missing.join(", "))
+    } else if version >= vk::API_VERSION_1_2 {
+        format!(
+            "`{name}` reports Vulkan {major}.{minor} and lacks {} (below Vulkan 1.3, rg needs \
+             VK_KHR_synchronization2, VK_KHR_dynamic_rendering and VK_KHR_maintenance4)",
+            missing.join(", ")
+        )
+    } else {
+        format!(
+            "`{name}` supports Vulkan {major}.{minor} only (rg needs 1.3, or 1.2 with \
+             VK_KHR_synchronization2, VK_KHR_dynamic_rendering and VK_KHR_maintenance4)"
+        )
+    };
+    if version < vk::API_VERSION_1_3 {
+        let tool = if tools.is_empty() {
+            "a capture tool".to_string()
+        } else {
+            format!("{} (active on it)", tools.join(", "))
+        };
+        why.push_str(&format!(
+            "; {tool} may be lowering the version the driver reports: RenderDoc's layer \
+             reports 1.2 on drivers without bufferDeviceAddressCaptureReplay"
+        ));
+    }
+    why
+}
+
+/// The tools active on `pd` (`VK_EXT_tooling_info`), as `name version`.
+fn active_tools(
+    entry: &ash::Entry,
+    instance: &ash::Instance,
+    pd: vk::PhysicalDevice,
+) -> Vec<String> {
+    let tooling = ash::ext::tooling_info::Instance::new(entry, instance);
+    // SAFETY: a plain query; the caller checked that `pd` has VK_EXT_tooling_info.
+    let tools = unsafe { tooling.get_physical_device_tool_properties(pd) }.unwrap_or_default();
+    tools
+        .iter()
+        .map(|t| {
+            let name = t.name_as_c_str().map_or("?".into(), |n| n.to_string_lossy());
+            let version = t.version_as_c_str().map_or("".into(), |n| n.to_string_lossy());
+            format!("{name} {version}").trim_end().to_string()
+        })
+        .collect()
+}
+
 fn pick_device(
+    entry: &ash::Entry,
     instance: &ash::Instance,
     swapchain: bool,
 ) -> Result<(vk::PhysicalDevice, u32, Capabilities), Error> {
@@ -469,63 +612,95 @@ fn pick_device(
     for pd in devices {
         // SAFETY: plain queries of a physical device of this instance.
         let props = unsafe { instance.get_physical_device_properties(pd) };
-        let mut p13 = vk::PhysicalDeviceVulkan13Properties::default();
-        if props.api_version >= vk::API_VERSION_1_3 {
-            let mut p2 = vk::PhysicalDeviceProperties2::default().push_next(&mut p13);
-            // SAFETY: the chain outlives the call; the device has Vulkan 1.3's structures.
-            unsafe { instance.get_physical_device_properties2(pd, &mut p2) };
-        }
         let name =
             props.device_name_as_c_str().map_or("?".into(), |n| n.to_string_lossy().into_owned());
         let v = props.api_version;
-        if v < vk::API_VERSION_1_3 {
-            reasons.push(format!(
-                "`{name}` supports Vulkan {}.{} only",
-                vk::api_version_major(v),
-                vk::api_version_minor(v)
-            ));
-            continue;
-        }
-        let mut f13 = vk::PhysicalDeviceVulkan13Features::default();
-        let mut f12 = vk::PhysicalDeviceVulkan12Features::default();
-        let mut f11 = vk::PhysicalDeviceVulkan11Features::default();
-        let mut f2 = vk::PhysicalDeviceFeatures2::default()
-            .push_next(&mut f13)
-            .push_next(&mut f12)
-            .push_next(&mut f11);
-        // SAFETY: the chain outlives the call.
-        unsafe { instance.get_physical_device_features2(pd, &mut f2) };
-        let base = f2.features;
         // SAFETY: a plain query.
         let extensions = unsafe { instance.enumerate_device_extension_properties(pd) }
             .check("vkEnumerateDeviceExtensionProperties", &name)?;
-        let has_ext = |want: &CStr| {
-            if extensions.iter().any(|e| e.extension_name_as_c_str().is_ok_and(|n| n == want)) {
-                vk::TRUE
+        let has = |want: &CStr| {
+            extensions.iter().any(|e| e.extension_name_as_c_str().is_ok_and(|n| n == want))
+        };
+        let tools = || {
+            if has(ash::ext::tooling_info::NAME) {
+                active_tools(entry, instance, pd)
             } else {
-                vk::FALSE
+                Vec::new()
             }
         };
+        if v < vk::API_VERSION_1_2 {
+            reasons.push(unfit(&name, v, &[], &tools()));
+            continue;
+        }
+        let core_1_3 = v >= vk::API_VERSION_1_3;
+        // On a 1.2 device, the extensions' structures stand in for the 1.3 ones, chained only
+        // when the device has the extension.
+        let (has_sync2, has_rendering, has_maintenance4) = (
+            core_1_3 || has(ash::khr::synchronization2::NAME),
+            core_1_3 || has(ash::khr::dynamic_rendering::NAME),
+            core_1_3 || has(ash::khr::maintenance4::NAME),
+        );
+        let mut p13 = vk::PhysicalDeviceVulkan13Properties::default();
+        let mut pm4 = vk::PhysicalDeviceMaintenance4Properties::default();
+        let mut p2 = vk::PhysicalDeviceProperties2::default();
+        if core_1_3 {
+            p2 = p2.push_next(&mut p13);
+        } else if has_maintenance4 {
+            p2 = p2.push_next(&mut pm4);
+        }
+        // SAFETY: the chain outlives the call and holds only structures the device knows.
+        unsafe { instance.get_physical_device_properties2(pd, &mut p2) };
+        let max_buffer_size = if core_1_3 { p13.max_buffer_size } else { pm4.max_buffer_size };
+        let mut f13 = vk::PhysicalDeviceVulkan13Features::default();
+        let mut sync2 = vk::PhysicalDeviceSynchronization2Features::default();
+        let mut rendering = vk::PhysicalDeviceDynamicRenderingFeatures::default();
+        let mut f12 = vk::PhysicalDeviceVulkan12Features::default();
+        let mut f11 = vk::PhysicalDeviceVulkan11Features::default();
+        let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut f12).push_next(&mut f11);
+        if core_1_3 {
+            f2 = f2.push_next(&mut f13);
+        } else {
+            if has_sync2 {
+                f2 = f2.push_next(&mut sync2);
+            }
+            if has_rendering {
+                f2 = f2.push_next(&mut rendering);
+            }
+        }
+        // SAFETY: the chain outlives the call and holds only structures the device knows.
+        unsafe { instance.get_physical_device_features2(pd, &mut f2) };
+        let base = f2.features;
+        let (sync2, rendering) = if core_1_3 {
+            (f13.synchronization2, f13.dynamic_rendering)
+        } else {
+            (sync2.synchronization2, rendering.dynamic_rendering)
+        };
+        let yes = |b: vk::Bool32| b == vk::TRUE;
         let mut wanted = vec![
-            (f13.synchronization2, "synchronization2"),
-            (f13.dynamic_rendering, "dynamicRendering"),
-            (f12.timeline_semaphore, "timelineSemaphore"),
-            (f11.shader_draw_parameters, "shaderDrawParameters"),
-            (base.multi_draw_indirect, "multiDrawIndirect"),
-            (base.draw_indirect_first_instance, "drawIndirectFirstInstance"),
+            (!has_sync2 || yes(sync2), "synchronization2"),
+            (!has_rendering || yes(rendering), "dynamicRendering"),
+            (yes(f12.timeline_semaphore), "timelineSemaphore"),
+            (yes(f11.shader_draw_parameters), "shaderDrawParameters"),
+            (yes(base.multi_draw_indirect), "multiDrawIndirect"),
+            (yes(base.draw_indirect_first_instance), "drawIndirectFirstInstance"),
             (
-                base.shader_storage_image_write_without_format,
+                yes(base.shader_storage_image_write_without_format),
                 "shaderStorageImageWriteWithoutFormat",
             ),
-            (has_ext(ash::khr::push_descriptor::NAME), "VK_KHR_push_descriptor"),
+            (has(ash::khr::push_descriptor::NAME), "VK_KHR_push_descriptor"),
         ];
-        if swapchain {
-            wanted.push((has_ext(ash::khr::swapchain::NAME), "VK_KHR_swapchain"));
+        if !core_1_3 {
+            wanted.push((has_sync2, "VK_KHR_synchronization2"));
+            wanted.push((has_rendering, "VK_KHR_dynamic_rendering"));
+            wanted.push((has_maintenance4, "VK_KHR_maintenance4"));
         }
-        let missing: Vec<&str> =
-            wanted.iter().filter(|(has, _)| *has == vk::FALSE).map(|(_, n)| *n).collect();
+        if swapchain {
+            wanted.push((has(ash::khr::swapchain::NAME), "VK_KHR_swapchain"));
+        }
+        let missing: Vec<&str> = wanted.iter().filter(|(ok, _)| !ok).map(|(_, n)| *n).collect();
         if !missing.is_empty() {
-            reasons.push(format!("`{name}` lacks {}", missing.join(", ")));
+            let tools = if core_1_3 { Vec::new() } else { tools() };
+            reasons.push(unfit(&name, v, &missing, &tools));
             continue;
         }
         // SAFETY: a plain query.
@@ -547,14 +722,14 @@ fn pick_device(
             max_image_array_layers: props.limits.max_image_array_layers,
             max_storage_buffer_range: props.limits.max_storage_buffer_range,
             max_uniform_buffer_range: props.limits.max_uniform_buffer_range,
-            max_buffer_size: p13.max_buffer_size,
+            max_buffer_size,
             buffer_image_granularity: props.limits.buffer_image_granularity,
-            draw_indirect_count: f12.draw_indirect_count == vk::TRUE,
-            sampler_filter_minmax: f12.sampler_filter_minmax == vk::TRUE,
+            draw_indirect_count: yes(f12.draw_indirect_count),
+            sampler_filter_minmax: yes(f12.sampler_filter_minmax),
             max_push_constants_size: props.limits.max_push_constants_size,
             max_compute_work_group_count: props.limits.max_compute_work_group_count,
             max_draw_indirect_count: props.limits.max_draw_indirect_count,
-            storage_read_without_format: base.shader_storage_image_read_without_format == vk::TRUE,
+            storage_read_without_format: yes(base.shader_storage_image_read_without_format),
             timestamps: props.limits.timestamp_compute_and_graphics == vk::TRUE
                 && families[family].timestamp_valid_bits > 0,
         };
@@ -566,4 +741,65 @@ fn pick_device(
         );
     }
     Err(Error::NoDevice(reasons.join("; ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The probe's words for each kind of unfit device: what is missing, by name, and the note
+    /// on capture tools below Vulkan 1.3 only.
+    #[test]
+    fn unfit_devices_are_named_with_what_they_lack() {
+        let v = |minor| vk::make_api_version(0, 1, minor, 0);
+        let tools = ["RenderDoc 1.24".to_string()];
+        let missing = unfit("gpu", v(2), &["VK_KHR_dynamic_rendering"], &tools);
+        assert!(missing.starts_with(
+            "`gpu` reports Vulkan 1.2 and lacks VK_KHR_dynamic_rendering (below Vulkan 1.3"
+        ));
+        assert!(missing.contains("RenderDoc 1.24 (active on it) may be lowering the version"));
+        let unknown_tool = unfit("gpu", v(2), &["synchronization2"], &[]);
+        assert!(unknown_tool.contains("lacks synchronization2"));
+        assert!(unknown_tool.contains("a capture tool may be lowering the version"));
+        let old = unfit("gpu", v(1), &[], &[]);
+        assert!(old.starts_with("`gpu` supports Vulkan 1.1 only (rg needs 1.3, or 1.2 with"));
+        let core = unfit("gpu", v(3), &["timelineSemaphore", "VK_KHR_push_descriptor"], &tools);
+        assert_eq!(core, "`gpu` lacks timelineSemaphore, VK_KHR_push_descriptor");
+    }
+
+    /// Loading a 1.2 device's table asks for the `KHR` entry point of every 1.3 command rg
+    /// calls, and for no core 1.3 name of them (a layer may answer both names with one
+    /// function, as RenderDoc's does on lavapipe, so a device cannot show which was asked).
+    #[test]
+    fn a_vulkan_1_2_device_is_loaded_from_khr_entry_points() {
+        for (core, alias) in PROMOTED_COMMANDS {
+            let core = core.to_str().expect("ASCII");
+            assert_eq!(alias.to_str().expect("ASCII"), format!("{core}KHR"));
+        }
+        let asked = std::cell::RefCell::new(Vec::new());
+        // SAFETY: nothing is loaded (every pointer is null) and nothing is called.
+        let _ = unsafe {
+            load_with_khr_names(vk::Device::null(), |name| {
+                asked.borrow_mut().push(name.to_str().expect("ASCII").to_string());
+                std::ptr::null()
+            })
+        };
+        let asked = asked.into_inner();
+        let used = [
+            "vkCmdPipelineBarrier2",
+            "vkCmdWriteTimestamp2",
+            "vkQueueSubmit2",
+            "vkCmdBeginRendering",
+            "vkCmdEndRendering",
+            "vkGetDeviceBufferMemoryRequirements",
+            "vkGetDeviceImageMemoryRequirements",
+        ];
+        for name in used {
+            assert!(asked.contains(&format!("{name}KHR")), "{name}KHR not asked: {asked:?}");
+            assert!(!asked.iter().any(|a| a == name), "{name} asked by its core name");
+        }
+        // Commands not taken from an extension keep their core names.
+        assert!(asked.iter().any(|a| a == "vkCmdDispatch"));
+        assert!(asked.iter().any(|a| a == "vkCmdDrawIndexedIndirectCount"));
+    }
 }
