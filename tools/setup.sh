@@ -10,6 +10,9 @@ packages=(
   libshaderc-dev glslang-dev spirv-tools glslc
   # A virtual X display for the windowed path, and graphviz to check DOT exports.
   xvfb graphviz
+  # RenderDoc without its GUI: the capture layer and library, renderdoccmd, and the Python
+  # module (for /usr/bin/python3) the capture tests open captures with.
+  librenderdoc renderdoccmd python3-renderdoc
   # Build tools for crates with C parts.
   pkg-config build-essential
 )

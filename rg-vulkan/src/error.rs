@@ -113,6 +113,9 @@ pub enum Error {
     /// A pass's recording returned an error of its own.
     #[error("pass `{pass}` failed: {message}")]
     Pass { pass: String, message: String },
+    /// A frame capture tool is not there, or a capture failed.
+    #[error("frame capture: {0}")]
+    CaptureTool(String),
     /// The windowing system failed (opening a display, creating a window).
     #[error("{what}: {message}")]
     Window { what: &'static str, message: String },

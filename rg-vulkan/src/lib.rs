@@ -9,7 +9,9 @@
 //!
 //! Passes record transfers, compute dispatches and draws with dynamic rendering; shaders are
 //! GLSL compiled at first use and reflected. Frames in flight, swapchains, PNG readback, per-pass
-//! GPU timestamps and profiling ([`profile`], Tracy behind the `tracy` feature) come with it.
+//! GPU timestamps and profiling ([`profile`], Tracy behind the `tracy` feature) come with it,
+//! and frame captures with RenderDoc ([`FrameCapture`]). Vulkan 1.3 devices are taken, and 1.2
+//! devices with the extensions of what rg uses of 1.3 (see [`context`]).
 
 #![warn(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 
@@ -29,7 +31,8 @@ mod views;
 pub use context::{Capabilities, Config, Context, Message, MessageLog, RawHandles};
 pub use error::Error;
 pub use executor::{
-    Bindings, Buffer, Executor, ExecutorConfig, FrameStats, GpuFrame, Image, MemoryUse, Pass,
+    Bindings, Buffer, Executor, ExecutorConfig, FrameCapture, FrameStats, GpuFrame, Image,
+    MemoryUse, Pass,
 };
 pub use memory::DeviceMemory;
 pub use pipeline::{GraphicsDesc, Sampler, Topology};

@@ -17,8 +17,8 @@ use rg_core::{
     Plan, QueueKind, ResourceState, Size, StageMask,
 };
 use rg_vulkan::{
-    readback, Bindings, Config, Context, Error, Executor, ExecutorConfig, MemoryUse, Pass,
-    Rendering, Swapchain,
+    readback, Bindings, Config, Context, Error, Executor, ExecutorConfig, FrameCapture, MemoryUse,
+    Pass, Rendering, Swapchain,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -146,6 +146,22 @@ pub struct Options {
     pub tracy: bool,
     /// Keep what is sent to the profiler in [`Report::profile`] (for tests; not an option).
     pub keep_profile_events: bool,
+    /// Capture this frame (counting from 0) with RenderDoc, which must be loaded (the sample
+    /// started under it). Headless, the run lasts this frame plus one unless `frames` says.
+    pub capture_frame: Option<u64>,
+    /// Where the capture goes.
+    pub capture_out: PathBuf,
+    /// Keep transients aliased in a capture run (by default each gets its own memory, so the
+    /// capture shows every image's own contents).
+    pub capture_aliasing: bool,
+}
+
+impl Options {
+    /// Whether transients share memory in this run: unless asked otherwise, not in a capture
+    /// run.
+    pub fn aliasing(&self) -> bool {
+        !self.no_aliasing && (self.capture_frame.is_none() || self.capture_aliasing)
+    }
 }
 
 pub const USAGE: &str = "options:
@@ -157,6 +173,11 @@ pub const USAGE: &str = "options:
   --no-aliasing      give every transient its own memory (for frame captures)
   --resize-at N      windowed: shrink the window at frame N (tests swapchain recreation)
   --fail-at N        windowed: a pass fails at frame N, counting from 0 (tests the error path)
+  --capture-frame N  capture frame N (counting from 0) with RenderDoc, which the sample must be
+                     started under (see the README); headless runs N+1 frames unless --frames
+                     says; transients get their own memory unless --capture-aliasing
+  --capture-out FILE.rdc  where the capture goes (default: <sample>.rdc)
+  --capture-aliasing keep transients aliased in the captured run
   --tracy            send CPU and GPU zones, plots and messages to the Tracy profiler (needs a
                      build with `--features tracy`, where it is on by default)
   --help             this text";
@@ -180,7 +201,11 @@ impl Options {
             validation: Config::default().validation,
             tracy: rg_vulkan::profile::TRACY_BUILT,
             keep_profile_events: false,
+            capture_frame: None,
+            capture_out: PathBuf::from(format!("{sample}.rdc")),
+            capture_aliasing: false,
         };
+        let mut capture_options = Vec::new();
         let mut args = args.into_iter();
         while let Some(a) = args.next() {
             let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -212,6 +237,19 @@ impl Options {
                     let v = value("--fail-at")?;
                     o.fail_at = Some(v.parse().map_err(|_| format!("--fail-at {v}: not a number"))?);
                 }
+                "--capture-frame" => {
+                    let v = value("--capture-frame")?;
+                    o.capture_frame =
+                        Some(v.parse().map_err(|_| format!("--capture-frame {v}: not a number"))?);
+                }
+                "--capture-out" => {
+                    o.capture_out = PathBuf::from(value("--capture-out")?);
+                    capture_options.push("--capture-out");
+                }
+                "--capture-aliasing" => {
+                    o.capture_aliasing = true;
+                    capture_options.push("--capture-aliasing");
+                }
                 "--out" => o.out = PathBuf::from(value("--out")?),
                 "--size" => {
                     let v = value("--size")?;
@@ -223,6 +261,19 @@ impl Options {
                 "--help" | "-h" => return Err(String::new()),
                 other => return Err(format!("unknown option `{other}`")),
             }
+        }
+        match (o.capture_frame, o.frames) {
+            (None, _) if !capture_options.is_empty() => {
+                return Err(format!("{} needs --capture-frame N", capture_options.join(" and ")))
+            }
+            (Some(n), Some(frames)) if frames <= n => {
+                return Err(format!(
+                    "--capture-frame {n}: the run has {frames} frame(s), counting from 0; \
+                     capture an earlier one or run more (--frames {})",
+                    n + 1
+                ))
+            }
+            _ => {}
         }
         Ok(o)
     }
@@ -254,6 +305,8 @@ pub struct Report {
     pub profiled_with_tracy: bool,
     /// The sample's own statistics ([`Sample::finish`]).
     pub sample_stats: Option<String>,
+    /// The frame capture written (`--capture-frame`).
+    pub capture: Option<PathBuf>,
 }
 
 /// One row of the per-pass table.
@@ -390,6 +443,13 @@ pub fn main_with_args(
                     report.frames, report.width, report.height, report.recreated
                 );
             }
+            match (&report.capture, opts.capture_frame) {
+                (Some(path), Some(n)) => {
+                    println!("{name}: frame {n} captured with RenderDoc to {}", path.display())
+                }
+                (None, Some(n)) => eprintln!("{name}: the run ended before frame {n}: no capture"),
+                _ => {}
+            }
             println!(
                 "{name}: compiled {} time(s), the plan cache served the other frames: {}",
                 report.recompiles.len(),
@@ -451,8 +511,10 @@ fn headless_frames(
     sample: &mut dyn Sample,
     opts: &Options,
 ) -> Result<Report, Error> {
+    // Before any work: without RenderDoc the run stops here, saying how to start it.
+    let mut capture = opts.capture_frame.map(|_| FrameCapture::new(ctx)).transpose()?;
     let config = ExecutorConfig {
-        aliasing: !opts.no_aliasing,
+        aliasing: opts.aliasing(),
         tracy: opts.tracy,
         ..ExecutorConfig::default()
     };
@@ -466,8 +528,12 @@ fn headless_frames(
     let buffer = ex.create_buffer("output.readback", bytes, MemoryUse::Readback)?;
     let mut compiler = FrameCompiler::default();
     let mut report = Report { width: w, height: h, ..Report::default() };
-    let frames = opts.frames.unwrap_or(1);
+    let frames = opts.frames.unwrap_or(opts.capture_frame.map_or(1, |n| n + 1));
     for frame in 0..frames {
+        let captured = capture.as_mut().filter(|_| opts.capture_frame == Some(frame));
+        if let Some(c) = captured {
+            c.start(&opts.capture_out)?;
+        }
         let mut g: Graph<Pass> = Graph::new(Extent::new(w, h));
         let output =
             g.import_image("output", ImageDesc::new(format, Size::FULL), FRESH, readback::COPIED);
@@ -477,6 +543,9 @@ fn headless_frames(
         report.note_plan(compiled.plan());
         let bindings = sample.bind(Bindings::new().image(output, image).buffer(rb, buffer));
         report.last = ex.run(compiled, &bindings)?;
+        if let Some(c) = capture.as_mut().filter(|c| c.capturing()) {
+            report.capture = Some(c.end()?);
+        }
         ex.profiler().frame_mark();
         report.note_gpu(ex.take_gpu_frames());
         report.frames += 1;
@@ -549,6 +618,8 @@ pub mod window {
         // The swapchain is destroyed by hand, then the executor, then the context. The
         // swapchain keeps the window (shared) until its surface is gone.
         swapchain: Option<Swapchain>,
+        /// RenderDoc, with `--capture-frame`.
+        capture: Option<FrameCapture>,
         ex: Executor,
         ctx: Context,
         window: Arc<Window>,
@@ -611,8 +682,9 @@ pub mod window {
                 display: Some(display),
                 validation: self.opts.validation,
             })?;
+            let capture = self.opts.capture_frame.map(|_| FrameCapture::new(&ctx)).transpose()?;
             let config = ExecutorConfig {
-                aliasing: !self.opts.no_aliasing,
+                aliasing: self.opts.aliasing(),
                 tracy: self.opts.tracy,
                 ..ExecutorConfig::default()
             };
@@ -623,6 +695,7 @@ pub mod window {
             let swapchain = Swapchain::new(&ctx, &mut ex, window.clone(), size.width, size.height)?;
             self.live = Some(Live {
                 swapchain: Some(swapchain),
+                capture,
                 ex,
                 ctx,
                 window,
@@ -634,6 +707,13 @@ pub mod window {
 
         fn draw(&mut self) -> Result<bool, Error> {
             let Some(live) = self.live.as_mut() else { return Ok(true) };
+            // The captured frame runs from before its acquire to after its present (an acquire
+            // that asks for a resize first keeps the capture open for the retry).
+            if let Some(c) = live.capture.as_mut() {
+                if self.opts.capture_frame == Some(self.frame) && !c.capturing() {
+                    c.start(&self.opts.capture_out)?;
+                }
+            }
             let sc = live.swapchain.as_mut().expect("alive until shutdown");
             if live.resize_pending {
                 let size = live.window.inner_size();
@@ -665,6 +745,9 @@ pub mod window {
                 live.resize_pending = true;
             }
             drop(zone);
+            if let Some(c) = live.capture.as_mut().filter(|c| c.capturing()) {
+                self.report.capture = Some(c.end()?);
+            }
             live.ex.profiler().frame_mark();
             self.frame += 1;
             self.report.frames = self.frame;
@@ -681,6 +764,8 @@ pub mod window {
 
         fn shut_down(&mut self) -> Vec<String> {
             let Some(mut live) = self.live.take() else { return Vec::new() };
+            // A capture left open by a failed frame is thrown away while the instance lives.
+            drop(live.capture.take());
             if let Some(sc) = live.swapchain.take() {
                 if let Err(e) = sc.destroy(&mut live.ex) {
                     self.error.get_or_insert(e);

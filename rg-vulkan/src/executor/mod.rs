@@ -39,11 +39,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+mod capture;
 mod frames;
 mod history;
 mod record;
 mod resources;
 mod transients;
+
+pub use capture::FrameCapture;
 
 /// A pass's recording: called once, with a recorder scoped to the pass.
 pub type Pass = Box<dyn FnOnce(&mut Recorder<'_>) -> Result<(), Error>>;

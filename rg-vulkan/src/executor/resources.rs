@@ -319,6 +319,8 @@ impl Executor {
         let resolved = plain_2d(format, width, height);
         // Registered images are attachments, cleared or copied: they get a view.
         let r = self.make_view(image, &resolved, EXTERNAL_USAGE, label)?;
+        // Named like the executor's own images, so a frame capture shows it by its label.
+        self.name_object(image, label);
         Ok(self.images.insert(OwnedImage {
             label: label.to_owned(),
             r,
