@@ -310,9 +310,17 @@ impl Hand {
         }
     }
 
+    /// Waits for the last frame and resets its command pool, as the executor does when it
+    /// waits, so neither side frees the last frame's commands in its timed region.
     fn wait(&self) {
-        // SAFETY: our own fence.
-        unsafe { self.raw.device.wait_for_fences(&[self.fence], true, u64::MAX) }.expect("wait");
+        // SAFETY: our own fence; once it is signalled the pool's buffer is not in use.
+        unsafe {
+            self.raw.device.wait_for_fences(&[self.fence], true, u64::MAX).expect("wait");
+            self.raw
+                .device
+                .reset_command_pool(self.pool, vk::CommandPoolResetFlags::empty())
+                .expect("reset");
+        }
     }
 
     fn frame(&mut self) {
@@ -327,7 +335,6 @@ impl Hand {
         // until `destroy`.
         unsafe {
             d.reset_fences(&[self.fence]).expect("reset fence");
-            d.reset_command_pool(self.pool, vk::CommandPoolResetFlags::empty()).expect("reset");
             d.begin_command_buffer(
                 cmd,
                 &vk::CommandBufferBeginInfo::default()

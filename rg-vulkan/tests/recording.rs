@@ -237,3 +237,58 @@ fn history_buffers_carry_over_between_frames() {
     drop(ex);
     common::assert_clean(&ctx, "history");
 }
+
+/// Checks: passes that use one pipeline in a row (its bind is recorded once per command
+/// buffer) still each write with their own bindings and push constants; with timestamps and
+/// labels switched off for a frame, that frame reports no GPU times and the next one, switched
+/// back on, does; no validation message.
+#[test]
+fn passes_sharing_a_pipeline_keep_their_own_bindings_and_timing_switches_per_frame() {
+    let Some(ctx) = common::context("shared_pipeline") else { return };
+    let mut ex = executor(&ctx);
+    let outs: Vec<_> = (0..3)
+        .map(|k| ex.create_buffer(&format!("rb{k}"), 256, MemoryUse::Readback).unwrap())
+        .collect();
+    for (frame, timed) in [(0u32, false), (1, true)] {
+        ex.set_timestamps(timed);
+        ex.set_labels(timed);
+        let mut g: Graph<Pass> = Graph::new(Extent::new(16, 16));
+        let host = ResourceState::host_read(QueueKind::Graphics);
+        let mut bindings = Bindings::new();
+        for (k, &out) in outs.iter().enumerate() {
+            let rb = g.import_buffer(&format!("rb{k}"), BufferDesc::new(256), host, host);
+            let values = g.create_buffer(&format!("values{k}"), BufferDesc::new(256));
+            let mut p = g.add_pass(&format!("fill{k}"), QueueKind::Compute);
+            let values = p.write(values, Access::StorageWrite(C));
+            let base = 100 * frame + k as u32;
+            p.record(pass(move |r| {
+                r.compute("fill.comp", &[])?;
+                r.bind_buffer(0, values)?;
+                r.push_u32(&[base])?;
+                r.dispatch_threads(64, 1, 1)
+            }));
+            let mut p = g.add_pass(&format!("copy{k}"), QueueKind::Graphics);
+            p.read(values, Access::CopySrc);
+            let rb1 = p.write(rb, Access::CopyDst);
+            p.record(pass(move |r| r.copy_buffer(values, rb1, None)));
+            bindings = bindings.buffer(rb, out);
+        }
+        let compiled = Compiler::new().compile_frame(g, ex.memory()).expect("valid");
+        ex.run(compiled, &bindings).expect("frame");
+        ex.wait_idle().unwrap();
+        for (k, &out) in outs.iter().enumerate() {
+            let got = words(&ex.read_buffer(out).unwrap());
+            let want: Vec<u32> = (0..64).map(|i| i * 3 + 100 * frame + k as u32).collect();
+            assert_eq!(got, want, "frame {frame}, pass fill{k}");
+        }
+        let gpu = ex.take_gpu_frames();
+        let timed_passes: usize = gpu.iter().map(|f| f.passes.len()).sum();
+        if timed && ctx.capabilities.timestamps {
+            assert_eq!(timed_passes, 6, "frame {frame}: every pass timed");
+        } else {
+            assert_eq!(timed_passes, 0, "frame {frame}: timestamps off");
+        }
+    }
+    drop(ex);
+    common::assert_clean(&ctx, "shared_pipeline");
+}

@@ -205,7 +205,7 @@ fn main() {
             return;
         }
     };
-    let config = ExecutorConfig { timestamps: false, ..ExecutorConfig::default() };
+    let config = ExecutorConfig { timestamps: false, labels: false, ..ExecutorConfig::default() };
     let mut ex = Executor::with_config(&ctx, config).expect("executor");
     let names = ["in.a", "in.b", "in.c", "in.d", "seed", "result"];
     let persistent: Vec<_> =
@@ -218,8 +218,11 @@ fn main() {
     println!("| run | rg-vulkan median | rg-vulkan min | wgpu median | wgpu min | rg-vulkan barriers | ratio (medians) |");
     println!("| --- | --- | --- | --- | --- | --- | --- |");
     let mut compiler = Compiler::new();
+    // For diagnosis only: RG_PEERS_ONLY_OURS=1 runs rg-vulkan's side alone.
+    let only_ours = std::env::var("RG_PEERS_ONLY_OURS").is_ok_and(|v| v == "1");
     for run in 1..=runs {
         let (mut ours, mut theirs, mut barriers) = (Vec::new(), Vec::new(), 0);
+        let (mut declare_us, mut record_us) = (Vec::new(), Vec::new());
         for frame in 0..frames + 3 {
             ex.wait_idle().expect("idle");
             peer.wait();
@@ -227,6 +230,7 @@ fn main() {
             let mut g: Graph<Pass> = Graph::new(Extent::new(64, 64));
             let (inputs, seed, result) = declare(&mut g);
             let compiled = compiler.compile_frame(g, ex.memory()).expect("compiles");
+            let declared = start.elapsed().as_secs_f64() * 1e6;
             let mut b = Bindings::new().buffer(seed, persistent[4]).buffer(result, persistent[5]);
             for (k, h) in inputs.iter().enumerate() {
                 b = b.buffer(*h, persistent[k]);
@@ -236,16 +240,25 @@ fn main() {
             barriers = stats.barriers;
             ex.wait_idle().expect("idle");
             let start = Instant::now();
-            peer.frame();
+            if !only_ours {
+                peer.frame();
+            }
             let t_theirs = start.elapsed().as_secs_f64() * 1e6;
             if frame >= 3 {
                 ours.push(t_ours);
                 theirs.push(t_theirs);
+                declare_us.push(declared);
+                record_us.push(stats.record_us);
             }
         }
         let (om, tm) = (median(&mut ours), median(&mut theirs));
         let (omin, tmin) = (ours[0], theirs[0]);
-        println!("| {run} | {om:.0} µs | {omin:.0} µs | {tm:.0} µs | {tmin:.0} µs | {barriers} | {:.2} |", om / tm);
+        println!(
+            "| {run} | {om:.0} µs ({:.0} declare + compile, {:.0} record) | {omin:.0} µs | {tm:.0} µs | {tmin:.0} µs | {barriers} | {:.2} |",
+            median(&mut declare_us),
+            median(&mut record_us),
+            om / tm
+        );
     }
     ex.wait_idle().expect("idle");
     peer.wait();

@@ -30,11 +30,30 @@ impl Executor {
     /// Device loss.
     pub fn wait_idle(&mut self) -> Result<(), Error> {
         self.wait_for(self.submitted)?;
+        self.recycle_slots()?;
         // Oldest frame first: GPU frames and profiler zones are reported in submission order.
         let mut order: Vec<usize> = (0..self.slots.len()).collect();
         order.sort_by_key(|&i| self.slots[i].frame);
         for i in order {
             self.harvest(i)?;
+        }
+        Ok(())
+    }
+
+    /// Resets the command pools of the slots whose submissions have finished, while the
+    /// caller waits anyway, so the next frames start recording at once.
+    pub(super) fn recycle_slots(&mut self) -> Result<(), Error> {
+        let done = self.completed()?;
+        for slot in &mut self.slots {
+            if slot.recycled || slot.value > done {
+                continue;
+            }
+            // SAFETY: the slot's last submission is complete, so its buffers are not in use.
+            unsafe {
+                self.device.reset_command_pool(slot.pool, vk::CommandPoolResetFlags::empty())
+            }
+            .check("vkResetCommandPool", "frame")?;
+            slot.recycled = true;
         }
         Ok(())
     }

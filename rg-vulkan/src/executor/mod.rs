@@ -78,8 +78,12 @@ pub struct ExecutorConfig {
     /// Place transients at the plan's shared offsets (`true`), or give each its own memory with
     /// the same schedule and barriers (`false`, for frame captures and for comparisons).
     pub aliasing: bool,
-    /// GPU timestamps around every pass (when the device supports them).
+    /// GPU timestamps around every pass (when the device supports them). Also switched per
+    /// frame with [`Executor::set_timestamps`].
     pub timestamps: bool,
+    /// A debug label around every pass (when `VK_EXT_debug_utils` is there), which RenderDoc
+    /// and validation messages show. Also switched per frame with [`Executor::set_labels`].
+    pub labels: bool,
     /// The folder shader paths are relative to.
     pub shader_root: PathBuf,
     /// Send CPU and GPU zones, plots and messages to Tracy (needs the `tracy` feature; on by
@@ -93,6 +97,7 @@ impl Default for ExecutorConfig {
             frames_in_flight: 2,
             aliasing: true,
             timestamps: true,
+            labels: true,
             shader_root: ShaderCompiler::workspace_root(),
             tracy: crate::profile::TRACY_BUILT,
         }
@@ -240,6 +245,9 @@ struct FrameSlot {
     timed: Vec<Arc<str>>,
     /// Their GPU zones, waiting for the timestamps (when profiling).
     gpu_zones: Vec<PendingGpuZone>,
+    /// The pool was reset after its last submission finished, so the next frame need not
+    /// (resetting frees every command recorded: on a CPU driver, thousands of them).
+    recycled: bool,
 }
 
 /// Executes plans on one [`Context`].
@@ -264,6 +272,9 @@ pub struct Executor {
     pipelines: Option<Pipelines>,
     config: ExecutorConfig,
     timestamps: bool,
+    /// Whether the device can take timestamps at all.
+    timestamps_supported: bool,
+    labels: bool,
     timestamp_period: f64,
     finished: Vec<GpuFrame>,
     profiler: Profiler,
@@ -335,6 +346,8 @@ impl Executor {
             graveyard: Vec::new(),
             pipelines: Some(pipelines),
             timestamps: config.timestamps && ctx.capabilities.timestamps,
+            timestamps_supported: ctx.capabilities.timestamps,
+            labels: config.labels,
             timestamp_period: ctx.capabilities.timestamp_period_ns as f64,
             config,
             finished: Vec::new(),
@@ -382,6 +395,7 @@ impl Executor {
             query_capacity: 0,
             value: 0,
             frame: 0,
+            recycled: true,
             timed: Vec::new(),
             gpu_zones: Vec::new(),
         })
@@ -408,6 +422,19 @@ impl Executor {
     /// device alive, so frames can be compiled and run after the context is dropped.
     pub fn memory(&self) -> &DeviceMemory {
         &self.memory
+    }
+
+    /// Takes GPU timestamps around every pass from the next frame on, or stops taking them
+    /// (on a device without timestamps this changes nothing). A frame without them records
+    /// two commands a pass fewer; [`Executor::take_gpu_frames`] gets nothing for it.
+    pub fn set_timestamps(&mut self, on: bool) {
+        self.timestamps = on && self.timestamps_supported;
+    }
+
+    /// Writes a debug label around every pass from the next frame on, or stops (two commands
+    /// a pass; without `VK_EXT_debug_utils` there are none either way).
+    pub fn set_labels(&mut self, on: bool) {
+        self.labels = on;
     }
 
     /// The frame's resources by plan index: imports bound, history resources made or found,

@@ -73,9 +73,13 @@ impl Executor {
             let s = &self.slots[slot_index];
             (s.pool, s.cmd, s.queries)
         };
-        // SAFETY: the slot's last submission is complete, so its pool's buffers are not in use.
-        unsafe { self.device.reset_command_pool(pool, vk::CommandPoolResetFlags::empty()) }
-            .check("vkResetCommandPool", "frame")?;
+        if !self.slots[slot_index].recycled {
+            // SAFETY: the slot's last submission is complete, so its pool's buffers are not in
+            // use.
+            unsafe { self.device.reset_command_pool(pool, vk::CommandPoolResetFlags::empty()) }
+                .check("vkResetCommandPool", "frame")?;
+        }
+        self.slots[slot_index].recycled = false;
         let begin = vk::CommandBufferBeginInfo::default()
             .flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
         // SAFETY: a reset primary command buffer of this slot.
@@ -122,7 +126,12 @@ impl Executor {
         batch.push_all(plan, &plan.prologue, frame, false);
         counts = batch.flush(&self.device, cmd, counts);
 
+        let labels_on = self.labels;
         let Executor { device, push_descriptor, pipelines, debug, profiler, views, .. } = self;
+        let debug = debug.as_ref().filter(|_| labels_on);
+        // The pipeline each bind point has bound in this command buffer: a pass that binds the
+        // one already bound records no bind (the binding outlives the pass that made it).
+        let mut bound = [vk::Pipeline::null(); 2];
         let pipelines = pipelines.as_mut().expect("pipelines live until Drop");
         let mut labels = Vec::with_capacity(plan.passes.len());
         let mut gpu_zones = Vec::new();
@@ -178,6 +187,7 @@ impl Executor {
                         frame,
                         pipelines,
                         views,
+                        &mut bound,
                     );
                     let result = record(&mut rec);
                     rec.finish();
@@ -292,6 +302,7 @@ impl Executor {
         // SAFETY: a reset primary command buffer of this slot.
         unsafe { self.device.begin_command_buffer(cmd, &begin) }
             .check("vkBeginCommandBuffer", "failed frame")?;
+        self.slots[slot_index].recycled = false;
         if !transitions.is_empty() {
             let dep = vk::DependencyInfo::default().image_memory_barriers(&transitions);
             // SAFETY: the command buffer is recording; the images are live swapchain images

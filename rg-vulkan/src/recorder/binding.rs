@@ -42,8 +42,14 @@ impl Recorder<'_> {
 
     pub(super) fn bind_pipeline(&mut self, p: usize) {
         let pl = &self.pipelines.list[p];
-        // SAFETY: a pipeline of this device; the command buffer is recording.
-        unsafe { self.device.cmd_bind_pipeline(self.cmd, pl.bind_point, pl.pipeline) };
+        let at = usize::from(pl.bind_point == vk::PipelineBindPoint::GRAPHICS);
+        // A pipeline stays bound for the rest of the command buffer: binding it again (the next
+        // pass of a chain) records nothing. Descriptors and push constants are set anew below.
+        if self.bound_in_buffer[at] != pl.pipeline {
+            // SAFETY: a pipeline of this device; the command buffer is recording.
+            unsafe { self.device.cmd_bind_pipeline(self.cmd, pl.bind_point, pl.pipeline) };
+            self.bound_in_buffer[at] = pl.pipeline;
+        }
         let n = pl.slot_count;
         self.slots[..n].fill(None);
         self.bound = Some(p);

@@ -109,6 +109,9 @@ pub struct Recorder<'a> {
     pub(crate) frame: &'a FrameResources,
     pub(crate) pipelines: &'a mut Pipelines,
     views: &'a mut Views,
+    /// What the command buffer has bound at the compute and graphics bind points, across the
+    /// frame's passes.
+    bound_in_buffer: &'a mut [vk::Pipeline; 2],
     pub(crate) bound: Option<usize>,
     /// What is bound to each binding of the bound pipeline (bindings are below
     /// [`MAX_BINDINGS`], checked when the pipeline is built).
@@ -132,6 +135,7 @@ impl<'a> Recorder<'a> {
         frame: &'a FrameResources,
         pipelines: &'a mut Pipelines,
         views: &'a mut Views,
+        bound_in_buffer: &'a mut [vk::Pipeline; 2],
     ) -> Recorder<'a> {
         Recorder {
             device,
@@ -144,6 +148,7 @@ impl<'a> Recorder<'a> {
             frame,
             pipelines,
             views,
+            bound_in_buffer,
             bound: None,
             slots: [None; MAX_BINDINGS],
             rendering: None,
