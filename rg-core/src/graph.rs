@@ -277,6 +277,10 @@ pub struct Graph<P = ()> {
     pub(crate) orders: Vec<OrderDecl>,
     pub(crate) exports: Vec<ExportDecl>,
     pub(crate) seq: u32,
+    /// Whether some access names less than [`Subresource::ALL`] (a mip or layer range), so
+    /// that validation of a frame with none skips the checks by range without asking each
+    /// access.
+    pub(crate) names_parts: bool,
     /// Everything declared, as words, in declaration order: the compile cache's key. Built as
     /// the user declares, so a cache hit costs one hash and one comparison.
     pub(crate) key: Vec<u64>,
@@ -369,6 +373,7 @@ impl<P> Graph<P> {
             orders: spare.orders,
             exports: spare.exports,
             seq: 0,
+            names_parts: false,
             key: spare.key,
             old_resource_labels: spare.resource_labels,
             old_pass_labels: spare.pass_labels,
@@ -649,8 +654,9 @@ impl<P> PassBuilder<'_, P> {
         // One word an access: tag, flags, the access (16 bits), resource and version (21 bits
         // each), with two more words for the rare access that needs more bits or names part of
         // an image.
-        let wide =
-            handle.index >= 1 << 21 || handle.version >= 1 << 21 || handle.sub != Subresource::ALL;
+        let part = handle.sub != Subresource::ALL;
+        self.graph.names_parts |= part;
+        let wide = handle.index >= 1 << 21 || handle.version >= 1 << 21 || part;
         self.graph.key.push(
             3 << 60
                 | ((handle.graph == self.graph.id) as u64) << 59

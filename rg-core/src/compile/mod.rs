@@ -351,6 +351,11 @@ fn compile_uncached<P>(
         resources[it.resource as usize].placement = Some(p);
     }
 
+    // Every mip level and layer of each resource, in a table by resource: what a barrier or an
+    // access that names all of it covers, read there rather than from the resource's record.
+    let whole = &mut scratch.barrier_scratch.whole;
+    whole.clear();
+    whole.extend(resources.iter().map(barriers::whole));
     // Images that some access names part of are tracked by cell from here on.
     barriers::track_cells(g, flat, order, &resources, v.any_part, &mut scratch.barrier_scratch);
     // A temporal resource is found, next frame, as this frame leaves it.
@@ -372,6 +377,7 @@ fn compile_uncached<P>(
     // ones would cost a walk, and a recycled plan has the room already.
     accesses.clear();
     accesses.reserve(g.accesses.len());
+    let whole = &scratch.barrier_scratch.whole[..];
     for (pos, &p) in order.iter().enumerate() {
         let decl = &g.passes[p as usize];
         let first = accesses.len() as u32;
@@ -379,17 +385,18 @@ fn compile_uncached<P>(
         // mip level and layer, so only the flagged ones resolve their declared range; in a
         // frame with none (most), no flag is read.
         let planned = |a: &AccessDecl, part: bool| {
-            let r = &resources[a.handle.index as usize];
+            let r = a.handle.index as usize;
             PlannedAccess {
-                resource: a.handle.index as usize,
+                resource: r,
                 access: a.access,
                 version: a.handle.version,
                 subresource: if part {
-                    r.image
+                    resources[r]
+                        .image
                         .and_then(|i| a.handle.sub.resolve(i.mip_levels, i.array_layers))
                         .unwrap_or(Subresource::ALL)
                 } else {
-                    barriers::whole(r)
+                    whole[r]
                 },
             }
         };

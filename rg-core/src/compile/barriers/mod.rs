@@ -53,7 +53,7 @@ pub(crate) use exits::temporal_exits;
 
 use super::validate::Flat;
 use super::NONE;
-use crate::access::{AccessMask, Layout, ResourceState, StageMask};
+use crate::access::{AccessMask, ResourceState, StageMask};
 use crate::graph::{Graph, Lifetime, PassDecl, Subresource};
 use crate::plan::{Barrier, PlannedResource, Wait, WaitPoint};
 use crate::types::QueueKind;
@@ -122,6 +122,9 @@ pub(crate) struct Scratch {
     wants: Vec<(QueueKind, i32, StageMask)>,
     pass_waits: Vec<Wait>,
     releases: Vec<(u32, Barrier)>,
+    /// Every mip level and layer of each resource, by resource ([`whole`]), filled by the
+    /// compiler before the walk.
+    pub whole: Vec<Subresource>,
     /// Tests set it to make every graph take the general walk, and read whether the last
     /// compile took the one-queue shortcut.
     #[cfg(test)]
@@ -282,7 +285,8 @@ impl<'a, P> Walk<'a, P> {
         out.prologue.clear();
         out.epilogue.clear();
         let start = |r: &PlannedResource| match (r.lifetime, r.entry) {
-            (Lifetime::Transient, _) | (_, None) => St::new(r.image.map(|_| Layout::Undefined)),
+            (Lifetime::Transient, _) | (_, None) if r.image.is_some() => St::FRESH_IMAGE,
+            (Lifetime::Transient, _) | (_, None) => St::FRESH_BUFFER,
             (_, Some(e)) => St::from_entry(&e, r.defined_at_entry),
         };
         s.st.clear();
@@ -515,7 +519,7 @@ impl<'a, P> Walk<'a, P> {
         apply_barrier(s, &d, &t.need, q, pos);
         apply_access::<ONE>(s, &t.need, q, pos);
         if d.need {
-            self.out.batches.push(d.barrier(ri, whole(&resources[ri]), q, &t.need));
+            self.out.batches.push(d.barrier(ri, self.s.whole[ri], q, &t.need));
         }
         if let Some((at, b)) = release {
             self.release(at, b);

@@ -70,7 +70,11 @@ pub(super) struct St {
 }
 
 impl St {
-    pub(super) fn new(layout: Option<Layout>) -> Self {
+    /// A state that nothing has touched: an image in `Undefined`, a buffer with no layout.
+    pub(super) const FRESH_IMAGE: St = St::new(Some(Layout::Undefined));
+    pub(super) const FRESH_BUFFER: St = St::new(None);
+
+    pub(super) const fn new(layout: Option<Layout>) -> Self {
         St {
             layout,
             owner: None,

@@ -3,7 +3,7 @@
 
 use super::cells::merge;
 use super::*;
-use crate::access::{Access, AccessMask, ResourceState, ShaderStages};
+use crate::access::{Access, AccessMask, Layout, ResourceState, ShaderStages};
 use crate::compile::testing::compiled;
 use crate::plan::{Plan, TransferHalf};
 use crate::types::{BufferDesc, Extent, Format, ImageDesc, Size};

@@ -199,7 +199,7 @@ fn write_site<P>(g: &Graph<P>, pass: u32, seq: u32) -> Site {
 /// The error for an access that does not fit its resource, its pass's queue, or the call it
 /// was declared through (checked in that order).
 #[cold]
-fn access_error<P>(g: &Graph<P>, p: &PassDecl, a: &AccessDecl, f: Facts) -> CompileError {
+fn access_error<P>(g: &Graph<P>, p: &PassDecl, a: &AccessDecl, f: &Facts) -> CompileError {
     let r = &g.resources[a.handle.index as usize];
     let mismatch = |reason: String| CompileError::AccessMismatch {
         pass: p.label.to_string(),
@@ -291,7 +291,7 @@ fn check_repeat<P>(
     p: &PassDecl,
     a: &AccessDecl,
     earlier: &[AccessDecl],
-    f: Facts,
+    f: &Facts,
     resources: &[PlannedResource],
     errors: &mut Vec<CompileError>,
 ) {
@@ -507,7 +507,6 @@ pub(crate) fn validate<P>(
             };
             let repeated = f.last_pass == pi as u32;
             f.last_pass = pi as u32;
-            let f = *f;
             let facts = a.access.facts();
             let writes = facts.writes;
             // Kind, format, queue and read/write fit at once; which one failed is worked out
@@ -516,16 +515,17 @@ pub(crate) fn validate<P>(
             if facts.fits & need != need || a.via_write != writes {
                 errors.push(access_error(g, p, a, f));
             }
-            // Almost every access names all of its resource, and is done with ranges here. The
-            // others are resolved (a selection that does not fit is reported, and then left out
+            // Almost every access names all of its resource, and is done with ranges here (in a
+            // frame where none names part of an image, as the graph recorded, nothing of the
+            // handle's range is even read). The others are resolved (a selection that does not fit is reported, and then left out
             // of the checks by range), and, from an image's first partial access on, its written
             // cells are kept. Both checks are out of line, so the common path stays lean.
             let reads = facts.reads;
-            let part = if h.sub == Subresource::ALL && f.written == NONE {
+            let part = if !g.names_parts || (h.sub == Subresource::ALL && f.written == NONE) {
                 false
             } else {
                 let c = Cells { dims: Dims::of(resources, h.index), reads, writes };
-                let part = by_part(g, p, a, f, c, written, per_resource, &mut errors);
+                let part = by_part(g, p, a, f, c, written, &mut errors);
                 *any_part |= part;
                 part
             };

@@ -77,16 +77,14 @@ pub(super) struct Cells {
 /// left out), reads must name only written cells, and the cells it writes are kept; an image's
 /// bitset of written cells starts at its first partial access, when every earlier write was of
 /// the whole image. Returns whether it names part of an image of several cells.
-#[allow(clippy::too_many_arguments)]
 #[inline(never)]
 pub(super) fn by_part<P>(
     g: &Graph<P>,
     p: &PassDecl,
     a: &AccessDecl,
-    f: Facts,
+    f: &mut Facts,
     c: Cells,
     written: &mut Vec<u64>,
-    per_resource: &mut [Facts],
     errors: &mut Vec<CompileError>,
 ) -> bool {
     let d = c.dims;
@@ -110,7 +108,7 @@ pub(super) fn by_part<P>(
         let base = written.len();
         written
             .resize(base + (cells as usize).div_ceil(64), if unwritten_v0 { 0 } else { u64::MAX });
-        per_resource[a.handle.index as usize].written = base as u32;
+        f.written = base as u32;
         base
     };
     let sub = if sub == Subresource::ALL {
