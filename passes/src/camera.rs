@@ -55,6 +55,8 @@ impl Camera {
             projection,
             view_projection: projection * view,
             position: self.position,
+            forward: self.forward.normalize_or(Vec3::NEG_Z),
+            fov_y: self.fov_y,
             p00: projection.x_axis.x,
             p11: projection.y_axis.y.abs(),
             z_near: self.z_near,
@@ -71,6 +73,10 @@ pub struct View {
     pub projection: Mat4,
     pub view_projection: Mat4,
     pub position: Vec3,
+    /// Unit direction of view.
+    pub forward: Vec3,
+    /// Vertical field of view, radians.
+    pub fov_y: f32,
     /// `projection[0][0]`: the cotangent of half the horizontal field of view.
     pub p00: f32,
     /// `|projection[1][1]|`: the cotangent of half the vertical field of view.
@@ -81,6 +87,21 @@ pub struct View {
 }
 
 impl View {
+    /// The camera this view was made from.
+    pub fn camera(&self) -> Camera {
+        Camera {
+            position: self.position,
+            forward: self.forward,
+            fov_y: self.fov_y,
+            z_near: self.z_near,
+        }
+    }
+
+    /// Width over height.
+    pub fn aspect(&self) -> f32 {
+        self.width as f32 / self.height as f32
+    }
+
     /// The world-space size of one pixel at distance 1 from the eye (vertically).
     pub fn pixel_size_at_unit_distance(&self) -> f32 {
         2.0 / (self.p11 * self.height as f32)

@@ -5,7 +5,7 @@
 use crate::camera::View;
 use crate::scene::SceneInputs;
 use rg_core::{Access, BufferHandle, Graph, ImageHandle, QueueKind, ShaderStages};
-use rg_vulkan::{GraphicsDesc, Pass, Rendering};
+use rg_vulkan::{GraphicsDesc, Pass, Rendering, Sampler};
 
 /// Parameters of a draw.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -22,6 +22,16 @@ pub struct DrawScene {
     pub label: &'static str,
 }
 
+/// The cascaded shadow map a draw samples ([`crate::shadow::ShadowCascades`]' output).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShadowInputs {
+    /// `D32Float`, one layer a cascade.
+    pub map: ImageHandle,
+    /// One record a cascade: its view-projection, far split, texel size, depth scale.
+    pub cascades: BufferHandle,
+    pub count: u32,
+}
+
 /// What [`DrawScene`] takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DrawSceneIn {
@@ -35,6 +45,8 @@ pub struct DrawSceneIn {
     pub depth: ImageHandle,
     /// An `R32Uint` target for instance ids, the colour target's size.
     pub ids: Option<ImageHandle>,
+    /// Shadows from the sun, when there are any.
+    pub shadows: Option<ShadowInputs>,
 }
 
 /// What [`DrawScene`] gives: the targets' new versions.
@@ -68,6 +80,11 @@ impl DrawScene {
         p.read(s.indices, Access::IndexBuffer);
         p.read(input.draws, Access::IndirectArgs);
         p.read(input.counts, Access::IndirectArgs);
+        let fs = ShaderStages::FRAGMENT;
+        if let Some(sh) = input.shadows {
+            p.read(sh.map, Access::Sampled(fs));
+            p.read(sh.cascades, Access::StorageRead(fs));
+        }
         let (color_access, depth_access) = match self.clear {
             Some(_) => (Access::ColorWrite, Access::DepthWrite),
             None => (Access::ColorReadWrite, Access::DepthReadWrite),
@@ -75,13 +92,22 @@ impl DrawScene {
         let color = p.write(input.color, color_access);
         let ids = ids_in.map(|i| p.write(i, Access::ColorReadWrite));
         let depth = p.write(input.depth, depth_access);
-        let mut push = Vec::with_capacity(80);
-        for f in self.view.view_projection.to_cols_array() {
+        let mut push = Vec::with_capacity(112);
+        let v = &self.view;
+        let cascades = input.shadows.map_or(0, |s| s.count);
+        for f in v.view_projection.to_cols_array() {
             push.extend_from_slice(&f.to_le_bytes());
         }
         for f in [self.sun.x, self.sun.y, self.sun.z, self.ambient] {
             push.extend_from_slice(&f.to_le_bytes());
         }
+        for f in [v.position.x, v.position.y, v.position.z, cascades as f32] {
+            push.extend_from_slice(&f.to_le_bytes());
+        }
+        for f in [v.forward.x, v.forward.y, v.forward.z, 0.0] {
+            push.extend_from_slice(&f.to_le_bytes());
+        }
+        let shadows = input.shadows;
         let clear = self.clear;
         let with_ids = ids.is_some();
         let (draws, counts, offset, capacity) =
@@ -95,9 +121,17 @@ impl DrawScene {
             if with_ids {
                 desc = desc.define("INSTANCE_IDS", "1");
             }
+            if shadows.is_some() {
+                desc = desc.define("SHADOWS", "1");
+            }
             r.graphics(&desc)?;
             r.bind_buffer(0, s.vertices)?;
             r.bind_buffer(1, s.instances)?;
+            if let Some(sh) = shadows {
+                r.bind_image(2, sh.map)?;
+                r.bind_sampler(3, Sampler::Nearest)?;
+                r.bind_buffer(4, sh.cascades)?;
+            }
             r.push_constants(&push)?;
             r.draw_indexed_indirect_count(s.indices, draws, 0, counts, offset, capacity)?;
             r.end_rendering();

@@ -5,15 +5,19 @@
 //! cull.reset → cull.early → draw.early → hiz.0 … hiz.N → cull.late → draw.late
 //! ```
 //!
+//! With shadows, `shadow.setup → shadow.reset → shadow.cull → shadow.0 … shadow.3` render the
+//! cascaded shadow map first, and both draws sample it.
+//!
 //! The early phase draws last frame's visible set into a cleared colour and depth target, the
 //! pyramid is built from that depth, and the late phase draws what became visible on top. The
 //! visibility buffer is a history buffer: the graph carries it to the next frame.
 
 use crate::camera::View;
 use crate::cull::{self, Cull, CullEarlyIn, CullLateIn, CullTests};
-use crate::draw::{DrawScene, DrawSceneIn};
+use crate::draw::{DrawScene, DrawSceneIn, ShadowInputs};
 use crate::hiz::{DepthPyramid, DepthPyramidIn};
 use crate::scene::SceneInputs;
+use crate::shadow::{CascadeSettings, ShadowCascades};
 use glam::Vec3;
 use rg_core::{BufferDesc, BufferHandle, Format, Graph, ImageDesc, ImageHandle, Size};
 use rg_vulkan::Pass;
@@ -34,6 +38,8 @@ pub struct SceneFrame {
     pub clear: [f32; 4],
     /// Unit direction toward the sun.
     pub sun: Vec3,
+    /// Cascaded shadows from the sun ([`crate::shadow::ShadowCascades`]), or none.
+    pub shadows: Option<CascadeSettings>,
 }
 
 impl SceneFrame {
@@ -48,6 +54,7 @@ impl SceneFrame {
             instance_ids: false,
             clear: [0.55, 0.68, 0.85, 1.0],
             sun: Vec3::new(0.4, 0.8, 0.3).normalize(),
+            shadows: None,
         }
     }
 }
@@ -63,6 +70,10 @@ pub struct SceneFrameOut {
     pub pyramid: ImageHandle,
     pub draws_early: BufferHandle,
     pub draws_late: BufferHandle,
+    /// The shadow map and cascade records, when the frame has shadows.
+    pub shadows: Option<ShadowInputs>,
+    /// The shadow casters' cull counts (a word a cascade, then draws over capacity).
+    pub shadow_counts: Option<BufferHandle>,
 }
 
 impl SceneFrame {
@@ -88,6 +99,10 @@ impl SceneFrame {
         let decisions =
             g.create_buffer("cull.decisions", BufferDesc::new(cull::per_instance_bytes(n)));
         let counts = cull::add_counts(g);
+        let shadow = self.shadows.map(|settings| {
+            ShadowCascades { view: self.view, toward_sun: self.sun, settings }.add(g, scene)
+        });
+        let shadows = shadow.as_ref().map(|s| s.inputs);
 
         let c = Cull {
             view: self.view,
@@ -122,6 +137,7 @@ impl SceneFrame {
                 color,
                 depth,
                 ids,
+                shadows,
             },
         );
         let hiz = DepthPyramid.add(
@@ -153,6 +169,7 @@ impl SceneFrame {
                 color: drawn.color,
                 depth: drawn.depth,
                 ids: drawn.ids,
+                shadows,
             },
         );
         SceneFrameOut {
@@ -164,6 +181,8 @@ impl SceneFrame {
             pyramid: hiz.pyramid,
             draws_early: early.draws,
             draws_late: late.draws,
+            shadows,
+            shadow_counts: shadow.map(|s| s.counts),
         }
     }
 }

@@ -166,3 +166,70 @@ pub fn occluded(
     let nearest = view.z_near as f64 / (-c.z - r);
     nearest < far
 }
+
+/// Where a ray first meets the scene.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hit {
+    pub instance: usize,
+    /// Distance along the (unit) ray.
+    pub t: f32,
+    pub point: glam::Vec3,
+    /// The triangle's unit normal, facing the ray's origin.
+    pub normal: glam::Vec3,
+}
+
+/// The first triangle of the scene (every instance at LOD level 0) that the ray from `origin`
+/// along the unit direction `dir` meets past `t_min`, by testing every triangle of every
+/// instance whose bounding sphere the ray crosses (Möller–Trumbore). The reference for
+/// shadows: a point is in shadow when a ray toward the sun meets anything.
+pub fn ray_cast(
+    scene: &crate::scene::Scene,
+    origin: glam::Vec3,
+    dir: glam::Vec3,
+    t_min: f32,
+) -> Option<Hit> {
+    let mut best: Option<Hit> = None;
+    for (i, inst) in scene.instances.iter().enumerate() {
+        let s = scene.world_sphere(i);
+        // The ray's closest approach to the sphere's centre.
+        let oc = s.center - origin;
+        let along = oc.dot(dir);
+        let miss2 = oc.length_squared() - along * along;
+        if miss2 > s.radius * s.radius || along + s.radius < t_min {
+            continue;
+        }
+        let lod = &scene.meshes[inst.mesh as usize];
+        let to_world = |p: glam::Vec3| inst.position + inst.rotation * (p * inst.scale);
+        let indices = lod.levels.first().map_or(&lod.mesh.indices, |l| &l.indices);
+        for tri in indices.chunks_exact(3) {
+            let [a, b, c] =
+                [tri[0], tri[1], tri[2]].map(|k| to_world(lod.mesh.positions[k as usize]));
+            let (e1, e2) = (b - a, c - a);
+            let p = dir.cross(e2);
+            let det = e1.dot(p);
+            if det.abs() < 1e-12 {
+                continue;
+            }
+            let inv = 1.0 / det;
+            let tv = origin - a;
+            let u = tv.dot(p) * inv;
+            if !(0.0..=1.0).contains(&u) {
+                continue;
+            }
+            let q = tv.cross(e1);
+            let v = dir.dot(q) * inv;
+            if v < 0.0 || u + v > 1.0 {
+                continue;
+            }
+            let t = e2.dot(q) * inv;
+            if t > t_min && best.is_none_or(|h| t < h.t) {
+                let mut normal = e1.cross(e2).normalize_or_zero();
+                if normal.dot(dir) > 0.0 {
+                    normal = -normal;
+                }
+                best = Some(Hit { instance: i, t, point: origin + dir * t, normal });
+            }
+        }
+    }
+    best
+}

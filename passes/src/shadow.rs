@@ -14,8 +14,12 @@
 //! from near to far; every point of slice k lands inside cascade k's map with at least a texel
 //! to spare; sub-texel camera moves shift each cascade by whole texels.
 
-use crate::camera::Camera;
+use crate::camera::{Camera, View};
+use crate::draw::ShadowInputs;
+use crate::scene::SceneInputs;
 use glam::{Mat4, Vec3, Vec4};
+use rg_core::{Access, BufferDesc, Format, Graph, ImageDesc, QueueKind, ShaderStages, Size};
+use rg_vulkan::{GraphicsDesc, Pass, Rendering};
 
 /// How the cascades are laid out.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -77,6 +81,9 @@ pub struct Cascade {
     pub texel: f32,
     /// The map's centre in the sun's view (x, y), a whole number of texels.
     pub center: [f32; 2],
+    /// The box's depth range: distances along the sun's rays in the sun's view, nearest the
+    /// sun first.
+    pub depth_range: [f32; 2],
 }
 
 /// The radius and the distance along the view direction of the smallest sphere around the
@@ -143,6 +150,7 @@ pub fn fit(
         half_size,
         texel,
         center,
+        depth_range: [z_near, z_far],
     }
 }
 
@@ -169,6 +177,169 @@ pub fn cascades(
 ) -> Vec<Cascade> {
     let s = splits(camera.z_near, settings.distance, settings.count, settings.lambda);
     s.windows(2).map(|w| fit(camera, aspect, w[0], w[1], toward_sun, settings)).collect()
+}
+
+/// Bytes of one cascade's record in the cascade buffer (`Cascade` in `cascades.comp` and
+/// `scene.frag`): its view-projection, then far split, texel size and depth units per world unit.
+pub const CASCADE_BYTES: u64 = 80;
+
+/// Renders the sun's cascaded shadow map (`shaders/passes/cascades.comp`, `cull_box.comp`,
+/// `shadow.vert`): `shadow.setup` writes each cascade's record, `shadow.reset` zeroes the
+/// counts, `shadow.cull` culls casters per cascade against its box (frustum only, no
+/// occlusion) into indexed indirect draws, and `shadow.k` draws cascade k's casters into layer
+/// k of the `D32Float` array, one pass a layer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ShadowCascades {
+    pub view: View,
+    /// Unit direction toward the sun.
+    pub toward_sun: Vec3,
+    pub settings: CascadeSettings,
+}
+
+/// What [`ShadowCascades`] gives: the map and the cascade records for [`crate::draw::DrawScene`]
+/// (as [`ShadowInputs`]), the cascades as the CPU fitted them, and the cull counts (a word a
+/// cascade of draws, then a word of draws over capacity).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShadowCascadesOut {
+    pub inputs: ShadowInputs,
+    pub cascades: Vec<Cascade>,
+    pub counts: rg_core::BufferHandle,
+}
+
+impl ShadowCascades {
+    /// Declares the shadow passes for `scene`.
+    pub fn add(&self, g: &mut Graph<Pass>, scene: SceneInputs) -> ShadowCascadesOut {
+        let cascades =
+            cascades(&self.view.camera(), self.view.aspect(), self.toward_sun, &self.settings);
+        let n = cascades.len() as u32;
+        let res = self.settings.resolution.max(8);
+        let desc = ImageDesc::new(Format::D32Float, Size::absolute(res, res)).layers(n);
+        let mut map = g.create_image("shadow.map", desc);
+        let records = g.create_buffer("shadow.cascades", BufferDesc::new(n as u64 * CASCADE_BYTES));
+        let capacity = scene.instance_count.max(1);
+        let counts = g.create_buffer("shadow.counts", BufferDesc::new((n as u64 + 1) * 4));
+        let mut draws: Vec<rg_core::BufferHandle> = (0..n)
+            .map(|k| {
+                g.create_buffer(&format!("shadow.draws.{k}"), BufferDesc::new(capacity as u64 * 20))
+            })
+            .collect();
+
+        // The records, pushed one dispatch a cascade.
+        let c = ShaderStages::COMPUTE;
+        let mut p = g.add_pass("shadow.setup", QueueKind::Graphics);
+        let records = p.write(records, Access::StorageWrite(c));
+        let pushes: Vec<Vec<u8>> = cascades
+            .iter()
+            .enumerate()
+            .map(|(k, cs)| {
+                let mut b = Vec::with_capacity(84);
+                for f in cs.view_projection.to_cols_array() {
+                    b.extend_from_slice(&f.to_le_bytes());
+                }
+                let depth_scale = cs.projection.z_axis.z;
+                for f in [cs.far, cs.texel, depth_scale, 0.0] {
+                    b.extend_from_slice(&f.to_le_bytes());
+                }
+                b.extend_from_slice(&(k as u32).to_le_bytes());
+                b
+            })
+            .collect();
+        p.record(Box::new(move |r| {
+            r.compute("passes/cascades.comp", &[])?;
+            r.bind_buffer(0, records)?;
+            for push in &pushes {
+                r.push_constants(push)?;
+                r.dispatch(1, 1, 1)?;
+            }
+            Ok(())
+        }));
+
+        let mut p = g.add_pass("shadow.reset", QueueKind::Graphics);
+        let counts = p.write(counts, Access::CopyDst);
+        p.record(Box::new(move |r| r.fill_buffer(counts, 0)));
+
+        let mut p = g.add_pass("shadow.cull", QueueKind::Graphics);
+        p.read(scene.meshes, Access::StorageRead(c));
+        p.read(scene.instances, Access::StorageRead(c));
+        for d in &mut draws {
+            *d = p.write(*d, Access::StorageWrite(c));
+        }
+        let counts = p.write(counts, Access::StorageReadWrite(c));
+        let culls: Vec<Vec<u8>> = cascades
+            .iter()
+            .enumerate()
+            .map(|(k, cs)| {
+                let mut b = Vec::with_capacity(96);
+                for f in cs.view.to_cols_array() {
+                    b.extend_from_slice(&f.to_le_bytes());
+                }
+                // The box's depth range along the sun's rays, from its projection.
+                let (z_near, z_far) = (cs.depth_range[0], cs.depth_range[1]);
+                for f in [cs.center[0], cs.center[1], cs.half_size, cs.texel, z_near, z_far] {
+                    b.extend_from_slice(&f.to_le_bytes());
+                }
+                for u in [scene.instance_count, capacity, k as u32, n] {
+                    b.extend_from_slice(&u.to_le_bytes());
+                }
+                b
+            })
+            .collect();
+        let cull_draws = draws.clone();
+        let instances = scene.instance_count;
+        p.record(Box::new(move |r| {
+            r.compute("passes/cull_box.comp", &[])?;
+            r.bind_buffer(0, scene.meshes)?;
+            r.bind_buffer(1, scene.instances)?;
+            r.bind_buffer(3, counts)?;
+            for (push, d) in culls.iter().zip(&cull_draws) {
+                r.bind_buffer(2, *d)?;
+                r.push_constants(push)?;
+                if instances > 0 {
+                    r.dispatch_threads(instances, 1, 1)?;
+                }
+            }
+            Ok(())
+        }));
+
+        let vs = ShaderStages::VERTEX;
+        for (k, cs) in cascades.iter().enumerate() {
+            let mut p = g.add_pass(&format!("shadow.{k}"), QueueKind::Graphics);
+            p.read(scene.vertices, Access::StorageRead(vs));
+            p.read(scene.instances, Access::StorageRead(vs));
+            p.read(scene.indices, Access::IndexBuffer);
+            p.read(draws[k], Access::IndirectArgs);
+            p.read(counts, Access::IndirectArgs);
+            map = p.write(map.layer(k as u32), Access::DepthWrite);
+            let vp = cs.view_projection.to_cols_array();
+            let push: Vec<u8> = vp.iter().flat_map(|f| f.to_le_bytes()).collect();
+            let (draws_k, count_offset) = (draws[k], k as u64 * 4);
+            p.record(Box::new(move |r| {
+                r.begin_rendering(Rendering { clear_color: None, clear_depth: Some(0.0) })?;
+                let mut desc = GraphicsDesc::new("passes/shadow.vert", "passes/shadow.frag");
+                desc.depth_test = Some(true);
+                desc.depth_write = true;
+                r.graphics(&desc)?;
+                r.bind_buffer(0, scene.vertices)?;
+                r.bind_buffer(1, scene.instances)?;
+                r.push_constants(&push)?;
+                r.draw_indexed_indirect_count(
+                    scene.indices,
+                    draws_k,
+                    0,
+                    counts,
+                    count_offset,
+                    capacity,
+                )?;
+                r.end_rendering();
+                Ok(())
+            }));
+        }
+        ShadowCascadesOut {
+            inputs: ShadowInputs { map: map.whole(), cascades: records, count: n },
+            cascades,
+            counts,
+        }
+    }
 }
 
 #[cfg(test)]

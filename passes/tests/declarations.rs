@@ -144,3 +144,40 @@ fn culling_and_drawing_declare_their_buffers() {
         }
     }
 }
+
+/// Checks: with shadows, the frame first sets up the cascades, zeroes their counts, culls the
+/// casters of every cascade in one pass and draws each cascade into its own layer of the map,
+/// one pass a layer; both scene draws sample the whole map; the oracle finds nothing.
+#[test]
+fn shadow_passes_write_one_layer_each() {
+    let scene = Scene::procedural(50, 1);
+    let mut g: Graph<Pass> = Graph::new(Extent::new(320, 200));
+    let output = g.import_image(
+        "output",
+        ImageDesc::new(Format::Rgba8Unorm, Size::FULL),
+        ResourceState::swapchain_acquired(),
+        ResourceState::present(),
+    );
+    let inputs = scene.sizes().import(&mut g);
+    let view = Camera::look_at(glam::Vec3::new(0.0, 5.0, 10.0), glam::Vec3::ZERO).frame(320, 200);
+    let settings = rg_passes::shadow::CascadeSettings { resolution: 256, ..Default::default() };
+    let frame = SceneFrame { shadows: Some(settings), ..SceneFrame::new(view, &inputs, true) };
+    frame.add(&mut g, inputs, output);
+    let plan = (*Compiler::new().compile(&g, &FakeMemory::default()).expect("compiles")).clone();
+    let names = labels(&plan);
+    let at = |l: &str| names.iter().position(|n| n == l).unwrap_or_else(|| panic!("{l} runs"));
+    assert!(at("shadow.setup") < at("shadow.cull") && at("shadow.reset") < at("shadow.cull"));
+    for k in 0..4u32 {
+        assert!(at("shadow.cull") < at(&format!("shadow.{k}")));
+        assert!(at(&format!("shadow.{k}")) < at("draw.early"));
+        let a = accesses(&plan, &format!("shadow.{k}"));
+        let layer = Subresource { base_mip: 0, mip_count: 1, base_layer: k, layer_count: 1 };
+        assert!(a.contains(&("shadow.map".into(), Access::DepthWrite, layer)), "{a:?}");
+    }
+    for pass in ["draw.early", "draw.late"] {
+        let a = accesses(&plan, pass);
+        let whole = Subresource { base_mip: 0, mip_count: 1, base_layer: 0, layer_count: 4 };
+        assert!(a.contains(&("shadow.map".into(), Access::Sampled(ShaderStages::FRAGMENT), whole)));
+    }
+    assert!(oracle::check(&plan).is_empty());
+}

@@ -15,6 +15,7 @@ use rg_passes::cull::{Counts, CullTests, COUNT_WORDS};
 use rg_passes::frame::SceneFrame;
 use rg_passes::mesh::Mesh;
 use rg_passes::scene::{Instance, Scene, SceneBuffers, SceneInputs, SceneSizes};
+use rg_passes::shadow::CascadeSettings;
 use rg_vulkan::{Bindings, Buffer, Error, Executor, MemoryUse, Pass};
 use std::path::{Path, PathBuf};
 
@@ -26,19 +27,27 @@ pub const USAGE: &str = "
 showcase options:
   --instances N      instances in the scene (default 10000)
   --gltf FILE        add a mesh from a .gltf or .glb file among the procedural ones
-  --no-culling       draw every instance (no frustum or occlusion culling; LOD still chosen)";
+  --no-culling       draw every instance (no frustum or occlusion culling; LOD still chosen)
+  --no-shadows       no cascaded shadow map from the sun";
 
 /// The showcase sample.
 pub struct Showcase {
     scene: Scene,
     sizes: SceneSizes,
     tests: CullTests,
+    /// Cascaded shadows from the sun, or none.
+    shadows: Option<CascadeSettings>,
     buffers: Option<SceneBuffers>,
-    /// A host-readable copy of the last frame's culling counts.
+    /// Host-readable copies of the last frame's culling counts and shadow casters' counts.
     stats: Option<Buffer>,
+    shadow_stats: Option<Buffer>,
     /// What the last frame imported, to bind.
-    imports: Option<(SceneInputs, BufferHandle)>,
+    imports: Option<(SceneInputs, BufferHandle, Option<BufferHandle>)>,
 }
+
+/// The showcase's shadows: 4 cascades of 1024² over the first 80 units.
+pub const SHADOWS: CascadeSettings =
+    CascadeSettings { count: 4, lambda: 0.75, distance: 80.0, resolution: 1024, reach: 60.0 };
 
 impl Default for Showcase {
     fn default() -> Showcase {
@@ -47,10 +56,21 @@ impl Default for Showcase {
 }
 
 const COUNT_BYTES: u64 = COUNT_WORDS as u64 * 4;
+/// The shadow casters' counts: a word a cascade and one of draws over capacity.
+const SHADOW_COUNT_BYTES: u64 = (SHADOWS.count as u64 + 1) * 4;
 
 impl Showcase {
     pub fn new(scene: Scene, tests: CullTests) -> Showcase {
-        Showcase { sizes: scene.sizes(), scene, tests, buffers: None, stats: None, imports: None }
+        Showcase {
+            sizes: scene.sizes(),
+            scene,
+            tests,
+            shadows: Some(SHADOWS),
+            buffers: None,
+            stats: None,
+            shadow_stats: None,
+            imports: None,
+        }
     }
 
     /// Takes the showcase's own options out of `args`; returns the sample and the rest.
@@ -62,6 +82,7 @@ impl Showcase {
         let mut rest = Vec::new();
         let (mut instances, mut gltf, mut tests) =
             (DEFAULT_INSTANCES, None::<PathBuf>, CullTests::ALL);
+        let mut shadows = Some(SHADOWS);
         let mut it = args.into_iter();
         while let Some(a) = it.next() {
             match a.as_str() {
@@ -76,6 +97,7 @@ impl Showcase {
                     gltf = Some(PathBuf::from(v));
                 }
                 "--no-culling" => tests = CullTests::NONE,
+                "--no-shadows" => shadows = None,
                 _ => rest.push(a),
             }
         }
@@ -83,7 +105,7 @@ impl Showcase {
         if let Some(path) = gltf {
             add_gltf(&mut scene, &path).map_err(ArgsError::Gltf)?;
         }
-        Ok((Showcase::new(scene, tests), rest))
+        Ok((Showcase { shadows, ..Showcase::new(scene, tests) }, rest))
     }
 
     /// The scene it draws.
@@ -147,9 +169,16 @@ impl Sample for Showcase {
         let field = Scene::field_extent(self.scene.instances.len());
         let view = camera::path(time, field).frame(extent.width, extent.height);
         let inputs = self.sizes.import(g);
-        let params = SceneFrame { tests: self.tests, ..SceneFrame::new(view, &inputs, frame > 0) };
+        let params = SceneFrame {
+            tests: self.tests,
+            shadows: self.shadows,
+            // A low sun, for long shadows.
+            sun: Vec3::new(0.6, 0.42, 0.3).normalize(),
+            ..SceneFrame::new(view, &inputs, frame > 0)
+        };
         let out = params.add(g, inputs, output);
-        // The counts go to a host-readable buffer for `--stats`.
+        // The counts (and the shadow casters' counts after them) go to a host-readable buffer
+        // for `--stats`.
         let host = ResourceState::host_read(QueueKind::Graphics);
         let stats = g.import_buffer("showcase.stats", BufferDesc::new(COUNT_BYTES), host, host);
         let mut p = g.add_pass("showcase.stats", QueueKind::Graphics);
@@ -157,26 +186,45 @@ impl Sample for Showcase {
         let stats = p.write(stats, Access::CopyDst);
         let counts = out.counts;
         p.record(Box::new(move |r| r.copy_buffer(counts, stats, Some(COUNT_BYTES))));
-        self.imports = Some((inputs, stats));
+        let shadow_stats = out.shadow_counts.map(|c| {
+            let b = BufferDesc::new(SHADOW_COUNT_BYTES);
+            let shadow_stats = g.import_buffer("showcase.shadow_stats", b, host, host);
+            let mut p = g.add_pass("showcase.shadow_stats", QueueKind::Graphics);
+            p.read(c, Access::CopySrc);
+            let shadow_stats = p.write(shadow_stats, Access::CopyDst);
+            p.record(Box::new(move |r| r.copy_buffer(c, shadow_stats, Some(SHADOW_COUNT_BYTES))));
+            shadow_stats
+        });
+        self.imports = Some((inputs, stats, shadow_stats));
         out.color
     }
 
     fn prepare(&mut self, ex: &mut Executor) -> Result<(), Error> {
         self.buffers = Some(SceneBuffers::upload(ex, &self.scene)?);
         self.stats = Some(ex.create_buffer("showcase.stats", COUNT_BYTES, MemoryUse::Readback)?);
+        let shadow =
+            ex.create_buffer("showcase.shadow_stats", SHADOW_COUNT_BYTES, MemoryUse::Readback)?;
+        self.shadow_stats = Some(shadow);
         Ok(())
     }
 
     fn bind(&self, bindings: Bindings) -> Bindings {
-        match (&self.buffers, self.stats, &self.imports) {
-            (Some(b), Some(stats), Some((inputs, h))) => b.bind(bindings, inputs).buffer(*h, stats),
+        match (&self.buffers, self.stats, self.shadow_stats, &self.imports) {
+            (Some(b), Some(stats), Some(shadow), Some((inputs, h, sh))) => {
+                let bound = b.bind(bindings, inputs).buffer(*h, stats);
+                match sh {
+                    Some(sh) => bound.buffer(*sh, shadow),
+                    None => bound,
+                }
+            }
             _ => bindings,
         }
     }
 
     fn finish(&mut self, ex: &mut Executor) -> Result<Option<String>, Error> {
         let Some(stats) = self.stats else { return Ok(None) };
-        let c = Counts::from_bytes(&ex.read_buffer(stats)?);
+        let bytes = ex.read_buffer(stats)?;
+        let c = Counts::from_bytes(&bytes);
         let meshes = self.scene.meshes.len();
         let levels: usize = self.scene.meshes.iter().map(|m| m.levels.len()).sum();
         let mut s = format!(
@@ -197,6 +245,24 @@ impl Sample for Showcase {
             .map(|(k, n)| format!("LOD {k}: {n}"))
             .collect();
         s.push_str(&format!("draws per level: {}\n", lods.join(", ")));
+        if let (Some(sh), Some(buffer)) = (self.shadows, self.shadow_stats) {
+            let bytes = ex.read_buffer(buffer)?;
+            let word = |i: usize| {
+                let at = 4 * i;
+                bytes.get(at..at + 4).map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            };
+            let casters: Vec<String> =
+                (0..sh.count as usize).map(|k| word(k).to_string()).collect();
+            s.push_str(&format!(
+                "shadows: {} cascades of {}², casters drawn per cascade: {}, over capacity: {}\n",
+                sh.count,
+                sh.resolution,
+                casters.join(", "),
+                word(sh.count as usize)
+            ));
+        } else {
+            s.push_str("shadows: off\n");
+        }
         Ok(Some(s))
     }
 }

@@ -9,12 +9,15 @@ layout(set = 0, binding = 1) readonly buffer Instances { Instance instances[]; }
 
 layout(push_constant) uniform Push {
     mat4 view_projection;
-    vec4 sun;  // direction toward the sun (xyz), ambient (w)
+    vec4 sun;      // direction toward the sun (xyz), ambient (w)
+    vec4 eye;      // the camera's position (xyz), cascades in the shadow map (w)
+    vec4 forward;  // the camera's view direction
 } push;
 
 layout(location = 0) out vec3 normal;
 layout(location = 1) out vec3 albedo;
 layout(location = 2) flat out uint instance;
+layout(location = 3) out vec3 world;
 
 void main() {
     // Field by field: a whole-struct copy compiles to OpCopyLogical, which reflection does
@@ -24,7 +27,7 @@ void main() {
     uint b = uint(gl_VertexIndex) * VERTEX_FLOATS;
     vec3 p = vec3(vertices[b], vertices[b + 1], vertices[b + 2]);
     vec3 n = vec3(vertices[b + 3], vertices[b + 4], vertices[b + 5]);
-    vec3 world = position_scale.xyz + rotate(rotation, p) * position_scale.w;
+    world = position_scale.xyz + rotate(rotation, p) * position_scale.w;
     gl_Position = push.view_projection * vec4(world, 1.0);
     normal = rotate(rotation, n);
     albedo = unpackUnorm4x8(instances[gl_InstanceIndex].color).rgb;

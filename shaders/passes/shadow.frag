@@ -1,0 +1,5 @@
+#version 450
+// Shadow casters write depth only.
+
+void main() {
+}
