@@ -233,3 +233,58 @@ pub fn ray_cast(
     }
     best
 }
+
+/// The lights whose spheres touch each cluster's box, in float64: cluster `c` (tiles across,
+/// then down, then slices) is the part of the view between the tile's edges and the slice's
+/// depths (logarithmic from `z_near` to `grid.far`), bounded by the box of its eight corners in
+/// view space. `lights` are world positions and radii.
+pub fn cluster_lists(
+    view: &View,
+    grid: &crate::lights::ClusterGrid,
+    lights: &[(glam::Vec3, f32)],
+) -> Vec<Vec<u32>> {
+    let v = view.view.as_dmat4();
+    let centers: Vec<DVec3> =
+        lights.iter().map(|(p, _)| v.transform_point3(DVec3::from(*p))).collect();
+    let (near, far) = (view.z_near as f64, (grid.far as f64).max(view.z_near as f64 * 2.0));
+    let (p00, p11) = (view.p00 as f64, view.p11 as f64);
+    let mut out = Vec::with_capacity(grid.clusters() as usize);
+    for s in 0..grid.slices {
+        let depth = |k: u32| near * (far / near).powf(k as f64 / grid.slices as f64);
+        let (d0, d1) = (depth(s), depth(s + 1));
+        for ty in 0..grid.tiles_y {
+            for tx in 0..grid.tiles_x {
+                let nx = |t: u32| t as f64 / grid.tiles_x as f64 * 2.0 - 1.0;
+                let ny = |t: u32| t as f64 / grid.tiles_y as f64 * 2.0 - 1.0;
+                let mut lo = DVec3::splat(f64::INFINITY);
+                let mut hi = DVec3::splat(f64::NEG_INFINITY);
+                for d in [d0, d1] {
+                    for x in [nx(tx), nx(tx + 1)] {
+                        for y in [ny(ty), ny(ty + 1)] {
+                            let p = DVec3::new(x * d / p00, -y * d / p11, -d);
+                            lo = lo.min(p);
+                            hi = hi.max(p);
+                        }
+                    }
+                }
+                let list = centers
+                    .iter()
+                    .zip(lights)
+                    .enumerate()
+                    .filter(|(_, (c, (_, r)))| (c.clamp(lo, hi) - **c).length() <= *r as f64)
+                    .map(|(i, _)| i as u32)
+                    .collect();
+                out.push(list);
+            }
+        }
+    }
+    out
+}
+
+/// How far past its radius the GPU's cluster test reaches (its margin, and as much again for
+/// rounding): a light listed by the GPU but not by [`cluster_lists`] is a tolerated extra when
+/// its sphere's distance to the box is within this.
+pub fn cluster_band(view: &View, position: glam::Vec3, radius: f32) -> f64 {
+    let d = (DVec3::from(position) - DVec3::from(view.position)).length();
+    2.0 * (1e-4 * (d + radius as f64) + 1e-4)
+}
