@@ -3,6 +3,7 @@
 //! instance index plus one into an `R32Uint` target, so tests can list what is visible.
 
 use crate::camera::View;
+use crate::lights::ClusteredLights;
 use crate::scene::SceneInputs;
 use rg_core::{Access, BufferHandle, Graph, ImageHandle, QueueKind, ShaderStages};
 use rg_vulkan::{GraphicsDesc, Pass, Rendering, Sampler};
@@ -20,6 +21,9 @@ pub struct DrawScene {
     pub clear: Option<[f32; 4]>,
     /// The pass's label (`draw.early`, `draw.late`).
     pub label: &'static str,
+    /// Shade with every point light instead of the cluster's list (for tests and comparisons:
+    /// the two sum the same terms in the same order).
+    pub brute_force_lights: bool,
 }
 
 /// The cascaded shadow map a draw samples ([`crate::shadow::ShadowCascades`]' output).
@@ -47,6 +51,8 @@ pub struct DrawSceneIn {
     pub ids: Option<ImageHandle>,
     /// Shadows from the sun, when there are any.
     pub shadows: Option<ShadowInputs>,
+    /// Clustered point lights ([`crate::lights::ClusterLights`]), when there are any.
+    pub lights: Option<ClusteredLights>,
 }
 
 /// What [`DrawScene`] gives: the targets' new versions.
@@ -85,6 +91,11 @@ impl DrawScene {
             p.read(sh.map, Access::Sampled(fs));
             p.read(sh.cascades, Access::StorageRead(fs));
         }
+        if let Some(l) = input.lights {
+            for b in [l.lights, l.counts, l.items, l.grid] {
+                p.read(b, Access::StorageRead(fs));
+            }
+        }
         let (color_access, depth_access) = match self.clear {
             Some(_) => (Access::ColorWrite, Access::DepthWrite),
             None => (Access::ColorReadWrite, Access::DepthReadWrite),
@@ -108,6 +119,8 @@ impl DrawScene {
             push.extend_from_slice(&f.to_le_bytes());
         }
         let shadows = input.shadows;
+        let lights = input.lights;
+        let brute_force = self.brute_force_lights;
         let clear = self.clear;
         let with_ids = ids.is_some();
         let (draws, counts, offset, capacity) =
@@ -124,6 +137,12 @@ impl DrawScene {
             if shadows.is_some() {
                 desc = desc.define("SHADOWS", "1");
             }
+            if lights.is_some() {
+                desc = desc.define("LIGHTS", "1");
+            }
+            if lights.is_some() && brute_force {
+                desc = desc.define("BRUTE_FORCE", "1");
+            }
             r.graphics(&desc)?;
             r.bind_buffer(0, s.vertices)?;
             r.bind_buffer(1, s.instances)?;
@@ -131,6 +150,12 @@ impl DrawScene {
                 r.bind_image(2, sh.map)?;
                 r.bind_sampler(3, Sampler::Nearest)?;
                 r.bind_buffer(4, sh.cascades)?;
+            }
+            if let Some(l) = lights {
+                r.bind_buffer(5, l.lights)?;
+                r.bind_buffer(6, l.counts)?;
+                r.bind_buffer(7, l.items)?;
+                r.bind_buffer(8, l.grid)?;
             }
             r.push_constants(&push)?;
             r.draw_indexed_indirect_count(s.indices, draws, 0, counts, offset, capacity)?;

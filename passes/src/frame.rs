@@ -6,7 +6,9 @@
 //! ```
 //!
 //! With shadows, `shadow.setup → shadow.reset → shadow.cull → shadow.0 … shadow.3` render the
-//! cascaded shadow map first, and both draws sample it.
+//! cascaded shadow map first, and both draws sample it; with lights, `lights.animate →
+//! lights.reset → lights.cluster` sort them into the froxel grid, and both draws shade with the
+//! lists. The draws write an HDR target, which `post.tonemap` maps into the output.
 //!
 //! The early phase draws last frame's visible set into a cleared colour and depth target, the
 //! pyramid is built from that depth, and the late phase draws what became visible on top. The
@@ -16,6 +18,8 @@ use crate::camera::View;
 use crate::cull::{self, Cull, CullEarlyIn, CullLateIn, CullTests};
 use crate::draw::{DrawScene, DrawSceneIn, ShadowInputs};
 use crate::hiz::{DepthPyramid, DepthPyramidIn};
+use crate::lights::{ClusterGrid, ClusterLights, ClusteredLights, LightsIn};
+use crate::post::{Tonemap, TonemapIn};
 use crate::scene::SceneInputs;
 use crate::shadow::{CascadeSettings, ShadowCascades};
 use glam::Vec3;
@@ -40,6 +44,15 @@ pub struct SceneFrame {
     pub sun: Vec3,
     /// Cascaded shadows from the sun ([`crate::shadow::ShadowCascades`]), or none.
     pub shadows: Option<CascadeSettings>,
+    /// Clustered point lights ([`crate::lights::ClusterLights`]): the uploaded lights, the
+    /// grid and the time they are moved to; or none.
+    pub lights: Option<(LightsIn, ClusterGrid, f32)>,
+    /// Shade with every light rather than the cluster lists (for comparisons).
+    pub brute_force_lights: bool,
+    /// The HDR target's format (`Rgba16Float`; tests read `Rgba32Float` exactly).
+    pub hdr: Format,
+    /// Exposure of the tone mapping into the output.
+    pub exposure: f32,
 }
 
 impl SceneFrame {
@@ -52,9 +65,14 @@ impl SceneFrame {
             capacity: scene.instance_count.max(1),
             lod_pixels: 1.0,
             instance_ids: false,
-            clear: [0.55, 0.68, 0.85, 1.0],
+            // A sky that the tone mapping turns into (0.55, 0.68, 0.85).
+            clear: [0.8, 1.14, 1.9, 1.0],
             sun: Vec3::new(0.4, 0.8, 0.3).normalize(),
             shadows: None,
+            lights: None,
+            brute_force_lights: false,
+            hdr: Format::Rgba16Float,
+            exposure: 1.0,
         }
     }
 }
@@ -74,6 +92,10 @@ pub struct SceneFrameOut {
     pub shadows: Option<ShadowInputs>,
     /// The shadow casters' cull counts (a word a cascade, then draws over capacity).
     pub shadow_counts: Option<BufferHandle>,
+    /// The lit scene before tone mapping.
+    pub hdr: ImageHandle,
+    /// The clustered lights, when the frame has them.
+    pub lights: Option<ClusteredLights>,
 }
 
 impl SceneFrame {
@@ -103,6 +125,10 @@ impl SceneFrame {
             ShadowCascades { view: self.view, toward_sun: self.sun, settings }.add(g, scene)
         });
         let shadows = shadow.as_ref().map(|s| s.inputs);
+        let lights = self
+            .lights
+            .map(|(input, grid, time)| ClusterLights { view: self.view, grid, time }.add(g, input));
+        let hdr = g.create_image("scene.hdr", ImageDesc::new(self.hdr, size));
 
         let c = Cull {
             view: self.view,
@@ -125,6 +151,7 @@ impl SceneFrame {
             ambient: 0.25,
             clear,
             label,
+            brute_force_lights: self.brute_force_lights,
         };
         let drawn = draw("draw.early", Some(self.clear)).add(
             g,
@@ -134,10 +161,11 @@ impl SceneFrame {
                 capacity: self.capacity,
                 counts: early.counts,
                 count_offset: 0,
-                color,
+                color: hdr,
                 depth,
                 ids,
                 shadows,
+                lights,
             },
         );
         let hiz = DepthPyramid.add(
@@ -170,10 +198,15 @@ impl SceneFrame {
                 depth: drawn.depth,
                 ids: drawn.ids,
                 shadows,
+                lights,
             },
         );
+        let color = Tonemap { exposure: self.exposure }
+            .add(g, TonemapIn { hdr: last.color, target: color });
         SceneFrameOut {
-            color: last.color,
+            color,
+            hdr: last.color,
+            lights,
             depth: last.depth,
             ids: last.ids,
             counts: late.counts,

@@ -22,6 +22,7 @@ pub mod frame;
 pub mod hiz;
 pub mod lights;
 pub mod mesh;
+pub mod post;
 pub mod reference;
 pub mod scene;
 pub mod shadow;

@@ -132,6 +132,13 @@ impl LightBuffers {
     }
 }
 
+/// Imports `count` uploaded lights into a frame's graph: all a graph needs to declare them,
+/// with no device (bind them with [`LightBuffers::bind`]).
+pub fn import(g: &mut Graph<Pass>, count: u32) -> LightsIn {
+    let size = (count as u64 * BASE_LIGHT_BYTES).max(BASE_LIGHT_BYTES);
+    LightsIn { base: g.import_buffer("lights.base", BufferDesc::new(size), HOST, HOST), count }
+}
+
 /// The uploaded lights in a frame's graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LightsIn {

@@ -73,7 +73,7 @@ fn the_frame_runs_in_order_and_the_oracle_finds_nothing() {
     let mut want = vec!["cull.reset", "cull.early", "draw.early"];
     let hiz: Vec<String> = (0..10).map(|k| format!("hiz.{k}")).collect();
     want.extend(hiz.iter().map(|s| s.as_str()));
-    want.extend(["cull.late", "draw.late"]);
+    want.extend(["cull.late", "draw.late", "post.tonemap"]);
     assert_eq!(labels(&plan), want);
     assert!(plan.culled.is_empty());
     let hazards = oracle::check(&plan);

@@ -169,3 +169,38 @@ fn a_crowded_cluster_keeps_its_first_lights_and_counts_the_rest() {
     drop(ex);
     assert_clean(&ctx, "crowded");
 }
+
+/// Checks: a scene lit by 500 moving point lights (and the sun) shades the same from the
+/// cluster lists as from every light, within 1e-4 at every channel of every pixel of the
+/// Rgba32Float HDR target, over two frames; the lights add visible light (the images with and
+/// without them differ).
+#[test]
+fn clustered_shading_equals_shading_with_every_light() {
+    let Some(ctx) = context("clustered_shading") else { return };
+    let scene = rg_passes::scene::Scene::procedural(150, 8);
+    let extent = rg_passes::scene::Scene::field_extent(150);
+    let (w, h) = (160, 96);
+    let cam = Camera::look_at(Vec3::new(-8.0, 5.0, 10.0), Vec3::new(3.0, 0.0, -3.0));
+    let lights = lights::procedural(500, extent, 4);
+    let grid = ClusterGrid { budget: 500, far: 50.0, ..ClusterGrid::default() };
+    let mut images = Vec::new();
+    for (brute_force_lights, lit) in [(false, true), (true, true), (false, false)] {
+        let mut rig = common::Rig::new(&ctx, scene.clone(), w, h);
+        if lit {
+            rig.lights = Some((LightBuffers::upload(&mut rig.ex, &lights).expect("upload"), grid));
+        }
+        let params = |p: rg_passes::frame::SceneFrame| rg_passes::frame::SceneFrame {
+            brute_force_lights,
+            hdr: rg_core::Format::Rgba32Float,
+            ..p
+        };
+        rig.frame(&cam, params);
+        images.push(rig.frame(&cam, params).hdr.expect("hdr"));
+    }
+    let worst = images[0].iter().zip(&images[1]).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(worst <= 1e-4, "clustered and brute-force shading differ by {worst}");
+    let lit = images[0].iter().zip(&images[2]).filter(|(a, b)| (*a - *b).abs() > 0.01).count();
+    eprintln!("clustered shading: largest difference {worst}, {lit} channels lit by point lights");
+    assert!(lit > (w * h) as usize / 20, "the lights must light part of the image: {lit}");
+    assert_clean(&ctx, "clustered_shading");
+}

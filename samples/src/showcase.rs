@@ -13,6 +13,7 @@ use rg_core::{Access, BufferDesc, BufferHandle, Graph, ImageHandle, QueueKind, R
 use rg_passes::camera;
 use rg_passes::cull::{Counts, CullTests, COUNT_WORDS};
 use rg_passes::frame::SceneFrame;
+use rg_passes::lights::{self, ClusterGrid, LightBuffers, LightsIn, PointLight};
 use rg_passes::mesh::Mesh;
 use rg_passes::scene::{Instance, Scene, SceneBuffers, SceneInputs, SceneSizes};
 use rg_passes::shadow::CascadeSettings;
@@ -28,7 +29,8 @@ showcase options:
   --instances N      instances in the scene (default 10000)
   --gltf FILE        add a mesh from a .gltf or .glb file among the procedural ones
   --no-culling       draw every instance (no frustum or occlusion culling; LOD still chosen)
-  --no-shadows       no cascaded shadow map from the sun";
+  --no-shadows       no cascaded shadow map from the sun
+  --lights N         moving point lights, clustered (default 4096; 0 for none)";
 
 /// The showcase sample.
 pub struct Showcase {
@@ -37,13 +39,33 @@ pub struct Showcase {
     tests: CullTests,
     /// Cascaded shadows from the sun, or none.
     shadows: Option<CascadeSettings>,
+    /// Point lights over the field, clustered each frame.
+    lights: Vec<PointLight>,
+    light_buffers: Option<LightBuffers>,
+    /// Host-readable copies of the last frame's cluster counts and light overflow.
+    light_stats: Option<(Buffer, Buffer)>,
     buffers: Option<SceneBuffers>,
     /// Host-readable copies of the last frame's culling counts and shadow casters' counts.
     stats: Option<Buffer>,
     shadow_stats: Option<Buffer>,
     /// What the last frame imported, to bind.
-    imports: Option<(SceneInputs, BufferHandle, Option<BufferHandle>)>,
+    imports: Option<Imports>,
 }
+
+/// What a frame imported, to bind.
+struct Imports {
+    scene: SceneInputs,
+    stats: BufferHandle,
+    shadow_stats: Option<BufferHandle>,
+    lights: Option<(LightsIn, BufferHandle, BufferHandle)>,
+}
+
+/// Point lights in the showcase by default.
+pub const DEFAULT_LIGHTS: usize = 4096;
+
+/// The showcase's froxel grid.
+pub const GRID: ClusterGrid =
+    ClusterGrid { tiles_x: 16, tiles_y: 9, slices: 24, budget: 128, far: 100.0 };
 
 /// The showcase's shadows: 4 cascades of 1024² over the first 80 units.
 pub const SHADOWS: CascadeSettings =
@@ -51,7 +73,9 @@ pub const SHADOWS: CascadeSettings =
 
 impl Default for Showcase {
     fn default() -> Showcase {
-        Showcase::new(Scene::procedural(DEFAULT_INSTANCES, 1), CullTests::ALL)
+        let mut s = Showcase::new(Scene::procedural(DEFAULT_INSTANCES, 1), CullTests::ALL);
+        s.set_lights(DEFAULT_LIGHTS);
+        s
     }
 }
 
@@ -66,6 +90,9 @@ impl Showcase {
             scene,
             tests,
             shadows: Some(SHADOWS),
+            lights: Vec::new(),
+            light_buffers: None,
+            light_stats: None,
             buffers: None,
             stats: None,
             shadow_stats: None,
@@ -83,6 +110,7 @@ impl Showcase {
         let (mut instances, mut gltf, mut tests) =
             (DEFAULT_INSTANCES, None::<PathBuf>, CullTests::ALL);
         let mut shadows = Some(SHADOWS);
+        let mut light_count = DEFAULT_LIGHTS;
         let mut it = args.into_iter();
         while let Some(a) = it.next() {
             match a.as_str() {
@@ -98,6 +126,12 @@ impl Showcase {
                 }
                 "--no-culling" => tests = CullTests::NONE,
                 "--no-shadows" => shadows = None,
+                "--lights" => {
+                    let v = it.next().ok_or(usage("--lights needs a value".into()))?;
+                    light_count = v.parse().ok().filter(|&n| n <= 1_000_000).ok_or(usage(
+                        format!("--lights {v}: expected a number from 0 to 1000000"),
+                    ))?;
+                }
                 _ => rest.push(a),
             }
         }
@@ -105,12 +139,20 @@ impl Showcase {
         if let Some(path) = gltf {
             add_gltf(&mut scene, &path).map_err(ArgsError::Gltf)?;
         }
-        Ok((Showcase { shadows, ..Showcase::new(scene, tests) }, rest))
+        let mut showcase = Showcase { shadows, ..Showcase::new(scene, tests) };
+        showcase.set_lights(light_count);
+        Ok((showcase, rest))
     }
 
     /// The scene it draws.
     pub fn scene(&self) -> &Scene {
         &self.scene
+    }
+
+    /// Lights the field with `count` moving point lights (0: none).
+    pub fn set_lights(&mut self, count: usize) {
+        let extent = Scene::field_extent(self.scene.instances.len());
+        self.lights = lights::procedural(count, extent, 7);
     }
 }
 
@@ -169,9 +211,11 @@ impl Sample for Showcase {
         let field = Scene::field_extent(self.scene.instances.len());
         let view = camera::path(time, field).frame(extent.width, extent.height);
         let inputs = self.sizes.import(g);
+        let lights = (!self.lights.is_empty()).then(|| lights::import(g, self.lights.len() as u32));
         let params = SceneFrame {
             tests: self.tests,
             shadows: self.shadows,
+            lights: lights.map(|l| (l, GRID, time)),
             // A low sun, for long shadows.
             sun: Vec3::new(0.6, 0.42, 0.3).normalize(),
             ..SceneFrame::new(view, &inputs, frame > 0)
@@ -195,7 +239,32 @@ impl Sample for Showcase {
             p.record(Box::new(move |r| r.copy_buffer(c, shadow_stats, Some(SHADOW_COUNT_BYTES))));
             shadow_stats
         });
-        self.imports = Some((inputs, stats, shadow_stats));
+        let light_stats = out.lights.map(|l| {
+            let counts_bytes = GRID.clusters() as u64 * 4;
+            let a = g.import_buffer(
+                "showcase.cluster_counts",
+                BufferDesc::new(counts_bytes),
+                host,
+                host,
+            );
+            let b = g.import_buffer("showcase.light_overflow", BufferDesc::new(8), host, host);
+            let mut p = g.add_pass("showcase.light_stats", QueueKind::Graphics);
+            p.read(l.counts, Access::CopySrc);
+            p.read(l.overflow, Access::CopySrc);
+            let a = p.write(a, Access::CopyDst);
+            let b = p.write(b, Access::CopyDst);
+            p.record(Box::new(move |r| {
+                r.copy_buffer(l.counts, a, Some(counts_bytes))?;
+                r.copy_buffer(l.overflow, b, Some(8))
+            }));
+            (a, b)
+        });
+        self.imports = Some(Imports {
+            scene: inputs,
+            stats,
+            shadow_stats,
+            lights: lights.zip(light_stats).map(|(l, (a, b))| (l, a, b)),
+        });
         out.color
     }
 
@@ -205,20 +274,35 @@ impl Sample for Showcase {
         let shadow =
             ex.create_buffer("showcase.shadow_stats", SHADOW_COUNT_BYTES, MemoryUse::Readback)?;
         self.shadow_stats = Some(shadow);
+        if !self.lights.is_empty() {
+            self.light_buffers = Some(LightBuffers::upload(ex, &self.lights)?);
+            let counts = ex.create_buffer(
+                "showcase.cluster_counts",
+                GRID.clusters() as u64 * 4,
+                MemoryUse::Readback,
+            )?;
+            let overflow = ex.create_buffer("showcase.light_overflow", 8, MemoryUse::Readback)?;
+            self.light_stats = Some((counts, overflow));
+        }
         Ok(())
     }
 
     fn bind(&self, bindings: Bindings) -> Bindings {
-        match (&self.buffers, self.stats, self.shadow_stats, &self.imports) {
-            (Some(b), Some(stats), Some(shadow), Some((inputs, h, sh))) => {
-                let bound = b.bind(bindings, inputs).buffer(*h, stats);
-                match sh {
-                    Some(sh) => bound.buffer(*sh, shadow),
-                    None => bound,
-                }
-            }
-            _ => bindings,
+        let (Some(b), Some(stats), Some(shadow), Some(i)) =
+            (&self.buffers, self.stats, self.shadow_stats, &self.imports)
+        else {
+            return bindings;
+        };
+        let mut bound = b.bind(bindings, &i.scene).buffer(i.stats, stats);
+        if let Some(sh) = i.shadow_stats {
+            bound = bound.buffer(sh, shadow);
         }
+        if let (Some((input, a, c)), Some(lb), Some((counts, overflow))) =
+            (i.lights, &self.light_buffers, self.light_stats)
+        {
+            bound = lb.bind(bound, &input).buffer(a, counts).buffer(c, overflow);
+        }
+        bound
     }
 
     fn finish(&mut self, ex: &mut Executor) -> Result<Option<String>, Error> {
@@ -262,6 +346,28 @@ impl Sample for Showcase {
             ));
         } else {
             s.push_str("shadows: off\n");
+        }
+        if let Some((counts, overflow)) = self.light_stats {
+            let words = |b: Vec<u8>| -> Vec<u32> {
+                b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+            };
+            let counts = words(ex.read_buffer(counts)?);
+            let overflow = words(ex.read_buffer(overflow)?);
+            let busy = counts.iter().filter(|&&n| n > 0).count();
+            let longest = counts.iter().max().copied().unwrap_or(0);
+            s.push_str(&format!(
+                "lights: {} point lights in {} clusters ({}x{}x{}), {busy} clusters lit, the longest list {longest} (budget {}), {} lights dropped in {} clusters over budget\n",
+                self.lights.len(),
+                GRID.clusters(),
+                GRID.tiles_x,
+                GRID.tiles_y,
+                GRID.slices,
+                GRID.budget,
+                overflow.first().copied().unwrap_or(0),
+                overflow.get(1).copied().unwrap_or(0)
+            ));
+        } else {
+            s.push_str("lights: none\n");
         }
         Ok(Some(s))
     }

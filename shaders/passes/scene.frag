@@ -1,7 +1,8 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 // Lights an instance with one sun and an ambient term (`passes::draw::DrawScene`). With
 // SHADOWS the sun is filtered by the cascaded shadow map (3x3 PCF, normal offset and a small
-// constant bias). With INSTANCE_IDS the instance's index plus one also goes to an R32Uint
+// constant bias); with LIGHTS the clustered point lights add theirs (`passes::lights`). With INSTANCE_IDS the instance's index plus one also goes to an R32Uint
 // attachment, so a test can list what is visible; with SHADOWS as well, its top bit says the
 // pixel is mostly in shadow.
 
@@ -64,6 +65,51 @@ float sunlight(vec3 p, vec3 n) {
 }
 #endif
 
+#ifdef LIGHTS
+#include "lights.glsl"
+layout(set = 0, binding = 5) readonly buffer Lights { Light lights[]; };
+layout(set = 0, binding = 6) readonly buffer ClusterCounts { uint cluster_counts[]; };
+layout(set = 0, binding = 7) readonly buffer ClusterItems { uint cluster_items[]; };
+layout(set = 0, binding = 8) readonly buffer Grid { ClusterGrid grid; };
+
+// One point light's diffuse light at `p`: zero at and past its radius.
+vec3 point_light(uint i, vec3 p, vec3 n) {
+    vec4 pr = lights[i].position_radius;
+    vec3 l = pr.xyz - p;
+    float dist = length(l);
+    if (dist >= pr.w) {
+        return vec3(0.0);
+    }
+    return lights[i].color.rgb * falloff(dist, pr.w) * max(dot(n, l / max(dist, 1e-6)), 0.0);
+}
+
+// Every point light's diffuse light at `p`: the lights of the pixel's cluster, or with
+// BRUTE_FORCE every light (for tests: both sum the same terms in the same order). Lights reach
+// only points within the grid's depth.
+vec3 point_lights(vec3 p, vec3 n) {
+    vec3 sum = vec3(0.0);
+    float d = dot(p - push.eye.xyz, push.forward.xyz);
+    if (d > grid.depth.y) {
+        return sum;
+    }
+#ifdef BRUTE_FORCE
+    uint count = uint(grid.depth.w);
+    for (uint i = 0u; i < count; ++i) {
+        sum += point_light(i, p, n);
+    }
+#else
+    uvec2 tile = min(uvec2(gl_FragCoord.xy / grid.screen.xy * vec2(grid.dims.xy)), grid.dims.xy - 1u);
+    uint s = cluster_slice(d, grid.depth, grid.dims.z);
+    uint c = tile.x + tile.y * grid.dims.x + s * grid.dims.x * grid.dims.y;
+    uint listed = cluster_counts[c];
+    for (uint k = 0u; k < listed; ++k) {
+        sum += point_light(cluster_items[c * grid.dims.w + k], p, n);
+    }
+#endif
+    return sum;
+}
+#endif
+
 void main() {
     vec3 n = normalize(normal);
     float facing = max(dot(n, push.sun.xyz), 0.0);
@@ -73,7 +119,11 @@ void main() {
 #endif
     // A touch of sky from above keeps faces turned from the sun readable.
     float sky = 0.5 + 0.5 * n.y;
-    color = vec4(albedo * (facing * shade + push.sun.w * sky), 1.0);
+    vec3 light = vec3(facing * shade + push.sun.w * sky);
+#ifdef LIGHTS
+    light += point_lights(world, n);
+#endif
+    color = vec4(albedo * light, 1.0);
 #ifdef INSTANCE_IDS
     id = instance + 1u;
 #ifdef SHADOWS

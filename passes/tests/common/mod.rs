@@ -47,6 +47,8 @@ pub struct Frame {
     pub ids: Option<Vec<u32>>,
     /// Every level of the depth pyramid the late phase tested against, level 0 first.
     pub pyramid: Vec<Vec<f32>>,
+    /// The HDR target's texels, when the frame made it `Rgba32Float`.
+    pub hdr: Option<Vec<f32>>,
 }
 
 /// An executor with a scene uploaded and an output image, running scene frames.
@@ -59,6 +61,8 @@ pub struct Rig {
     output: Image,
     compiler: Compiler,
     frames: u64,
+    /// Point lights every frame is lit by, with the grid they are sorted into.
+    pub lights: Option<(rg_passes::lights::LightBuffers, rg_passes::lights::ClusterGrid)>,
 }
 
 fn host() -> ResourceState {
@@ -88,7 +92,17 @@ impl Rig {
         let mut ex = Executor::new(ctx).expect("executor");
         let buffers = SceneBuffers::upload(&mut ex, &scene).expect("upload");
         let output = ex.create_image("output", Format::Rgba8Unorm, width, height).expect("output");
-        Rig { ex, scene, buffers, width, height, output, compiler: Compiler::new(), frames: 0 }
+        Rig {
+            ex,
+            scene,
+            buffers,
+            width,
+            height,
+            output,
+            compiler: Compiler::new(),
+            frames: 0,
+            lights: None,
+        }
     }
 
     /// Runs one frame of `params` (its `history` is set from the frames run so far) seen from
@@ -111,7 +125,10 @@ impl Rig {
             fresh,
             readback::COPIED,
         );
-        let frame = params(SceneFrame::new(view, &inputs, self.frames > 0));
+        let lights = self.lights.as_ref().map(|(b, grid)| (b.import(&mut g), *grid));
+        let mut first = SceneFrame::new(view, &inputs, self.frames > 0);
+        first.lights = lights.map(|(input, grid)| (input, grid, 0.0));
+        let frame = params(first);
         let out: SceneFrameOut = frame.add(&mut g, inputs, output);
         let n = inputs.instance_count.max(1) as u64;
         let texels = w as u64 * h as u64 * 4;
@@ -119,6 +136,11 @@ impl Rig {
         reads.push((read_buffer(&mut g, out.counts, "counts", 64), 64));
         reads.push((read_buffer(&mut g, out.decisions, "decisions", n * 4), n * 4));
         reads.push((readback::add_readback(&mut g, out.color, "color", texels), texels));
+        let hdr_floats = frame.hdr == Format::Rgba32Float;
+        if hdr_floats {
+            let bytes = texels * 4;
+            reads.push((readback::add_readback(&mut g, out.hdr, "hdr", bytes), bytes));
+        }
         if let Some(ids) = out.ids {
             reads.push((readback::add_readback(&mut g, ids, "ids", texels), texels));
         }
@@ -130,6 +152,9 @@ impl Rig {
         }
         let mut made: Vec<Buffer> = Vec::new();
         let mut bindings = self.buffers.bind(Bindings::new(), &inputs).image(output, self.output);
+        if let (Some((b, _)), Some((input, _))) = (&self.lights, lights) {
+            bindings = b.bind(bindings, &input);
+        }
         for (k, &(h, bytes)) in reads.iter().enumerate() {
             let b = self
                 .ex
@@ -151,9 +176,10 @@ impl Rig {
         let decisions = Decision::from_bytes(&data.next().expect("decisions"));
         let decisions = decisions[..inputs.instance_count as usize].to_vec();
         let color = data.next().expect("color");
+        let hdr = hdr_floats.then(|| floats(&data.next().expect("hdr")));
         let ids = out.ids.map(|_| words(&data.next().expect("ids")));
         let pyramid = (0..levels).map(|_| floats(&data.next().expect("level"))).collect();
-        Frame { counts, decisions, color, ids, pyramid }
+        Frame { counts, decisions, color, ids, pyramid, hdr }
     }
 
     /// Frames run so far.
