@@ -16,8 +16,9 @@
 
 use crate::camera::View;
 use crate::cull::{self, Cull, CullEarlyIn, CullLateIn, CullTests};
-use crate::draw::{DrawScene, DrawSceneIn, ShadowInputs};
+use crate::draw::{DrawScene, DrawSceneIn, GBuffer, ShadowInputs};
 use crate::hiz::{DepthPyramid, DepthPyramidIn};
+use crate::lighting::{DeferredLighting, DeferredLightingIn};
 use crate::lights::{ClusterGrid, ClusterLights, ClusteredLights, LightsIn};
 use crate::post::{Tonemap, TonemapIn};
 use crate::scene::SceneInputs;
@@ -128,7 +129,12 @@ impl SceneFrame {
         let lights = self
             .lights
             .map(|(input, grid, time)| ClusterLights { view: self.view, grid, time }.add(g, input));
-        let hdr = g.create_image("scene.hdr", ImageDesc::new(self.hdr, size));
+        let gbuffer = GBuffer {
+            albedo: g.create_image("gbuffer.albedo", ImageDesc::new(Format::Rgba8Unorm, size)),
+            normal: g.create_image("gbuffer.normal", ImageDesc::new(Format::Rgba16Float, size)),
+            depth,
+            ids,
+        };
 
         let c = Cull {
             view: self.view,
@@ -145,15 +151,8 @@ impl SceneFrame {
             decisions,
         };
         let early = c.add_early(g, early_in);
-        let draw = |label, clear| DrawScene {
-            view: self.view,
-            sun: self.sun,
-            ambient: 0.25,
-            clear,
-            label,
-            brute_force_lights: self.brute_force_lights,
-        };
-        let drawn = draw("draw.early", Some(self.clear)).add(
+        let draw = |label, clear| DrawScene { view: self.view, clear, label };
+        let drawn = draw("draw.early", true).add(
             g,
             DrawSceneIn {
                 scene,
@@ -161,11 +160,7 @@ impl SceneFrame {
                 capacity: self.capacity,
                 counts: early.counts,
                 count_offset: 0,
-                color: hdr,
-                depth,
-                ids,
-                shadows,
-                lights,
+                gbuffer,
             },
         );
         let hiz = DepthPyramid.add(
@@ -186,7 +181,7 @@ impl SceneFrame {
                 pyramid_levels: hiz.levels,
             },
         );
-        let last = draw("draw.late", None).add(
+        let last = draw("draw.late", false).add(
             g,
             DrawSceneIn {
                 scene,
@@ -194,18 +189,22 @@ impl SceneFrame {
                 capacity: self.capacity,
                 counts: late.counts,
                 count_offset: 4,
-                color: drawn.color,
-                depth: drawn.depth,
-                ids: drawn.ids,
-                shadows,
-                lights,
+                gbuffer: drawn,
             },
         );
-        let color = Tonemap { exposure: self.exposure }
-            .add(g, TonemapIn { hdr: last.color, target: color });
+        let hdr = DeferredLighting {
+            view: self.view,
+            sun: self.sun,
+            ambient: 0.25,
+            sky: [self.clear[0], self.clear[1], self.clear[2]],
+            format: self.hdr,
+            brute_force_lights: self.brute_force_lights,
+        }
+        .add(g, DeferredLightingIn { gbuffer: last, shadows, lights });
+        let color = Tonemap { exposure: self.exposure }.add(g, TonemapIn { hdr, target: color });
         SceneFrameOut {
             color,
-            hdr: last.color,
+            hdr,
             lights,
             depth: last.depth,
             ids: last.ids,

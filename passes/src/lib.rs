@@ -20,6 +20,7 @@ pub mod cull;
 pub mod draw;
 pub mod frame;
 pub mod hiz;
+pub mod lighting;
 pub mod lights;
 pub mod mesh;
 pub mod post;

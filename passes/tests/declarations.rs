@@ -73,7 +73,7 @@ fn the_frame_runs_in_order_and_the_oracle_finds_nothing() {
     let mut want = vec!["cull.reset", "cull.early", "draw.early"];
     let hiz: Vec<String> = (0..10).map(|k| format!("hiz.{k}")).collect();
     want.extend(hiz.iter().map(|s| s.as_str()));
-    want.extend(["cull.late", "draw.late", "post.tonemap"]);
+    want.extend(["cull.late", "draw.late", "lighting", "post.tonemap"]);
     assert_eq!(labels(&plan), want);
     assert!(plan.culled.is_empty());
     let hazards = oracle::check(&plan);
@@ -147,7 +147,7 @@ fn culling_and_drawing_declare_their_buffers() {
 
 /// Checks: with shadows, the frame first sets up the cascades, zeroes their counts, culls the
 /// casters of every cascade in one pass and draws each cascade into its own layer of the map,
-/// one pass a layer; both scene draws sample the whole map; the oracle finds nothing.
+/// one pass a layer; the lighting pass samples the whole map; the oracle finds nothing.
 #[test]
 fn shadow_passes_write_one_layer_each() {
     let scene = Scene::procedural(50, 1);
@@ -169,15 +169,13 @@ fn shadow_passes_write_one_layer_each() {
     assert!(at("shadow.setup") < at("shadow.cull") && at("shadow.reset") < at("shadow.cull"));
     for k in 0..4u32 {
         assert!(at("shadow.cull") < at(&format!("shadow.{k}")));
-        assert!(at(&format!("shadow.{k}")) < at("draw.early"));
+        assert!(at(&format!("shadow.{k}")) < at("lighting"));
         let a = accesses(&plan, &format!("shadow.{k}"));
         let layer = Subresource { base_mip: 0, mip_count: 1, base_layer: k, layer_count: 1 };
         assert!(a.contains(&("shadow.map".into(), Access::DepthWrite, layer)), "{a:?}");
     }
-    for pass in ["draw.early", "draw.late"] {
-        let a = accesses(&plan, pass);
-        let whole = Subresource { base_mip: 0, mip_count: 1, base_layer: 0, layer_count: 4 };
-        assert!(a.contains(&("shadow.map".into(), Access::Sampled(ShaderStages::FRAGMENT), whole)));
-    }
+    let a = accesses(&plan, "lighting");
+    let whole = Subresource { base_mip: 0, mip_count: 1, base_layer: 0, layer_count: 4 };
+    assert!(a.contains(&("shadow.map".into(), Access::Sampled(ShaderStages::COMPUTE), whole)));
     assert!(oracle::check(&plan).is_empty());
 }

@@ -9,9 +9,6 @@ layout(set = 0, binding = 1) readonly buffer Instances { Instance instances[]; }
 
 layout(push_constant) uniform Push {
     mat4 view_projection;
-    vec4 sun;      // direction toward the sun (xyz), ambient (w)
-    vec4 eye;      // the camera's position (xyz), cascades in the shadow map (w)
-    vec4 forward;  // the camera's view direction
 } push;
 
 layout(location = 0) out vec3 normal;
