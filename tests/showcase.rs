@@ -209,3 +209,67 @@ fn a_gltf_mesh_joins_the_scene() {
     assert!(o.status.success(), "{out}\n{err}");
     assert!(out.contains("200 instances of 8 meshes"), "{out}");
 }
+
+/// Where the golden pictures live.
+fn golden(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden").join(name)
+}
+
+/// Checks: the lit showcase (shadows, 512 moving lights, 500 instances, 256x160, frame 4)
+/// matches `tests/golden/showcase.png`: a pixel matches when every channel is within 3 of the
+/// golden, and at most 0.5% of the pixels may not (where surfaces meet at equal depth and the
+/// order of the compacted draws, which atomics decide, picks one). On failure the actual
+/// picture and a difference picture (mismatches in magenta) are written beside the golden;
+/// `RG_UPDATE_GOLDEN=1` rewrites it.
+#[test]
+fn the_lit_showcase_matches_its_golden_picture() {
+    if !device_or_skip("golden") {
+        return;
+    }
+    let png = scratch("golden-run.png");
+    let o = showcase(
+        &[
+            "--headless",
+            "--frames",
+            "4",
+            "--size",
+            "256x160",
+            "--instances",
+            "500",
+            "--lights",
+            "512",
+            "--out",
+            png.to_str().unwrap(),
+        ],
+        None,
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    let actual = image::open(&png).unwrap().to_rgba8();
+    let path = golden("showcase.png");
+    if std::env::var("RG_UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+        actual.save(&path).unwrap();
+    }
+    let want = image::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgba8();
+    assert_eq!(actual.dimensions(), want.dimensions());
+    let mut diff = image::RgbaImage::new(want.width(), want.height());
+    let mut n = 0;
+    for (x, y, a) in actual.enumerate_pixels() {
+        let b = want.get_pixel(x, y);
+        let off = (0..4).any(|c| a[c].abs_diff(b[c]) > 3);
+        n += usize::from(off);
+        let g = a[1] / 3;
+        diff.put_pixel(x, y, image::Rgba(if off { [255, 0, 255, 255] } else { [g, g, g, 255] }));
+    }
+    let allowed = (want.width() * want.height()) as usize / 200;
+    if n > allowed {
+        let (a, d) = (golden("showcase.actual.png"), golden("showcase.diff.png"));
+        actual.save(&a).unwrap();
+        diff.save(&d).unwrap();
+        panic!(
+            "{n} pixels differ from the golden (at most {allowed}): {} {}",
+            a.display(),
+            d.display()
+        );
+    }
+}
