@@ -27,6 +27,7 @@ pub mod post;
 pub mod reference;
 pub mod scene;
 pub mod shadow;
+pub mod terrain;
 
 /// The README's examples, compiled (and, where they need no GPU, run) as doctests, so they
 /// cannot drift from the API. They live here, in the crate that depends on all the others.
