@@ -2,13 +2,14 @@
 //! library's passes.
 //!
 //! ```text
-//! cull.reset → cull.early → draw.early → hiz.0 … hiz.N → cull.late → draw.late
+//! cull.reset → cull.early → draw.early → hiz.0 … hiz.N → cull.late → draw.late → lighting → post.tonemap
 //! ```
 //!
-//! With shadows, `shadow.setup → shadow.reset → shadow.cull → shadow.0 … shadow.3` render the
-//! cascaded shadow map first, and both draws sample it; with lights, `lights.animate →
-//! lights.reset → lights.cluster` sort them into the froxel grid, and both draws shade with the
-//! lists. The draws write an HDR target, which `post.tonemap` maps into the output.
+//! The draws write a G-buffer; `lighting` shades it once a pixel into an HDR target, which
+//! `post.tonemap` maps into the output. With shadows, `shadow.setup → shadow.reset →
+//! shadow.cull → shadow.0 … shadow.3` render the cascaded shadow map, which `lighting`
+//! samples; with lights, `lights.animate → lights.reset → lights.cluster` sort them into the
+//! froxel grid, whose lists `lighting` reads.
 //!
 //! The early phase draws last frame's visible set into a cleared colour and depth target, the
 //! pyramid is built from that depth, and the late phase draws what became visible on top. The
@@ -95,6 +96,8 @@ pub struct SceneFrameOut {
     pub shadow_counts: Option<BufferHandle>,
     /// The lit scene before tone mapping.
     pub hdr: ImageHandle,
+    /// The G-buffer the lighting pass read (its last versions).
+    pub gbuffer: GBuffer,
     /// The clustered lights, when the frame has them.
     pub lights: Option<ClusteredLights>,
 }
@@ -205,6 +208,7 @@ impl SceneFrame {
         SceneFrameOut {
             color,
             hdr,
+            gbuffer: last,
             lights,
             depth: last.depth,
             ids: last.ids,

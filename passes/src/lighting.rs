@@ -95,7 +95,16 @@ impl DeferredLighting {
             }
         }
         let (shadows, lights) = (input.shadows, input.lights);
+        let format = self.format;
         p.record(Box::new(move |r| {
+            if format != Format::Rgba16Float && format != Format::Rgba32Float {
+                return Err(rg_vulkan::Error::Pass {
+                    pass: "lighting".into(),
+                    message: format!(
+                        "the HDR target is {format:?}; it must be Rgba16Float or Rgba32Float"
+                    ),
+                });
+            }
             r.compute("passes/lighting.comp", &defines)?;
             r.bind_image(0, gb.albedo)?;
             r.bind_image(1, gb.normal)?;

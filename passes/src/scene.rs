@@ -295,6 +295,21 @@ impl Scene {
     }
 }
 
+/// An error naming the first instance whose mesh index is past the scene's meshes.
+fn check_meshes(scene: &Scene, pass: &str) -> Result<(), Error> {
+    let meshes = scene.meshes.len();
+    match scene.instances.iter().position(|i| i.mesh as usize >= meshes) {
+        Some(k) => Err(Error::Pass {
+            pass: pass.into(),
+            message: format!(
+                "instance {k} uses mesh {}, but the scene has {meshes} mesh(es)",
+                scene.instances[k].mesh
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The scene's buffers on the device: made and filled once by [`SceneBuffers::upload`].
 pub struct SceneBuffers {
     pub vertices: Buffer,
@@ -321,7 +336,8 @@ impl SceneBuffers {
     /// Makes the scene's buffers and fills them (host-visible memory the GPU reads).
     ///
     /// # Errors
-    /// Out of memory, or a scene with no meshes.
+    /// Out of memory, a scene with no meshes, or an instance of a mesh the scene does not have
+    /// (the shaders index the mesh table with it).
     pub fn upload(ex: &mut Executor, scene: &Scene) -> Result<SceneBuffers, Error> {
         if scene.meshes.is_empty() {
             return Err(Error::Pass {
@@ -329,6 +345,7 @@ impl SceneBuffers {
                 message: "the scene has no meshes".into(),
             });
         }
+        check_meshes(scene, "scene.upload")?;
         let data =
             [scene.vertex_bytes(), scene.index_bytes(), scene.mesh_bytes(), scene.instance_bytes()];
         let sizes = scene.sizes();
@@ -352,8 +369,9 @@ impl SceneBuffers {
     /// what [`SceneBuffers::upload`] made room for.
     ///
     /// # Errors
-    /// More instances than the table holds.
+    /// More instances than the table holds, or an instance of a mesh the scene does not have.
     pub fn update_instances(&mut self, ex: &mut Executor, scene: &Scene) -> Result<(), Error> {
+        check_meshes(scene, "scene.update_instances")?;
         ex.write_buffer(self.instances, &scene.instance_bytes())?;
         self.sizes.instance_count = scene.instances.len() as u32;
         Ok(())

@@ -180,7 +180,7 @@ pub fn cascades(
 }
 
 /// Bytes of one cascade's record in the cascade buffer (`Cascade` in `cascades.comp` and
-/// `scene.frag`): its view-projection, then far split, texel size and depth units per world unit.
+/// `shading.glsl`): its view-projection, then far split, texel size and depth units per world unit.
 pub const CASCADE_BYTES: u64 = 80;
 
 /// Renders the sun's cascaded shadow map (`shaders/passes/cascades.comp`, `cull_box.comp`,
@@ -196,7 +196,7 @@ pub struct ShadowCascades {
     pub settings: CascadeSettings,
 }
 
-/// What [`ShadowCascades`] gives: the map and the cascade records for [`crate::draw::DrawScene`]
+/// What [`ShadowCascades`] gives: the map and the cascade records for [`crate::lighting::DeferredLighting`]
 /// (as [`ShadowInputs`]), the cascades as the CPU fitted them, and the cull counts (a word a
 /// cascade of draws, then a word of draws over capacity).
 #[derive(Clone, Debug, PartialEq)]

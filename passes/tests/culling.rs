@@ -301,3 +301,23 @@ fn moved_instances_are_culled_where_they_now_are() {
     drop(rig);
     assert_clean(&ctx, "moved");
 }
+
+/// Checks: an instance of a mesh the scene does not have is refused when uploading and when
+/// updating, with an error naming the instance and the mesh (the shaders would index past the
+/// mesh table), and nothing is made.
+#[test]
+fn an_instance_of_a_missing_mesh_is_an_error() {
+    let Some(ctx) = context("missing_mesh") else { return };
+    let mut ex = rg_vulkan::Executor::new(&ctx).expect("executor");
+    let mut scene = Scene::procedural(20, 1);
+    let good = rg_passes::scene::SceneBuffers::upload(&mut ex, &scene);
+    let mut good = good.expect("a good scene uploads");
+    scene.instances[7].mesh = 99;
+    let e = rg_passes::scene::SceneBuffers::upload(&mut ex, &scene).err().expect("refused upload");
+    assert!(e.to_string().contains("instance 7 uses mesh 99"), "{e}");
+    let e = good.update_instances(&mut ex, &scene).expect_err("refused update");
+    assert!(e.to_string().contains("instance 7 uses mesh 99"), "{e}");
+    good.destroy(&mut ex);
+    drop(ex);
+    assert_clean(&ctx, "missing_mesh");
+}

@@ -4,8 +4,9 @@
 //! camera path. The same graph runs windowed and headless.
 //!
 //! Options of its own (besides every sample's): `--instances N` (default 10000), `--gltf FILE`
-//! (a `.gltf` or `.glb` mesh placed among the procedural ones), `--no-culling` (draw every
-//! instance; the picture must not change). `--stats` adds the culling counts of the last frame.
+//! (a `.gltf` or `.glb` mesh placed among the procedural ones), `--lights N` (default 4096),
+//! `--no-culling` (draw every instance; the picture must not change), `--no-shadows`.
+//! `--stats` adds the culling counts, shadow casters and light lists of the last frame.
 
 use crate::Sample;
 use glam::{Quat, Vec3};
@@ -30,7 +31,7 @@ showcase options:
   --gltf FILE        add a mesh from a .gltf or .glb file among the procedural ones
   --no-culling       draw every instance (no frustum or occlusion culling; LOD still chosen)
   --no-shadows       no cascaded shadow map from the sun
-  --lights N         moving point lights, clustered (default 4096; 0 for none)";
+  --lights N         moving point lights, clustered (default 4096, at most 65536; 0 for none)";
 
 /// The showcase sample.
 pub struct Showcase {
@@ -128,8 +129,8 @@ impl Showcase {
                 "--no-shadows" => shadows = None,
                 "--lights" => {
                     let v = it.next().ok_or(usage("--lights needs a value".into()))?;
-                    light_count = v.parse().ok().filter(|&n| n <= 1_000_000).ok_or(usage(
-                        format!("--lights {v}: expected a number from 0 to 1000000"),
+                    light_count = v.parse().ok().filter(|&n| n <= 65_536).ok_or(usage(
+                        format!("--lights {v}: expected a number from 0 to 65536"),
                     ))?;
                 }
                 _ => rest.push(a),

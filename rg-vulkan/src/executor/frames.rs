@@ -40,8 +40,9 @@ impl Executor {
         Ok(())
     }
 
-    /// Resets the command pools of the slots whose submissions have finished, while the
-    /// caller waits anyway, so the next frames start recording at once.
+    /// Resets the command pools of the slots whose submissions have finished. `wait_idle` calls
+    /// it, since its caller waits anyway, so the next frames start recording at once; a slot
+    /// reused while frames are in flight is reset when its recording starts.
     pub(super) fn recycle_slots(&mut self) -> Result<(), Error> {
         let done = self.completed()?;
         for slot in &mut self.slots {
