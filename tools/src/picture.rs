@@ -210,11 +210,13 @@ impl Picture {
         }
         let memory_bottom = y - 10;
 
-        // Transients.
-        let mut bars = Vec::new();
+        // Transients. A bar is as tall as its share of the heap, but at least 3 pixels; such
+        // inflated bars (small buffers) are laid out after the others and moved up, 3 pixels at
+        // a time, off any bar they would cover at the same time, so every transient shows.
+        let mut bars: Vec<Bar> = Vec::new();
+        let mut layout: Vec<(usize, u32, u32, u32, bool)> = Vec::new(); // resource, y, h, top, small
         for (r, res) in plan.resources.iter().enumerate() {
-            let (Some(p), Some(first), Some(last)) = (&res.placement, res.first_use, res.last_use)
-            else {
+            let (Some(p), Some(_), Some(_)) = (&res.placement, res.first_use, res.last_use) else {
                 continue;
             };
             if res.lifetime != Lifetime::Transient || p.heap >= heap_rows.len() {
@@ -224,15 +226,36 @@ impl Picture {
             let size = plan.heaps[p.heap].size.max(1);
             let y0 = top + (h as u64 * p.offset / size) as u32;
             let y1 = (top + (h as u64 * (p.offset + p.size)).div_ceil(size) as u32).min(top + h);
-            let bar = Bar {
+            layout.push((r, y0, (y1 - y0).max(3), top, y1 - y0 < 3));
+        }
+        layout.sort_by_key(|&(r, _, _, _, small)| (small, r));
+        for (r, y0, bar_h, top, small) in layout {
+            let res = &plan.resources[r];
+            let (Some(p), Some(first), Some(last)) = (&res.placement, res.first_use, res.last_use)
+            else {
+                continue;
+            };
+            let mut bar = Bar {
                 resource: r,
                 heap: p.heap,
                 x: x0 + first as u32 * COLUMN + 2,
                 y: y0,
                 w: (last - first + 1) as u32 * COLUMN - 4,
-                h: (y1 - y0).max(3),
+                h: bar_h,
                 fill: resource_color(bars.len()),
             };
+            if small {
+                let covers = |b: &Bar, y: u32| {
+                    b.heap == bar.heap
+                        && y < b.y + b.h
+                        && b.y < y + bar.h
+                        && bar.x < b.x + b.w
+                        && b.x < bar.x + bar.w
+                };
+                while bar.y >= top + 3 && bars.iter().any(|b| covers(b, bar.y)) {
+                    bar.y -= 3;
+                }
+            }
             shapes.push(Shape::Rect {
                 x: bar.x,
                 y: bar.y,
