@@ -23,6 +23,7 @@ pub mod hiz;
 pub mod lighting;
 pub mod lights;
 pub mod mesh;
+pub mod physics;
 pub mod post;
 pub mod reference;
 pub mod scene;
