@@ -129,9 +129,10 @@ impl Showcase {
                 "--no-shadows" => shadows = None,
                 "--lights" => {
                     let v = it.next().ok_or(usage("--lights needs a value".into()))?;
-                    light_count = v.parse().ok().filter(|&n| n <= 65_536).ok_or(usage(
-                        format!("--lights {v}: expected a number from 0 to 65536"),
-                    ))?;
+                    light_count =
+                        v.parse().ok().filter(|&n| n <= 65_536).ok_or(usage(format!(
+                            "--lights {v}: expected a number from 0 to 65536"
+                        )))?;
                 }
                 _ => rest.push(a),
             }
