@@ -209,3 +209,104 @@ pub fn mix_index(j: u32) -> u32 {
     h = h.wrapping_mul(0x7feb_352d);
     h ^ (h >> 15)
 }
+
+/// Where a heightfield lies in the world, for particles to collide with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TerrainPlacement {
+    /// The `R32Float` heightfield (texel centres span the square).
+    pub height: rg_core::ImageHandle,
+    /// World x and z of the square's corner, and its side.
+    pub corner: [f32; 2],
+    pub size: f32,
+    /// World height per unit of the heightfield's values.
+    pub vertical: f32,
+    /// Texels on a side.
+    pub texels: u32,
+}
+
+/// One physics step (`physics.step`, `shaders/passes/physics_step.comp`, then `physics.commit`
+/// copying the next state over the particles): contact springs with damping between touching
+/// particles, found through the broad phase and summed in a fixed order (cells, then particle
+/// index) with no floating-point atomics, so the same inputs give the same bits; the terrain
+/// pushing along its normal; gravity; semi-implicit Euler; never below the terrain.
+///
+/// What proves it right (`passes/tests/physics.rs`): two runs of 200 steps give bit-identical
+/// particles; particles dropped on an eroded terrain never end below its surface.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PhysicsStep {
+    pub dt: f32,
+    /// Force per unit of overlap, per unit of mass.
+    pub stiffness: f32,
+    /// Force per unit of closing speed, per unit of mass.
+    pub damping: f32,
+    pub gravity: f32,
+    pub terrain: Option<TerrainPlacement>,
+}
+
+impl PhysicsStep {
+    /// Declares the broad phase and the step over `count` particles in `particles` (a buffer
+    /// the step writes back, such as a history buffer); returns its new version.
+    pub fn add(
+        &self,
+        g: &mut Graph<Pass>,
+        particles: BufferHandle,
+        count: u32,
+        broad: BroadPhase,
+    ) -> BufferHandle {
+        let found = BroadPhase { contacts: false, ..broad }.add(g, particles, count);
+        let n = count.max(1) as u64;
+        let next = g.create_buffer("physics.next", BufferDesc::new(n * PARTICLE_BYTES));
+        let mut p = g.add_pass("physics.step", QueueKind::Graphics);
+        p.read(particles, Access::StorageRead(C))
+            .read(found.starts, Access::StorageRead(C))
+            .read(found.sorted, Access::StorageRead(C));
+        if let Some(t) = self.terrain {
+            p.read(t.height, Access::StorageRead(C));
+        }
+        let next = p.write(next, Access::StorageWrite(C));
+        let slots = broad.slots.max(1).next_power_of_two();
+        let t = self.terrain;
+        let (corner, size, vertical, texels) =
+            t.map_or(([0.0; 2], 0.0, 0.0, 0), |t| (t.corner, t.size, t.vertical, t.texels));
+        let mut push: Vec<u8> = Vec::with_capacity(48);
+        for u in [count, slots - 1] {
+            push.extend_from_slice(&u.to_le_bytes());
+        }
+        for f in [
+            broad.cell_size,
+            self.dt,
+            self.stiffness,
+            self.damping,
+            self.gravity,
+            size,
+            corner[0],
+            corner[1],
+            vertical,
+            texels as f32,
+        ] {
+            push.extend_from_slice(&f.to_le_bytes());
+        }
+        let (starts, sorted) = (found.starts, found.sorted);
+        p.record(Box::new(move |r| {
+            let defines: &[(&str, &str)] = if t.is_some() { &[("TERRAIN", "1")] } else { &[] };
+            r.compute("passes/physics_step.comp", defines)?;
+            r.bind_buffer(0, particles)?;
+            r.bind_buffer(1, starts)?;
+            r.bind_buffer(2, sorted)?;
+            r.bind_buffer(3, next)?;
+            if let Some(t) = t {
+                r.bind_image(4, t.height)?;
+            }
+            r.push_constants(&push)?;
+            if count > 0 {
+                r.dispatch_threads(count, 1, 1)?;
+            }
+            Ok(())
+        }));
+        let mut p = g.add_pass("physics.commit", QueueKind::Graphics);
+        p.read(next, Access::CopySrc);
+        let particles = p.write(particles, Access::CopyDst);
+        p.record(Box::new(move |r| r.copy_buffer(next, particles, Some(n * PARTICLE_BYTES))));
+        particles
+    }
+}
