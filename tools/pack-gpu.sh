@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the GPU tests, the samples and the `record`, `cull` and `lights` benchmarks, and packs them (stripped) with a
+# Builds the GPU tests, the samples and the `record`, `cull`, `lights` and `terrain` benchmarks, and packs them (stripped) with a
 # runner into one archive, for a machine that has a Vulkan driver but no Rust toolchain.
 #
 #   bash tools/pack-gpu.sh OUT_DIR        # writes OUT_DIR/rg-gpu.tar.xz and OUT_DIR/run-gpu.sh
@@ -40,6 +40,7 @@ for line in sys.stdin:
 record=$(bench record)
 cull=$(bench cull)
 lights=$(bench lights)
+terrain=$(bench terrain)
 mkdir -p "$stage/tests" "$stage/target/debug" "$stage/target/release"
 for t in $tests; do
     strip -o "$stage/tests/$(basename "$t")" "$t"
@@ -51,13 +52,14 @@ done
 strip -o "$stage/record" "$record"
 strip -o "$stage/cull" "$cull"
 strip -o "$stage/lights" "$lights"
+strip -o "$stage/terrain" "$terrain"
 echo "$root" >"$stage/checkout"
 tar -C "$stage" -cJf "$out/rg-gpu.tar.xz" .
 
 cat >"$out/run-gpu.sh" <<'RUN'
 #!/usr/bin/env bash
 # Runs a pack made by tools/pack-gpu.sh: every GPU test (validation on, RG_REQUIRE_GPU=1), then
-# the record benchmark three times and the cull and lights benchmarks once. Run it from the root of a checkout of the packed commit.
+# the record benchmark three times and the cull, lights and terrain benchmarks once. Run it from the root of a checkout of the packed commit.
 set -uo pipefail
 pack=${1:?usage: run-gpu.sh rg-gpu.tar.xz}
 dir=$(mktemp -d)
@@ -78,6 +80,7 @@ done
 for i in 1 2 3; do "$dir/record"; done
 "$dir/cull"
 "$dir/lights"
+"$dir/terrain"
 exit $failed
 RUN
 echo "pack-gpu: wrote $out/rg-gpu.tar.xz ($(du -h "$out/rg-gpu.tar.xz" | cut -f1)) and $out/run-gpu.sh"
