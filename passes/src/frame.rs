@@ -24,6 +24,7 @@ use crate::lights::{ClusterGrid, ClusterLights, ClusteredLights, LightsIn};
 use crate::post::{Tonemap, TonemapIn};
 use crate::scene::SceneInputs;
 use crate::shadow::{CascadeSettings, ShadowCascades};
+use crate::terrain_draw::{DrawTerrain, TerrainLayout};
 use glam::Vec3;
 use rg_core::{BufferDesc, BufferHandle, Format, Graph, ImageDesc, ImageHandle, Size};
 use rg_vulkan::Pass;
@@ -55,6 +56,9 @@ pub struct SceneFrame {
     pub hdr: Format,
     /// Exposure of the tone mapping into the output.
     pub exposure: f32,
+    /// A terrain drawn with the scene ([`crate::terrain_draw::DrawTerrain`]): its heightfield
+    /// (from [`crate::terrain::TerrainFrame`], in the same graph) and where it lies; or none.
+    pub terrain: Option<(ImageHandle, TerrainLayout)>,
 }
 
 impl SceneFrame {
@@ -75,6 +79,7 @@ impl SceneFrame {
             brute_force_lights: false,
             hdr: Format::Rgba16Float,
             exposure: 1.0,
+            terrain: None,
         }
     }
 }
@@ -166,6 +171,11 @@ impl SceneFrame {
                 gbuffer,
             },
         );
+        // The terrain joins the early depth, so the pyramid hides what its hills hide.
+        let drawn = match self.terrain {
+            Some((height, layout)) => DrawTerrain { view: self.view, layout }.add(g, height, drawn),
+            None => drawn,
+        };
         let hiz = DepthPyramid.add(
             g,
             DepthPyramidIn { depth: drawn.depth, depth_size: (extent.width, extent.height) },

@@ -29,6 +29,7 @@ pub mod reference;
 pub mod scene;
 pub mod shadow;
 pub mod terrain;
+pub mod terrain_draw;
 
 /// The README's examples, compiled (and, where they need no GPU, run) as doctests, so they
 /// cannot drift from the API. They live here, in the crate that depends on all the others.

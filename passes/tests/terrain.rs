@@ -160,3 +160,109 @@ fn thermal_erosion_ends_below_the_talus_step() {
     drop(ex);
     assert_clean(&ctx, "thermal");
 }
+
+/// Checks: the terrain drawn with CDLOD from a camera skimming its surface, moving across level
+/// boundaries over eight frames, never shows the sentinel sky (a magenta that only the clear
+/// gives) in the lower half of the picture, which the terrain covers; the picked nodes span
+/// several levels.
+#[test]
+fn the_terrain_has_no_cracks_across_lod_boundaries() {
+    use rg_passes::camera::Camera;
+    use rg_passes::frame::SceneFrame;
+    use rg_passes::scene::{Scene, SceneBuffers};
+    use rg_passes::terrain_draw::{select, TerrainLayout};
+    let Some(ctx) = context("cracks") else { return };
+    let mut ex = Executor::new(&ctx).expect("executor");
+    let mut scene = Scene::default();
+    scene.add_mesh(&rg_passes::mesh::shapes::cube());
+    let buffers = SceneBuffers::upload(&mut ex, &scene).expect("scene");
+    let (w, h) = (192u32, 128u32);
+    let output = ex.create_image("output", rg_core::Format::Rgba8Unorm, w, h).expect("image");
+    let readback_buffer =
+        ex.create_buffer("readback", (w * h * 4) as u64, MemoryUse::Readback).expect("buffer");
+    let noise = TerrainNoise { side: 128, octaves: 6, base_shift: 6, seed: 2 };
+    let layout = TerrainLayout {
+        corner: [-64.0, -64.0],
+        size: 128.0,
+        vertical: 6.0,
+        max_height: 2.0,
+        texels: 128,
+        quads: 8,
+        levels: 5,
+        range_factor: 8.0,
+    };
+    let mut compiler = Compiler::new();
+    let mut levels = std::collections::BTreeSet::new();
+    for f in 0..8u32 {
+        let x = -50.0 + f as f32 * 8.1;
+        // Just above the surface, looking ahead and a little down.
+        let ground = height_at(((x + 64.0) / 128.0 * 128.0) as u32, 64, &noise) * 6.0;
+        let eye = glam::Vec3::new(x, ground + 14.0, 0.3);
+        let cam = Camera::look_at(eye, eye + glam::Vec3::new(1.0, -0.45, 0.2));
+        levels.extend(select(&layout, eye).iter().map(|n| n.level));
+        let mut g: Graph<Pass> = Graph::new(Extent::new(w, h));
+        let s = TerrainFrame {
+            noise,
+            params: ErosionParams::default(),
+            iterations: 0,
+            hydraulic: false,
+            fresh: f == 0,
+        }
+        .add(&mut g);
+        let inputs = buffers.import(&mut g);
+        let fresh = rg_core::ResourceState {
+            layout: Some(rg_core::Layout::Undefined),
+            queue: rg_core::QueueKind::Graphics,
+            stages: rg_core::StageMask::NONE,
+            access: rg_core::AccessMask::NONE,
+        };
+        let target = g.import_image(
+            "output",
+            rg_core::ImageDesc::new(rg_core::Format::Rgba8Unorm, rg_core::Size::FULL),
+            fresh,
+            readback::COPIED,
+        );
+        let frame = SceneFrame {
+            terrain: Some((s.height, layout)),
+            clear: [1000.0, 0.0, 1000.0, 1.0],
+            ..SceneFrame::new(cam.frame(w, h), &inputs, f > 0)
+        };
+        let out = frame.add(&mut g, inputs, target);
+        let rb = readback::add_readback(&mut g, out.color, "readback", (w * h * 4) as u64);
+        let compiled = compiler.compile_frame(g, ex.memory()).expect("compile");
+        let bindings = buffers
+            .bind(Bindings::new(), &inputs)
+            .image(target, output)
+            .buffer(rb, readback_buffer);
+        ex.run(compiled, &bindings).expect("frame");
+        let texels = ex.read_buffer(readback_buffer).expect("read");
+        let holes = texels
+            .chunks_exact(4)
+            .enumerate()
+            .filter(|(i, p)| (*i as u32 / w) >= h / 2 && p[0] == 255 && p[1] == 0 && p[2] == 255)
+            .count();
+        if holes > 0 {
+            let at: Vec<(u32, u32)> = texels
+                .chunks_exact(4)
+                .enumerate()
+                .filter(|(i, p)| {
+                    (*i as u32 / w) >= h / 2 && p[0] == 255 && p[1] == 0 && p[2] == 255
+                })
+                .map(|(i, _)| (i as u32 % w, i as u32 / w))
+                .collect();
+            let path =
+                std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cracks-{f}.png"));
+            readback::write_png(&path, w, h, rg_core::Format::Rgba8Unorm, &texels).expect("png");
+            panic!(
+                "frame {f}: {holes} sentinel pixels below the horizon at {at:?}; picture {}",
+                path.display()
+            );
+        }
+        let sky =
+            texels.chunks_exact(4).filter(|p| p[0] == 255 && p[1] == 0 && p[2] == 255).count();
+        assert!(sky < (w * h) as usize / 2, "frame {f}: the terrain must fill the lower half");
+    }
+    assert!(levels.len() >= 3, "the camera must see several levels: {levels:?}");
+    drop(ex);
+    assert_clean(&ctx, "cracks");
+}
