@@ -114,7 +114,7 @@ impl DrawTerrain {
             .iter()
             .map(|n| {
                 let range = l.range(n.level);
-                let units = |v: f32| ((v / finest).round());
+                let units = |v: f32| (v / finest).round();
                 let words = [
                     [
                         units(n.corner[0] - l.corner[0]),
