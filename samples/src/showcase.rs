@@ -5,7 +5,8 @@
 //!
 //! Options of its own (besides every sample's): `--instances N` (default 10000), `--gltf FILE`
 //! (a `.gltf` or `.glb` mesh placed among the procedural ones), `--lights N` (default 4096),
-//! `--no-culling` (draw every instance; the picture must not change), `--no-shadows`.
+//! `--no-culling` (draw every instance; the picture must not change), `--no-shadows`,
+//! `--no-terrain` (a flat ground instead of the eroding terrain).
 //! `--stats` adds the culling counts, shadow casters and light lists of the last frame.
 
 use crate::Sample;
@@ -18,6 +19,8 @@ use rg_passes::lights::{self, ClusterGrid, LightBuffers, LightsIn, PointLight};
 use rg_passes::mesh::Mesh;
 use rg_passes::scene::{Instance, Scene, SceneBuffers, SceneInputs, SceneSizes};
 use rg_passes::shadow::CascadeSettings;
+use rg_passes::terrain::{height_at, ErosionParams, TerrainFrame, TerrainNoise};
+use rg_passes::terrain_draw::TerrainLayout;
 use rg_vulkan::{Bindings, Buffer, Error, Executor, MemoryUse, Pass};
 use std::path::{Path, PathBuf};
 
@@ -31,6 +34,7 @@ showcase options:
   --gltf FILE        add a mesh from a .gltf or .glb file among the procedural ones
   --no-culling       draw every instance (no frustum or occlusion culling; LOD still chosen)
   --no-shadows       no cascaded shadow map from the sun
+  --no-terrain       a flat ground instead of the eroding terrain
   --lights N         moving point lights, clustered (default 4096, at most 65536; 0 for none)";
 
 /// The showcase sample.
@@ -40,6 +44,8 @@ pub struct Showcase {
     tests: CullTests,
     /// Cascaded shadows from the sun, or none.
     shadows: Option<CascadeSettings>,
+    /// The eroding terrain the instances stand on, or none (a flat ground instead).
+    terrain: Option<TerrainSetup>,
     /// Point lights over the field, clustered each frame.
     lights: Vec<PointLight>,
     light_buffers: Option<LightBuffers>,
@@ -51,6 +57,54 @@ pub struct Showcase {
     shadow_stats: Option<Buffer>,
     /// What the last frame imported, to bind.
     imports: Option<Imports>,
+}
+
+/// The showcase's terrain: generated on the first frame, eroded a few steps every frame, drawn
+/// with CDLOD under the instances.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TerrainSetup {
+    pub noise: TerrainNoise,
+    pub layout: TerrainLayout,
+    pub erosion: ErosionParams,
+    /// Erosion steps a frame.
+    pub iterations: u32,
+}
+
+impl TerrainSetup {
+    /// A terrain under a square field of side `extent` centred on the origin.
+    pub fn for_field(extent: f32) -> TerrainSetup {
+        let side = 256;
+        TerrainSetup {
+            noise: TerrainNoise { side, octaves: 7, base_shift: 7, seed: 11 },
+            layout: TerrainLayout {
+                corner: [-extent * 0.6, -extent * 0.6],
+                size: extent * 1.2,
+                vertical: 3.0,
+                max_height: 2.0,
+                texels: side,
+                quads: 16,
+                levels: 5,
+                range_factor: 8.0,
+            },
+            erosion: ErosionParams {
+                rain: 0.01,
+                capacity: 1.0,
+                dissolving: 0.1,
+                deposition: 0.1,
+                ..ErosionParams::default()
+            },
+            iterations: 2,
+        }
+    }
+
+    /// The generated ground's height at world (x, z) (erosion moves it a little).
+    pub fn ground_at(&self, x: f32, z: f32) -> f32 {
+        let l = &self.layout;
+        let texel = |v: f32, c: f32| {
+            (((v - c) / l.size * l.texels as f32) as i64).clamp(0, l.texels as i64 - 1) as u32
+        };
+        height_at(texel(x, l.corner[0]), texel(z, l.corner[1]), &self.noise) * l.vertical
+    }
 }
 
 /// What a frame imported, to bind.
@@ -74,8 +128,9 @@ pub const SHADOWS: CascadeSettings =
 
 impl Default for Showcase {
     fn default() -> Showcase {
-        let mut s = Showcase::new(Scene::procedural(DEFAULT_INSTANCES, 1), CullTests::ALL);
+        let mut s = Showcase::new(Scene::procedural(DEFAULT_INSTANCES + 1, 1), CullTests::ALL);
         s.set_lights(DEFAULT_LIGHTS);
+        s.set_terrain();
         s
     }
 }
@@ -91,6 +146,7 @@ impl Showcase {
             scene,
             tests,
             shadows: Some(SHADOWS),
+            terrain: None,
             lights: Vec::new(),
             light_buffers: None,
             light_stats: None,
@@ -111,6 +167,7 @@ impl Showcase {
         let (mut instances, mut gltf, mut tests) =
             (DEFAULT_INSTANCES, None::<PathBuf>, CullTests::ALL);
         let mut shadows = Some(SHADOWS);
+        let mut terrain = true;
         let mut light_count = DEFAULT_LIGHTS;
         let mut it = args.into_iter();
         while let Some(a) = it.next() {
@@ -127,6 +184,7 @@ impl Showcase {
                 }
                 "--no-culling" => tests = CullTests::NONE,
                 "--no-shadows" => shadows = None,
+                "--no-terrain" => terrain = false,
                 "--lights" => {
                     let v = it.next().ok_or(usage("--lights needs a value".into()))?;
                     light_count =
@@ -137,18 +195,36 @@ impl Showcase {
                 _ => rest.push(a),
             }
         }
-        let mut scene = Scene::procedural(instances, 1);
+        // With the terrain, the flat ground (the first instance) goes: make one more.
+        let mut scene = Scene::procedural(instances + usize::from(terrain), 1);
         if let Some(path) = gltf {
             add_gltf(&mut scene, &path).map_err(ArgsError::Gltf)?;
         }
         let mut showcase = Showcase { shadows, ..Showcase::new(scene, tests) };
         showcase.set_lights(light_count);
+        if terrain {
+            showcase.set_terrain();
+        }
         Ok((showcase, rest))
     }
 
     /// The scene it draws.
     pub fn scene(&self) -> &Scene {
         &self.scene
+    }
+
+    /// Puts the field on an eroding terrain: the flat ground (the scene's first instance) goes,
+    /// and every other instance stands on the terrain. Make the scene with one instance more.
+    pub fn set_terrain(&mut self) {
+        let setup = TerrainSetup::for_field(Scene::field_extent(self.scene.instances.len()));
+        if self.terrain.is_none() && !self.scene.instances.is_empty() {
+            self.scene.instances.remove(0);
+            for inst in &mut self.scene.instances {
+                inst.position.y += setup.ground_at(inst.position.x, inst.position.z);
+            }
+            self.sizes = self.scene.sizes();
+        }
+        self.terrain = Some(setup);
     }
 
     /// Lights the field with `count` moving point lights (0: none).
@@ -211,13 +287,28 @@ impl Sample for Showcase {
         let extent = g.output_extent();
         let time = frame as f32 / 60.0;
         let field = Scene::field_extent(self.scene.instances.len());
-        let view = camera::path(time, field).frame(extent.width, extent.height);
+        let mut cam = camera::path(time, field);
+        if let Some(t) = &self.terrain {
+            cam.position.y += t.ground_at(cam.position.x, cam.position.z);
+        }
+        let view = cam.frame(extent.width, extent.height);
+        let terrain = self.terrain.map(|t| {
+            let frame = TerrainFrame {
+                noise: t.noise,
+                params: t.erosion,
+                iterations: t.iterations,
+                hydraulic: true,
+                fresh: frame == 0,
+            };
+            (frame.add(g).height, t.layout)
+        });
         let inputs = self.sizes.import(g);
         let lights = (!self.lights.is_empty()).then(|| lights::import(g, self.lights.len() as u32));
         let params = SceneFrame {
             tests: self.tests,
             shadows: self.shadows,
             lights: lights.map(|l| (l, GRID, time)),
+            terrain,
             // A low sun, for long shadows.
             sun: Vec3::new(0.6, 0.42, 0.3).normalize(),
             ..SceneFrame::new(view, &inputs, frame > 0)
