@@ -21,6 +21,7 @@ use crate::draw::{DrawScene, DrawSceneIn, GBuffer, ShadowInputs};
 use crate::hiz::{DepthPyramid, DepthPyramidIn};
 use crate::lighting::{DeferredLighting, DeferredLightingIn};
 use crate::lights::{ClusterGrid, ClusterLights, ClusteredLights, LightsIn};
+use crate::physics::DrawParticles;
 use crate::post::{Tonemap, TonemapIn};
 use crate::scene::SceneInputs;
 use crate::shadow::{CascadeSettings, ShadowCascades};
@@ -59,6 +60,9 @@ pub struct SceneFrame {
     /// A terrain drawn with the scene ([`crate::terrain_draw::DrawTerrain`]): its heightfield
     /// (from [`crate::terrain::TerrainFrame`], in the same graph) and where it lies; or none.
     pub terrain: Option<(ImageHandle, TerrainLayout)>,
+    /// Particles drawn with the scene ([`crate::physics::DrawParticles`]): the draw, the
+    /// particle buffer and the count; or none.
+    pub particles: Option<(DrawParticles, BufferHandle, u32)>,
 }
 
 impl SceneFrame {
@@ -80,6 +84,7 @@ impl SceneFrame {
             hdr: Format::Rgba16Float,
             exposure: 1.0,
             terrain: None,
+            particles: None,
         }
     }
 }
@@ -174,6 +179,10 @@ impl SceneFrame {
         // The terrain joins the early depth, so the pyramid hides what its hills hide.
         let drawn = match self.terrain {
             Some((height, layout)) => DrawTerrain { view: self.view, layout }.add(g, height, drawn),
+            None => drawn,
+        };
+        let drawn = match self.particles {
+            Some((draw, buffer, count)) => draw.add(g, scene, buffer, count, drawn),
             None => drawn,
         };
         let hiz = DepthPyramid.add(

@@ -310,3 +310,74 @@ impl PhysicsStep {
         particles
     }
 }
+
+/// Draws particles as spheres into the G-buffer (`particles.draw`, `shaders/passes/particles.vert`):
+/// one instance a particle, a sphere mesh of the scene (a mesh level's range, as
+/// [`crate::scene::Scene::mesh_range`] gives it, and the mesh's radius) scaled to each radius.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DrawParticles {
+    pub view: crate::camera::View,
+    /// First index, index count and first vertex of the sphere mesh's level.
+    pub mesh: (u32, u32, u32),
+    pub mesh_radius: f32,
+    /// Linear RGBA8.
+    pub color: [u8; 4],
+}
+
+impl DrawParticles {
+    /// Declares the draw over `count` particles in `particles`, reading the scene's vertex and
+    /// index buffers as storage.
+    pub fn add(
+        &self,
+        g: &mut Graph<Pass>,
+        scene: crate::scene::SceneInputs,
+        particles: BufferHandle,
+        count: u32,
+        gbuffer: crate::draw::GBuffer,
+    ) -> crate::draw::GBuffer {
+        let vs = ShaderStages::VERTEX;
+        let mut p = g.add_pass("particles.draw", QueueKind::Graphics);
+        p.read(scene.vertices, Access::StorageRead(vs))
+            .read(scene.indices, Access::StorageRead(vs))
+            .read(particles, Access::StorageRead(vs));
+        let albedo = p.write(gbuffer.albedo, Access::ColorReadWrite);
+        let normal = p.write(gbuffer.normal, Access::ColorReadWrite);
+        let ids = gbuffer.ids.map(|i| p.write(i, Access::ColorReadWrite));
+        let depth = p.write(gbuffer.depth, Access::DepthReadWrite);
+        let mut push: Vec<u8> = self
+            .view
+            .view_projection
+            .to_cols_array()
+            .iter()
+            .flat_map(|f| f.to_le_bytes())
+            .collect();
+        let (first, index_count, vertex) = self.mesh;
+        push.extend_from_slice(&first.to_le_bytes());
+        push.extend_from_slice(&(vertex as i32).to_le_bytes());
+        push.extend_from_slice(&self.mesh_radius.max(1e-6).to_le_bytes());
+        push.extend_from_slice(&u32::from_le_bytes(self.color).to_le_bytes());
+        let with_ids = ids.is_some();
+        p.record(Box::new(move |r| {
+            r.begin_rendering(rg_vulkan::Rendering { clear_color: None, clear_depth: None })?;
+            let mut desc =
+                rg_vulkan::GraphicsDesc::new("passes/particles.vert", "passes/scene.frag");
+            desc.cull_back = true;
+            desc.depth_test = Some(true);
+            desc.depth_write = true;
+            if with_ids {
+                desc = desc.define("INSTANCE_IDS", "1");
+            }
+            r.graphics(&desc)?;
+            r.bind_buffer(0, scene.vertices)?;
+            r.bind_buffer(1, scene.indices)?;
+            r.bind_buffer(2, particles)?;
+            r.push_constants(&push)?;
+            if count > 0 && index_count > 0 {
+                r.draw(index_count, count)?;
+            }
+            r.end_rendering();
+            Ok(())
+        }));
+        crate::draw::GBuffer { albedo, normal, depth, ids }
+    }
+}

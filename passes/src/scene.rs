@@ -155,6 +155,16 @@ impl Scene {
             .collect()
     }
 
+    /// Where level `level` of mesh `mesh` lies in the shared buffers: its first index, its index
+    /// count and its first vertex (what an indexed draw of it needs), or `None` past the
+    /// scene's meshes or the mesh's levels.
+    pub fn mesh_range(&self, mesh: usize, level: usize) -> Option<(u32, u32, u32)> {
+        let layout = self.layout();
+        let (vertex, levels) = layout.get(mesh)?;
+        let &(first, count) = levels.get(level)?;
+        Some((first, count, *vertex))
+    }
+
     /// The vertex buffer's contents: every mesh's vertices, position then normal.
     pub fn vertex_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();

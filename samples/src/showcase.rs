@@ -6,7 +6,8 @@
 //! Options of its own (besides every sample's): `--instances N` (default 10000), `--gltf FILE`
 //! (a `.gltf` or `.glb` mesh placed among the procedural ones), `--lights N` (default 4096),
 //! `--no-culling` (draw every instance; the picture must not change), `--no-shadows`,
-//! `--no-terrain` (a flat ground instead of the eroding terrain).
+//! `--no-terrain` (a flat ground instead of the eroding terrain), `--particles N` (default 2048,
+//! dropped onto the terrain at the start).
 //! `--stats` adds the culling counts, shadow casters and light lists of the last frame.
 
 use crate::Sample;
@@ -17,6 +18,9 @@ use rg_passes::cull::{Counts, CullTests, COUNT_WORDS};
 use rg_passes::frame::SceneFrame;
 use rg_passes::lights::{self, ClusterGrid, LightBuffers, LightsIn, PointLight};
 use rg_passes::mesh::Mesh;
+use rg_passes::physics::{
+    self, BroadPhase, DrawParticles, Particle, PhysicsStep, TerrainPlacement,
+};
 use rg_passes::scene::{Instance, Scene, SceneBuffers, SceneInputs, SceneSizes};
 use rg_passes::shadow::CascadeSettings;
 use rg_passes::terrain::{height_at, ErosionParams, TerrainFrame, TerrainNoise};
@@ -35,6 +39,7 @@ showcase options:
   --no-culling       draw every instance (no frustum or occlusion culling; LOD still chosen)
   --no-shadows       no cascaded shadow map from the sun
   --no-terrain       a flat ground instead of the eroding terrain
+  --particles N      particles dropped onto the terrain (default 2048; 0 for none)
   --lights N         moving point lights, clustered (default 4096, at most 65536; 0 for none)";
 
 /// The showcase sample.
@@ -46,6 +51,9 @@ pub struct Showcase {
     shadows: Option<CascadeSettings>,
     /// The eroding terrain the instances stand on, or none (a flat ground instead).
     terrain: Option<TerrainSetup>,
+    /// Particles dropped over the field at the start, falling onto the terrain and piling up.
+    particles: Vec<Particle>,
+    particle_start: Option<Buffer>,
     /// Point lights over the field, clustered each frame.
     lights: Vec<PointLight>,
     light_buffers: Option<LightBuffers>,
@@ -57,6 +65,8 @@ pub struct Showcase {
     shadow_stats: Option<Buffer>,
     /// What the last frame imported, to bind.
     imports: Option<Imports>,
+    /// The particles' first state, as the frame being declared imported it.
+    imported_start: Option<BufferHandle>,
 }
 
 /// The showcase's terrain: generated on the first frame, eroded a few steps every frame, drawn
@@ -110,10 +120,15 @@ impl TerrainSetup {
 /// What a frame imported, to bind.
 struct Imports {
     scene: SceneInputs,
+    /// The particles' first state, imported on the first frame.
+    particle_start: Option<BufferHandle>,
     stats: BufferHandle,
     shadow_stats: Option<BufferHandle>,
     lights: Option<(LightsIn, BufferHandle, BufferHandle)>,
 }
+
+/// Particles in the showcase by default.
+pub const DEFAULT_PARTICLES: usize = 2048;
 
 /// Point lights in the showcase by default.
 pub const DEFAULT_LIGHTS: usize = 4096;
@@ -131,6 +146,7 @@ impl Default for Showcase {
         let mut s = Showcase::new(Scene::procedural(DEFAULT_INSTANCES + 1, 1), CullTests::ALL);
         s.set_lights(DEFAULT_LIGHTS);
         s.set_terrain();
+        s.set_particles(DEFAULT_PARTICLES);
         s
     }
 }
@@ -147,6 +163,8 @@ impl Showcase {
             tests,
             shadows: Some(SHADOWS),
             terrain: None,
+            particles: Vec::new(),
+            particle_start: None,
             lights: Vec::new(),
             light_buffers: None,
             light_stats: None,
@@ -154,6 +172,7 @@ impl Showcase {
             stats: None,
             shadow_stats: None,
             imports: None,
+            imported_start: None,
         }
     }
 
@@ -168,6 +187,7 @@ impl Showcase {
             (DEFAULT_INSTANCES, None::<PathBuf>, CullTests::ALL);
         let mut shadows = Some(SHADOWS);
         let mut terrain = true;
+        let mut particle_count = DEFAULT_PARTICLES;
         let mut light_count = DEFAULT_LIGHTS;
         let mut it = args.into_iter();
         while let Some(a) = it.next() {
@@ -185,6 +205,12 @@ impl Showcase {
                 "--no-culling" => tests = CullTests::NONE,
                 "--no-shadows" => shadows = None,
                 "--no-terrain" => terrain = false,
+                "--particles" => {
+                    let v = it.next().ok_or(usage("--particles needs a value".into()))?;
+                    particle_count = v.parse().ok().filter(|&n| n <= 1_000_000).ok_or(usage(
+                        format!("--particles {v}: expected a number from 0 to 1000000"),
+                    ))?;
+                }
                 "--lights" => {
                     let v = it.next().ok_or(usage("--lights needs a value".into()))?;
                     light_count =
@@ -205,6 +231,7 @@ impl Showcase {
         if terrain {
             showcase.set_terrain();
         }
+        showcase.set_particles(particle_count);
         Ok((showcase, rest))
     }
 
@@ -225,6 +252,31 @@ impl Showcase {
             self.sizes = self.scene.sizes();
         }
         self.terrain = Some(setup);
+    }
+
+    /// Drops `count` particles in a cloud over where the camera first looks (0: none).
+    pub fn set_particles(&mut self, count: usize) {
+        let field = Scene::field_extent(self.scene.instances.len());
+        let start = camera::path(0.0, field);
+        let target = start.position + start.forward * 18.0;
+        let side = (count as f32).cbrt().ceil().max(1.0) as usize;
+        self.particles = (0..count)
+            .map(|k| {
+                let (x, y, z) = (k % side, (k / side) % side, k / (side * side));
+                let jitter =
+                    (rg_passes::scene::hash(k as u32) >> 8) as f32 / (1u32 << 24) as f32 * 0.05;
+                let ground = self.terrain.map_or(0.0, |t| t.ground_at(target.x, target.z));
+                Particle {
+                    position: Vec3::new(
+                        target.x + (x as f32 - side as f32 / 2.0) * 0.45 + jitter,
+                        ground + 6.0 + y as f32 * 0.45,
+                        target.z + (z as f32 - side as f32 / 2.0) * 0.45 - jitter,
+                    ),
+                    radius: 0.15 + 0.05 * (k % 3) as f32,
+                    velocity: Vec3::ZERO,
+                }
+            })
+            .collect();
     }
 
     /// Lights the field with `count` moving point lights (0: none).
@@ -278,6 +330,58 @@ fn add_gltf(scene: &mut Scene, path: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The scene's sphere mesh (`Scene::procedural`'s icosphere), drawn for particles.
+const SPHERE_MESH: usize = 3;
+
+impl Showcase {
+    /// Declares the particles' physics for a frame: on the first, their history buffer takes
+    /// the uploaded start; then two steps against the terrain (the eroded heights of this same
+    /// frame). Returns the buffer and the count, or none without particles.
+    fn particle_frame(
+        &mut self,
+        g: &mut Graph<Pass>,
+        frame: u64,
+        terrain: Option<(ImageHandle, TerrainLayout)>,
+    ) -> Option<(BufferHandle, u32)> {
+        if self.particles.is_empty() {
+            return None;
+        }
+        let n = self.particles.len() as u32;
+        let bytes = n as u64 * physics::PARTICLE_BYTES;
+        let mut state = g.temporal_buffer("physics.particles", BufferDesc::new(bytes));
+        if frame == 0 {
+            let written = ResourceState::host_written(QueueKind::Graphics);
+            let start =
+                g.import_buffer("showcase.particles", BufferDesc::new(bytes), written, written);
+            let mut p = g.add_pass("physics.start", QueueKind::Graphics);
+            p.read(start, Access::CopySrc);
+            state = p.write(state, Access::CopyDst);
+            let to = state;
+            p.record(Box::new(move |r| r.copy_buffer(start, to, Some(bytes))));
+            self.imported_start = Some(start);
+        }
+        let placement = terrain.map(|(height, l)| TerrainPlacement {
+            height,
+            corner: l.corner,
+            size: l.size,
+            vertical: l.vertical,
+            texels: l.texels,
+        });
+        let step = PhysicsStep {
+            dt: 1.0 / 120.0,
+            stiffness: 3000.0,
+            damping: 15.0,
+            gravity: 9.81,
+            terrain: placement,
+        };
+        let broad = BroadPhase::for_particles(n, 0.25);
+        for _ in 0..2 {
+            state = step.add(g, state, n, broad);
+        }
+        Some((state, n))
+    }
+}
+
 impl Sample for Showcase {
     fn name(&self) -> &'static str {
         "showcase"
@@ -303,12 +407,27 @@ impl Sample for Showcase {
             (frame.add(g).height, t.layout)
         });
         let inputs = self.sizes.import(g);
+        let particles = self.particle_frame(g, frame, terrain);
         let lights = (!self.lights.is_empty()).then(|| lights::import(g, self.lights.len() as u32));
         let params = SceneFrame {
             tests: self.tests,
             shadows: self.shadows,
             lights: lights.map(|l| (l, GRID, time)),
             terrain,
+            particles: particles.map(|(buffer, count)| {
+                let mesh =
+                    self.scene.mesh_range(SPHERE_MESH, 2).or(self.scene.mesh_range(SPHERE_MESH, 0));
+                (
+                    DrawParticles {
+                        view,
+                        mesh: mesh.unwrap_or((0, 0, 0)),
+                        mesh_radius: 0.5,
+                        color: [200, 190, 160, 255],
+                    },
+                    buffer,
+                    count,
+                )
+            }),
             // A low sun, for long shadows.
             sun: Vec3::new(0.6, 0.42, 0.3).normalize(),
             ..SceneFrame::new(view, &inputs, frame > 0)
@@ -353,6 +472,7 @@ impl Sample for Showcase {
             (a, b)
         });
         self.imports = Some(Imports {
+            particle_start: self.imported_start.take(),
             scene: inputs,
             stats,
             shadow_stats,
@@ -362,6 +482,13 @@ impl Sample for Showcase {
     }
 
     fn prepare(&mut self, ex: &mut Executor) -> Result<(), Error> {
+        if !self.particles.is_empty() {
+            let bytes = physics::particle_bytes(&self.particles);
+            let b =
+                ex.create_buffer("showcase.particles", bytes.len() as u64, MemoryUse::Upload)?;
+            ex.write_buffer(b, &bytes)?;
+            self.particle_start = Some(b);
+        }
         self.buffers = Some(SceneBuffers::upload(ex, &self.scene)?);
         self.stats = Some(ex.create_buffer("showcase.stats", COUNT_BYTES, MemoryUse::Readback)?);
         let shadow =
@@ -387,6 +514,9 @@ impl Sample for Showcase {
             return bindings;
         };
         let mut bound = b.bind(bindings, &i.scene).buffer(i.stats, stats);
+        if let (Some(h), Some(start)) = (i.particle_start, self.particle_start) {
+            bound = bound.buffer(h, start);
+        }
         if let Some(sh) = i.shadow_stats {
             bound = bound.buffer(sh, shadow);
         }

@@ -214,7 +214,8 @@ impl Picture {
         // inflated bars (small buffers) are laid out after the others and moved up, 3 pixels at
         // a time, off any bar they would cover at the same time, so every transient shows.
         let mut bars: Vec<Bar> = Vec::new();
-        let mut layout: Vec<(usize, u32, u32, u32, bool)> = Vec::new(); // resource, y, h, top, small
+        // resource, y, height, heap top, heap height, small
+        let mut layout: Vec<(usize, u32, u32, u32, u32, bool)> = Vec::new();
         for (r, res) in plan.resources.iter().enumerate() {
             let (Some(p), Some(_), Some(_)) = (&res.placement, res.first_use, res.last_use) else {
                 continue;
@@ -226,10 +227,11 @@ impl Picture {
             let size = plan.heaps[p.heap].size.max(1);
             let y0 = top + (h as u64 * p.offset / size) as u32;
             let y1 = (top + (h as u64 * (p.offset + p.size)).div_ceil(size) as u32).min(top + h);
-            layout.push((r, y0, (y1 - y0).max(3), top, y1 - y0 < 3));
+            layout.push((r, y0, (y1 - y0).max(3), top, h, y1 - y0 < 3));
         }
-        layout.sort_by_key(|&(r, _, _, _, small)| (small, r));
-        for (r, y0, bar_h, top, small) in layout {
+        layout.sort_by_key(|&(r, _, _, _, _, small)| (small, r));
+        let mut small_bar: Vec<bool> = Vec::new();
+        for (r, y0, bar_h, top, heap_h, small) in layout {
             let res = &plan.resources[r];
             let (Some(p), Some(first), Some(last)) = (&res.placement, res.first_use, res.last_use)
             else {
@@ -245,15 +247,25 @@ impl Picture {
                 fill: resource_color(bars.len()),
             };
             if small {
-                let covers = |b: &Bar, y: u32| {
-                    b.heap == bar.heap
-                        && y < b.y + b.h
-                        && b.y < y + bar.h
-                        && bar.x < b.x + b.w
-                        && b.x < bar.x + bar.w
+                // Free rows: no small bar already there at the same time, and no bar's first
+                // pixel (where it shows its colour) under it.
+                let (x, w, h) = (bar.x, bar.w, bar.h);
+                let clashes = |y: u32| {
+                    bars.iter().enumerate().any(|(k, b)| {
+                        let cols = x < b.x + b.w && b.x < x + w;
+                        let rows = y < b.y + b.h && b.y < y + h;
+                        let probe =
+                            (x..x + w).contains(&(b.x + 1)) && (y..y + h).contains(&(b.y + 1));
+                        b.heap == bar.heap && ((small_bar[k] && cols && rows) || probe)
+                    })
                 };
-                while bar.y >= top + 3 && bars.iter().any(|b| covers(b, bar.y)) {
-                    bar.y -= 3;
+                let bottom = top + heap_h;
+                let free = (0..=(y0 - top) / 3)
+                    .map(|k| y0 - 3 * k)
+                    .chain((1..).map(|k| y0 + 3 * k).take_while(|&y| y + h <= bottom))
+                    .find(|&y| !clashes(y));
+                if let Some(y) = free {
+                    bar.y = y;
                 }
             }
             shapes.push(Shape::Rect {
@@ -275,6 +287,7 @@ impl Picture {
                 texts.push(text(bar.x + 3, bar.y + 2, label, INK, false));
             }
             bars.push(bar);
+            small_bar.push(small);
         }
 
         // Barriers: a count above the boundary and a line through the memory.
