@@ -225,8 +225,8 @@ pub struct TerrainPlacement {
 }
 
 /// One physics step (`physics.step`, `shaders/passes/physics_step.comp`, then `physics.commit`
-/// copying the next state over the particles): contact springs with damping between touching
-/// particles, found through the broad phase and summed in a fixed order (cells, then particle
+/// copying the next state over the particles): contact springs with damping and friction
+/// between touching particles, found through the broad phase and summed in a fixed order (cells, then particle
 /// index) with no floating-point atomics, so the same inputs give the same bits; the terrain
 /// pushing along its normal; gravity; semi-implicit Euler; never below the terrain.
 ///
@@ -239,6 +239,8 @@ pub struct PhysicsStep {
     pub stiffness: f32,
     /// Force per unit of closing speed, per unit of mass.
     pub damping: f32,
+    /// Force per unit of sliding speed at a contact, per unit of mass (0: frictionless).
+    pub friction: f32,
     pub gravity: f32,
     pub terrain: Option<TerrainPlacement>,
 }
@@ -268,7 +270,7 @@ impl PhysicsStep {
         let t = self.terrain;
         let (corner, size, vertical, texels) =
             t.map_or(([0.0; 2], 0.0, 0.0, 0), |t| (t.corner, t.size, t.vertical, t.texels));
-        let mut push: Vec<u8> = Vec::with_capacity(48);
+        let mut push: Vec<u8> = Vec::with_capacity(64);
         for u in [count, slots - 1] {
             push.extend_from_slice(&u.to_le_bytes());
         }
@@ -279,6 +281,10 @@ impl PhysicsStep {
             self.damping,
             self.gravity,
             size,
+            self.friction,
+            0.0,
+            0.0,
+            0.0,
             corner[0],
             corner[1],
             vertical,

@@ -216,6 +216,7 @@ fn simulate(
             dt: 1.0 / 240.0,
             stiffness: 4000.0,
             damping: 20.0,
+            friction: 2.0,
             gravity: 9.81,
             terrain: placement,
         };

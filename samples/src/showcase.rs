@@ -371,6 +371,7 @@ impl Showcase {
             dt: 1.0 / 120.0,
             stiffness: 3000.0,
             damping: 15.0,
+            friction: 4.0,
             gravity: 9.81,
             terrain: placement,
         };

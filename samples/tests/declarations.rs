@@ -207,3 +207,44 @@ fn the_passes_size_their_outputs_from_their_inputs() {
     assert_eq!(resolved(lit.image.index()).extent, Extent::new(320, 120));
     assert_eq!(resolved(square.field.index()).extent, Extent::new(48, 48));
 }
+
+/// Checks: the showcase's frame, compiled without a device, runs its erosion before the physics
+/// that reads the eroded heights, with no pass handing anything to the host in between (the
+/// terrain feeds the physics on the GPU, in the same frame), and the hazard oracle finds
+/// nothing in it.
+#[test]
+fn the_showcase_feeds_erosion_to_physics_with_no_readback_between() {
+    for frame in [0, 1] {
+        let mut sample = rg_samples::showcase::Showcase::default();
+        let (g, _) = rg_samples::frame_graph(&mut sample, Format::Bgra8Srgb, 320, 200, frame);
+        let plan = Compiler::new().compile(&g, &FakeMemory::default()).expect("compiles");
+        let labels: Vec<&str> = plan.passes.iter().map(|p| &*p.label).collect();
+        let last_erosion = labels.iter().rposition(|l| l.starts_with("erosion.")).expect("erosion");
+        let first_step = labels.iter().position(|l| *l == "physics.step").expect("physics");
+        let last_step = labels.iter().rposition(|l| *l == "physics.step").expect("physics");
+        assert!(last_erosion < first_step, "frame {frame}: {labels:?}");
+        for pass in &plan.passes[..=last_step] {
+            assert!(
+                plan.accesses_of(pass).iter().all(|a| a.access != Access::HostRead),
+                "frame {frame}: `{}` reads back before the physics is done",
+                pass.label
+            );
+        }
+        // The physics reads the heightfield version the last erosion pass wrote.
+        let height = plan.resources.iter().position(|r| &*r.label == "terrain.height").unwrap();
+        let written = plan
+            .accesses_of(&plan.passes[last_erosion])
+            .iter()
+            .find(|a| a.resource == height)
+            .map(|a| a.version + 1)
+            .expect("the last erosion pass writes the heights");
+        let read = plan
+            .accesses_of(&plan.passes[first_step])
+            .iter()
+            .find(|a| a.resource == height)
+            .map(|a| a.version)
+            .expect("the physics reads the heights");
+        assert_eq!(read, written, "frame {frame}: the physics reads this frame's eroded heights");
+        assert!(oracle::check(&plan).is_empty(), "frame {frame}");
+    }
+}

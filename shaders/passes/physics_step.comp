@@ -1,7 +1,7 @@
 #version 450
 // One physics step for each particle (`passes::physics::PhysicsStep`): contact forces from the
 // particles it touches in the 27 cells around its own (springs along the centres' line with
-// damping, summed in a fixed order: cells, then particle index, so runs agree bit for bit),
+// damping, and friction against sliding, summed in a fixed order: cells, then particle index, so runs agree bit for bit),
 // the terrain pushing it up along its normal where it dips below the surface, gravity; then
 // semi-implicit Euler, and never below the terrain. Writes the next state to `next`.
 #extension GL_GOOGLE_include_directive : require
@@ -25,6 +25,10 @@ layout(push_constant) uniform Push {
     float damping;     // force per unit of closing speed, per unit of mass
     float gravity;
     float terrain_size;   // world size of the heightfield's side
+    float friction;       // force per unit of sliding speed at a contact, per unit of mass
+    float pad0;
+    float pad1;
+    float pad2;
     vec4 terrain_at;   // world x and z of the heightfield's corner, world height per unit, texels a side
 } push;
 
@@ -76,8 +80,11 @@ void main() {
                     float overlap = pr.w + pj.w - dist;
                     if (j != i && overlap > 0.0 && dist > 1e-6) {
                         vec3 n = d / dist;
-                        float closing = dot(v - particles[j].velocity.xyz, n);
+                        vec3 relative = v - particles[j].velocity.xyz;
+                        float closing = dot(relative, n);
                         force += n * (push.stiffness * overlap - push.damping * min(closing, 0.0));
+                        // Sliding is resisted: what lets a pile stand.
+                        force -= push.friction * (relative - closing * n);
                     }
                 }
             }
@@ -92,7 +99,9 @@ void main() {
         vec3 up = normalize(vec3(-slope.x, 1.0, -slope.y));
         float depth = ground + pr.w - pr.y;
         if (depth > 0.0) {
-            force += up * (push.stiffness * depth - push.damping * min(dot(v, up), 0.0));
+            float into = dot(v, up);
+            force += up * (push.stiffness * depth - push.damping * min(into, 0.0));
+            force -= push.friction * (v - into * up);
         }
     }
 #endif
