@@ -118,32 +118,19 @@ fn windowed_under_xvfb() {
     if !device_or_skip("windowed") {
         return;
     }
-    let xvfb = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    let mut xvfb = match xvfb {
-        Ok(c) => c,
+    let xvfb = match rg_samples::xvfb::Xvfb::start() {
+        Ok(x) => x,
         Err(e) if require_gpu() => panic!("Xvfb cannot start ({e}); run tools/setup.sh"),
         Err(e) => {
             eprintln!("windowed: SKIPPED, Xvfb cannot start: {e}");
             return;
         }
     };
-    let mut line = String::new();
-    {
-        use std::io::BufRead;
-        let stdout = xvfb.stdout.take().expect("piped");
-        std::io::BufReader::new(stdout).read_line(&mut line).expect("Xvfb prints its display");
-    }
-    let display = format!(":{}", line.trim());
     let out = showcase(
         &["--frames", "5", "--size", "320x200", "--instances", "300", "--stats"],
-        Some(&display),
+        Some(xvfb.display()),
     );
-    let _ = Command::new("kill").arg(xvfb.id().to_string()).status();
-    let _ = xvfb.wait();
+    drop(xvfb);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "exit {:?}\n{stdout}\n{stderr}", out.status);
     assert!(stdout.contains("5 frame(s) in a window"), "{stdout}");

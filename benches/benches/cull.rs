@@ -24,18 +24,7 @@ use std::collections::BTreeMap;
 const WIDTH: u32 = 1280;
 const HEIGHT: u32 = 720;
 
-/// The output at the start of a frame: its contents are not needed.
-const FRESH: ResourceState = ResourceState {
-    layout: Some(rg_core::Layout::Undefined),
-    queue: QueueKind::Graphics,
-    stages: rg_core::StageMask::NONE,
-    access: rg_core::AccessMask::NONE,
-};
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
+use rg_benches::{median, FRESH};
 
 fn main() {
     let counts: Vec<usize> = std::env::var("RG_CULL_COUNTS")

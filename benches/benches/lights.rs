@@ -24,17 +24,7 @@ const HEIGHT: u32 = 1080;
 const LIGHTS: usize = 4096;
 const INSTANCES: usize = 10_000;
 
-const FRESH: ResourceState = ResourceState {
-    layout: Some(rg_core::Layout::Undefined),
-    queue: QueueKind::Graphics,
-    stages: rg_core::StageMask::NONE,
-    access: rg_core::AccessMask::NONE,
-};
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
+use rg_benches::{median, FRESH};
 
 /// Median seconds from submission to idle of the scene frame (with `lights` lights, or none),
 /// and the median GPU time of each pass.

@@ -16,10 +16,7 @@ use rg_vulkan::{Bindings, Config, Context, Executor, MemoryUse, Pass};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
+use rg_benches::median;
 
 fn list(var: &str, default: &[u32]) -> Vec<u32> {
     std::env::var(var)

@@ -132,3 +132,17 @@ fn=(3) leaf
         }
     }
 }
+
+/// The median of some timings (`NaN` for none).
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// An output image's state at the start of a bench frame: its contents are not needed.
+pub const FRESH: rg_core::ResourceState = rg_core::ResourceState {
+    layout: Some(rg_core::Layout::Undefined),
+    queue: rg_core::QueueKind::Graphics,
+    stages: rg_core::StageMask::NONE,
+    access: rg_core::AccessMask::NONE,
+};

@@ -9,7 +9,7 @@ use rg_core::{Compiler, FakeMemory, Format, Lifetime};
 use rg_samples::{compute::ComputeChain, frame_graph, Options};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 fn require_gpu() -> bool {
     std::env::var("RG_REQUIRE_GPU").is_ok_and(|v| v == "1")
@@ -238,40 +238,16 @@ fn capture_aliasing_keeps_the_shared_memory() {
     assert_eq!(capture.markers.len(), compute_plan().0.len() + 1, "{:?}", capture.markers);
 }
 
-/// An X server of its own (`-displayfd` picks a free display), stopped on drop.
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Option<Xvfb> {
-        let spawned = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn();
-        let mut child = match spawned {
-            Ok(c) => c,
-            Err(e) if require_gpu() => panic!("Xvfb cannot start ({e}); run tools/setup.sh"),
-            Err(e) => {
-                eprintln!("windowed capture: SKIPPED, Xvfb cannot start: {e}");
-                return None;
-            }
-        };
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("piped");
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
-            .expect("Xvfb prints its display");
-        Some(Xvfb { child, display: format!(":{}", line.trim()) })
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        // SIGTERM lets Xvfb remove its lock file and socket.
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
-        let _ = self.child.wait();
+/// An X server of its own, or `None` (the test skipped) when Xvfb cannot start and
+/// `RG_REQUIRE_GPU` is not set.
+fn xvfb() -> Option<rg_samples::xvfb::Xvfb> {
+    match rg_samples::xvfb::Xvfb::start() {
+        Ok(x) => Some(x),
+        Err(e) if require_gpu() => panic!("Xvfb cannot start ({e}); run tools/setup.sh"),
+        Err(e) => {
+            eprintln!("windowed capture: SKIPPED, Xvfb cannot start: {e}");
+            None
+        }
     }
 }
 
@@ -283,12 +259,12 @@ fn a_windowed_capture_holds_the_frame_and_its_present() {
     if !renderdoc_or_skip("windowed_capture") {
         return;
     }
-    let Some(xvfb) = Xvfb::start() else { return };
+    let Some(xvfb) = xvfb() else { return };
     let rdc = scratch("windowed.rdc");
     let args = ["--size", "320x240", "--frames", "3", "--capture-frame", "1", "--capture-out"];
     let (stdout, _) = compute_under_renderdoc(
         &[&args[..], &[rdc.to_str().unwrap()]].concat(),
-        Some(&xvfb.display),
+        Some(xvfb.display()),
     );
     drop(xvfb);
     assert!(stdout.contains("3 frame(s) in a window"), "{stdout}");

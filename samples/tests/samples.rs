@@ -162,38 +162,21 @@ fn windowed_triangle_survives_a_resize_under_xvfb() {
     if !device_or_skip("windowed") {
         return;
     }
-    // `-displayfd` makes Xvfb pick a free display and print its number once it accepts
-    // connections, so runs never collide and never race the server's start.
-    let xvfb = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    let mut xvfb = match xvfb {
-        Ok(c) => c,
+    let xvfb = match rg_samples::xvfb::Xvfb::start() {
+        Ok(x) => x,
         Err(e) if require_gpu() => panic!("Xvfb cannot start ({e}); run tools/setup.sh"),
         Err(e) => {
             eprintln!("windowed: SKIPPED, Xvfb cannot start: {e}");
             return;
         }
     };
-    let mut line = String::new();
-    {
-        use std::io::BufRead;
-        let stdout = xvfb.stdout.take().expect("piped");
-        std::io::BufReader::new(stdout).read_line(&mut line).expect("Xvfb prints its display");
-    }
-    let display = format!(":{}", line.trim());
-    assert!(display.len() > 1, "Xvfb gave no display number");
     let out = Command::new(env!("CARGO_BIN_EXE_triangle"))
         .args(["--frames", "30", "--resize-at", "10"])
-        .env("DISPLAY", &display)
+        .env("DISPLAY", xvfb.display())
         .env("RG_VALIDATION", "1")
         .output()
         .expect("the sample starts");
-    // SIGTERM lets Xvfb remove its lock file and socket.
-    let _ = Command::new("kill").arg(xvfb.id().to_string()).status();
-    let _ = xvfb.wait();
+    drop(xvfb);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "exit {:?}\n{stdout}\n{stderr}", out.status);

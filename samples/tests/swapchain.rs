@@ -7,10 +7,11 @@ use raw_window_handle::HasDisplayHandle;
 use rg_core::{
     Access, Compiler, Extent, Graph, ImageDesc, QueueKind, ResourceState, Size, StageMask,
 };
+use rg_samples::xvfb::Xvfb;
 use rg_vulkan::{
     Acquired, Bindings, Config, Context, Error, Executor, MessageLog, Pass, Rendering, Swapchain,
 };
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use winit::event_loop::EventLoop;
@@ -33,47 +34,17 @@ fn device_or_skip(test: &str) -> bool {
     }
 }
 
-/// An X server of its own, stopped on drop.
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        // SIGTERM lets Xvfb remove its lock file and socket.
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts Xvfb on a free display, or says why not: a skip, or a failure with
-/// `RG_REQUIRE_GPU=1`. `-displayfd` makes Xvfb pick a free display and print its number once
-/// it accepts connections, so runs never collide and never race the server's start.
+/// `RG_REQUIRE_GPU=1`.
 fn xvfb_or_skip(test: &str) -> Option<Xvfb> {
-    let spawned = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn();
-    let mut child = match spawned {
-        Ok(c) => c,
+    match Xvfb::start() {
+        Ok(x) => Some(x),
         Err(e) if require_gpu() => panic!("{test}: Xvfb cannot start ({e}); run tools/setup.sh"),
         Err(e) => {
             eprintln!("{test}: SKIPPED, Xvfb cannot start: {e}");
-            return None;
+            None
         }
-    };
-    let mut line = String::new();
-    {
-        use std::io::BufRead;
-        let stdout = child.stdout.take().expect("piped");
-        std::io::BufReader::new(stdout).read_line(&mut line).expect("Xvfb prints its display");
     }
-    let display = format!(":{}", line.trim());
-    let x = Xvfb { child, display };
-    assert!(x.display.len() > 1, "Xvfb gave no display number");
-    Some(x)
 }
 
 /// Fails with every warning or error the validation layers reported.
@@ -195,10 +166,10 @@ fn swapchain_teardown_and_failed_frames_are_clean() {
         return;
     }
     let Some(x) = xvfb_or_skip(test) else { return };
-    watchdog(test, x.child.id(), Duration::from_secs(300));
+    watchdog(test, x.id(), Duration::from_secs(300));
     // winit opens the display that DISPLAY names; this test is the only one in this binary
     // that reads it.
-    std::env::set_var("DISPLAY", &x.display);
+    std::env::set_var("DISPLAY", x.display());
     let el = EventLoop::builder().with_any_thread(true).build().expect("an event loop on Xvfb");
 
     // (a) Dropped without `destroy`, after frames in flight.
@@ -345,7 +316,7 @@ fn windowed_sample_stops_on_a_failed_frame() {
     let Some(x) = xvfb_or_skip(test) else { return };
     let mut child = Command::new(env!("CARGO_BIN_EXE_triangle"))
         .args(["--frames", "30", "--fail-at", "5"])
-        .env("DISPLAY", &x.display)
+        .env("DISPLAY", x.display())
         .env("RG_VALIDATION", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
