@@ -8,12 +8,13 @@
 //! rely on); `physics.scatter` puts each particle at its slot's start plus its rank;
 //! `physics.order` sorts each slot's short range by particle index, so nothing downstream
 //! depends on which atomic came first. `physics.contacts` lists, per particle, the others it
-//! touches in the 27 cells around its own.
+//! touches in the 27 cells around its own. In a periodic box ([`BroadPhase::period`]) cells
+//! wrap and distances are taken to the nearest image.
 //!
 //! What proves it right (`passes/tests/physics.rs`): the contacts equal a brute-force test of
-//! every pair exactly (all in one cell, negative coordinates, tiny and large radii mixed); the
-//! sorted order is a permutation with its slots in order and each slot's particles in index
-//! order.
+//! every pair exactly (all in one cell, negative coordinates, tiny and large radii mixed,
+//! periodic boxes of 8 and 3 cells); the sorted order is a permutation with its slots in order
+//! and each slot's particles in index order.
 
 use glam::Vec3;
 use rg_core::{Access, BufferDesc, BufferHandle, Graph, QueueKind, ShaderStages};
@@ -54,7 +55,11 @@ pub fn particle_bytes(particles: &[Particle]) -> Vec<u8> {
 
 /// The cell key of a position, as `physics.glsl` computes it.
 pub fn cell_key(position: Vec3, cell_size: f32, mask: u32) -> u32 {
-    let c = (position / cell_size).floor();
+    key_of_cell((position / cell_size).floor(), mask)
+}
+
+/// The hash-table slot of the grid cell `c` (whole numbers), as `physics.glsl` computes it.
+fn key_of_cell(c: Vec3, mask: u32) -> u32 {
     let mut h = (c.x as i32 as u32).wrapping_mul(0x8da6_b343)
         ^ (c.y as i32 as u32).wrapping_mul(0xd816_3841)
         ^ (c.z as i32 as u32).wrapping_mul(0xcb1a_b31f);
@@ -75,6 +80,11 @@ pub struct BroadPhase {
     pub slots: u32,
     /// Also find each particle's contacts (`physics.contacts`).
     pub contacts: bool,
+    /// Cells a side of a periodic box (0: none, the default): the box spans
+    /// `[0, period × cell_size)` on every axis, neighbours are found across its faces, distances
+    /// are taken to the nearest image and [`PhysicsStep`] wraps positions into it. At least 3,
+    /// so that a particle's 27 neighbouring cells are distinct.
+    pub period: u32,
 }
 
 impl BroadPhase {
@@ -84,6 +94,51 @@ impl BroadPhase {
             cell_size: 2.0 * max_radius,
             slots: (2 * count.max(1)).next_power_of_two(),
             contacts: false,
+            period: 0,
+        }
+    }
+
+    /// The side of the periodic box (0 when there is none).
+    pub fn box_side(&self) -> f32 {
+        self.cell_size * self.period as f32
+    }
+
+    /// The slot a particle at `position` is sorted into, as `physics.count` computes it.
+    pub fn slot_of(&self, position: Vec3) -> u32 {
+        let mask = self.slots.max(1).next_power_of_two() - 1;
+        if self.period == 0 {
+            return cell_key(position, self.cell_size, mask);
+        }
+        let side = self.box_side();
+        let wrapped = position - side * (position / side).floor();
+        let last = (self.period - 1) as f32;
+        let cell = (wrapped / self.cell_size).floor().clamp(Vec3::ZERO, Vec3::splat(last));
+        key_of_cell(cell, mask)
+    }
+
+    /// From `b` to `a`, through the nearest image of `b` in the periodic box (if any).
+    pub fn separation(&self, a: Vec3, b: Vec3) -> Vec3 {
+        let d = a - b;
+        let side = self.box_side();
+        if self.period == 0 {
+            d
+        } else {
+            d - side * (d / side).round()
+        }
+    }
+
+    /// Why this layout cannot run, if it cannot.
+    fn problem(&self) -> Option<String> {
+        if !(self.cell_size > 0.0 && self.cell_size.is_finite()) {
+            Some(format!("the cell size must be positive, not {}", self.cell_size))
+        } else if self.period > 0 && self.period < 3 {
+            Some(format!(
+                "a periodic box needs at least 3 cells a side, not {} (its 27 neighbouring cells \
+                 must be distinct)",
+                self.period
+            ))
+        } else {
+            None
         }
     }
 }
@@ -122,9 +177,19 @@ impl BroadPhase {
         let counts = p.write(counts, Access::StorageReadWrite(C));
         let keys = p.write(keys, Access::StorageWrite(C));
         let ranks = p.write(ranks, Access::StorageWrite(C));
-        let push: Vec<u8> = [count.to_le_bytes(), mask.to_le_bytes(), cell.to_le_bytes()].concat();
+        let push: Vec<u8> = [
+            count.to_le_bytes(),
+            mask.to_le_bytes(),
+            cell.to_le_bytes(),
+            self.period.to_le_bytes(),
+        ]
+        .concat();
         let count_push = push.clone();
+        let problem = self.problem();
         p.record(Box::new(move |r| {
+            if let Some(message) = problem {
+                return Err(rg_vulkan::Error::Pass { pass: "physics.count".into(), message });
+            }
             r.compute("passes/physics_count.comp", &[])?;
             r.bind_buffer(0, particles)?;
             r.bind_buffer(1, counts)?;
@@ -230,8 +295,14 @@ pub struct TerrainPlacement {
 /// index) with no floating-point atomics, so the same inputs give the same bits; the terrain
 /// pushing along its normal; gravity; semi-implicit Euler; never below the terrain.
 ///
+/// Friction is viscous (a force against the sliding speed; no per-contact history), so grains
+/// come to rest where a pile can stand on its contacts, but a random heap keeps compacting
+/// slowly, as frictionless grains do.
+///
 /// What proves it right (`passes/tests/physics.rs`): two runs of 200 steps give bit-identical
-/// particles; particles dropped on an eroded terrain never end below its surface.
+/// particles; particles dropped on an eroded terrain never end below its surface; in an elastic
+/// periodic box momentum stays within f32 rounding (about 1e-6 of Σ|v| over 300 steps) and
+/// energy within 2 %; a stacked pile comes to rest with overlaps under 1 % of a radius.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PhysicsStep {
     pub dt: f32,
@@ -282,7 +353,7 @@ impl PhysicsStep {
             self.gravity,
             size,
             self.friction,
-            0.0,
+            f32::from_bits(broad.period),
             0.0,
             0.0,
             corner[0],

@@ -1,8 +1,9 @@
 #version 450
 // Broad phase, step 5 (`passes::physics::BroadPhase` with contacts): every particle's touching
 // neighbours, found in the 27 cells around its own through the sorted slots (a slot two of the
-// cells hash to is visited once). Writes, per particle, the number of contacts, the sum of the
-// partners' indices and the XOR of a hash of each, so a test can compare the set exactly.
+// cells hash to is visited once), in a periodic box through the nearest image. Writes, per
+// particle, the number of contacts, the sum of the partners' indices and the XOR of a hash of
+// each, so a test can compare the set exactly.
 #extension GL_GOOGLE_include_directive : require
 #include "physics.glsl"
 
@@ -16,6 +17,7 @@ layout(push_constant) uniform Push {
     uint count;
     uint mask;
     float cell_size;
+    uint period;   // cells a side of a periodic box; 0: none
 } push;
 
 uint mix_index(uint j) {
@@ -31,14 +33,15 @@ void main() {
         return;
     }
     vec4 pi = particles[i].position_radius;
-    ivec3 c = cell_of(pi.xyz, push.cell_size);
+    ivec3 c = cell_in_box(pi.xyz, push.cell_size, push.period);
+    float side = push.cell_size * float(push.period);
     uint seen[27];
     uint visited = 0u;
     uvec4 found = uvec4(0u);
     for (int dz = -1; dz <= 1; ++dz) {
         for (int dy = -1; dy <= 1; ++dy) {
             for (int dx = -1; dx <= 1; ++dx) {
-                uint key = cell_key(c + ivec3(dx, dy, dz), push.mask);
+                uint key = cell_key(neighbour_cell(c, ivec3(dx, dy, dz), push.period), push.mask);
                 bool again = false;
                 for (uint k = 0u; k < visited; ++k) {
                     again = again || seen[k] == key;
@@ -51,7 +54,7 @@ void main() {
                 for (uint s = starts[key]; s < starts[key + 1u]; ++s) {
                     uint j = sorted[s];
                     vec4 pj = particles[j].position_radius;
-                    vec3 d = pi.xyz - pj.xyz;
+                    vec3 d = separation(pi.xyz, pj.xyz, side);
                     float reach = pi.w + pj.w;
                     if (j != i && dot(d, d) < reach * reach) {
                         found.x += 1u;

@@ -15,6 +15,7 @@ layout(push_constant) uniform Push {
     uint count;
     uint mask;
     float cell_size;
+    uint period;   // cells a side of a periodic box; 0: none
 } push;
 
 void main() {
@@ -22,7 +23,8 @@ void main() {
     if (i >= push.count) {
         return;
     }
-    uint key = cell_key(cell_of(particles[i].position_radius.xyz, push.cell_size), push.mask);
+    uint key = cell_key(
+        cell_in_box(particles[i].position_radius.xyz, push.cell_size, push.period), push.mask);
     keys[i] = key;
     ranks[i] = atomicAdd(counts[key], 1u);
 }

@@ -3,7 +3,9 @@
 // particles it touches in the 27 cells around its own (springs along the centres' line with
 // damping, and friction against sliding, summed in a fixed order: cells, then particle index, so runs agree bit for bit),
 // the terrain pushing it up along its normal where it dips below the surface, gravity; then
-// semi-implicit Euler, and never below the terrain. Writes the next state to `next`.
+// semi-implicit Euler, and never below the terrain. In a periodic box, neighbours are found
+// across its faces, forces act through the nearest image and positions wrap. Writes the next
+// state to `next`.
 #extension GL_GOOGLE_include_directive : require
 #include "physics.glsl"
 
@@ -26,7 +28,7 @@ layout(push_constant) uniform Push {
     float gravity;
     float terrain_size;   // world size of the heightfield's side
     float friction;       // force per unit of sliding speed at a contact, per unit of mass
-    float pad0;
+    uint period;          // cells a side of a periodic box; 0: none
     float pad1;
     float pad2;
     vec4 terrain_at;   // world x and z of the heightfield's corner, world height per unit, texels a side
@@ -56,13 +58,14 @@ void main() {
     vec4 pr = particles[i].position_radius;
     vec3 v = particles[i].velocity.xyz;
     vec3 force = vec3(0.0, -push.gravity, 0.0);
-    ivec3 c = cell_of(pr.xyz, push.cell_size);
+    ivec3 c = cell_in_box(pr.xyz, push.cell_size, push.period);
+    float box_side = push.cell_size * float(push.period);
     uint seen[27];
     uint visited = 0u;
     for (int dz = -1; dz <= 1; ++dz) {
         for (int dy = -1; dy <= 1; ++dy) {
             for (int dx = -1; dx <= 1; ++dx) {
-                uint key = cell_key(c + ivec3(dx, dy, dz), push.mask);
+                uint key = cell_key(neighbour_cell(c, ivec3(dx, dy, dz), push.period), push.mask);
                 bool again = false;
                 for (uint k = 0u; k < visited; ++k) {
                     again = again || seen[k] == key;
@@ -75,7 +78,7 @@ void main() {
                 for (uint s = starts[key]; s < starts[key + 1u]; ++s) {
                     uint j = sorted[s];
                     vec4 pj = particles[j].position_radius;
-                    vec3 d = pr.xyz - pj.xyz;
+                    vec3 d = separation(pr.xyz, pj.xyz, box_side);
                     float dist = length(d);
                     float overlap = pr.w + pj.w - dist;
                     if (j != i && overlap > 0.0 && dist > 1e-6) {
@@ -115,6 +118,8 @@ void main() {
         v.y = max(v.y, 0.0);
     }
 #endif
+    // In a periodic box, what leaves through one face comes back through the other.
+    p = wrap_position(p, box_side);
     next[i].position_radius = vec4(p, pr.w);
     next[i].velocity = vec4(v, 0.0);
 }
