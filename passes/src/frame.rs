@@ -136,7 +136,9 @@ impl SceneFrame {
             g.create_buffer("cull.decisions", BufferDesc::new(cull::per_instance_bytes(n)));
         let counts = cull::add_counts(g);
         let shadow = self.shadows.map(|settings| {
-            ShadowCascades { view: self.view, toward_sun: self.sun, settings }.add(g, scene)
+            let terrain = self.terrain;
+            ShadowCascades { view: self.view, toward_sun: self.sun, settings, terrain }
+                .add(g, scene)
         });
         let shadows = shadow.as_ref().map(|s| s.inputs);
         let lights = self

@@ -9,7 +9,8 @@
 //! `physics.order` sorts each slot's short range by particle index, so nothing downstream
 //! depends on which atomic came first. `physics.contacts` lists, per particle, the others it
 //! touches in the 27 cells around its own. In a periodic box ([`BroadPhase::period`]) cells
-//! wrap and distances are taken to the nearest image.
+//! wrap and distances are taken to the nearest image. [`PhysicsStep`] moves the particles,
+//! [`Rain`] recycles the oldest into new drops, [`DrawParticles`] draws them.
 //!
 //! What proves it right (`passes/tests/physics.rs`): the contacts equal a brute-force test of
 //! every pair exactly (all in one cell, negative coordinates, tiny and large radii mixed,
@@ -456,5 +457,98 @@ impl DrawParticles {
             Ok(())
         }));
         crate::draw::GBuffer { albedo, normal, depth, ids }
+    }
+}
+
+/// Rain (`physics.rain`, `shaders/passes/physics_rain.comp`): each frame, `per_frame`
+/// particles, from `(frame × per_frame) mod count` on round the buffer, are replaced by new
+/// drops starting at `height` over a square area and falling at `speed`. A fixed number of
+/// particles rains without end: the oldest drops make way. Where each drop starts and how big
+/// it is comes from an integer hash of its index, the frame and the seed ([`Rain::drop`] gives
+/// the same on the CPU).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rain {
+    /// Drops made each frame.
+    pub per_frame: u32,
+    /// x and z of the area's corner, and its side.
+    pub corner: [f32; 2],
+    pub side: f32,
+    /// Where drops start.
+    pub height: f32,
+    /// Smallest and largest radius (at most half the broad phase's cell).
+    pub radii: [f32; 2],
+    /// Downward speed at the start.
+    pub speed: f32,
+    pub seed: u32,
+}
+
+impl Rain {
+    /// The first particle replaced in frame `frame`, of `count`.
+    pub fn first(&self, frame: u64, count: u32) -> u32 {
+        if count == 0 {
+            return 0;
+        }
+        ((frame % count as u64) * (self.per_frame as u64 % count as u64) % count as u64) as u32
+    }
+
+    /// The drop particle `index` becomes in frame `frame`, as the pass makes it.
+    pub fn drop(&self, index: u32, frame: u64) -> Particle {
+        let mix = crate::scene::hash;
+        let h = mix(index ^ mix(self.frame_seed(frame)));
+        let unit = |h: u32| (h >> 8) as f32 * (1.0 / 16_777_216.0);
+        let (hx, hz, hr) = (mix(h.wrapping_add(1)), mix(h.wrapping_add(2)), mix(h.wrapping_add(3)));
+        Particle {
+            position: Vec3::new(
+                self.corner[0] + unit(hx) * self.side,
+                self.height,
+                self.corner[1] + unit(hz) * self.side,
+            ),
+            radius: self.radii[0] + unit(hr) * (self.radii[1] - self.radii[0]),
+            velocity: Vec3::new(0.0, -self.speed, 0.0),
+        }
+    }
+
+    fn frame_seed(&self, frame: u64) -> u32 {
+        self.seed ^ (frame as u32).wrapping_mul(0x9e37_79b9)
+    }
+
+    /// Declares this frame's drops over `count` particles in `particles`; returns its new
+    /// version.
+    pub fn add(
+        &self,
+        g: &mut Graph<Pass>,
+        particles: BufferHandle,
+        count: u32,
+        frame: u64,
+    ) -> BufferHandle {
+        let mut p = g.add_pass("physics.rain", QueueKind::Graphics);
+        let particles = p.write(particles, Access::StorageReadWrite(C));
+        let made = self.per_frame.min(count);
+        let mut push = Vec::with_capacity(48);
+        for u in [self.first(frame, count), made, count, self.frame_seed(frame)] {
+            push.extend_from_slice(&u.to_le_bytes());
+        }
+        for f in [
+            self.corner[0],
+            self.corner[1],
+            self.side,
+            self.height,
+            self.radii[0],
+            self.radii[1],
+            self.speed,
+            0.0,
+        ] {
+            push.extend_from_slice(&f.to_le_bytes());
+        }
+        p.record(Box::new(move |r| {
+            r.compute("passes/physics_rain.comp", &[])?;
+            r.bind_buffer(0, particles)?;
+            r.push_constants(&push)?;
+            if made > 0 {
+                r.dispatch_threads(made, 1, 1)?;
+            }
+            Ok(())
+        }));
+        particles
     }
 }

@@ -17,9 +17,12 @@
 use crate::camera::{Camera, View};
 use crate::draw::ShadowInputs;
 use crate::scene::SceneInputs;
+use crate::terrain_draw::{node_box, node_pushes, select, Node, TerrainLayout};
 use glam::{Mat4, Vec3, Vec4};
-use rg_core::{Access, BufferDesc, Format, Graph, ImageDesc, QueueKind, ShaderStages, Size};
-use rg_vulkan::{GraphicsDesc, Pass, Rendering};
+use rg_core::{
+    Access, BufferDesc, Format, Graph, ImageDesc, ImageHandle, QueueKind, ShaderStages, Size,
+};
+use rg_vulkan::{GraphicsDesc, Pass, Rendering, Sampler};
 
 /// How the cascades are laid out.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -187,13 +190,17 @@ pub const CASCADE_BYTES: u64 = 80;
 /// `shadow.vert`): `shadow.setup` writes each cascade's record, `shadow.reset` zeroes the
 /// counts, `shadow.cull` culls casters per cascade against its box (frustum only, no
 /// occlusion) into indexed indirect draws, and `shadow.k` draws cascade k's casters into layer
-/// k of the `D32Float` array, one pass a layer.
+/// k of the `D32Float` array, one pass a layer. With a terrain, each layer also draws the
+/// terrain's CDLOD nodes (picked and morphed for the camera, so the shadow's surface is the
+/// one drawn) whose boxes reach into the cascade's box.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ShadowCascades {
     pub view: View,
     /// Unit direction toward the sun.
     pub toward_sun: Vec3,
     pub settings: CascadeSettings,
+    /// A terrain that casts shadows too: its heightfield and layout.
+    pub terrain: Option<(ImageHandle, TerrainLayout)>,
 }
 
 /// What [`ShadowCascades`] gives: the map and the cascade records for [`crate::lighting::DeferredLighting`]
@@ -302,6 +309,9 @@ impl ShadowCascades {
         }));
 
         let vs = ShaderStages::VERTEX;
+        let terrain_nodes =
+            self.terrain.map_or(Vec::new(), |(_, layout)| select(&layout, self.view.position));
+        let vertices = self.terrain.map_or(0, |(_, l)| l.quads * l.quads * 6);
         for (k, cs) in cascades.iter().enumerate() {
             let mut p = g.add_pass(&format!("shadow.{k}"), QueueKind::Graphics);
             p.read(scene.vertices, Access::StorageRead(vs));
@@ -309,9 +319,20 @@ impl ShadowCascades {
             p.read(scene.indices, Access::IndexBuffer);
             p.read(draws[k], Access::IndirectArgs);
             p.read(counts, Access::IndirectArgs);
+            if let Some((height, _)) = self.terrain {
+                p.read(height, Access::Sampled(vs));
+            }
             map = p.write(map.layer(k as u32), Access::DepthWrite);
             let vp = cs.view_projection.to_cols_array();
             let push: Vec<u8> = vp.iter().flat_map(|f| f.to_le_bytes()).collect();
+            let terrain = self.terrain.map(|(height, layout)| {
+                let nodes: Vec<Node> = terrain_nodes
+                    .iter()
+                    .filter(|n| in_box(cs.view_projection, node_box(&layout, n)))
+                    .copied()
+                    .collect();
+                (height, node_pushes(&layout, self.view.position, cs.view_projection, &nodes))
+            });
             let (draws_k, count_offset) = (draws[k], k as u64 * 4);
             p.record(Box::new(move |r| {
                 r.begin_rendering(Rendering { clear_color: None, clear_depth: Some(0.0) })?;
@@ -330,6 +351,19 @@ impl ShadowCascades {
                     count_offset,
                     capacity,
                 )?;
+                if let Some((height, pushes)) = &terrain {
+                    let mut desc = GraphicsDesc::new("passes/terrain.vert", "passes/shadow.frag");
+                    desc = desc.define("SHADOW", "1");
+                    desc.depth_test = Some(true);
+                    desc.depth_write = true;
+                    r.graphics(&desc)?;
+                    r.bind_image(0, *height)?;
+                    r.bind_sampler(1, Sampler::Nearest)?;
+                    for push in pushes {
+                        r.push_constants(push)?;
+                        r.draw(vertices, 1)?;
+                    }
+                }
                 r.end_rendering();
                 Ok(())
             }));
@@ -340,6 +374,25 @@ impl ShadowCascades {
             counts,
         }
     }
+}
+
+/// Whether a box (lowest and highest corner) reaches into a cascade's box: some of its clip
+/// coordinates in x and y within [-1, 1], and not all of it beyond the far plane (reversed Z:
+/// depth below 0). Casters nearer the sun than the box's near plane are clipped, as instances
+/// are.
+fn in_box(view_projection: Mat4, [lo, hi]: [Vec3; 2]) -> bool {
+    let (mut min, mut max) = (Vec3::splat(f32::MAX), Vec3::splat(f32::MIN));
+    for k in 0..8 {
+        let corner = Vec3::new(
+            if k & 1 == 0 { lo.x } else { hi.x },
+            if k & 2 == 0 { lo.y } else { hi.y },
+            if k & 4 == 0 { lo.z } else { hi.z },
+        );
+        let c = view_projection.project_point3(corner);
+        min = min.min(c);
+        max = max.max(c);
+    }
+    max.x >= -1.0 && min.x <= 1.0 && max.y >= -1.0 && min.y <= 1.0 && max.z >= 0.0 && min.z <= 1.0
 }
 
 #[cfg(test)]

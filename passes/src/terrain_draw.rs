@@ -7,7 +7,8 @@
 //! from the heightfield, and whose vertices morph onto the next coarser level's grid over the
 //! last 30% of the node's range, so where a node meets a coarser neighbour its vertices lie on
 //! the neighbour's grid: no cracks and no T-junctions. Lighting and shadows apply as to any
-//! surface in the G-buffer.
+//! surface in the G-buffer, and [`crate::shadow::ShadowCascades`] draws the same nodes into the
+//! sun's shadow map, so hills cast shadows.
 //!
 //! What proves it right (`passes/tests/terrain.rs`): neighbouring picked nodes differ by at most
 //! one level; a render with a sentinel sky from a camera skimming the surface across level
@@ -67,9 +68,7 @@ pub fn select(layout: &TerrainLayout, eye: Vec3) -> Vec<Node> {
 
 /// The distance from `eye` to the node's box (its square, heights from 0 to the largest).
 fn box_distance(layout: &TerrainLayout, eye: Vec3, n: &Node) -> f32 {
-    let lo = Vec3::new(n.corner[0], 0.0, n.corner[1]);
-    let hi =
-        Vec3::new(n.corner[0] + n.size, layout.max_height * layout.vertical, n.corner[1] + n.size);
+    let [lo, hi] = node_box(layout, n);
     (eye.clamp(lo, hi) - eye).length()
 }
 
@@ -89,6 +88,53 @@ fn visit(layout: &TerrainLayout, eye: Vec3, node: Node, out: &mut Vec<Node>) {
     }
 }
 
+/// The push constants of `terrain.vert` for each of `nodes`: drawn with `view_projection`,
+/// morphing by distance from `eye` (the camera's, also when drawing into a shadow map, so
+/// the shadow's surface is the one drawn).
+pub(crate) fn node_pushes(
+    l: &TerrainLayout,
+    eye: Vec3,
+    view_projection: glam::Mat4,
+    nodes: &[Node],
+) -> Vec<Vec<u8>> {
+    // The finest grid's step: node corners and quad sides are whole numbers of it.
+    let finest = l.size / ((1u32 << l.levels) * l.quads.max(1)) as f32;
+    nodes
+        .iter()
+        .map(|n| {
+            let range = l.range(n.level);
+            let units = |v: f32| (v / finest).round();
+            let words = [
+                [
+                    units(n.corner[0] - l.corner[0]),
+                    units(n.corner[1] - l.corner[1]),
+                    (1u32 << n.level) as f32,
+                    l.quads as f32,
+                ],
+                [range * 0.7, range, finest, 0.0],
+                [eye.x, eye.y, eye.z, l.vertical],
+                [l.corner[0], l.corner[1], l.size, l.texels as f32],
+            ];
+            let mut b = Vec::with_capacity(128);
+            for f in view_projection.to_cols_array() {
+                b.extend_from_slice(&f.to_le_bytes());
+            }
+            for f in words.iter().flatten() {
+                b.extend_from_slice(&f.to_le_bytes());
+            }
+            b
+        })
+        .collect()
+}
+
+/// A node's box: its square, from height 0 to the layout's largest height.
+pub(crate) fn node_box(l: &TerrainLayout, n: &Node) -> [Vec3; 2] {
+    [
+        Vec3::new(n.corner[0], 0.0, n.corner[1]),
+        Vec3::new(n.corner[0] + n.size, l.max_height * l.vertical, n.corner[1] + n.size),
+    ]
+}
+
 /// Draws the terrain (`terrain.draw`) over what a G-buffer holds.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DrawTerrain {
@@ -105,39 +151,11 @@ impl DrawTerrain {
         let normal = p.write(gbuffer.normal, Access::ColorReadWrite);
         let ids = gbuffer.ids.map(|i| p.write(i, Access::ColorReadWrite));
         let depth = p.write(gbuffer.depth, Access::DepthReadWrite);
-        let l = self.layout;
-        let v = self.view;
-        let nodes = select(&l, v.position);
-        // The finest grid's step: node corners and quad sides are whole numbers of it.
-        let finest = l.size / ((1u32 << l.levels) * l.quads.max(1)) as f32;
-        let pushes: Vec<Vec<u8>> = nodes
-            .iter()
-            .map(|n| {
-                let range = l.range(n.level);
-                let units = |v: f32| (v / finest).round();
-                let words = [
-                    [
-                        units(n.corner[0] - l.corner[0]),
-                        units(n.corner[1] - l.corner[1]),
-                        (1u32 << n.level) as f32,
-                        l.quads as f32,
-                    ],
-                    [range * 0.7, range, finest, 0.0],
-                    [v.position.x, v.position.y, v.position.z, l.vertical],
-                    [l.corner[0], l.corner[1], l.size, l.texels as f32],
-                ];
-                let mut b = Vec::with_capacity(128);
-                for f in v.view_projection.to_cols_array() {
-                    b.extend_from_slice(&f.to_le_bytes());
-                }
-                for f in words.iter().flatten() {
-                    b.extend_from_slice(&f.to_le_bytes());
-                }
-                b
-            })
-            .collect();
+        let nodes = select(&self.layout, self.view.position);
+        let pushes =
+            node_pushes(&self.layout, self.view.position, self.view.view_projection, &nodes);
         let with_ids = ids.is_some();
-        let vertices = l.quads * l.quads * 6;
+        let vertices = self.layout.quads * self.layout.quads * 6;
         p.record(Box::new(move |r| {
             r.begin_rendering(Rendering { clear_color: None, clear_depth: None })?;
             let mut desc = GraphicsDesc::new("passes/terrain.vert", "passes/scene.frag");

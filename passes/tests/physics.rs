@@ -655,3 +655,73 @@ fn a_box_too_small_is_refused_by_name() {
     drop(ex);
     assert_clean(&ctx, "small_box");
 }
+
+/// Checks: over four frames of rain (40 drops a frame over 100 particles, so the third frame
+/// wraps round the buffer), exactly the particles the ring names are replaced, each by the drop
+/// the CPU makes from the same index, frame and seed (positions within a rounding, radii and
+/// velocities within a rounding), and every other particle is left as it was.
+#[test]
+fn rain_replaces_the_oldest_particles_with_the_drops_the_cpu_names() {
+    let Some(ctx) = context("rain") else { return };
+    let mut ex = Executor::new(&ctx).expect("executor");
+    let rain = physics::Rain {
+        per_frame: 40,
+        corner: [-3.0, 5.0],
+        side: 12.0,
+        height: 20.0,
+        radii: [0.1, 0.25],
+        speed: 2.0,
+        seed: 9,
+    };
+    let n = 100u32;
+    let mut expected: Vec<Particle> = (0..n)
+        .map(|k| Particle {
+            position: Vec3::new(k as f32, -1.0, 0.5),
+            radius: 0.01,
+            velocity: Vec3::ONE,
+        })
+        .collect();
+    let bytes = physics::particle_bytes(&expected);
+    let state = ex.create_buffer("particles", bytes.len() as u64, MemoryUse::Upload).expect("b");
+    ex.write_buffer(state, &bytes).expect("write");
+    let close = |a: f32, b: f32| (a - b).abs() <= 1e-6 * (1.0 + b.abs());
+    for frame in 0..4u64 {
+        let mut g: Graph<Pass> = Graph::new(Extent::new(1, 1));
+        let written = ResourceState::host_written(QueueKind::Graphics);
+        let size = bytes.len() as u64;
+        let h = g.import_buffer("particles", BufferDesc::new(size), written, written);
+        let h = rain.add(&mut g, h, n, frame);
+        let frame_plan = Compiler::new().compile_frame(g, ex.memory()).expect("compile");
+        ex.run(frame_plan, &Bindings::new().buffer(h, state)).expect("frame");
+        let first = rain.first(frame, n);
+        assert_eq!(first, (frame * 40 % 100) as u32);
+        for t in 0..40 {
+            let i = (first + t) % n;
+            expected[i as usize] = rain.drop(i, frame);
+        }
+        let got = common::floats(&ex.read_buffer(state).expect("read"));
+        for (i, (want, p)) in expected.iter().zip(got.chunks_exact(8)).enumerate() {
+            let w = [
+                want.position.x,
+                want.position.y,
+                want.position.z,
+                want.radius,
+                want.velocity.x,
+                want.velocity.y,
+                want.velocity.z,
+            ];
+            assert!(
+                w.iter().zip(p).all(|(&a, &b)| close(b, a)),
+                "frame {frame}: particle {i} is {p:?}, expected {w:?}"
+            );
+        }
+    }
+    // The drops lie over the area, at the height, with radii in range.
+    for p in &expected {
+        assert!(p.position.x >= -3.0 && p.position.x <= 9.0 && p.position.z >= 5.0);
+        assert!(p.position.y == 20.0 && (0.1..=0.25).contains(&p.radius));
+    }
+    ex.destroy_buffer(state);
+    drop(ex);
+    assert_clean(&ctx, "rain");
+}

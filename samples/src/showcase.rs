@@ -6,8 +6,8 @@
 //! Options of its own (besides every sample's): `--instances N` (default 10000), `--gltf FILE`
 //! (a `.gltf` or `.glb` mesh placed among the procedural ones), `--lights N` (default 4096),
 //! `--no-culling` (draw every instance; the picture must not change), `--no-shadows`,
-//! `--no-terrain` (a flat ground instead of the eroding terrain), `--particles N` (default 2048,
-//! dropped onto the terrain at the start).
+//! `--no-terrain` (a flat ground instead of the eroding terrain), `--particles N` (default 2048:
+//! a cloud dropped onto the terrain at the start, then rain that recycles the oldest drops).
 //! `--stats` adds the culling counts, shadow casters and light lists of the last frame.
 
 use crate::Sample;
@@ -19,7 +19,7 @@ use rg_passes::frame::SceneFrame;
 use rg_passes::lights::{self, ClusterGrid, LightBuffers, LightsIn, PointLight};
 use rg_passes::mesh::Mesh;
 use rg_passes::physics::{
-    self, BroadPhase, DrawParticles, Particle, PhysicsStep, TerrainPlacement,
+    self, BroadPhase, DrawParticles, Particle, PhysicsStep, Rain, TerrainPlacement,
 };
 use rg_passes::scene::{Instance, Scene, SceneBuffers, SceneInputs, SceneSizes};
 use rg_passes::shadow::CascadeSettings;
@@ -39,7 +39,7 @@ showcase options:
   --no-culling       draw every instance (no frustum or occlusion culling; LOD still chosen)
   --no-shadows       no cascaded shadow map from the sun
   --no-terrain       a flat ground instead of the eroding terrain
-  --particles N      particles dropped onto the terrain (default 2048; 0 for none)
+  --particles N      particles raining onto the terrain (default 2048; 0 for none)
   --lights N         moving point lights, clustered (default 4096, at most 65536; 0 for none)";
 
 /// The showcase sample.
@@ -53,6 +53,8 @@ pub struct Showcase {
     terrain: Option<TerrainSetup>,
     /// Particles dropped over the field at the start, falling onto the terrain and piling up.
     particles: Vec<Particle>,
+    /// The rain that then replaces the oldest particles, a few each frame.
+    rain: Option<Rain>,
     particle_start: Option<Buffer>,
     /// Point lights over the field, clustered each frame.
     lights: Vec<PointLight>,
@@ -165,6 +167,7 @@ impl Showcase {
             terrain: None,
             particles: Vec::new(),
             particle_start: None,
+            rain: None,
             lights: Vec::new(),
             light_buffers: None,
             light_stats: None,
@@ -254,7 +257,8 @@ impl Showcase {
         self.terrain = Some(setup);
     }
 
-    /// Drops `count` particles in a cloud over where the camera first looks (0: none).
+    /// Drops `count` particles in a cloud over where the camera first looks, then rains them
+    /// there (0: none).
     pub fn set_particles(&mut self, count: usize) {
         let field = Scene::field_extent(self.scene.instances.len());
         let start = camera::path(0.0, field);
@@ -277,6 +281,18 @@ impl Showcase {
                 }
             })
             .collect();
+        // Then rain over the same spot: a drop a frame for every 256 particles, so each lives
+        // about 256 frames.
+        let ground = self.terrain.map_or(0.0, |t| t.ground_at(target.x, target.z));
+        self.rain = (count > 0).then(|| Rain {
+            per_frame: (count as u32 / 256).max(1),
+            corner: [target.x - 7.0, target.z - 7.0],
+            side: 14.0,
+            height: ground + 10.0,
+            radii: [0.15, 0.25],
+            speed: 2.0,
+            seed: 3,
+        });
     }
 
     /// Lights the field with `count` moving point lights (0: none).
@@ -375,6 +391,9 @@ impl Showcase {
             gravity: 9.81,
             terrain: placement,
         };
+        if let (Some(rain), true) = (self.rain, frame > 0) {
+            state = rain.add(g, state, n, frame);
+        }
         let broad = BroadPhase::for_particles(n, 0.25);
         for _ in 0..2 {
             state = step.add(g, state, n, broad);

@@ -15,10 +15,13 @@ layout(push_constant) uniform Push {
     vec4 terrain;    // x and z of the terrain's corner, its size, texels on a side
 } push;
 
+// With SHADOW, position only (into a shadow map's layer).
+#ifndef SHADOW
 layout(location = 0) out vec3 normal;
 layout(location = 1) out vec3 albedo;
 layout(location = 2) flat out uint instance;
 layout(location = 3) out vec3 world;
+#endif
 
 float height_at(vec2 xz) {
     float side = push.terrain.w;
@@ -52,6 +55,9 @@ void main() {
     vec2 morphed = grid - fract(grid * 0.5) * 2.0 * k;
     xz = push.terrain.xy + (push.node.xy + morphed * push.node.z) * push.morph.z;
     h = height_at(xz);
+#ifdef SHADOW
+    gl_Position = push.view_projection * vec4(xz.x, h, xz.y, 1.0);
+#else
     world = vec3(xz.x, h, xz.y);
     gl_Position = push.view_projection * vec4(world, 1.0);
     float e = push.terrain.z / push.terrain.w;
@@ -62,4 +68,5 @@ void main() {
     float steep = smoothstep(0.35, 0.7, 1.0 - normal.y + 0.3);
     albedo = mix(vec3(0.32, 0.42, 0.22), vec3(0.45, 0.40, 0.35), steep) * (0.85 + 0.15 * clamp(h * 0.1, 0.0, 1.0));
     instance = 0xffffffffu;
+#endif
 }
