@@ -32,11 +32,13 @@ pub use context::{Capabilities, Config, Context, Message, MessageLog, RawHandles
 pub use error::Error;
 pub use executor::{
     Bindings, Buffer, Executor, ExecutorConfig, FrameCapture, FrameStats, GpuFrame, Image,
-    MemoryUse, Pass,
+    MemoryUse, Pass, ShaderReload,
 };
 pub use memory::DeviceMemory;
 pub use pipeline::{GraphicsDesc, Sampler, Topology};
 pub use profile::{ProfileEvent, Profiler, Zone};
 pub use recorder::{Recorder, Rendering};
-pub use shader::{Binding, BindingKind, Reflection, Shader, ShaderCompiler, Stage};
+pub use shader::{
+    Binding, BindingKind, Fingerprint, Reflection, Shader, ShaderCompiler, SourceFile, Stage,
+};
 pub use swapchain::{Acquired, Swapchain};

@@ -4,12 +4,17 @@
 //! binds resources with no descriptor pools, and one push-constant range covering what its
 //! shaders declare. Graphics pipelines use dynamic rendering: their attachment formats come from
 //! the rendering the pass began, and viewport and scissor are dynamic.
+//!
+//! Each pipeline keeps what it was built from (its key and its shaders' places in the cache), so
+//! a shader reload (executor/reload.rs) can build it again from new shaders and put it at the
+//! same index of `Pipelines::list`.
 
 use crate::context::Capabilities;
 use crate::error::{Check, Error};
-use crate::shader::{Binding, BindingKind, Shader, ShaderCompiler, Stage};
+use crate::shader::{Binding, BindingKind, Fingerprint, Shader, ShaderCompiler, Sources, Stage};
 use ash::vk;
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 /// Primitive topology of a graphics pipeline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -103,9 +108,18 @@ fn positions(bindings: &[PipelineBinding]) -> [u8; crate::recorder::MAX_BINDINGS
 type Defines = Vec<(String, String)>;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
-enum Key {
+pub(crate) enum Key {
     Compute(String, Vec<(String, String)>),
     Graphics(GraphicsDesc, Vec<vk::Format>, vk::Format),
+}
+
+impl Key {
+    pub(crate) fn label(&self) -> String {
+        match self {
+            Key::Compute(path, _) => path.clone(),
+            Key::Graphics(desc, ..) => format!("{} + {}", desc.vertex, desc.fragment),
+        }
+    }
 }
 
 /// Samplers every pass can bind by name.
@@ -145,17 +159,83 @@ impl DeviceLimits {
     }
 }
 
+/// A shader in the cache: the last build that compiled, and what the last compile read.
+pub(crate) struct CachedShader {
+    pub path: String,
+    pub defines: Defines,
+    pub shader: Shader,
+    /// The files the last compile read, with their content hashes, and those it looked for and
+    /// did not find (`None`). The shader is compiled again when one of them changes. After a
+    /// failed reload these are the failed compile's, so it is tried again only once they change.
+    pub seen: Vec<(PathBuf, Option<u64>)>,
+}
+
+impl CachedShader {
+    /// The name reloads report: the path under the shader root, and its defines if any.
+    pub(crate) fn name(&self) -> String {
+        if self.defines.is_empty() {
+            return self.path.clone();
+        }
+        let d: Vec<String> = self.defines.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{} [{}]", self.path, d.join(", "))
+    }
+}
+
+/// A source file polled for changes, once however many shaders read it.
+pub(crate) struct Watched {
+    /// The fingerprint at the last poll (`None`: the file could not be stat'ed).
+    pub fingerprint: Option<Fingerprint>,
+    /// The hash of its contents read when the fingerprint last changed (`None`: unreadable).
+    pub hash: Option<u64>,
+    /// The shaders (indices into `Pipelines::shaders`) whose last compile read or sought it.
+    pub users: Vec<usize>,
+}
+
+/// What a pipeline was built from, to build it again when one of its shaders changes.
+pub(crate) struct Recipe {
+    pub key: Key,
+    /// Its shaders (indices into `Pipelines::shaders`): the compute shader, or the vertex and
+    /// fragment shaders.
+    pub shaders: Vec<usize>,
+}
+
+/// A pipeline layout as shaders declare it.
+struct LayoutDesc {
+    bindings: Vec<PipelineBinding>,
+    push_bytes: u32,
+    push_stages: vk::ShaderStageFlags,
+}
+
+impl LayoutDesc {
+    fn matches(&self, p: &Pipeline) -> bool {
+        self.push_bytes == p.push_bytes
+            && self.push_stages == p.push_stages
+            && self.bindings.len() == p.bindings.len()
+            && self
+                .bindings
+                .iter()
+                .zip(&p.bindings)
+                .all(|(a, b)| a.binding == b.binding && a.stages == b.stages)
+    }
+}
+
 /// Builds and keeps pipelines and the shaders they came from.
 pub(crate) struct Pipelines {
     pub limits: DeviceLimits,
-    device: ash::Device,
-    compiler: ShaderCompiler,
-    shaders: HashMap<(String, Vec<(String, String)>), Shader>,
+    pub(crate) device: ash::Device,
+    pub(crate) compiler: ShaderCompiler,
+    pub(crate) shaders: Vec<CachedShader>,
+    shader_index: HashMap<(String, Defines), usize>,
+    /// Every file some cached shader read, polled by `Pipelines::reload` (executor/reload.rs).
+    pub(crate) watch: HashMap<PathBuf, Watched>,
     keys: HashMap<Key, usize>,
     /// Compute pipelines by shader and defines, searched without allocating (a frame looks
     /// one up per pass).
     compute_index: Vec<(String, Defines, usize)>,
+    /// Indices stay: a reload replaces a pipeline in place.
     pub list: Vec<Pipeline>,
+    /// How each pipeline of `list` was built, at the same index.
+    pub(crate) recipes: Vec<Recipe>,
     samplers: Vec<(Sampler, vk::Sampler)>,
 }
 
@@ -170,10 +250,13 @@ impl Pipelines {
             limits: DeviceLimits::of(caps),
             device,
             compiler,
-            shaders: HashMap::new(),
+            shaders: Vec::new(),
+            shader_index: HashMap::new(),
+            watch: HashMap::new(),
             keys: HashMap::new(),
             compute_index: Vec::new(),
             list: Vec::new(),
+            recipes: Vec::new(),
             samplers: Vec::new(),
         };
         for kind in [Sampler::Linear, Sampler::Nearest, Sampler::Min] {
@@ -207,15 +290,63 @@ impl Pipelines {
         self.samplers.iter().find(|(k, _)| *k == kind).map(|(_, s)| *s)
     }
 
-    fn shader(&mut self, path: &str, defines: &[(String, String)]) -> Result<&Shader, Error> {
+    /// The index of the cached shader for `path` with `defines`, compiled on first use.
+    fn shader(&mut self, path: &str, defines: &[(String, String)]) -> Result<usize, Error> {
         let key = (path.to_owned(), defines.to_vec());
-        if !self.shaders.contains_key(&key) {
-            let d: Vec<(&str, &str)> =
-                defines.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-            let s = self.compiler.compile_file(path, &d)?;
-            self.shaders.insert(key.clone(), s);
+        if let Some(&i) = self.shader_index.get(&key) {
+            return Ok(i);
         }
-        Ok(&self.shaders[&key])
+        let d: Vec<(&str, &str)> = defines.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let (shader, sources) = self.compiler.compile_file_tracked(path, &d);
+        let shader = shader?;
+        let i = self.shaders.len();
+        let seen = self.watch_sources(i, sources);
+        self.shaders.push(CachedShader {
+            path: key.0.clone(),
+            defines: key.1.clone(),
+            shader,
+            seen,
+        });
+        self.shader_index.insert(key, i);
+        Ok(i)
+    }
+
+    /// Adds shader `i` to the users of the files a compile of it read or sought, and returns
+    /// them as [`CachedShader::seen`]. A file watched already keeps its state (a later poll
+    /// compares it with what each shader read); a new one starts from what this compile saw.
+    pub(crate) fn watch_sources(
+        &mut self,
+        i: usize,
+        sources: Sources,
+    ) -> Vec<(PathBuf, Option<u64>)> {
+        let found = sources.found.into_iter().map(|f| (f.path, Some(f.fingerprint), Some(f.hash)));
+        let missing = sources.missing.into_iter().map(|p| (p, None, None));
+        let mut seen = Vec::new();
+        for (path, fingerprint, hash) in found.chain(missing) {
+            let w = self.watch.entry(path.clone()).or_insert(Watched {
+                fingerprint,
+                hash,
+                users: Vec::new(),
+            });
+            if !w.users.contains(&i) {
+                w.users.push(i);
+            }
+            seen.push((path, hash));
+        }
+        seen
+    }
+
+    /// Takes shader `i` off the users of the files in its `seen`, and stops watching files no
+    /// shader uses any more.
+    pub(crate) fn unwatch(&mut self, i: usize) {
+        for (path, _) in &self.shaders[i].seen {
+            if let Some(w) = self.watch.get_mut(path) {
+                w.users.retain(|&u| u != i);
+                if w.users.is_empty() {
+                    self.watch.remove(path);
+                }
+            }
+        }
     }
 
     /// The compute pipeline already built for `path` with `defines`.
@@ -236,61 +367,11 @@ impl Pipelines {
         if let Some(&i) = self.keys.get(&key) {
             return Ok(i);
         }
-        let shader = self.shader(path, defines)?.clone();
-        if shader.reflection.stage != Stage::Compute {
-            return Err(Error::Shader {
-                file: shader.name,
-                line: 0,
-                message: "a compute pipeline needs a .comp shader".into(),
-            });
-        }
-        let (set_layout, layout, bindings, push_bytes, push_stages) =
-            self.layouts(path, &[&shader])?;
-        let module = match self.module(&shader) {
-            Ok(m) => m,
-            Err(e) => {
-                self.destroy_layouts(set_layout, layout);
-                return Err(e);
-            }
-        };
-        let stage = vk::PipelineShaderStageCreateInfo::default()
-            .stage(vk::ShaderStageFlags::COMPUTE)
-            .module(module)
-            .name(c"main");
-        let info = vk::ComputePipelineCreateInfo::default().stage(stage).layout(layout);
-        // SAFETY: valid create info; the module may be destroyed once the pipeline exists.
-        let made = unsafe {
-            self.device.create_compute_pipelines(vk::PipelineCache::null(), &[info], None)
-        };
-        // SAFETY: the module is not used after pipeline creation.
-        unsafe { self.device.destroy_shader_module(module, None) };
-        let pipeline = match made {
-            Ok(p) => p[0],
-            Err((_, e)) => {
-                self.destroy_layouts(set_layout, layout);
-                return Err(Error::Vulkan {
-                    call: "vkCreateComputePipelines",
-                    label: path.to_owned(),
-                    result: e,
-                });
-            }
-        };
-        self.list.push(Pipeline {
-            label: path.to_owned(),
-            pipeline,
-            layout,
-            set_layout,
-            bind_point: vk::PipelineBindPoint::COMPUTE,
-            position: positions(&bindings),
-            slot_count: bindings.iter().map(|b| b.binding.binding as usize + 1).max().unwrap_or(0),
-            bindings,
-            push_bytes,
-            push_stages,
-            workgroup_size: shader.reflection.workgroup_size,
-        });
-        self.keys.insert(key, self.list.len() - 1);
-        self.compute_index.push((path.to_owned(), defines.to_vec(), self.list.len() - 1));
-        Ok(self.list.len() - 1)
+        let s = self.shader(path, defines)?;
+        let pipeline = self.make(&key, &[&self.shaders[s].shader], None)?;
+        let i = self.add(key, pipeline, vec![s]);
+        self.compute_index.push((path.to_owned(), defines.to_vec(), i));
+        Ok(i)
     }
 
     /// The index of the graphics pipeline for `desc` rendering into these formats.
@@ -304,33 +385,131 @@ impl Pipelines {
         if let Some(&i) = self.keys.get(&key) {
             return Ok(i);
         }
-        let vs = self.shader(&desc.vertex, &desc.defines)?.clone();
-        let fs = self.shader(&desc.fragment, &desc.defines)?.clone();
-        for (s, want) in [(&vs, Stage::Vertex), (&fs, Stage::Fragment)] {
+        let vs = self.shader(&desc.vertex, &desc.defines)?;
+        let fs = self.shader(&desc.fragment, &desc.defines)?;
+        let shaders = [&self.shaders[vs].shader, &self.shaders[fs].shader];
+        let pipeline = self.make(&key, &shaders, None)?;
+        Ok(self.add(key, pipeline, vec![vs, fs]))
+    }
+
+    fn add(&mut self, key: Key, pipeline: Pipeline, shaders: Vec<usize>) -> usize {
+        self.list.push(pipeline);
+        self.recipes.push(Recipe { key: key.clone(), shaders });
+        self.keys.insert(key, self.list.len() - 1);
+        self.list.len() - 1
+    }
+
+    /// Builds the pipeline `key` names from `shaders` (in [`Recipe::shaders`]' order). With
+    /// `reuse`, the pipeline it replaces, whose layouts are taken when the shaders declare the
+    /// same bindings and push constants.
+    pub(crate) fn make(
+        &self,
+        key: &Key,
+        shaders: &[&Shader],
+        reuse: Option<&Pipeline>,
+    ) -> Result<Pipeline, Error> {
+        let label = key.label();
+        let want: &[Stage] = match key {
+            Key::Compute(..) => &[Stage::Compute],
+            Key::Graphics(..) => &[Stage::Vertex, Stage::Fragment],
+        };
+        for (s, &want) in shaders.iter().zip(want) {
             if s.reflection.stage != want {
-                return Err(Error::Shader {
-                    file: s.name.clone(),
-                    line: 0,
-                    message: format!("expected a {} shader", want.name()),
-                });
+                let message = match want {
+                    Stage::Compute => "a compute pipeline needs a .comp shader".to_owned(),
+                    _ => format!("expected a {} shader", want.name()),
+                };
+                return Err(Error::Shader { file: s.name.clone(), line: 0, message });
             }
         }
-        let label = format!("{} + {}", desc.vertex, desc.fragment);
-        let (set_layout, layout, bindings, push_bytes, push_stages) =
-            self.layouts(&label, &[&vs, &fs])?;
-        let vm = match self.module(&vs) {
-            Ok(m) => m,
+        let desc = self.layout_desc(&label, shaders)?;
+        let (set_layout, layout, fresh) = match reuse {
+            Some(old) if desc.matches(old) => (old.set_layout, old.layout, false),
+            _ => {
+                let (set_layout, layout) = self.create_layouts(&label, &desc)?;
+                (set_layout, layout, true)
+            }
+        };
+        let made = match key {
+            Key::Compute(..) => self.compute_pipeline(&label, shaders[0], layout),
+            Key::Graphics(g, colors, depth) => {
+                self.graphics_pipeline(&label, g, colors, *depth, shaders, layout)
+            }
+        };
+        let pipeline = match made {
+            Ok(p) => p,
             Err(e) => {
-                self.destroy_layouts(set_layout, layout);
+                if fresh {
+                    self.destroy_layouts(set_layout, layout);
+                }
                 return Err(e);
             }
         };
-        let fm = match self.module(&fs) {
+        let (bind_point, workgroup_size) = match key {
+            Key::Compute(..) => {
+                (vk::PipelineBindPoint::COMPUTE, shaders[0].reflection.workgroup_size)
+            }
+            Key::Graphics(..) => (vk::PipelineBindPoint::GRAPHICS, [1, 1, 1]),
+        };
+        let LayoutDesc { bindings, push_bytes, push_stages } = desc;
+        Ok(Pipeline {
+            label,
+            pipeline,
+            layout,
+            set_layout,
+            bind_point,
+            position: positions(&bindings),
+            slot_count: bindings.iter().map(|b| b.binding.binding as usize + 1).max().unwrap_or(0),
+            bindings,
+            push_bytes,
+            push_stages,
+            workgroup_size,
+        })
+    }
+
+    fn compute_pipeline(
+        &self,
+        label: &str,
+        shader: &Shader,
+        layout: vk::PipelineLayout,
+    ) -> Result<vk::Pipeline, Error> {
+        let module = self.module(shader)?;
+        let stage = vk::PipelineShaderStageCreateInfo::default()
+            .stage(vk::ShaderStageFlags::COMPUTE)
+            .module(module)
+            .name(c"main");
+        let info = vk::ComputePipelineCreateInfo::default().stage(stage).layout(layout);
+        // SAFETY: valid create info; the module may be destroyed once the pipeline exists.
+        let made = unsafe {
+            self.device.create_compute_pipelines(vk::PipelineCache::null(), &[info], None)
+        };
+        // SAFETY: the module is not used after pipeline creation.
+        unsafe { self.device.destroy_shader_module(module, None) };
+        match made {
+            Ok(p) => Ok(p[0]),
+            Err((_, e)) => Err(Error::Vulkan {
+                call: "vkCreateComputePipelines",
+                label: label.to_owned(),
+                result: e,
+            }),
+        }
+    }
+
+    fn graphics_pipeline(
+        &self,
+        label: &str,
+        desc: &GraphicsDesc,
+        colors: &[vk::Format],
+        depth: vk::Format,
+        shaders: &[&Shader],
+        layout: vk::PipelineLayout,
+    ) -> Result<vk::Pipeline, Error> {
+        let vm = self.module(shaders[0])?;
+        let fm = match self.module(shaders[1]) {
             Ok(m) => m,
             Err(e) => {
-                // SAFETY: unused module and layouts.
+                // SAFETY: an unused module.
                 unsafe { self.device.destroy_shader_module(vm, None) };
-                self.destroy_layouts(set_layout, layout);
                 return Err(e);
             }
         };
@@ -410,28 +589,14 @@ impl Pipelines {
             self.device.destroy_shader_module(vm, None);
             self.device.destroy_shader_module(fm, None);
         }
-        let pipeline = match made {
-            Ok(p) => p[0],
-            Err((_, e)) => {
-                self.destroy_layouts(set_layout, layout);
-                return Err(Error::Vulkan { call: "vkCreateGraphicsPipelines", label, result: e });
-            }
-        };
-        self.list.push(Pipeline {
-            label,
-            pipeline,
-            layout,
-            set_layout,
-            bind_point: vk::PipelineBindPoint::GRAPHICS,
-            position: positions(&bindings),
-            slot_count: bindings.iter().map(|b| b.binding.binding as usize + 1).max().unwrap_or(0),
-            bindings,
-            push_bytes,
-            push_stages,
-            workgroup_size: [1, 1, 1],
-        });
-        self.keys.insert(key, self.list.len() - 1);
-        Ok(self.list.len() - 1)
+        match made {
+            Ok(p) => Ok(p[0]),
+            Err((_, e)) => Err(Error::Vulkan {
+                call: "vkCreateGraphicsPipelines",
+                label: label.to_owned(),
+                result: e,
+            }),
+        }
     }
 
     fn module(&self, shader: &Shader) -> Result<vk::ShaderModule, Error> {
@@ -441,21 +606,9 @@ impl Pipelines {
             .check("vkCreateShaderModule", &shader.name)
     }
 
-    #[allow(clippy::type_complexity)]
-    fn layouts(
-        &self,
-        label: &str,
-        shaders: &[&Shader],
-    ) -> Result<
-        (
-            vk::DescriptorSetLayout,
-            vk::PipelineLayout,
-            Vec<PipelineBinding>,
-            u32,
-            vk::ShaderStageFlags,
-        ),
-        Error,
-    > {
+    /// The layout `shaders` declare together: their bindings merged (one descriptor a binding
+    /// number, used by the stages that declare it) and the largest push-constant block.
+    fn layout_desc(&self, label: &str, shaders: &[&Shader]) -> Result<LayoutDesc, Error> {
         let mut merged: Vec<PipelineBinding> = Vec::new();
         let mut push_bytes = 0;
         let mut push_stages = vk::ShaderStageFlags::empty();
@@ -530,6 +683,17 @@ impl Pipelines {
                 ),
             });
         }
+        Ok(LayoutDesc { bindings: merged, push_bytes, push_stages })
+    }
+
+    /// The set layout (for push descriptors) and pipeline layout of `desc`.
+    fn create_layouts(
+        &self,
+        label: &str,
+        desc: &LayoutDesc,
+    ) -> Result<(vk::DescriptorSetLayout, vk::PipelineLayout), Error> {
+        let LayoutDesc { bindings: merged, push_bytes, push_stages } = desc;
+        let (push_bytes, push_stages) = (*push_bytes, *push_stages);
         let vk_bindings: Vec<vk::DescriptorSetLayoutBinding> = merged
             .iter()
             .map(|m| {
@@ -568,10 +732,14 @@ impl Pipelines {
                 });
             }
         };
-        Ok((set_layout, layout, merged, push_bytes, push_stages))
+        Ok((set_layout, layout))
     }
 
-    fn destroy_layouts(&self, set_layout: vk::DescriptorSetLayout, layout: vk::PipelineLayout) {
+    pub(crate) fn destroy_layouts(
+        &self,
+        set_layout: vk::DescriptorSetLayout,
+        layout: vk::PipelineLayout,
+    ) {
         // SAFETY: neither is used by a pipeline or a command buffer.
         unsafe {
             self.device.destroy_pipeline_layout(layout, None);

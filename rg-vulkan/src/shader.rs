@@ -6,9 +6,17 @@
 //! with the kind of descriptor and whether the shader writes through it, the push-constant block's
 //! size, and a compute shader's workgroup size: enough to build the pipeline layout and to check
 //! what a pass binds against what it declared.
+//!
+//! Each compiled shader also lists the files it was built from (the shader file and every file
+//! its `#include`s pulled in), each with a [`Fingerprint`] (cheap to take again: one `stat`) and
+//! a hash of the contents the compiler read, so that the executor can reload shaders whose
+//! sources changed (see `Executor::reload_shaders`).
 
 use crate::error::Error;
+use std::cell::RefCell;
+use std::hash::Hasher;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 /// The shader stages a [`Shader`] can be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -121,6 +129,87 @@ pub struct Shader {
     pub name: String,
     pub spirv: Vec<u32>,
     pub reflection: Reflection,
+    /// The files it was built from: the shader file first (none for inline source), then each
+    /// file an `#include` pulled in, once each, in the order they were first included.
+    pub sources: Vec<SourceFile>,
+}
+
+/// What a file looks like from its metadata: modification time, length and (on Unix) inode.
+/// Taken again with one `stat`; when it has not changed, the file is taken as unchanged. An
+/// editor that saves by writing a new file and renaming it over the old one changes the inode
+/// even when the time and length happen to match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Fingerprint {
+    modified: Option<SystemTime>,
+    len: u64,
+    inode: u64,
+}
+
+impl Fingerprint {
+    /// The fingerprint of the file at `path` now.
+    ///
+    /// # Errors
+    /// The file's metadata cannot be read (it is missing, or not readable).
+    pub fn of(path: &Path) -> std::io::Result<Fingerprint> {
+        let m = std::fs::metadata(path)?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&m);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Ok(Fingerprint { modified: m.modified().ok(), len: m.len(), inode })
+    }
+}
+
+/// A file a shader was built from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The path it was read from (the shader root joined with the shader's path, or where an
+    /// `#include` resolved).
+    pub path: PathBuf,
+    /// Its fingerprint, taken just before it was read (so a write after the read shows as a
+    /// new fingerprint).
+    pub fingerprint: Fingerprint,
+    /// [`content_hash`] of the contents the compiler read.
+    pub hash: u64,
+}
+
+/// The hash [`SourceFile::hash`] holds: stable within a process, not across Rust versions.
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(bytes);
+    h.finish()
+}
+
+/// The files one compile read, and those it looked for and did not find; kept also when the
+/// compile fails, so that a broken shader is tried again once one of them changes (or appears).
+#[derive(Debug, Default)]
+pub(crate) struct Sources {
+    pub found: Vec<SourceFile>,
+    pub missing: Vec<PathBuf>,
+}
+
+impl Sources {
+    fn found(&mut self, path: &Path, fingerprint: Fingerprint, contents: &str) {
+        if self.found.iter().all(|f| f.path != path) {
+            self.found.push(SourceFile {
+                path: path.to_owned(),
+                fingerprint,
+                hash: content_hash(contents.as_bytes()),
+            });
+        }
+    }
+
+    fn missing(&mut self, path: PathBuf) {
+        if !self.missing.contains(&path) {
+            self.missing.push(path);
+        }
+    }
+}
+
+/// Reads a source file, with its fingerprint taken first.
+fn read_source(path: &Path) -> std::io::Result<(Fingerprint, String)> {
+    let fingerprint = Fingerprint::of(path)?;
+    Ok((fingerprint, std::fs::read_to_string(path)?))
 }
 
 /// Compiles shaders from files under a root folder.
@@ -159,18 +248,49 @@ impl ShaderCompiler {
     /// A missing file, an unknown extension, a compile error (file, line and message), or SPIR-V
     /// that reflection cannot read.
     pub fn compile_file(&self, path: &str, defines: &[(&str, &str)]) -> Result<Shader, Error> {
+        self.compile_file_tracked(path, defines).0
+    }
+
+    /// [`ShaderCompiler::compile_file`], also returning the files the compile read or looked
+    /// for, whether it succeeded or not.
+    pub(crate) fn compile_file_tracked(
+        &self,
+        path: &str,
+        defines: &[(&str, &str)],
+    ) -> (Result<Shader, Error>, Sources) {
         let full = self.root.join(path);
-        let stage = Stage::from_path(&full).ok_or_else(|| Error::Shader {
-            file: path.to_owned(),
-            line: 0,
-            message: "unknown shader stage: the file must end in .vert, .frag or .comp".into(),
-        })?;
-        let source = std::fs::read_to_string(&full).map_err(|e| Error::Shader {
-            file: full.display().to_string(),
-            line: 0,
-            message: format!("cannot read the file: {e}"),
-        })?;
-        self.compile_source(&full.display().to_string(), &source, stage, defines)
+        let Some(stage) = Stage::from_path(&full) else {
+            let e = Error::Shader {
+                file: path.to_owned(),
+                line: 0,
+                message: "unknown shader stage: the file must end in .vert, .frag or .comp".into(),
+            };
+            return (Err(e), Sources::default());
+        };
+        let sources = RefCell::new(Sources::default());
+        let source = match read_source(&full) {
+            Ok((fingerprint, source)) => {
+                sources.borrow_mut().found(&full, fingerprint, &source);
+                source
+            }
+            Err(e) => {
+                sources.borrow_mut().missing(full.clone());
+                let e = Error::Shader {
+                    file: full.display().to_string(),
+                    line: 0,
+                    message: format!("cannot read the file: {e}"),
+                };
+                return (Err(e), sources.into_inner());
+            }
+        };
+        let name = full.display().to_string();
+        let result = self.compile_tracked(&name, &source, stage, defines, &sources);
+        let sources = sources.into_inner();
+        let result = result.map(|mut shader| {
+            shader.sources.clone_from(&sources.found);
+            shader
+        });
+        (result, sources)
     }
 
     /// Compiles GLSL source given in memory; `name` is used in messages and to resolve includes
@@ -184,6 +304,21 @@ impl ShaderCompiler {
         source: &str,
         stage: Stage,
         defines: &[(&str, &str)],
+    ) -> Result<Shader, Error> {
+        let sources = RefCell::new(Sources::default());
+        let mut shader = self.compile_tracked(name, source, stage, defines, &sources)?;
+        shader.sources = sources.into_inner().found;
+        Ok(shader)
+    }
+
+    /// Compiles `source`, noting in `sources` each file an `#include` read or looked for in vain.
+    fn compile_tracked(
+        &self,
+        name: &str,
+        source: &str,
+        stage: Stage,
+        defines: &[(&str, &str)],
+        sources: &RefCell<Sources>,
     ) -> Result<Shader, Error> {
         let kind = match stage {
             Stage::Vertex => shaderc::ShaderKind::Vertex,
@@ -215,14 +350,20 @@ impl ShaderCompiler {
                 ));
             }
             let beside = Path::new(requesting).parent().map(|p| p.join(requested));
-            let candidates = beside.into_iter().chain(std::iter::once(root.join(requested)));
-            for c in candidates {
-                if let Ok(content) = std::fs::read_to_string(&c) {
+            let candidates: Vec<PathBuf> =
+                beside.into_iter().chain(std::iter::once(root.join(requested))).collect();
+            for c in &candidates {
+                if let Ok((fingerprint, content)) = read_source(c) {
+                    sources.borrow_mut().found(c, fingerprint, &content);
                     return Ok(shaderc::ResolvedInclude {
                         resolved_name: c.display().to_string(),
                         content,
                     });
                 }
+            }
+            // Watched too: the shader is tried again when one of them appears.
+            for c in candidates {
+                sources.borrow_mut().missing(c);
             }
             Err(format!(
                 "cannot find include `{requested}` beside `{requesting}` or in `{}`",
@@ -235,7 +376,7 @@ impl ShaderCompiler {
             .map_err(|e| compile_error(name, &e))?;
         let spirv = artifact.as_binary().to_vec();
         let reflection = reflect(name, &spirv, stage)?;
-        Ok(Shader { name: name.to_owned(), spirv, reflection })
+        Ok(Shader { name: name.to_owned(), spirv, reflection, sources: Vec::new() })
     }
 }
 

@@ -87,6 +87,7 @@ impl Executor {
                 Dead::Allocation(a) => {
                     let _ = self.allocator().free(a);
                 }
+                Dead::Pipeline(r) => r.destroy(&self.device),
             }
         }
     }

@@ -43,10 +43,12 @@ mod capture;
 mod frames;
 mod history;
 mod record;
+mod reload;
 mod resources;
 mod transients;
 
 pub use capture::FrameCapture;
+pub use reload::ShaderReload;
 
 /// A pass's recording: called once, with a recorder scoped to the pass.
 pub type Pass = Box<dyn FnOnce(&mut Recorder<'_>) -> Result<(), Error>>;
@@ -191,6 +193,8 @@ enum Dead {
     View(vk::ImageView),
     Memory(vk::DeviceMemory),
     Allocation(Allocation),
+    /// A pipeline (and maybe its layouts) replaced by a shader reload.
+    Pipeline(reload::Retired),
 }
 
 struct Heap {
