@@ -17,6 +17,7 @@
 
 pub mod camera;
 pub mod cull;
+pub mod describe;
 pub mod draw;
 pub mod frame;
 pub mod hiz;

@@ -77,6 +77,9 @@ impl Scene {
         }
     }
 
+    /// The index of the sphere (an icosphere of radius 0.5) among [`Scene::procedural`]'s meshes.
+    pub const SPHERE_MESH: usize = 3;
+
     /// A field of `count` instances (the ground first) over a square of side [`Scene::field_extent`]: rocks,
     /// trees, columns, spheres and boxes of varied sizes and colours, with some large rocks
     /// and blocks among them that hide what stands behind. The same `seed` gives the same scene.

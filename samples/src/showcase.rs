@@ -347,7 +347,7 @@ fn add_gltf(scene: &mut Scene, path: &Path) -> Result<(), String> {
 }
 
 /// The scene's sphere mesh (`Scene::procedural`'s icosphere), drawn for particles.
-const SPHERE_MESH: usize = 3;
+const SPHERE_MESH: usize = Scene::SPHERE_MESH;
 
 impl Showcase {
     /// Declares the particles' physics for a frame: on the first, their history buffer takes

@@ -4,8 +4,9 @@
 //! ```text
 //! rg-plan [FRAME] [--text|--json|--dot] [--png FILE] [--svg FILE] [--size WxH] [--check]
 //! ```
-//! FRAME is a reference frame (`deferred`, `compute`, `temporal`) or a sample (`sample:compute`,
-//! `sample:triangle`, drawn at `--size`, 1280x720 by default). `--check` also replays the plan
+//! FRAME is a reference frame (`deferred`, `compute`, `temporal`), a sample (`sample:compute`,
+//! `sample:triangle`, drawn at `--size`, 1280x720 by default) or a frame description file
+//! (`FILE.toml`, see `rg_passes::describe`; its mistakes are listed with lines and columns). `--check` also replays the plan
 //! through the hazard oracle and fails if it finds anything.
 
 #![forbid(unsafe_code)]
@@ -19,7 +20,7 @@ use std::sync::Arc;
 
 const USAGE: &str =
     "usage: rg-plan [FRAME] [--text|--json|--dot] [--png FILE] [--svg FILE] [--size WxH] [--check]
-  FRAME   deferred (default), compute, temporal, sample:compute or sample:triangle
+  FRAME   deferred (default), compute, temporal, sample:NAME or a description FILE.toml
   --text  the plan as text (the default when nothing is drawn)
   --json  the plan as JSON
   --dot   the plan as a Graphviz digraph (rg-plan --dot | dot -Tsvg > plan.svg)
@@ -93,6 +94,10 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
 fn compile(a: &Args) -> Result<Arc<Plan>, String> {
     let memory = FakeMemory::default();
     let errors = |e: CompileErrors| format!("`{}` does not compile: {e}", a.frame);
+    if a.frame.ends_with(".toml") {
+        let g = described(Path::new(&a.frame), a.size)?;
+        return Compiler::new().compile(&g, &memory).map_err(errors);
+    }
     if let Some(name) = a.frame.strip_prefix("sample:") {
         let mut sample = rg_samples::by_name(name).ok_or_else(|| {
             format!("no sample called `{name}` (there are: {})", rg_samples::SAMPLES.join(", "))
@@ -108,6 +113,30 @@ fn compile(a: &Args) -> Result<Arc<Plan>, String> {
         )
     })?;
     Compiler::new().compile(&g, &memory).map_err(errors)
+}
+
+/// The frame a description file declares at `size`, seen from above the origin, with the
+/// procedural scene's buffers (for the sphere particles are drawn with) imported.
+fn described(path: &Path, size: (u32, u32)) -> Result<rg_core::Graph<rg_vulkan::Pass>, String> {
+    use rg_passes::describe::{Description, FrameInputs};
+    use rg_passes::scene::Scene;
+    let d = Description::load(path).map_err(|m| m.to_string())?;
+    let mut g = rg_core::Graph::new(rg_core::Extent::new(size.0, size.1));
+    let output = g.import_image(
+        "output",
+        rg_core::ImageDesc::new(Format::Bgra8Srgb, rg_core::Size::FULL),
+        rg_core::ResourceState::swapchain_acquired(),
+        rg_core::ResourceState::present(),
+    );
+    let scene = Scene::procedural(1, 1);
+    let inputs = scene.sizes().import(&mut g);
+    let sphere = scene.mesh_range(Scene::SPHERE_MESH, 0).unwrap_or((0, 0, 0));
+    let eye = glam::Vec3::new(0.0, 30.0, 40.0);
+    let view = rg_passes::camera::Camera::look_at(eye, glam::Vec3::ZERO).frame(size.0, size.1);
+    // The second frame: temporal state is carried over, as in every frame after the first.
+    let frame = FrameInputs { view, frame: 1, output, scene: Some((inputs, sphere, 0.5)) };
+    d.declare(&mut g, &frame).map_err(|m| m.to_string())?;
+    Ok(g)
 }
 
 fn write(path: &Path, what: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {

@@ -1,0 +1,569 @@
+//! The pass types a description can name: each with its settings (kind, range, default), its
+//! inputs and outputs (each of a kind), and how it is declared.
+
+use super::parse::{PassEntry, Value};
+use crate::camera::View;
+use crate::draw::GBuffer;
+use crate::lighting::{DeferredLighting, DeferredLightingIn};
+use crate::physics::{
+    BroadPhase, DrawParticles, PhysicsStep, Rain, TerrainPlacement, PARTICLE_BYTES,
+};
+use crate::post::{Tonemap, TonemapIn};
+use crate::scene::SceneInputs;
+use crate::terrain::{ErosionParams, TerrainFrame, TerrainNoise};
+use crate::terrain_draw::{DrawTerrain, TerrainLayout};
+use glam::Vec3;
+use rg_core::{
+    Access, BufferDesc, BufferHandle, Format, Graph, ImageDesc, ImageHandle, QueueKind, Size,
+};
+use rg_vulkan::{Pass, Rendering};
+use std::collections::HashMap;
+
+/// What the host gives every described frame.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameInputs {
+    /// The camera.
+    pub view: View,
+    /// Frames declared before this one (0: the first, when temporal state starts).
+    pub frame: u64,
+    /// The image the frame writes whole.
+    pub output: ImageHandle,
+    /// The scene's buffers and the sphere mesh particles are drawn with (first index, index
+    /// count, first vertex, radius), when the host has a scene.
+    pub scene: Option<(SceneInputs, (u32, u32, u32), f32)>,
+}
+
+/// The kind of what flows between passes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortKind {
+    /// An `R32Float` heightfield and where it lies.
+    Heightfield,
+    /// A particle buffer.
+    Particles,
+    /// A G-buffer (albedo, normal, depth).
+    GBuffer,
+    /// A lit HDR image.
+    Hdr,
+    /// A displayable colour image.
+    Color,
+}
+
+impl PortKind {
+    /// The kind in words, for messages and docs.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PortKind::Heightfield => "a heightfield",
+            PortKind::Particles => "particles",
+            PortKind::GBuffer => "a G-buffer",
+            PortKind::Hdr => "an HDR image",
+            PortKind::Color => "a colour image",
+        }
+    }
+}
+
+/// What flows between passes while declaring.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PortValue {
+    Heightfield(ImageHandle, TerrainLayout),
+    /// The buffer, the particle count and the largest radius.
+    Particles(BufferHandle, u32, f32),
+    GBuffer(GBuffer),
+    Hdr(ImageHandle),
+    Color(ImageHandle),
+}
+
+/// A setting's kind and range.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ParamKind {
+    Integer { min: i64, max: i64, default: i64 },
+    Float { min: f64, max: f64, default: f64 },
+    Bool { default: bool },
+}
+
+impl ParamKind {
+    /// Whether `v` is of this kind and in range (integers pass for numbers).
+    pub fn check(&self, v: &Value) -> Result<(), String> {
+        match (self, v) {
+            (ParamKind::Integer { min, max, .. }, Value::Integer(i)) => {
+                if (min..=max).contains(&i) {
+                    Ok(())
+                } else {
+                    Err(format!("{i} is out of range ({min} to {max})"))
+                }
+            }
+            (ParamKind::Float { min, max, .. }, Value::Float(_) | Value::Integer(_)) => {
+                let f = match v {
+                    Value::Float(f) => *f,
+                    Value::Integer(i) => *i as f64,
+                    _ => unreachable!(),
+                };
+                if f.is_finite() && (*min..=*max).contains(&f) {
+                    Ok(())
+                } else {
+                    Err(format!("{f} is out of range ({min} to {max})"))
+                }
+            }
+            (ParamKind::Bool { .. }, Value::Bool(_)) => Ok(()),
+            (k, v) => Err(format!("expected {}, found {}", k.describe(), v.kind())),
+        }
+    }
+
+    /// The kind in words.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            ParamKind::Integer { .. } => "an integer",
+            ParamKind::Float { .. } => "a number",
+            ParamKind::Bool { .. } => "true or false",
+        }
+    }
+
+    /// The default and range, for docs.
+    pub fn range(&self) -> String {
+        match self {
+            ParamKind::Integer { min, max, default } => format!("{default} ({min} to {max})"),
+            ParamKind::Float { min, max, default } => format!("{default} ({min} to {max})"),
+            ParamKind::Bool { default } => format!("{default}"),
+        }
+    }
+}
+
+/// A setting of a pass type.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub doc: &'static str,
+}
+
+/// An input or output of a pass type.
+#[derive(Clone, Copy, Debug)]
+pub struct PortSpec {
+    pub name: &'static str,
+    pub kind: PortKind,
+    /// An input that may be left out.
+    pub optional: bool,
+    pub doc: &'static str,
+}
+
+/// Declares one described pass: its outputs by name.
+pub type DeclareFn =
+    fn(&Args<'_>, &mut Graph<Pass>, &FrameInputs) -> Result<Vec<(&'static str, PortValue)>, String>;
+
+/// A pass type a description can name.
+#[derive(Clone, Debug)]
+pub struct PassType {
+    pub name: &'static str,
+    /// What it does, and the library type behind it.
+    pub summary: &'static str,
+    pub params: Vec<ParamSpec>,
+    pub inputs: Vec<PortSpec>,
+    pub outputs: Vec<PortSpec>,
+    pub declare: DeclareFn,
+}
+
+/// A described pass's settings and inputs while it is declared.
+pub struct Args<'a> {
+    pub entry: &'a PassEntry,
+    pub ty: &'a PassType,
+    pub inputs: HashMap<String, PortValue>,
+}
+
+impl Args<'_> {
+    fn value(&self, name: &str) -> Option<&Value> {
+        self.entry.settings.iter().find(|s| s.key == name).map(|s| &s.value)
+    }
+
+    fn spec(&self, name: &str) -> ParamKind {
+        self.ty.params.iter().find(|p| p.name == name).map(|p| p.kind).expect("a declared setting")
+    }
+
+    /// An integer setting (checked in range), or its default.
+    pub fn int(&self, name: &str) -> i64 {
+        match (self.value(name), self.spec(name)) {
+            (Some(Value::Integer(i)), _) => *i,
+            (_, ParamKind::Integer { default, .. }) => default,
+            _ => unreachable!("`{name}` is an integer setting"),
+        }
+    }
+
+    /// A `u32` setting (its range is within `u32`).
+    pub fn u32(&self, name: &str) -> u32 {
+        self.int(name) as u32
+    }
+
+    /// A number setting, or its default.
+    pub fn float(&self, name: &str) -> f32 {
+        match (self.value(name), self.spec(name)) {
+            (Some(Value::Float(f)), _) => *f as f32,
+            (Some(Value::Integer(i)), _) => *i as f32,
+            (_, ParamKind::Float { default, .. }) => default as f32,
+            _ => unreachable!("`{name}` is a number setting"),
+        }
+    }
+
+    /// A true-or-false setting, or its default.
+    pub fn bool(&self, name: &str) -> bool {
+        match (self.value(name), self.spec(name)) {
+            (Some(Value::Bool(b)), _) => *b,
+            (_, ParamKind::Bool { default }) => default,
+            _ => unreachable!("`{name}` is a true-or-false setting"),
+        }
+    }
+
+    /// An input, when it was given.
+    pub fn input(&self, name: &str) -> Option<PortValue> {
+        self.inputs.get(name).copied()
+    }
+}
+
+fn int(name: &'static str, min: i64, max: i64, default: i64, doc: &'static str) -> ParamSpec {
+    ParamSpec { name, kind: ParamKind::Integer { min, max, default }, doc }
+}
+
+fn float(name: &'static str, min: f64, max: f64, default: f64, doc: &'static str) -> ParamSpec {
+    ParamSpec { name, kind: ParamKind::Float { min, max, default }, doc }
+}
+
+fn flag(name: &'static str, default: bool, doc: &'static str) -> ParamSpec {
+    ParamSpec { name, kind: ParamKind::Bool { default }, doc }
+}
+
+fn port(name: &'static str, kind: PortKind, doc: &'static str) -> PortSpec {
+    PortSpec { name, kind, optional: false, doc }
+}
+
+fn optional(name: &'static str, kind: PortKind, doc: &'static str) -> PortSpec {
+    PortSpec { name, kind, optional: true, doc }
+}
+
+/// Every pass type a description can name.
+pub fn registry() -> Vec<PassType> {
+    use PortKind::*;
+    vec![
+        PassType {
+            name: "terrain",
+            summary: "A heightfield generated from integer-hash noise on the first frame, then \
+                      eroded a number of steps every frame (`terrain::TerrainFrame`).",
+            params: vec![
+                int("side", 8, 4096, 256, "texels on a side"),
+                int("octaves", 1, 12, 7, "noise octaves"),
+                int("base_shift", 1, 12, 7, "the coarsest octave's period, as a power of two"),
+                int("seed", 0, u32::MAX as i64, 11, "the noise's seed"),
+                int("iterations", 0, 64, 2, "erosion steps a frame"),
+                flag("hydraulic", true, "water erosion besides thermal erosion"),
+                float("rain", 0.0, 1.0, 0.01, "water added a step, per cell"),
+                float("size", 1.0, 1e5, 120.0, "world size of the square"),
+                float("corner_x", -1e5, 1e5, -60.0, "world x of the square's corner"),
+                float("corner_z", -1e5, 1e5, -60.0, "world z of the square's corner"),
+                float("vertical", 0.01, 1e3, 3.0, "world height per unit of the heightfield"),
+            ],
+            inputs: vec![],
+            outputs: vec![port("height", Heightfield, "the eroded heights and where they lie")],
+            declare: |a, g, f| {
+                let side = a.u32("side");
+                let t = TerrainFrame {
+                    noise: TerrainNoise {
+                        side,
+                        octaves: a.u32("octaves"),
+                        base_shift: a.u32("base_shift"),
+                        seed: a.u32("seed"),
+                    },
+                    params: ErosionParams { rain: a.float("rain"), ..ErosionParams::default() },
+                    iterations: a.u32("iterations"),
+                    hydraulic: a.bool("hydraulic"),
+                    fresh: f.frame == 0,
+                }
+                .add(g);
+                let layout = TerrainLayout {
+                    corner: [a.float("corner_x"), a.float("corner_z")],
+                    size: a.float("size"),
+                    vertical: a.float("vertical"),
+                    max_height: 2.0,
+                    texels: side,
+                    quads: 16,
+                    levels: 5,
+                    range_factor: 8.0,
+                };
+                Ok(vec![("height", PortValue::Heightfield(t.height, layout))])
+            },
+        },
+        PassType {
+            name: "particles",
+            summary: "A particle buffer kept from frame to frame, empty (radius 0) on the first \
+                      frame; `rain` fills it.",
+            params: vec![
+                int("count", 1, 4_000_000, 2048, "particles"),
+                float("max_radius", 1e-3, 100.0, 0.25, "the largest radius any pass gives one"),
+            ],
+            inputs: vec![],
+            outputs: vec![port(
+                "particles",
+                Particles,
+                "the particles as the last frame left them",
+            )],
+            declare: |a, g, f| {
+                let n = a.u32("count");
+                let bytes = n as u64 * PARTICLE_BYTES;
+                let mut state = g.temporal_buffer("particles.state", BufferDesc::new(bytes));
+                if f.frame == 0 {
+                    let mut p = g.add_pass("particles.clear", QueueKind::Graphics);
+                    state = p.write(state, Access::CopyDst);
+                    let s = state;
+                    p.record(Box::new(move |r| r.fill_buffer(s, 0)));
+                }
+                Ok(vec![("particles", PortValue::Particles(state, n, a.float("max_radius")))])
+            },
+        },
+        PassType {
+            name: "rain",
+            summary: "Replaces the oldest particles with new drops over a square, a few each \
+                      frame (`physics::Rain`).",
+            params: vec![
+                int("per_frame", 0, 1_000_000, 8, "drops made each frame"),
+                float("center_x", -1e5, 1e5, 0.0, "world x of the square's centre"),
+                float("center_z", -1e5, 1e5, 0.0, "world z of the square's centre"),
+                float("side", 0.0, 1e5, 14.0, "the square's side"),
+                float("height", -1e5, 1e5, 12.0, "where drops start"),
+                float("min_radius", 1e-3, 100.0, 0.15, "the smallest drop"),
+                float("max_radius", 1e-3, 100.0, 0.25, "the largest drop"),
+                float("speed", 0.0, 1e3, 2.0, "the drops' downward speed at the start"),
+                int("seed", 0, u32::MAX as i64, 3, "where the drops fall"),
+            ],
+            inputs: vec![port("particles", Particles, "the particles to rain into")],
+            outputs: vec![port("particles", Particles, "with this frame's drops")],
+            declare: |a, g, f| {
+                let Some(PortValue::Particles(buffer, n, max)) = a.input("particles") else {
+                    unreachable!("checked")
+                };
+                let (r0, r1) = (a.float("min_radius"), a.float("max_radius"));
+                if r0 > r1 || r1 > max {
+                    return Err(format!(
+                        "radii from {r0} to {r1} must increase and stay within the particles' \
+                         largest radius, {max}"
+                    ));
+                }
+                let side = a.float("side");
+                let rain = Rain {
+                    per_frame: a.u32("per_frame"),
+                    corner: [a.float("center_x") - side / 2.0, a.float("center_z") - side / 2.0],
+                    side,
+                    height: a.float("height"),
+                    radii: [r0, r1],
+                    speed: a.float("speed"),
+                    seed: a.u32("seed"),
+                };
+                let buffer = rain.add(g, buffer, n, f.frame);
+                Ok(vec![("particles", PortValue::Particles(buffer, n, max))])
+            },
+        },
+        PassType {
+            name: "physics",
+            summary: "Steps of particle physics: the spatial-hash broad phase, contact springs \
+                      with damping and friction, the terrain (`physics::PhysicsStep`).",
+            params: vec![
+                int("steps", 0, 64, 2, "steps a frame"),
+                float("dt", 1e-5, 1.0, 1.0 / 120.0, "seconds a step"),
+                float("stiffness", 0.0, 1e8, 3000.0, "force per unit of overlap, per unit of mass"),
+                float("damping", 0.0, 1e6, 15.0, "force per unit of closing speed"),
+                float("friction", 0.0, 1e6, 4.0, "force per unit of sliding speed"),
+                float("gravity", -1e3, 1e3, 9.81, "downward acceleration"),
+            ],
+            inputs: vec![
+                port("particles", Particles, "the particles to move"),
+                optional("terrain", Heightfield, "ground to collide with"),
+            ],
+            outputs: vec![port("particles", Particles, "the particles moved")],
+            declare: |a, g, _| {
+                let Some(PortValue::Particles(mut buffer, n, max)) = a.input("particles") else {
+                    unreachable!("checked")
+                };
+                let terrain = match a.input("terrain") {
+                    Some(PortValue::Heightfield(height, l)) => Some(TerrainPlacement {
+                        height,
+                        corner: l.corner,
+                        size: l.size,
+                        vertical: l.vertical,
+                        texels: l.texels,
+                    }),
+                    _ => None,
+                };
+                let step = PhysicsStep {
+                    dt: a.float("dt"),
+                    stiffness: a.float("stiffness"),
+                    damping: a.float("damping"),
+                    friction: a.float("friction"),
+                    gravity: a.float("gravity"),
+                    terrain,
+                };
+                let broad = BroadPhase::for_particles(n, max);
+                for _ in 0..a.u32("steps") {
+                    buffer = step.add(g, buffer, n, broad);
+                }
+                Ok(vec![("particles", PortValue::Particles(buffer, n, max))])
+            },
+        },
+        PassType {
+            name: "gbuffer",
+            summary: "A G-buffer the size of the output (albedo `Rgba8Unorm`, normal \
+                      `Rgba16Float`, depth `D32Float`), cleared (`draw::GBuffer`).",
+            params: vec![],
+            inputs: vec![],
+            outputs: vec![port("gbuffer", GBuffer, "the cleared G-buffer")],
+            declare: |_, g, f| {
+                let extent = g.image_extent(f.output).unwrap_or(rg_core::Extent::new(1, 1));
+                let size = Size::absolute(extent.width, extent.height);
+                let albedo = g_image(g, "gbuffer.albedo", Format::Rgba8Unorm, size);
+                let normal = g_image(g, "gbuffer.normal", Format::Rgba16Float, size);
+                let depth = g_image(g, "scene.depth", Format::D32Float, size);
+                let mut p = g.add_pass("gbuffer.clear", QueueKind::Graphics);
+                let albedo = p.write(albedo, Access::ColorWrite);
+                let normal = p.write(normal, Access::ColorWrite);
+                let depth = p.write(depth, Access::DepthWrite);
+                p.record(Box::new(|r| {
+                    r.begin_rendering(Rendering {
+                        clear_color: Some([0.0; 4]),
+                        clear_depth: Some(0.0),
+                    })?;
+                    r.end_rendering();
+                    Ok(())
+                }));
+                Ok(vec![(
+                    "gbuffer",
+                    PortValue::GBuffer(crate::draw::GBuffer { albedo, normal, depth, ids: None }),
+                )])
+            },
+        },
+        PassType {
+            name: "draw_terrain",
+            summary:
+                "Draws a heightfield into a G-buffer with CDLOD (`terrain_draw::DrawTerrain`).",
+            params: vec![],
+            inputs: vec![
+                port("terrain", Heightfield, "the heights to draw"),
+                port("gbuffer", GBuffer, "what to draw over"),
+            ],
+            outputs: vec![port("gbuffer", GBuffer, "with the terrain")],
+            declare: |a, g, f| {
+                let (Some(PortValue::Heightfield(height, layout)), Some(PortValue::GBuffer(gb))) =
+                    (a.input("terrain"), a.input("gbuffer"))
+                else {
+                    unreachable!("checked")
+                };
+                let gb = DrawTerrain { view: f.view, layout }.add(g, height, gb);
+                Ok(vec![("gbuffer", PortValue::GBuffer(gb))])
+            },
+        },
+        PassType {
+            name: "draw_particles",
+            summary: "Draws particles as spheres into a G-buffer, the scene's sphere mesh scaled \
+                      to each (`physics::DrawParticles`); needs the host's scene.",
+            params: vec![],
+            inputs: vec![
+                port("particles", Particles, "the particles to draw"),
+                port("gbuffer", GBuffer, "what to draw over"),
+            ],
+            outputs: vec![port("gbuffer", GBuffer, "with the particles")],
+            declare: |a, g, f| {
+                let (Some(PortValue::Particles(buffer, n, _)), Some(PortValue::GBuffer(gb))) =
+                    (a.input("particles"), a.input("gbuffer"))
+                else {
+                    unreachable!("checked")
+                };
+                let Some((scene, mesh, mesh_radius)) = f.scene else {
+                    return Err("the host gave no scene to take the sphere mesh from".into());
+                };
+                let draw =
+                    DrawParticles { view: f.view, mesh, mesh_radius, color: [200, 190, 160, 255] };
+                let gb = draw.add(g, scene, buffer, n, gb);
+                Ok(vec![("gbuffer", PortValue::GBuffer(gb))])
+            },
+        },
+        PassType {
+            name: "lighting",
+            summary: "Deferred lighting: each pixel of the G-buffer lit once by the sun and the \
+                      sky into an HDR image (`lighting::DeferredLighting`).",
+            params: vec![
+                float("sun_x", -1.0, 1.0, 0.6, "toward the sun, x (normalised with y and z)"),
+                float("sun_y", -1.0, 1.0, 0.42, "toward the sun, y"),
+                float("sun_z", -1.0, 1.0, 0.3, "toward the sun, z"),
+                float("ambient", 0.0, 10.0, 0.25, "the sky's light"),
+            ],
+            inputs: vec![port("gbuffer", GBuffer, "what to light")],
+            outputs: vec![port("hdr", Hdr, "the lit image, `Rgba16Float`")],
+            declare: |a, g, f| {
+                let Some(PortValue::GBuffer(gbuffer)) = a.input("gbuffer") else {
+                    unreachable!("checked")
+                };
+                let sun = Vec3::new(a.float("sun_x"), a.float("sun_y"), a.float("sun_z"));
+                if sun.length() < 1e-3 {
+                    return Err("the sun's direction is zero".into());
+                }
+                let hdr = DeferredLighting {
+                    view: f.view,
+                    sun: sun.normalize(),
+                    ambient: a.float("ambient"),
+                    sky: [0.55, 0.7, 0.9],
+                    format: Format::Rgba16Float,
+                    brute_force_lights: false,
+                }
+                .add(g, DeferredLightingIn { gbuffer, shadows: None, lights: None });
+                Ok(vec![("hdr", PortValue::Hdr(hdr))])
+            },
+        },
+        PassType {
+            name: "tonemap",
+            summary: "Exposure and `1 − e^(−x)` from an HDR image into the frame's output \
+                      (`post::Tonemap`).",
+            params: vec![float("exposure", 0.0, 1e3, 1.0, "the HDR image's scale")],
+            inputs: vec![port("hdr", Hdr, "the lit image")],
+            outputs: vec![port("color", Color, "the frame's output")],
+            declare: |a, g, f| {
+                let Some(PortValue::Hdr(hdr)) = a.input("hdr") else { unreachable!("checked") };
+                let color = Tonemap { exposure: a.float("exposure") }
+                    .add(g, TonemapIn { hdr, target: f.output });
+                Ok(vec![("color", PortValue::Color(color))])
+            },
+        },
+    ]
+}
+
+fn g_image(g: &mut Graph<Pass>, label: &str, format: Format, size: Size) -> ImageHandle {
+    g.create_image(label, ImageDesc::new(format, size))
+}
+
+/// The pass types as a Markdown document (`docs/described-passes.md` is this).
+pub fn reference() -> String {
+    let mut s = String::from(
+        "# Pass types a frame description can name\n\n\
+         Generated from `rg_passes::describe::types::registry` (a test checks that this file \
+         matches it; `RG_UPDATE_DOCS=1 cargo test -p rg-passes --test described` rewrites it).\n",
+    );
+    for t in registry() {
+        s.push_str(&format!("\n## `{}`\n\n{}\n", t.name, t.summary));
+        if !t.params.is_empty() {
+            s.push_str(
+                "\n| setting | kind | default (range) | meaning |\n| --- | --- | --- | --- |\n",
+            );
+            for p in &t.params {
+                s.push_str(&format!(
+                    "| `{}` | {} | {} | {} |\n",
+                    p.name,
+                    p.kind.describe(),
+                    p.kind.range(),
+                    p.doc
+                ));
+            }
+        }
+        for (title, ports) in [("input", &t.inputs), ("output", &t.outputs)] {
+            if ports.is_empty() {
+                continue;
+            }
+            s.push_str(&format!("\n| {title} | kind | meaning |\n| --- | --- | --- |\n"));
+            for p in ports.iter() {
+                let opt = if p.optional { " (optional)" } else { "" };
+                s.push_str(&format!("| `{}`{opt} | {} | {} |\n", p.name, p.kind.describe(), p.doc));
+            }
+        }
+    }
+    s
+}

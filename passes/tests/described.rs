@@ -1,0 +1,178 @@
+//! Frames described in files (`rg_passes::describe`): every kind of mistake reported with its
+//! line and column before anything is declared, and a good description declared and compiled
+//! with rg-core's `FakeMemory` (no device).
+
+use rg_core::{Compiler, Extent, FakeMemory, Format, Graph, ImageDesc, ResourceState, Size};
+use rg_passes::camera::Camera;
+use rg_passes::describe::{Description, FrameInputs, Mistakes};
+use rg_passes::scene::Scene;
+use rg_vulkan::Pass;
+
+fn mistakes(text: &str) -> Mistakes {
+    Description::from_text("frame.toml", text).expect_err("the description has mistakes")
+}
+
+/// `(line, column)` of each mistake and its message.
+fn places(m: &Mistakes) -> Vec<(usize, usize, String)> {
+    m.0.iter().map(|m| (m.at.line, m.at.column, m.message.clone())).collect()
+}
+
+const GOOD: &str = include_str!("../../samples/frames/rain.toml");
+
+/// Checks: the shipped description declares and compiles (its passes in an order where each
+/// comes after what feeds it, the physics after the erosion whose heights it reads, nothing for
+/// the hazard oracle), on the first frame and on a later one.
+#[test]
+fn the_shipped_description_declares_and_compiles() {
+    let d = Description::from_text("rain.toml", GOOD).expect("the description is good");
+    let scene = Scene::procedural(20, 1);
+    let sphere = scene.mesh_range(Scene::SPHERE_MESH, 0).expect("a sphere mesh");
+    for frame in [0, 1] {
+        let mut g: Graph<Pass> = Graph::new(Extent::new(320, 200));
+        let output = g.import_image(
+            "output",
+            ImageDesc::new(Format::Rgba8Unorm, Size::FULL),
+            ResourceState::swapchain_acquired(),
+            ResourceState::present(),
+        );
+        let inputs = scene.sizes().import(&mut g);
+        let view =
+            Camera::look_at(glam::Vec3::new(0.0, 20.0, 30.0), glam::Vec3::ZERO).frame(320, 200);
+        let f = FrameInputs { view, frame, output, scene: Some((inputs, sphere, 0.5)) };
+        d.declare(&mut g, &f).expect("declared");
+        let plan = Compiler::new().compile(&g, &FakeMemory::default()).expect("compiles");
+        let labels: Vec<&str> = plan.passes.iter().map(|p| &*p.label).collect();
+        let at = |l: &str| {
+            labels.iter().position(|x| *x == l).unwrap_or_else(|| panic!("{l} in {labels:?}"))
+        };
+        let last_erosion = labels.iter().rposition(|l| l.starts_with("erosion.")).expect("erosion");
+        assert!(last_erosion < at("physics.step"), "{labels:?}");
+        assert!(at("physics.rain") < at("physics.step"));
+        assert!(at("particles.draw") < at("lighting") && at("lighting") < at("post.tonemap"));
+        assert_eq!(labels.contains(&"particles.clear"), frame == 0, "{labels:?}");
+        let hazards = rg_core::oracle::check(&plan);
+        assert!(hazards.is_empty(), "{hazards:?}");
+    }
+}
+
+/// Checks: each kind of mistake, alone, gives one message at the line and column of what is
+/// wrong, naming it.
+#[test]
+fn each_mistake_is_reported_at_its_line_and_column() {
+    let head = "output = \"t.color\"\n[[pass]]\nname = \"h\"\ntype = \"lighting\"\ngbuffer = \"g.gbuffer\"\n\
+                [[pass]]\nname = \"g\"\ntype = \"gbuffer\"\n[[pass]]\nname = \"t\"\ntype = \"tonemap\"\nhdr = \"h.hdr\"\n";
+    Description::from_text("frame.toml", head).expect("the base is good");
+    let cases: &[(&str, &str, (usize, usize), &str)] = &[
+        (
+            "a syntax error",
+            "[[pass]]\nname = \"x\ntype = \"gbuffer\"\n",
+            (14, 10),
+            "invalid basic string",
+        ),
+        (
+            "an unknown pass type",
+            "[[pass]]\nname = \"x\"\ntype = \"bloom\"\n",
+            (15, 8),
+            "unknown pass type `bloom`",
+        ),
+        (
+            "an unknown setting",
+            "[[pass]]\nname = \"x\"\ntype = \"tonemap\"\nhdr = \"h.hdr\"\nbrightness = 2\n",
+            (17, 1),
+            "no setting or input `brightness`",
+        ),
+        (
+            "an ill-typed setting",
+            "[[pass]]\nname = \"x\"\ntype = \"tonemap\"\nhdr = \"h.hdr\"\nexposure = \"high\"\n",
+            (17, 12),
+            "expected a number, found a string",
+        ),
+        (
+            "a setting out of range",
+            "[[pass]]\nname = \"x\"\ntype = \"terrain\"\nside = 3\n",
+            (16, 8),
+            "3 is out of range",
+        ),
+        (
+            "a missing input",
+            "[[pass]]\nname = \"x\"\ntype = \"tonemap\"\n",
+            (14, 1),
+            "needs its input `hdr`",
+        ),
+        (
+            "an unknown pass in an input",
+            "[[pass]]\nname = \"x\"\ntype = \"tonemap\"\nhdr = \"bloom.hdr\"\n",
+            (16, 7),
+            "no pass is named `bloom`",
+        ),
+        (
+            "an unknown output in an input",
+            "[[pass]]\nname = \"x\"\ntype = \"tonemap\"\nhdr = \"h.light\"\n",
+            (16, 7),
+            "has no output `light`",
+        ),
+        (
+            "an output of the wrong kind",
+            "[[pass]]\nname = \"x\"\ntype = \"tonemap\"\nhdr = \"g.gbuffer\"\n",
+            (16, 7),
+            "`g.gbuffer` is a G-buffer, but input `hdr` of pass `x` (tonemap) takes an HDR image",
+        ),
+        (
+            "a name used twice",
+            "[[pass]]\nname = \"g\"\ntype = \"gbuffer\"\n",
+            (14, 8),
+            "the name `g` is used twice (first at line 7)",
+        ),
+    ];
+    for (what, tail, (line, column), says) in cases {
+        let m = mistakes(&format!("{head}{tail}"));
+        let p = places(&m);
+        assert_eq!(p.len(), 1, "{what}: {m}");
+        assert_eq!((p[0].0, p[0].1), (*line, *column), "{what}: {m}");
+        assert!(p[0].2.contains(says), "{what}: {m}");
+        assert!(m.to_string().starts_with(&format!("frame.toml:{line}:{column}: ")), "{what}: {m}");
+    }
+}
+
+/// Checks: a file with many mistakes reports them all at once, in file order; passes that feed
+/// each other in a cycle are named with their lines; a frame output that is not a colour image
+/// is refused; nothing is declared when there is any mistake.
+#[test]
+fn every_mistake_is_reported_at_once_and_cycles_name_their_lines() {
+    let m = mistakes(
+        "output = \"g.gbuffer\"\n[[pass]]\nname = \"g\"\ntype = \"gbuffer\"\nsize = 4\n\
+         [[pass]]\nname = \"p\"\ntype = \"physics\"\nsteps = -1\n[[pass]]\nname = \"q\"\ntype = \"fog\"\n",
+    );
+    let p = places(&m);
+    assert_eq!(p.iter().map(|p| p.0).collect::<Vec<_>>(), [1, 5, 7, 9, 12], "{m}");
+    assert!(p[0].2.contains("must be a colour image"), "{m}");
+    assert!(p[2].2.contains("needs its input `particles`"), "{m}");
+    let cycle = mistakes(
+        "output = \"t.color\"\n[[pass]]\nname = \"a\"\ntype = \"rain\"\nparticles = \"b.particles\"\n\
+         [[pass]]\nname = \"b\"\ntype = \"physics\"\nparticles = \"a.particles\"\n\
+         [[pass]]\nname = \"t\"\ntype = \"tonemap\"\nhdr = \"l.hdr\"\n[[pass]]\nname = \"l\"\ntype = \"lighting\"\ngbuffer = \"g.gbuffer\"\n\
+         [[pass]]\nname = \"g\"\ntype = \"gbuffer\"\n",
+    );
+    let text = cycle.to_string();
+    assert!(
+        text.contains("cycle") && text.contains("`a` (line 3)") && text.contains("`b` (line 7)"),
+        "{text}"
+    );
+    assert!(!text.contains("`t` (line"), "only the cycle's passes: {text}");
+}
+
+/// Checks: `docs/described-passes.md` is what the registry generates (`RG_UPDATE_DOCS=1`
+/// rewrites it), and lists every pass type.
+#[test]
+fn the_pass_type_reference_is_generated_from_the_registry() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/described-passes.md");
+    let want = rg_passes::describe::types::reference();
+    if std::env::var("RG_UPDATE_DOCS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &want).expect("write the reference");
+    }
+    let got = std::fs::read_to_string(&path).expect("docs/described-passes.md");
+    assert!(got == want, "docs/described-passes.md is stale: run with RG_UPDATE_DOCS=1");
+    for t in rg_passes::describe::registry() {
+        assert!(got.contains(&format!("## `{}`", t.name)));
+    }
+}
