@@ -140,9 +140,5 @@ pub fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// An output image's state at the start of a bench frame: its contents are not needed.
-pub const FRESH: rg_core::ResourceState = rg_core::ResourceState {
-    layout: Some(rg_core::Layout::Undefined),
-    queue: rg_core::QueueKind::Graphics,
-    stages: rg_core::StageMask::NONE,
-    access: rg_core::AccessMask::NONE,
-};
+pub const FRESH: rg_core::ResourceState =
+    rg_core::ResourceState::undefined(rg_core::QueueKind::Graphics);

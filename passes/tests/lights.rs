@@ -202,18 +202,7 @@ fn clustered_shading_equals_shading_with_every_light() {
         let mut g: Graph<Pass> = Graph::new(Extent::new(w, h));
         let inputs = scene_buffers.import(&mut g);
         let light_in = light_buffers.import(&mut g);
-        let fresh = ResourceState {
-            layout: Some(rg_core::Layout::Undefined),
-            queue: QueueKind::Graphics,
-            stages: rg_core::StageMask::NONE,
-            access: rg_core::AccessMask::NONE,
-        };
-        let target = g.import_image(
-            "output",
-            rg_core::ImageDesc::new(rg_core::Format::Rgba8Unorm, rg_core::Size::FULL),
-            fresh,
-            rg_vulkan::readback::COPIED,
-        );
+        let target = common::import_output(&mut g);
         let view = cam.frame(w, h);
         let params = SceneFrame {
             lights: Some((light_in, grid, 0.5)),

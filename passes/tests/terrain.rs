@@ -210,18 +210,7 @@ fn the_terrain_has_no_cracks_across_lod_boundaries() {
         }
         .add(&mut g);
         let inputs = buffers.import(&mut g);
-        let fresh = rg_core::ResourceState {
-            layout: Some(rg_core::Layout::Undefined),
-            queue: rg_core::QueueKind::Graphics,
-            stages: rg_core::StageMask::NONE,
-            access: rg_core::AccessMask::NONE,
-        };
-        let target = g.import_image(
-            "output",
-            rg_core::ImageDesc::new(rg_core::Format::Rgba8Unorm, rg_core::Size::FULL),
-            fresh,
-            readback::COPIED,
-        );
+        let target = common::import_output(&mut g);
         let frame = SceneFrame {
             terrain: Some((s.height, layout)),
             clear: [1000.0, 0.0, 1000.0, 1.0],
@@ -387,18 +376,7 @@ fn the_terrain_casts_shadows_where_a_cpu_ray_march_finds_them() {
         let height = p.write(height, rg_core::Access::CopyDst);
         p.record(Box::new(move |r| r.copy_buffer_to_image(source, height)));
         let inputs = buffers.import(&mut g);
-        let fresh = rg_core::ResourceState {
-            layout: Some(rg_core::Layout::Undefined),
-            queue: rg_core::QueueKind::Graphics,
-            stages: rg_core::StageMask::NONE,
-            access: rg_core::AccessMask::NONE,
-        };
-        let target = g.import_image(
-            "output",
-            rg_core::ImageDesc::new(rg_core::Format::Rgba8Unorm, rg_core::Size::FULL),
-            fresh,
-            readback::COPIED,
-        );
+        let target = common::import_output(&mut g);
         let frame = SceneFrame {
             terrain: Some((height, layout)),
             shadows: Some(settings),

@@ -650,6 +650,17 @@ impl ResourceState {
         }
     }
 
+    /// An image whose contents are not needed when the frame starts (its layout undefined),
+    /// on `queue`: an output the frame writes whole.
+    pub const fn undefined(queue: QueueKind) -> Self {
+        Self {
+            layout: Some(Layout::Undefined),
+            queue,
+            stages: StageMask::NONE,
+            access: AccessMask::NONE,
+        }
+    }
+
     /// A swapchain image handed to the presentation engine.
     pub const fn present() -> Self {
         Self {

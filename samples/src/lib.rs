@@ -14,8 +14,8 @@ pub mod triangle;
 pub mod xvfb;
 
 use rg_core::{
-    Access, AccessMask, Compiled, Compiler, Extent, Format, Graph, ImageDesc, ImageHandle, Layout,
-    Plan, QueueKind, ResourceState, Size, StageMask,
+    Access, Compiled, Compiler, Extent, Format, Graph, ImageDesc, ImageHandle, Plan, QueueKind,
+    ResourceState, Size,
 };
 use rg_vulkan::{
     readback, Bindings, Config, Context, Error, Executor, ExecutorConfig, FrameCapture, MemoryUse,
@@ -481,14 +481,6 @@ pub fn main_with_args(
     }
 }
 
-/// The state an output image has at the start of a frame: contents not needed.
-const FRESH: ResourceState = ResourceState {
-    layout: Some(Layout::Undefined),
-    queue: QueueKind::Graphics,
-    stages: StageMask::NONE,
-    access: AccessMask::NONE,
-};
-
 /// Renders `opts.frames` frames (default 1) into an image, reads the last one back and writes
 /// it to `opts.out` as PNG.
 ///
@@ -536,8 +528,9 @@ fn headless_frames(
             c.start(&opts.capture_out)?;
         }
         let mut g: Graph<Pass> = Graph::new(Extent::new(w, h));
+        let fresh = ResourceState::undefined(QueueKind::Graphics);
         let output =
-            g.import_image("output", ImageDesc::new(format, Size::FULL), FRESH, readback::COPIED);
+            g.import_image("output", ImageDesc::new(format, Size::FULL), fresh, readback::COPIED);
         let last = sample.frame(&mut g, output, frame);
         let rb = readback::add_readback(&mut g, last, "output.readback", bytes);
         let compiled = compiler.compile(g, &mut ex)?;

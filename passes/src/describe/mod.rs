@@ -58,12 +58,12 @@ use std::path::Path;
 /// its inputs name outputs of the right kinds, with no cycle.
 #[derive(Clone, Debug)]
 pub struct Description {
-    pub file: String,
-    pub passes: Vec<PassEntry>,
+    file: String,
+    passes: Vec<PassEntry>,
     /// Indices into `passes`, each after the passes that feed it.
-    pub order: Vec<usize>,
+    order: Vec<usize>,
     /// The pass and output that feed the frame's output.
-    pub output: (usize, String),
+    output: (usize, String),
 }
 
 /// A port reference: `pass.output`.
@@ -95,6 +95,16 @@ impl Description {
     pub fn from_text(file: &str, text: &str) -> Result<Description, Mistakes> {
         let parsed = parse(file, text)?;
         check(parsed)
+    }
+
+    /// The file it was read from, as messages name it.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Its passes, as written.
+    pub fn passes(&self) -> &[PassEntry] {
+        &self.passes
     }
 
     /// Declares the described passes into `g`, the last writing `frame.output`; returns the

@@ -87,6 +87,14 @@ pub fn floats(b: &[u8]) -> Vec<f32> {
     b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
 }
 
+/// Imports the frame's `Rgba8Unorm` output at the graph's size, its contents not needed at the
+/// start, left ready to be copied from (`readback::COPIED`).
+pub fn import_output(g: &mut Graph<Pass>) -> ImageHandle {
+    let desc = ImageDesc::new(Format::Rgba8Unorm, Size::FULL);
+    let fresh = ResourceState::undefined(QueueKind::Graphics);
+    g.import_image("output", desc, fresh, readback::COPIED)
+}
+
 impl Rig {
     pub fn new(ctx: &Context, scene: Scene, width: u32, height: u32) -> Rig {
         let mut ex = Executor::new(ctx).expect("executor");
@@ -113,18 +121,7 @@ impl Rig {
         let view = camera.frame(w, h);
         let mut g: Graph<Pass> = Graph::new(Extent::new(w, h));
         let inputs = self.buffers.import(&mut g);
-        let fresh = ResourceState {
-            layout: Some(rg_core::Layout::Undefined),
-            queue: QueueKind::Graphics,
-            stages: rg_core::StageMask::NONE,
-            access: rg_core::AccessMask::NONE,
-        };
-        let output: ImageHandle = g.import_image(
-            "output",
-            ImageDesc::new(Format::Rgba8Unorm, Size::FULL),
-            fresh,
-            readback::COPIED,
-        );
+        let output = import_output(&mut g);
         let lights = self.lights.as_ref().map(|(b, grid)| (b.import(&mut g), *grid));
         let mut first = SceneFrame::new(view, &inputs, self.frames > 0);
         first.lights = lights.map(|(input, grid)| (input, grid, 0.0));
