@@ -122,19 +122,8 @@ impl SceneFrame {
     ) -> SceneFrameOut {
         let extent = g.image_extent(color).unwrap_or(rg_core::Extent::new(1, 1));
         let size = Size::absolute(extent.width, extent.height);
-        let depth = g.create_image("scene.depth", ImageDesc::new(Format::D32Float, size));
-        let ids = self
-            .instance_ids
-            .then(|| g.create_image("scene.ids", ImageDesc::new(Format::R32Uint, size)));
-        let n = scene.instance_count;
-        let visibility =
-            g.temporal_buffer("cull.visibility", BufferDesc::new(cull::per_instance_bytes(n)));
-        let draw_bytes = self.capacity.max(1) as u64 * cull::DRAW_BYTES;
-        let draws_early = g.create_buffer("cull.draws.early", BufferDesc::new(draw_bytes));
-        let draws_late = g.create_buffer("cull.draws.late", BufferDesc::new(draw_bytes));
-        let decisions =
-            g.create_buffer("cull.decisions", BufferDesc::new(cull::per_instance_bytes(n)));
-        let counts = cull::add_counts(g);
+        // Declared in the order the showcase's description (`samples/frames/showcase.toml`)
+        // declares them, so the two compile to the same plan.
         let shadow = self.shadows.map(|settings| {
             let terrain = self.terrain;
             ShadowCascades { view: self.view, toward_sun: self.sun, settings, terrain }
@@ -144,12 +133,21 @@ impl SceneFrame {
         let lights = self
             .lights
             .map(|(input, grid, time)| ClusterLights { view: self.view, grid, time }.add(g, input));
-        let gbuffer = GBuffer {
-            albedo: g.create_image("gbuffer.albedo", ImageDesc::new(Format::Rgba8Unorm, size)),
-            normal: g.create_image("gbuffer.normal", ImageDesc::new(Format::Rgba16Float, size)),
-            depth,
-            ids,
-        };
+        let albedo = g.create_image("gbuffer.albedo", ImageDesc::new(Format::Rgba8Unorm, size));
+        let normal = g.create_image("gbuffer.normal", ImageDesc::new(Format::Rgba16Float, size));
+        let depth = g.create_image("scene.depth", ImageDesc::new(Format::D32Float, size));
+        let ids = self
+            .instance_ids
+            .then(|| g.create_image("scene.ids", ImageDesc::new(Format::R32Uint, size)));
+        let gbuffer = GBuffer { albedo, normal, depth, ids };
+        let n = scene.instance_count;
+        let visibility =
+            g.temporal_buffer("cull.visibility", BufferDesc::new(cull::per_instance_bytes(n)));
+        let draw_bytes = self.capacity.max(1) as u64 * cull::DRAW_BYTES;
+        let draws_early = g.create_buffer("cull.draws.early", BufferDesc::new(draw_bytes));
+        let decisions =
+            g.create_buffer("cull.decisions", BufferDesc::new(cull::per_instance_bytes(n)));
+        let counts = cull::add_counts(g);
 
         let c = Cull {
             view: self.view,
@@ -191,6 +189,7 @@ impl SceneFrame {
             g,
             DepthPyramidIn { depth: drawn.depth, depth_size: (extent.width, extent.height) },
         );
+        let draws_late = g.create_buffer("cull.draws.late", BufferDesc::new(draw_bytes));
         let late = c.add_late(
             g,
             CullLateIn {

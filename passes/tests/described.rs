@@ -6,7 +6,7 @@ mod common;
 
 use rg_core::{Compiler, Extent, FakeMemory, Format, Graph, ImageDesc, ResourceState, Size};
 use rg_passes::camera::Camera;
-use rg_passes::describe::{Description, FrameInputs, Mistakes};
+use rg_passes::describe::{Description, FrameInputs, HostScene, Mistakes};
 use rg_passes::scene::Scene;
 use rg_vulkan::Pass;
 
@@ -40,7 +40,8 @@ fn the_shipped_description_declares_and_compiles() {
         let inputs = scene.sizes().import(&mut g);
         let view =
             Camera::look_at(glam::Vec3::new(0.0, 20.0, 30.0), glam::Vec3::ZERO).frame(320, 200);
-        let f = FrameInputs { view, frame, output, scene: Some((inputs, sphere, 0.5)) };
+        let host = Some(HostScene { inputs, sphere, sphere_radius: 0.5 });
+        let f = FrameInputs { scene: host, ..FrameInputs::new(view, frame, output) };
         d.declare(&mut g, &f).expect("declared");
         let plan = Compiler::new().compile(&g, &FakeMemory::default()).expect("compiles");
         let labels: Vec<&str> = plan.passes.iter().map(|p| &*p.label).collect();
@@ -204,8 +205,9 @@ fn the_shipped_description_runs_on_the_device() {
         let mut g: Graph<Pass> = Graph::new(Extent::new(w, h));
         let target = common::import_output(&mut g);
         let inputs = buffers.import(&mut g);
-        let f = FrameInputs { view, frame, output: target, scene: Some((inputs, sphere, 0.5)) };
-        let color = d.declare(&mut g, &f).expect("declared");
+        let scene = Some(HostScene { inputs, sphere, sphere_radius: 0.5 });
+        let f = FrameInputs { scene, ..FrameInputs::new(view, frame, target) };
+        let color = d.declare(&mut g, &f).expect("declared").output;
         let rb = readback::add_readback(&mut g, color, "readback", bytes);
         let compiled = compiler.compile_frame(g, ex.memory()).expect("compiles");
         let bindings =

@@ -45,6 +45,13 @@ pub trait Sample {
         bindings
     }
 
+    /// Before each frame: picks up edits to files the sample reads besides shaders (a frame
+    /// description), each checked before it is used; on a mistake the sample keeps what it
+    /// had. Returns what it read again.
+    fn reload(&mut self) -> Vec<Reloaded> {
+        Vec::new()
+    }
+
     /// After the last frame, with the GPU idle: the sample's own statistics for `--stats`.
     ///
     /// # Errors
@@ -54,13 +61,45 @@ pub trait Sample {
     }
 }
 
-/// The samples by name, for tools that list or draw them.
-pub fn by_name(name: &str) -> Option<Box<dyn Sample>> {
+/// A file read again while a sample ran (a shader, a frame description), and how it went.
+#[derive(Clone, Debug)]
+pub struct Reloaded {
+    /// What was read, with its path.
+    pub what: String,
+    /// `Err` with every mistake when the edit was not taken (what ran before keeps running).
+    pub result: Result<(), String>,
+    /// Reading, checking and rebuilding it.
+    pub elapsed: std::time::Duration,
+}
+
+impl Reloaded {
+    /// One line for the terminal and the profiler.
+    pub fn line(&self) -> String {
+        let ms = self.elapsed.as_secs_f64() * 1e3;
+        match &self.result {
+            Ok(()) => format!("reloaded {} in {ms:.1} ms", self.what),
+            Err(e) => format!(
+                "reload of {} failed after {ms:.1} ms; the last good one keeps running:\n{e}",
+                self.what
+            ),
+        }
+    }
+}
+
+/// The samples by name, as they start with no options, for tools that list or draw them.
+///
+/// # Errors
+/// No sample has that name, or the sample cannot start (its frame description has mistakes).
+pub fn by_name(name: &str) -> Result<Box<dyn Sample>, String> {
     match name {
-        "compute" => Some(Box::new(compute::ComputeChain)),
-        "showcase" => Some(Box::new(showcase::Showcase::default())),
-        "triangle" => Some(Box::new(triangle::Triangle)),
-        _ => None,
+        "compute" => Ok(Box::new(compute::ComputeChain)),
+        "showcase" => match showcase::Showcase::from_args(Vec::new()) {
+            Ok((s, _)) => Ok(Box::new(s)),
+            Err(showcase::ArgsError::Usage(e) | showcase::ArgsError::Gltf(e)) => Err(e),
+            Err(showcase::ArgsError::Pipeline(e)) => Err(e),
+        },
+        "triangle" => Ok(Box::new(triangle::Triangle)),
+        _ => Err(format!("no sample called `{name}` (there are: {})", SAMPLES.join(", "))),
     }
 }
 
@@ -308,6 +347,8 @@ pub struct Report {
     pub sample_stats: Option<String>,
     /// The frame capture written (`--capture-frame`).
     pub capture: Option<PathBuf>,
+    /// Files read again while the sample ran: shaders and frame descriptions.
+    pub reloads: Vec<Reloaded>,
 }
 
 /// One row of the per-pass table.
@@ -461,6 +502,11 @@ pub fn main_with_args(
                 if let Some(stats) = &report.sample_stats {
                     print!("{stats}");
                 }
+                let failed = report.reloads.iter().filter(|r| r.result.is_err()).count();
+                println!("reloads: {} taken, {failed} refused", report.reloads.len() - failed);
+                for r in &report.reloads {
+                    println!("  {}", r.line().lines().next().unwrap_or(""));
+                }
             }
             if !report.problems.is_empty() {
                 eprintln!(
@@ -527,6 +573,7 @@ fn headless_frames(
         if let Some(c) = captured {
             c.start(&opts.capture_out)?;
         }
+        reload(&mut ex, sample, &mut report)?;
         let mut g: Graph<Pass> = Graph::new(Extent::new(w, h));
         let fresh = ResourceState::undefined(QueueKind::Graphics);
         let output =
@@ -554,6 +601,42 @@ fn headless_frames(
     readback::write_png(&opts.out, w, h, format, &texels)?;
     report.png = Some(opts.out.clone());
     Ok(report)
+}
+
+/// Before a frame: shaders and the sample's own files that changed since they were read are
+/// read again (each checked first; on a mistake what ran before keeps running). Each reload is
+/// printed, sent to the profiler with its cost, and kept in the report.
+///
+/// # Errors
+/// None today from the shaders' side (a shader that does not compile is reported, not
+/// returned); kept for the executor's signature.
+fn reload(ex: &mut Executor, sample: &mut dyn Sample, report: &mut Report) -> Result<(), Error> {
+    let shaders = ex.reload_shaders()?;
+    let mut done = Vec::new();
+    if !shaders.reloaded.is_empty() {
+        done.push(Reloaded {
+            what: format!("shader(s) {}", shaders.reloaded.join(", ")),
+            result: Ok(()),
+            elapsed: shaders.elapsed,
+        });
+    }
+    for (name, e) in shaders.failed {
+        done.push(Reloaded {
+            what: format!("shader {name}"),
+            result: Err(e.to_string()),
+            elapsed: shaders.elapsed,
+        });
+    }
+    done.extend(sample.reload());
+    for r in done {
+        let line = r.line();
+        eprintln!("{}: {line}", sample.name());
+        let profiler = ex.profiler();
+        profiler.message(&line);
+        profiler.plot("reload ms", r.elapsed.as_secs_f64() * 1e3);
+        report.reloads.push(r);
+    }
+    Ok(())
 }
 
 /// The cached compiler of a run, reporting compile times and recompiles to the profiler.

@@ -119,6 +119,7 @@ impl App<'_> {
             return Ok(true);
         };
         let (w, h) = (acquired.width, acquired.height);
+        reload(&mut live.ex, &mut *self.sample, &mut self.report)?;
         let (g, output) = if self.opts.fail_at == Some(self.frame) {
             frame_graph(&mut FailingFrame(&mut *self.sample), acquired.format, w, h, self.frame)
         } else {

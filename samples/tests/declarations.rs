@@ -248,3 +248,55 @@ fn the_showcase_feeds_erosion_to_physics_with_no_readback_between() {
         assert!(oracle::check(&plan).is_empty(), "frame {frame}");
     }
 }
+
+/// The showcase's plan for `args` at `frame`, printed, compiled without a device.
+fn showcase_plan(args: &[&str], frame: u64) -> String {
+    let args = args.iter().map(|s| s.to_string()).collect();
+    let (mut sample, rest) = rg_samples::showcase::Showcase::from_args(args).expect("options");
+    assert!(rest.is_empty(), "{rest:?}");
+    let (g, _) = rg_samples::frame_graph(&mut sample, Format::Bgra8Srgb, 320, 200, frame);
+    let plan = Compiler::new().compile(&g, &FakeMemory::default()).expect("compiles");
+    rg_core::print::text(&plan)
+}
+
+/// Checks: the showcase's frame described in `samples/frames/showcase.toml` and the same frame
+/// declared in Rust (`--rust`, `SceneFrame`) compile to the same plan, printed (order,
+/// barriers, waits, memory placement), on the first frame and a later one, with every option
+/// that leaves passes out or changes them.
+#[test]
+fn the_described_showcase_compiles_to_the_rust_declared_plan() {
+    let variants: [&[&str]; 6] = [
+        &[],
+        &["--no-shadows"],
+        &["--no-terrain"],
+        &["--lights", "0", "--particles", "0"],
+        &["--no-culling"],
+        &["--no-shadows", "--no-terrain", "--lights", "0", "--particles", "0"],
+    ];
+    for options in variants {
+        for frame in [0, 1] {
+            let mut args = vec!["--instances", "300"];
+            args.extend_from_slice(options);
+            let described = showcase_plan(&args, frame);
+            args.push("--rust");
+            let rust = showcase_plan(&args, frame);
+            if described != rust {
+                let first = described
+                    .lines()
+                    .zip(rust.lines())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(described.lines().count().min(rust.lines().count()));
+                let show = |t: &str| {
+                    t.lines().skip(first.saturating_sub(3)).take(12).collect::<Vec<_>>().join("\n")
+                };
+                panic!(
+                    "options {options:?}, frame {frame}: the plans differ from line {}:\n--- described\n{}\n--- rust\n{}",
+                    first + 1,
+                    show(&described),
+                    show(&rust)
+                );
+            }
+            assert!(described.contains("cull.late") || options.contains(&"--no-culling"));
+        }
+    }
+}

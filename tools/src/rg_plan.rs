@@ -99,9 +99,7 @@ fn compile(a: &Args) -> Result<Arc<Plan>, String> {
         return Compiler::new().compile(&g, &memory).map_err(errors);
     }
     if let Some(name) = a.frame.strip_prefix("sample:") {
-        let mut sample = rg_samples::by_name(name).ok_or_else(|| {
-            format!("no sample called `{name}` (there are: {})", rg_samples::SAMPLES.join(", "))
-        })?;
+        let mut sample = rg_samples::by_name(name)?;
         let (g, _) =
             rg_samples::frame_graph(&mut *sample, Format::Bgra8Srgb, a.size.0, a.size.1, 0);
         return Compiler::new().compile(&g, &memory).map_err(errors);
@@ -118,7 +116,7 @@ fn compile(a: &Args) -> Result<Arc<Plan>, String> {
 /// The frame a description file declares at `size`, seen from above the origin, with the
 /// procedural scene's buffers (for the sphere particles are drawn with) imported.
 fn described(path: &Path, size: (u32, u32)) -> Result<rg_core::Graph<rg_vulkan::Pass>, String> {
-    use rg_passes::describe::{Description, FrameInputs};
+    use rg_passes::describe::{Description, FrameInputs, HostParticles, HostScene};
     use rg_passes::scene::Scene;
     let d = Description::load(path).map_err(|m| m.to_string())?;
     let mut g = rg_core::Graph::new(rg_core::Extent::new(size.0, size.1));
@@ -128,14 +126,23 @@ fn described(path: &Path, size: (u32, u32)) -> Result<rg_core::Graph<rg_vulkan::
         rg_core::ResourceState::swapchain_acquired(),
         rg_core::ResourceState::present(),
     );
-    let scene = Scene::procedural(1, 1);
+    let scene = Scene::procedural(100, 1);
     let inputs = scene.sizes().import(&mut g);
     let sphere = scene.mesh_range(Scene::SPHERE_MESH, 0).unwrap_or((0, 0, 0));
     let eye = glam::Vec3::new(0.0, 30.0, 40.0);
     let view = rg_passes::camera::Camera::look_at(eye, glam::Vec3::ZERO).frame(size.0, size.1);
     // The second frame: temporal state is carried over, as in every frame after the first.
-    let frame = FrameInputs { view, frame: 1, output, scene: Some((inputs, sphere, 0.5)) };
-    d.declare(&mut g, &frame).map_err(|m| m.to_string())?;
+    let frame = FrameInputs {
+        scene: Some(HostScene { inputs, sphere, sphere_radius: 0.5 }),
+        lights: Some(rg_passes::lights::import(&mut g, 256)),
+        particles: Some(HostParticles { count: 2048, start: None }),
+        ..FrameInputs::new(view, 1, output)
+    };
+    let declared = d.declare(&mut g, &frame).map_err(|m| m.to_string())?;
+    // A compile error is told at the lines of the described passes involved.
+    if let Err(e) = rg_core::Compiler::new().compile(&g, &FakeMemory::default()) {
+        return Err(declared.explain(&d, &e).to_string());
+    }
     Ok(g)
 }
 

@@ -43,10 +43,14 @@
 //! outputs are in [`types::registry`], and `docs/described-passes.md` is generated from it.
 
 mod parse;
+mod scene_types;
 pub mod types;
 
 pub use parse::{parse, Location, Mistake, Mistakes, PassEntry, Setting, Value};
-pub use types::{registry, FrameInputs, PassType, PortKind, PortValue};
+pub use types::{
+    registry, terrain_setup, CulledDraws, FrameInputs, HostParticles, HostScene, PassType,
+    PortKind, PortValue,
+};
 
 use parse::sorted;
 use rg_core::{Graph, ImageHandle};
@@ -64,6 +68,67 @@ pub struct Description {
     order: Vec<usize>,
     /// The pass and output that feed the frame's output.
     output: (usize, String),
+    /// The frame's output as written, and where.
+    output_ref: (String, Location),
+}
+
+/// What [`Description::declare`] declared.
+#[derive(Clone, Debug)]
+pub struct Declared {
+    /// The frame output's final version.
+    pub output: ImageHandle,
+    /// Every output of every described pass: the pass's name, the output's name, its value.
+    pub ports: Vec<(String, &'static str, PortValue)>,
+    /// For each described pass (its index in [`Description::passes`]), the labels of the
+    /// graph passes it declared.
+    pub labels: Vec<(usize, Vec<String>)>,
+}
+
+impl Declared {
+    /// The outputs of kind `kind`, in the order declared.
+    pub fn of_kind(&self, kind: PortKind) -> impl Iterator<Item = PortValue> + '_ {
+        self.ports.iter().map(|p| p.2).filter(move |v| v.kind() == kind)
+    }
+
+    /// The graph compiler's errors for this frame, each told at the line of every described
+    /// pass that declared a graph pass the error names (or at the top of the file when it names
+    /// none of them).
+    pub fn explain(&self, d: &Description, errors: &rg_core::CompileErrors) -> Mistakes {
+        let mut out = Vec::new();
+        for e in errors.iter() {
+            let text = e.to_string();
+            let mut named = Vec::new();
+            for (i, labels) in &self.labels {
+                if labels.iter().any(|l| text.contains(&format!("`{l}`"))) {
+                    named.push(*i);
+                }
+            }
+            let passes: Vec<String> = named
+                .iter()
+                .map(|&i| format!("`{}` (line {})", d.passes[i].name, d.passes[i].at.line))
+                .collect();
+            if named.is_empty() {
+                out.push(Mistake {
+                    at: Location { file: d.file.clone(), line: 1, column: 1 },
+                    message: format!("the frame graph does not compile: {text}"),
+                });
+            }
+            for &i in &named {
+                let p = &d.passes[i];
+                out.push(Mistake {
+                    at: p.at.clone(),
+                    message: format!(
+                        "pass `{}` ({}): the frame graph does not compile (passes involved: \
+                         {}): {text}",
+                        p.name,
+                        p.kind,
+                        passes.join(", ")
+                    ),
+                });
+            }
+        }
+        Mistakes(sorted(out))
+    }
 }
 
 /// A port reference: `pass.output`.
@@ -107,19 +172,144 @@ impl Description {
         &self.passes
     }
 
-    /// Declares the described passes into `g`, the last writing `frame.output`; returns the
-    /// output's final version.
+    /// The passes of type `kind`, as written.
+    pub fn passes_of_type<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a PassEntry> {
+        self.passes.iter().filter(move |p| p.kind == kind)
+    }
+
+    /// The description with `key = value` set on every pass of type `kind` (replacing what the
+    /// file said), checked again.
+    ///
+    /// # Errors
+    /// The value does not fit the setting.
+    pub fn with_setting(&self, kind: &str, key: &str, value: Value) -> Result<Self, Mistakes> {
+        self.edited(kind, key, value, true)
+    }
+
+    /// The description with `key = value` set on every pass of type `kind` that leaves it to
+    /// its default (a host fitting a description to its scene), checked again.
+    ///
+    /// # Errors
+    /// The value does not fit the setting.
+    pub fn with_default(&self, kind: &str, key: &str, value: Value) -> Result<Self, Mistakes> {
+        self.edited(kind, key, value, false)
+    }
+
+    fn edited(&self, kind: &str, key: &str, value: Value, replace: bool) -> Result<Self, Mistakes> {
+        let mut passes = self.passes.clone();
+        for p in passes.iter_mut().filter(|p| p.kind == kind) {
+            match p.settings.iter_mut().find(|s| s.key == key) {
+                Some(s) if replace => s.value = value.clone(),
+                Some(_) => {}
+                None => p.settings.push(parse::Setting {
+                    key: key.to_owned(),
+                    value: value.clone(),
+                    at: p.at.clone(),
+                    value_at: p.at.clone(),
+                }),
+            }
+        }
+        self.rechecked(passes)
+    }
+
+    /// The description without its passes of type `kind`: what they fed is fed instead by
+    /// what fed them (an input of the same name and kind: a draw left out passes its G-buffer
+    /// on), optional inputs they fed are left out, and passes left with nothing for a needed
+    /// input go too. Checked again.
+    ///
+    /// # Errors
+    /// The frame's output would go, or what is left does not check.
+    pub fn without(&self, kind: &str) -> Result<Self, Mistakes> {
+        let types = registry();
+        let mut passes = self.passes.clone();
+        let mut output = self.output_ref.clone();
+        let mut doomed: Vec<String> =
+            passes.iter().filter(|p| p.kind == kind).map(|p| p.name.clone()).collect();
+        let mut removed: Vec<String> = Vec::new();
+        while let Some(name) = doomed.pop() {
+            let Some(i) = passes.iter().position(|p| p.name == name) else { continue };
+            let p = passes.remove(i);
+            removed.push(p.name.clone());
+            let ty = types.iter().find(|t| t.name == p.kind).expect("checked");
+            // What fed its input of the same name and kind as its output `port`, if any.
+            let through = |port: &str| -> Option<String> {
+                let out = ty.outputs.iter().find(|o| o.name == port)?;
+                ty.inputs.iter().find(|q| q.name == out.name && q.kind == out.kind)?;
+                match &p.settings.iter().find(|s| s.key == port)?.value {
+                    // Not what fed it when that is gone too (a pass starved by it).
+                    Value::Text(r) => split_ref(r)
+                        .filter(|(from, _)| !removed.iter().any(|x| x == from))
+                        .map(|_| r.clone()),
+                    _ => None,
+                }
+            };
+            // `None`: `r` is not one of its outputs; `Some(None)`: nothing takes its place.
+            let rewire = |r: &str| -> Option<Option<String>> {
+                let (pass, port) = split_ref(r)?;
+                (pass == p.name).then(|| through(port))
+            };
+            if let Some(to) = rewire(&output.0) {
+                let Some(to) = to else {
+                    return Err(Mistakes(vec![Mistake {
+                        at: output.1.clone(),
+                        message: format!(
+                            "without the passes of type `{kind}`, nothing is left to feed the \
+                             frame's output `{}`",
+                            output.0
+                        ),
+                    }]));
+                };
+                output.0 = to;
+            }
+            for q in passes.iter_mut() {
+                let qty = types.iter().find(|t| t.name == q.kind).expect("checked");
+                let mut starved = false;
+                q.settings.retain_mut(|s| {
+                    let (Value::Text(r), Some(input)) =
+                        (&s.value, qty.inputs.iter().find(|x| x.name == s.key))
+                    else {
+                        return true;
+                    };
+                    match rewire(r) {
+                        None => true,
+                        Some(Some(to)) => {
+                            s.value = Value::Text(to);
+                            true
+                        }
+                        Some(None) if input.optional => false,
+                        Some(None) => {
+                            starved = true;
+                            true
+                        }
+                    }
+                });
+                if starved && !doomed.contains(&q.name) {
+                    doomed.push(q.name.clone());
+                }
+            }
+        }
+        let parsed = parse::Parsed { file: self.file.clone(), passes, output: Some(output) };
+        check(parsed)
+    }
+
+    fn rechecked(&self, passes: Vec<PassEntry>) -> Result<Self, Mistakes> {
+        let parsed = parse::Parsed {
+            file: self.file.clone(),
+            passes,
+            output: Some(self.output_ref.clone()),
+        };
+        check(parsed)
+    }
+
+    /// Declares the described passes into `g`, the last writing `frame.output`.
     ///
     /// # Errors
     /// What a pass could not declare with what the host gave (the scene, say), with the line of
     /// the pass.
-    pub fn declare(
-        &self,
-        g: &mut Graph<Pass>,
-        frame: &FrameInputs,
-    ) -> Result<ImageHandle, Mistakes> {
+    pub fn declare(&self, g: &mut Graph<Pass>, frame: &FrameInputs) -> Result<Declared, Mistakes> {
         let types = registry();
         let mut made: HashMap<(usize, String), PortValue> = HashMap::new();
+        let (mut ports, mut labels) = (Vec::new(), Vec::new());
         let index: HashMap<&str, usize> =
             self.passes.iter().enumerate().map(|(i, p)| (p.name.as_str(), i)).collect();
         for &i in &self.order {
@@ -136,18 +326,21 @@ impl Description {
                 }
             }
             let args = types::Args { entry, ty, inputs };
+            let first = g.pass_count();
             let outputs = (ty.declare)(&args, g, frame).map_err(|message| {
                 Mistakes(vec![Mistake {
                     at: entry.at.clone(),
                     message: format!("pass `{}` ({}): {message}", entry.name, entry.kind),
                 }])
             })?;
+            labels.push((i, (first..g.pass_count()).map(|k| g.pass_label(k).to_owned()).collect()));
             for (port, value) in outputs {
                 made.insert((i, port.to_owned()), value);
+                ports.push((entry.name.clone(), port, value));
             }
         }
         match made.get(&self.output) {
-            Some(PortValue::Color(image)) => Ok(*image),
+            Some(PortValue::Color(image)) => Ok(Declared { output: *image, ports, labels }),
             _ => unreachable!("checked: the output is a colour image"),
         }
     }
@@ -275,6 +468,7 @@ fn check(parsed: parse::Parsed) -> Result<Description, Mistakes> {
             }
         }
     }
+    let output_ref = parsed.output.clone();
     let output = match &parsed.output {
         Some((r, at)) => match port_kind(r) {
             Ok((i, PortKind::Color)) => Some((i, split_ref(r).expect("checked").1.to_owned())),
@@ -304,6 +498,7 @@ fn check(parsed: parse::Parsed) -> Result<Description, Mistakes> {
         passes: parsed.passes,
         order,
         output: output.expect("checked"),
+        output_ref: output_ref.expect("checked"),
     })
 }
 

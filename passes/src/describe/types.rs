@@ -3,8 +3,11 @@
 
 use super::parse::{PassEntry, Value};
 use crate::camera::View;
-use crate::draw::GBuffer;
+use crate::cull::{Cull, CullEarlyIn, CullOut};
+use crate::draw::{GBuffer, ShadowInputs};
+use crate::hiz::DepthPyramidOut;
 use crate::lighting::{DeferredLighting, DeferredLightingIn};
+use crate::lights::{ClusterGrid, ClusteredLights, LightsIn};
 use crate::physics::{
     BroadPhase, DrawParticles, PhysicsStep, Rain, TerrainPlacement, PARTICLE_BYTES,
 };
@@ -26,11 +29,52 @@ pub struct FrameInputs {
     pub view: View,
     /// Frames declared before this one (0: the first, when temporal state starts).
     pub frame: u64,
+    /// Seconds since the start (where moving lights are).
+    pub time: f32,
     /// The image the frame writes whole.
     pub output: ImageHandle,
-    /// The scene's buffers and the sphere mesh particles are drawn with (first index, index
-    /// count, first vertex, radius), when the host has a scene.
-    pub scene: Option<(SceneInputs, (u32, u32, u32), f32)>,
+    /// The host's scene, when it has one (culling, scene draws, shadows and particle draws
+    /// need it).
+    pub scene: Option<HostScene>,
+    /// The host's uploaded point lights, when it has some (`lights` needs them).
+    pub lights: Option<LightsIn>,
+    /// The host's particles, when it has some (`particles` with `from_host` needs them).
+    pub particles: Option<HostParticles>,
+}
+
+impl FrameInputs {
+    /// A frame with nothing from the host but the camera and the output; `time` is the frame
+    /// at 60 frames a second.
+    pub fn new(view: View, frame: u64, output: ImageHandle) -> FrameInputs {
+        FrameInputs {
+            view,
+            frame,
+            time: frame as f32 / 60.0,
+            output,
+            scene: None,
+            lights: None,
+            particles: None,
+        }
+    }
+}
+
+/// The host's scene as a described frame sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct HostScene {
+    /// The scene's imported buffers.
+    pub inputs: SceneInputs,
+    /// The mesh particles are drawn with (first index, index count, first vertex) and its
+    /// radius.
+    pub sphere: (u32, u32, u32),
+    pub sphere_radius: f32,
+}
+
+/// The host's particles: how many, and on the first frame the imported buffer holding their
+/// first state.
+#[derive(Clone, Copy, Debug)]
+pub struct HostParticles {
+    pub count: u32,
+    pub start: Option<BufferHandle>,
 }
 
 /// The kind of what flows between passes.
@@ -46,6 +90,14 @@ pub enum PortKind {
     Hdr,
     /// A displayable colour image.
     Color,
+    /// Draws culled from the host's scene, by the early or the late phase.
+    Draws,
+    /// A min-reduced depth pyramid.
+    Pyramid,
+    /// A cascaded shadow map and the sun it was drawn from.
+    Shadows,
+    /// Point lights sorted into a froxel grid.
+    Lights,
 }
 
 impl PortKind {
@@ -57,11 +109,17 @@ impl PortKind {
             PortKind::GBuffer => "a G-buffer",
             PortKind::Hdr => "an HDR image",
             PortKind::Color => "a colour image",
+            PortKind::Draws => "culled draws",
+            PortKind::Pyramid => "a depth pyramid",
+            PortKind::Shadows => "a shadow map",
+            PortKind::Lights => "clustered lights",
         }
     }
 }
 
 /// What flows between passes while declaring.
+// A few values a described pass, copied while declaring: their size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum PortValue {
     Heightfield(ImageHandle, TerrainLayout),
@@ -70,6 +128,39 @@ pub enum PortValue {
     GBuffer(GBuffer),
     Hdr(ImageHandle),
     Color(ImageHandle),
+    Draws(CulledDraws),
+    Pyramid(DepthPyramidOut),
+    /// The shadow map, the direction toward the sun, the casters' cull counts.
+    Shadows(ShadowInputs, Vec3, BufferHandle),
+    /// The lights and the grid they were sorted into.
+    Lights(ClusteredLights, ClusterGrid),
+}
+
+impl PortValue {
+    /// Its kind.
+    pub fn kind(&self) -> PortKind {
+        match self {
+            PortValue::Heightfield(..) => PortKind::Heightfield,
+            PortValue::Particles(..) => PortKind::Particles,
+            PortValue::GBuffer(_) => PortKind::GBuffer,
+            PortValue::Hdr(_) => PortKind::Hdr,
+            PortValue::Color(_) => PortKind::Color,
+            PortValue::Draws(_) => PortKind::Draws,
+            PortValue::Pyramid(_) => PortKind::Pyramid,
+            PortValue::Shadows(..) => PortKind::Shadows,
+            PortValue::Lights(..) => PortKind::Lights,
+        }
+    }
+}
+
+/// What a culling phase gives: the culling's parameters and inputs, its outputs, and which
+/// phase it was.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CulledDraws {
+    pub cull: Cull,
+    pub input: CullEarlyIn,
+    pub out: CullOut,
+    pub late: bool,
 }
 
 /// A setting's kind and range.
@@ -210,36 +301,104 @@ impl Args<'_> {
         }
     }
 
+    /// Whether the description sets `name` (rather than leaving it to its default).
+    pub fn given(&self, name: &str) -> bool {
+        self.value(name).is_some()
+    }
+
     /// An input, when it was given.
     pub fn input(&self, name: &str) -> Option<PortValue> {
         self.inputs.get(name).copied()
     }
 }
 
-fn int(name: &'static str, min: i64, max: i64, default: i64, doc: &'static str) -> ParamSpec {
+pub(super) fn int(
+    name: &'static str,
+    min: i64,
+    max: i64,
+    default: i64,
+    doc: &'static str,
+) -> ParamSpec {
     ParamSpec { name, kind: ParamKind::Integer { min, max, default }, doc }
 }
 
-fn float(name: &'static str, min: f64, max: f64, default: f64, doc: &'static str) -> ParamSpec {
+pub(super) fn float(
+    name: &'static str,
+    min: f64,
+    max: f64,
+    default: f64,
+    doc: &'static str,
+) -> ParamSpec {
     ParamSpec { name, kind: ParamKind::Float { min, max, default }, doc }
 }
 
-fn flag(name: &'static str, default: bool, doc: &'static str) -> ParamSpec {
+pub(super) fn flag(name: &'static str, default: bool, doc: &'static str) -> ParamSpec {
     ParamSpec { name, kind: ParamKind::Bool { default }, doc }
 }
 
-fn port(name: &'static str, kind: PortKind, doc: &'static str) -> PortSpec {
+pub(super) fn port(name: &'static str, kind: PortKind, doc: &'static str) -> PortSpec {
     PortSpec { name, kind, optional: false, doc }
 }
 
-fn optional(name: &'static str, kind: PortKind, doc: &'static str) -> PortSpec {
+pub(super) fn optional(name: &'static str, kind: PortKind, doc: &'static str) -> PortSpec {
     PortSpec { name, kind, optional: true, doc }
+}
+
+/// The direction toward the sun from `sun_x`, `sun_y`, `sun_z`, normalised.
+pub(super) fn sun_of(a: &Args<'_>) -> Result<Vec3, String> {
+    let sun = Vec3::new(a.float("sun_x"), a.float("sun_y"), a.float("sun_z"));
+    if sun.length() < 1e-3 {
+        return Err("the sun's direction is zero".into());
+    }
+    Ok(sun.normalize())
+}
+
+/// A `terrain` pass's erosion (not yet marked fresh) and layout, from its settings.
+fn terrain_of(a: &Args<'_>) -> (TerrainFrame, TerrainLayout) {
+    let side = a.u32("side");
+    let t = TerrainFrame {
+        noise: TerrainNoise {
+            side,
+            octaves: a.u32("octaves"),
+            base_shift: a.u32("base_shift"),
+            seed: a.u32("seed"),
+        },
+        params: ErosionParams {
+            rain: a.float("rain"),
+            capacity: a.float("capacity"),
+            dissolving: a.float("dissolving"),
+            deposition: a.float("deposition"),
+            ..ErosionParams::default()
+        },
+        iterations: a.u32("iterations"),
+        hydraulic: a.bool("hydraulic"),
+        fresh: false,
+    };
+    let layout = TerrainLayout {
+        corner: [a.float("corner_x"), a.float("corner_z")],
+        size: a.float("size"),
+        vertical: a.float("vertical"),
+        max_height: 2.0,
+        texels: side,
+        quads: 16,
+        levels: 5,
+        range_factor: 8.0,
+    };
+    (t, layout)
+}
+
+/// The terrain a `terrain` pass makes: its erosion and layout, for hosts that place things on
+/// it. `entry` must be a checked pass of type `terrain`.
+pub fn terrain_setup(entry: &PassEntry) -> (TerrainFrame, TerrainLayout) {
+    let types = registry();
+    let ty = types.iter().find(|t| t.name == "terrain").expect("the terrain type");
+    terrain_of(&Args { entry, ty, inputs: HashMap::new() })
 }
 
 /// Every pass type a description can name.
 pub fn registry() -> Vec<PassType> {
     use PortKind::*;
-    vec![
+    let mut types = vec![
         PassType {
             name: "terrain",
             summary: "A heightfield generated from integer-hash noise on the first frame, then \
@@ -252,6 +411,21 @@ pub fn registry() -> Vec<PassType> {
                 int("iterations", 0, 64, 2, "erosion steps a frame"),
                 flag("hydraulic", true, "water erosion besides thermal erosion"),
                 float("rain", 0.0, 1.0, 0.01, "water added a step, per cell"),
+                float(
+                    "capacity",
+                    0.0,
+                    100.0,
+                    2.0,
+                    "sediment water carries per unit of speed and slope",
+                ),
+                float(
+                    "dissolving",
+                    0.0,
+                    1.0,
+                    0.3,
+                    "share of the missing capacity dissolved a step",
+                ),
+                float("deposition", 0.0, 1.0, 0.3, "share of the excess sediment dropped a step"),
                 float("size", 1.0, 1e5, 120.0, "world size of the square"),
                 float("corner_x", -1e5, 1e5, -60.0, "world x of the square's corner"),
                 float("corner_z", -1e5, 1e5, -60.0, "world z of the square's corner"),
@@ -260,31 +434,9 @@ pub fn registry() -> Vec<PassType> {
             inputs: vec![],
             outputs: vec![port("height", Heightfield, "the eroded heights and where they lie")],
             declare: |a, g, f| {
-                let side = a.u32("side");
-                let t = TerrainFrame {
-                    noise: TerrainNoise {
-                        side,
-                        octaves: a.u32("octaves"),
-                        base_shift: a.u32("base_shift"),
-                        seed: a.u32("seed"),
-                    },
-                    params: ErosionParams { rain: a.float("rain"), ..ErosionParams::default() },
-                    iterations: a.u32("iterations"),
-                    hydraulic: a.bool("hydraulic"),
-                    fresh: f.frame == 0,
-                }
-                .add(g);
-                let layout = TerrainLayout {
-                    corner: [a.float("corner_x"), a.float("corner_z")],
-                    size: a.float("size"),
-                    vertical: a.float("vertical"),
-                    max_height: 2.0,
-                    texels: side,
-                    quads: 16,
-                    levels: 5,
-                    range_factor: 8.0,
-                };
-                Ok(vec![("height", PortValue::Heightfield(t.height, layout))])
+                let (mut t, layout) = terrain_of(a);
+                t.fresh = f.frame == 0;
+                Ok(vec![("height", PortValue::Heightfield(t.add(g).height, layout))])
             },
         },
         PassType {
@@ -294,6 +446,12 @@ pub fn registry() -> Vec<PassType> {
             params: vec![
                 int("count", 1, 4_000_000, 2048, "particles"),
                 float("max_radius", 1e-3, 100.0, 0.25, "the largest radius any pass gives one"),
+                flag(
+                    "from_host",
+                    false,
+                    "start from the host's particles (their count, and on the first frame \
+                     their state) instead of an empty buffer",
+                ),
             ],
             inputs: vec![],
             outputs: vec![port(
@@ -302,14 +460,38 @@ pub fn registry() -> Vec<PassType> {
                 "the particles as the last frame left them",
             )],
             declare: |a, g, f| {
-                let n = a.u32("count");
+                let host = if a.bool("from_host") {
+                    if a.given("count") {
+                        return Err("`count` comes from the host when `from_host` is set".into());
+                    }
+                    let Some(host) = f.particles else {
+                        return Err("`from_host` is set, but the host gave no particles".into());
+                    };
+                    Some(host)
+                } else {
+                    None
+                };
+                let n = host.map_or(a.u32("count"), |h| h.count);
                 let bytes = n as u64 * PARTICLE_BYTES;
                 let mut state = g.temporal_buffer("particles.state", BufferDesc::new(bytes));
-                if f.frame == 0 {
-                    let mut p = g.add_pass("particles.clear", QueueKind::Graphics);
-                    state = p.write(state, Access::CopyDst);
-                    let s = state;
-                    p.record(Box::new(move |r| r.fill_buffer(s, 0)));
+                match (f.frame, host) {
+                    (0, Some(h)) => {
+                        let Some(start) = h.start else {
+                            return Err("the host gave no first state on the first frame".into());
+                        };
+                        let mut p = g.add_pass("particles.start", QueueKind::Graphics);
+                        p.read(start, Access::CopySrc);
+                        state = p.write(state, Access::CopyDst);
+                        let to = state;
+                        p.record(Box::new(move |r| r.copy_buffer(start, to, Some(bytes))));
+                    }
+                    (0, None) => {
+                        let mut p = g.add_pass("particles.clear", QueueKind::Graphics);
+                        state = p.write(state, Access::CopyDst);
+                        let s = state;
+                        p.record(Box::new(move |r| r.fill_buffer(s, 0)));
+                    }
+                    _ => {}
                 }
                 Ok(vec![("particles", PortValue::Particles(state, n, a.float("max_radius")))])
             },
@@ -328,6 +510,7 @@ pub fn registry() -> Vec<PassType> {
                 float("max_radius", 1e-3, 100.0, 0.25, "the largest drop"),
                 float("speed", 0.0, 1e3, 2.0, "the drops' downward speed at the start"),
                 int("seed", 0, u32::MAX as i64, 3, "where the drops fall"),
+                int("from_frame", 0, i64::MAX, 0, "the first frame it rains"),
             ],
             inputs: vec![port("particles", Particles, "the particles to rain into")],
             outputs: vec![port("particles", Particles, "with this frame's drops")],
@@ -352,6 +535,9 @@ pub fn registry() -> Vec<PassType> {
                     speed: a.float("speed"),
                     seed: a.u32("seed"),
                 };
+                if f.frame < a.int("from_frame") as u64 {
+                    return Ok(vec![("particles", PortValue::Particles(buffer, n, max))]);
+                }
                 let buffer = rain.add(g, buffer, n, f.frame);
                 Ok(vec![("particles", PortValue::Particles(buffer, n, max))])
             },
@@ -406,15 +592,24 @@ pub fn registry() -> Vec<PassType> {
             name: "gbuffer",
             summary: "A G-buffer the size of the output (albedo `Rgba8Unorm`, normal \
                       `Rgba16Float`, depth `D32Float`), cleared (`draw::GBuffer`).",
-            params: vec![],
+            params: vec![flag(
+                "clear",
+                true,
+                "clear it in a pass of its own (`gbuffer.clear`); without, the first draw must \
+                 clear it (`draw_scene`'s `clear`)",
+            )],
             inputs: vec![],
-            outputs: vec![port("gbuffer", GBuffer, "the cleared G-buffer")],
-            declare: |_, g, f| {
+            outputs: vec![port("gbuffer", GBuffer, "the G-buffer")],
+            declare: |a, g, f| {
                 let extent = g.image_extent(f.output).unwrap_or(rg_core::Extent::new(1, 1));
                 let size = Size::absolute(extent.width, extent.height);
                 let albedo = g_image(g, "gbuffer.albedo", Format::Rgba8Unorm, size);
                 let normal = g_image(g, "gbuffer.normal", Format::Rgba16Float, size);
                 let depth = g_image(g, "scene.depth", Format::D32Float, size);
+                let gbuffer = crate::draw::GBuffer { albedo, normal, depth, ids: None };
+                if !a.bool("clear") {
+                    return Ok(vec![("gbuffer", PortValue::GBuffer(gbuffer))]);
+                }
                 let mut p = g.add_pass("gbuffer.clear", QueueKind::Graphics);
                 let albedo = p.write(albedo, Access::ColorWrite);
                 let normal = p.write(normal, Access::ColorWrite);
@@ -469,12 +664,16 @@ pub fn registry() -> Vec<PassType> {
                 else {
                     unreachable!("checked")
                 };
-                let Some((scene, mesh, mesh_radius)) = f.scene else {
+                let Some(scene) = f.scene else {
                     return Err("the host gave no scene to take the sphere mesh from".into());
                 };
-                let draw =
-                    DrawParticles { view: f.view, mesh, mesh_radius, color: [200, 190, 160, 255] };
-                let gb = draw.add(g, scene, buffer, n, gb);
+                let draw = DrawParticles {
+                    view: f.view,
+                    mesh: scene.sphere,
+                    mesh_radius: scene.sphere_radius,
+                    color: [200, 190, 160, 255],
+                };
+                let gb = draw.add(g, scene.inputs, buffer, n, gb);
                 Ok(vec![("gbuffer", PortValue::GBuffer(gb))])
             },
         },
@@ -487,26 +686,51 @@ pub fn registry() -> Vec<PassType> {
                 float("sun_y", -1.0, 1.0, 0.42, "toward the sun, y"),
                 float("sun_z", -1.0, 1.0, 0.3, "toward the sun, z"),
                 float("ambient", 0.0, 10.0, 0.25, "the sky's light"),
+                float("sky_r", 0.0, 1e3, 0.55, "the sky's colour where nothing was drawn, red"),
+                float("sky_g", 0.0, 1e3, 0.7, "green"),
+                float("sky_b", 0.0, 1e3, 0.9, "blue"),
             ],
-            inputs: vec![port("gbuffer", GBuffer, "what to light")],
+            inputs: vec![
+                port("gbuffer", GBuffer, "what to light"),
+                optional(
+                    "shadows",
+                    Shadows,
+                    "the sun's shadows; the sun's direction is then the shadows' (leave `sun_*` \
+                     out)",
+                ),
+                optional("lights", Lights, "point lights, each pixel lit by its cluster's list"),
+            ],
             outputs: vec![port("hdr", Hdr, "the lit image, `Rgba16Float`")],
             declare: |a, g, f| {
                 let Some(PortValue::GBuffer(gbuffer)) = a.input("gbuffer") else {
                     unreachable!("checked")
                 };
-                let sun = Vec3::new(a.float("sun_x"), a.float("sun_y"), a.float("sun_z"));
-                if sun.length() < 1e-3 {
-                    return Err("the sun's direction is zero".into());
-                }
+                let shadows = match a.input("shadows") {
+                    Some(PortValue::Shadows(map, sun, _)) => Some((map, sun)),
+                    _ => None,
+                };
+                let lights = match a.input("lights") {
+                    Some(PortValue::Lights(l, _)) => Some(l),
+                    _ => None,
+                };
+                let sun = match shadows {
+                    Some(_) if ["sun_x", "sun_y", "sun_z"].iter().any(|k| a.given(k)) => {
+                        return Err("with shadows wired in, the sun's direction is the shadows' \
+                                    own: set it on the shadows pass"
+                            .into())
+                    }
+                    Some((_, sun)) => sun,
+                    None => sun_of(a)?,
+                };
                 let hdr = DeferredLighting {
                     view: f.view,
-                    sun: sun.normalize(),
+                    sun,
                     ambient: a.float("ambient"),
-                    sky: [0.55, 0.7, 0.9],
+                    sky: [a.float("sky_r"), a.float("sky_g"), a.float("sky_b")],
                     format: Format::Rgba16Float,
                     brute_force_lights: false,
                 }
-                .add(g, DeferredLightingIn { gbuffer, shadows: None, lights: None });
+                .add(g, DeferredLightingIn { gbuffer, shadows: shadows.map(|s| s.0), lights });
                 Ok(vec![("hdr", PortValue::Hdr(hdr))])
             },
         },
@@ -524,7 +748,9 @@ pub fn registry() -> Vec<PassType> {
                 Ok(vec![("color", PortValue::Color(color))])
             },
         },
-    ]
+    ];
+    types.extend(super::scene_types::registry());
+    types
 }
 
 fn g_image(g: &mut Graph<Pass>, label: &str, format: Format, size: Size) -> ImageHandle {

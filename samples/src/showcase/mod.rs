@@ -9,14 +9,28 @@
 //! `--no-terrain` (a flat ground instead of the eroding terrain), `--particles N` (default 2048:
 //! a cloud dropped onto the terrain at the start, then rain that recycles the oldest drops).
 //! `--stats` adds the culling counts, shadow casters and light lists of the last frame.
+//!
+//! The frame is described in a file, `samples/frames/showcase.toml` unless `--pipeline FILE`
+//! names another, read again whenever it changes while the sample runs (a bad edit keeps the
+//! last good frame and prints why). `--rust` declares the same frame in Rust instead
+//! (`rg_passes::frame::SceneFrame`); both compile to the same plan.
 
-use crate::Sample;
+mod pipeline;
+
+pub use pipeline::{Pipeline, DEFAULT_PIPELINE};
+
+use crate::{Reloaded, Sample};
 use glam::{Quat, Vec3};
 use rg_core::{Access, BufferDesc, BufferHandle, Graph, ImageHandle, QueueKind, ResourceState};
-use rg_passes::camera;
+use rg_core::{Compiler, Extent, FakeMemory, Format, ImageDesc, Size};
+use rg_passes::camera::{self, View};
 use rg_passes::cull::{Counts, CullTests, COUNT_WORDS};
+use rg_passes::describe::{
+    terrain_setup, Declared, Description, FrameInputs, HostParticles, HostScene, Mistakes,
+    PortKind, PortValue, Value,
+};
 use rg_passes::frame::SceneFrame;
-use rg_passes::lights::{self, ClusterGrid, LightBuffers, LightsIn, PointLight};
+use rg_passes::lights::{self, ClusterGrid, ClusteredLights, LightBuffers, LightsIn, PointLight};
 use rg_passes::mesh::Mesh;
 use rg_passes::physics::{
     self, BroadPhase, DrawParticles, Particle, PhysicsStep, Rain, TerrainPlacement,
@@ -40,7 +54,10 @@ showcase options:
   --no-shadows       no cascaded shadow map from the sun
   --no-terrain       a flat ground instead of the eroding terrain
   --particles N      particles raining onto the terrain (default 2048; 0 for none)
-  --lights N         moving point lights, clustered (default 4096, at most 65536; 0 for none)";
+  --lights N         moving point lights, clustered (default 4096, at most 65536; 0 for none)
+  --pipeline FILE    the frame's description (default: samples/frames/showcase.toml), read
+                     again whenever it changes while the sample runs
+  --rust             declare the frame in Rust (SceneFrame) instead of from a description";
 
 /// The showcase sample.
 pub struct Showcase {
@@ -67,8 +84,51 @@ pub struct Showcase {
     shadow_stats: Option<Buffer>,
     /// What the last frame imported, to bind.
     imports: Option<Imports>,
-    /// The particles' first state, as the frame being declared imported it.
-    imported_start: Option<BufferHandle>,
+    /// Where the frame comes from: Rust, or a description file.
+    source: Source,
+    /// What the last frame drew, for `--stats`.
+    shown: Shown,
+}
+
+/// Where the showcase's frame comes from.
+#[derive(Clone, Debug)]
+enum Source {
+    /// Declared in Rust ([`SceneFrame`]), `--rust`.
+    Rust,
+    /// A description file, fitted to the scene and the options.
+    File(Box<Pipeline>),
+}
+
+/// What the last frame had, for `--stats`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Shown {
+    /// Cascades and their resolution.
+    shadows: Option<(u32, u32)>,
+    lights: Option<ClusterGrid>,
+    /// Whether it culled the scene (and copied the counts back).
+    culled: bool,
+}
+
+/// What the host imports into every frame, whichever way the frame is declared (first, so
+/// both ways declare the same graph).
+#[derive(Clone, Copy, Debug)]
+struct Host {
+    view: View,
+    time: f32,
+    scene: SceneInputs,
+    lights: Option<LightsIn>,
+    /// The particles' first state, imported on the first frame.
+    start: Option<BufferHandle>,
+}
+
+/// What a declared frame gives the host: its output, and what `--stats` copies back.
+struct FrameOut {
+    color: ImageHandle,
+    /// The culling counts (the late phase's, when there is one).
+    counts: Option<BufferHandle>,
+    /// The shadow casters' counts and the shadow map.
+    shadows: Option<(BufferHandle, ImageHandle, u32)>,
+    lights: Option<(ClusteredLights, ClusterGrid)>,
 }
 
 /// The showcase's terrain: generated on the first frame, eroded a few steps every frame, drawn
@@ -124,7 +184,7 @@ struct Imports {
     scene: SceneInputs,
     /// The particles' first state, imported on the first frame.
     particle_start: Option<BufferHandle>,
-    stats: BufferHandle,
+    stats: Option<BufferHandle>,
     shadow_stats: Option<BufferHandle>,
     lights: Option<(LightsIn, BufferHandle, BufferHandle)>,
 }
@@ -144,18 +204,22 @@ pub const SHADOWS: CascadeSettings =
     CascadeSettings { count: 4, lambda: 0.75, distance: 80.0, resolution: 1024, reach: 60.0 };
 
 impl Default for Showcase {
+    /// The showcase with its defaults, declared in Rust (`--rust`).
     fn default() -> Showcase {
         let mut s = Showcase::new(Scene::procedural(DEFAULT_INSTANCES + 1, 1), CullTests::ALL);
         s.set_lights(DEFAULT_LIGHTS);
-        s.set_terrain();
+        let extent = Scene::field_extent(s.scene.instances.len());
+        s.set_terrain(TerrainSetup::for_field(extent));
         s.set_particles(DEFAULT_PARTICLES);
         s
     }
 }
 
 const COUNT_BYTES: u64 = COUNT_WORDS as u64 * 4;
-/// The shadow casters' counts: a word a cascade and one of draws over capacity.
-const SHADOW_COUNT_BYTES: u64 = (SHADOWS.count as u64 + 1) * 4;
+/// The shadow casters' counts: a word a cascade (at most 8) and one of draws over capacity.
+const SHADOW_COUNT_BYTES: u64 = (8 + 1) * 4;
+/// The cluster counts copied back for `--stats`, at most.
+const MAX_STAT_CLUSTERS: u32 = 65_536;
 
 impl Showcase {
     pub fn new(scene: Scene, tests: CullTests) -> Showcase {
@@ -175,7 +239,8 @@ impl Showcase {
             stats: None,
             shadow_stats: None,
             imports: None,
-            imported_start: None,
+            source: Source::Rust,
+            shown: Shown::default(),
         }
     }
 
@@ -192,6 +257,7 @@ impl Showcase {
         let mut terrain = true;
         let mut particle_count = DEFAULT_PARTICLES;
         let mut light_count = DEFAULT_LIGHTS;
+        let mut pipeline = Some(PathBuf::from(DEFAULT_PIPELINE));
         let mut it = args.into_iter();
         while let Some(a) = it.next() {
             match a.as_str() {
@@ -221,6 +287,11 @@ impl Showcase {
                             "--lights {v}: expected a number from 0 to 65536"
                         )))?;
                 }
+                "--pipeline" => {
+                    let v = it.next().ok_or(usage("--pipeline needs a file".into()))?;
+                    pipeline = Some(PathBuf::from(v));
+                }
+                "--rust" => pipeline = None,
                 _ => rest.push(a),
             }
         }
@@ -231,10 +302,34 @@ impl Showcase {
         }
         let mut showcase = Showcase { shadows, ..Showcase::new(scene, tests) };
         showcase.set_lights(light_count);
+        let pipeline = pipeline.map(|p| Pipeline::load(&p)).transpose();
+        let mut pipeline = pipeline.map_err(|m| ArgsError::Pipeline(m.to_string()))?;
         if terrain {
-            showcase.set_terrain();
+            let field = Scene::field_extent(showcase.scene.instances.len());
+            let mut setup = TerrainSetup::for_field(field);
+            // The instances stand on the terrain the description makes.
+            if let Some(p) = &pipeline {
+                let fitted =
+                    setup.fit(&p.fitted).map_err(|m| ArgsError::Pipeline(m.to_string()))?;
+                let entry = fitted.passes_of_type("terrain").next().cloned();
+                if let Some(entry) = entry {
+                    let (t, layout) = terrain_setup(&entry);
+                    setup = TerrainSetup {
+                        noise: t.noise,
+                        layout,
+                        erosion: t.params,
+                        iterations: t.iterations,
+                    };
+                }
+            }
+            showcase.set_terrain(setup);
         }
         showcase.set_particles(particle_count);
+        if let Some(p) = &mut pipeline {
+            let fitted = showcase.fit(&p.fitted).and_then(|d| showcase.trial(&d).map(|()| d));
+            p.fitted = fitted.map_err(|m| ArgsError::Pipeline(m.to_string()))?;
+        }
+        showcase.source = pipeline.map_or(Source::Rust, |p| Source::File(Box::new(p)));
         Ok((showcase, rest))
     }
 
@@ -245,8 +340,7 @@ impl Showcase {
 
     /// Puts the field on an eroding terrain: the flat ground (the scene's first instance) goes,
     /// and every other instance stands on the terrain. Make the scene with one instance more.
-    pub fn set_terrain(&mut self) {
-        let setup = TerrainSetup::for_field(Scene::field_extent(self.scene.instances.len()));
+    pub fn set_terrain(&mut self, setup: TerrainSetup) {
         if self.terrain.is_none() && !self.scene.instances.is_empty() {
             self.scene.instances.remove(0);
             for inst in &mut self.scene.instances {
@@ -311,7 +405,7 @@ pub fn main() -> std::process::ExitCode {
             eprintln!("showcase: {e}{USAGE}");
             std::process::ExitCode::from(2)
         }
-        Err(ArgsError::Gltf(e)) => {
+        Err(ArgsError::Gltf(e) | ArgsError::Pipeline(e)) => {
             eprintln!("showcase: {e}");
             std::process::ExitCode::from(1)
         }
@@ -325,6 +419,8 @@ pub enum ArgsError {
     Usage(String),
     /// The `--gltf` file cannot be used (the message names it).
     Gltf(String),
+    /// The frame's description has mistakes (each with its file, line and column).
+    Pipeline(String),
 }
 
 /// Loads a glTF mesh, scales it to about the procedural meshes' size and puts it in place of
@@ -349,32 +445,201 @@ fn add_gltf(scene: &mut Scene, path: &Path) -> Result<(), String> {
 /// The scene's sphere mesh (`Scene::procedural`'s icosphere), drawn for particles.
 const SPHERE_MESH: usize = Scene::SPHERE_MESH;
 
+impl TerrainSetup {
+    /// `d` with this terrain's square where its `terrain` passes leave it out.
+    fn fit(&self, d: &Description) -> Result<Description, Mistakes> {
+        let l = &self.layout;
+        d.with_default("terrain", "size", Value::Float(l.size as f64))?
+            .with_default("terrain", "corner_x", Value::Float(l.corner[0] as f64))?
+            .with_default("terrain", "corner_z", Value::Float(l.corner[1] as f64))
+    }
+}
+
 impl Showcase {
+    /// The description `raw` fitted to the scene and the options: passes the options turn
+    /// off left out, and the terrain's square and the rain's place filled in where `raw`
+    /// leaves them out.
+    fn fit(&self, raw: &Description) -> Result<Description, Mistakes> {
+        let mut d = raw.clone();
+        for (off, kind) in [
+            (self.terrain.is_none(), "terrain"),
+            (self.shadows.is_none(), "shadows"),
+            (self.lights.is_empty(), "lights"),
+            (self.particles.is_empty(), "particles"),
+        ] {
+            if off {
+                d = d.without(kind)?;
+            }
+        }
+        if self.tests == CullTests::NONE {
+            d = d.with_setting("cull", "frustum", Value::Bool(false))?;
+            d = d.with_setting("cull", "occlusion", Value::Bool(false))?;
+        }
+        if let Some(t) = &self.terrain {
+            d = t.fit(&d)?;
+        }
+        if let Some(r) = &self.rain {
+            let half = r.side as f64 / 2.0;
+            d = d
+                .with_default("rain", "center_x", Value::Float(r.corner[0] as f64 + half))?
+                .with_default("rain", "center_z", Value::Float(r.corner[1] as f64 + half))?
+                .with_default("rain", "height", Value::Float(r.height as f64))?
+                .with_default("rain", "per_frame", Value::Integer(r.per_frame as i64))?;
+        }
+        Ok(d)
+    }
+
+    /// Checks that `d` declares and compiles, on the first frame and on a later one, without a
+    /// device: what a frame would fail with, with the lines of the passes involved.
+    fn trial(&self, d: &Description) -> Result<(), Mistakes> {
+        for frame in [0, 1] {
+            let mut g: Graph<Pass> = Graph::new(Extent::new(64, 64));
+            let output = g.import_image(
+                "output",
+                ImageDesc::new(Format::Rgba8Unorm, Size::FULL),
+                ResourceState::swapchain_acquired(),
+                ResourceState::present(),
+            );
+            let host = self.host(&mut g, frame);
+            let (_, declared) = self.described(d, &mut g, output, frame, &host)?;
+            Compiler::new()
+                .compile(&g, &FakeMemory::default())
+                .map_err(|e| declared.explain(d, &e))?;
+        }
+        Ok(())
+    }
+
+    /// The sphere particles are drawn with: a coarse level of the scene's sphere.
+    fn sphere(&self) -> (u32, u32, u32) {
+        let s = &self.scene;
+        s.mesh_range(SPHERE_MESH, 2).or(s.mesh_range(SPHERE_MESH, 0)).unwrap_or((0, 0, 0))
+    }
+
+    /// The camera of `frame` and what the host imports into it.
+    fn host(&self, g: &mut Graph<Pass>, frame: u64) -> Host {
+        let extent = g.output_extent();
+        let time = frame as f32 / 60.0;
+        let field = Scene::field_extent(self.scene.instances.len());
+        let mut cam = camera::path(time, field);
+        if let Some(t) = &self.terrain {
+            cam.position.y += t.ground_at(cam.position.x, cam.position.z);
+        }
+        let view = cam.frame(extent.width, extent.height);
+        let scene = self.sizes.import(g);
+        let lights = (!self.lights.is_empty()).then(|| lights::import(g, self.lights.len() as u32));
+        let start = (frame == 0 && !self.particles.is_empty()).then(|| {
+            let bytes = self.particles.len() as u64 * physics::PARTICLE_BYTES;
+            let written = ResourceState::host_written(QueueKind::Graphics);
+            g.import_buffer("showcase.particles", BufferDesc::new(bytes), written, written)
+        });
+        Host { view, time, scene, lights, start }
+    }
+
+    /// The frame declared from description `d`.
+    fn described(
+        &self,
+        d: &Description,
+        g: &mut Graph<Pass>,
+        output: ImageHandle,
+        frame: u64,
+        h: &Host,
+    ) -> Result<(FrameOut, Declared), Mistakes> {
+        let inputs = FrameInputs {
+            view: h.view,
+            frame,
+            time: h.time,
+            output,
+            scene: Some(HostScene { inputs: h.scene, sphere: self.sphere(), sphere_radius: 0.5 }),
+            lights: h.lights,
+            particles: (!self.particles.is_empty())
+                .then_some(HostParticles { count: self.particles.len() as u32, start: h.start }),
+        };
+        let declared = d.declare(g, &inputs)?;
+        let counts = declared.of_kind(PortKind::Draws).last().map(|v| match v {
+            PortValue::Draws(d) => d.out.counts,
+            _ => unreachable!("of kind Draws"),
+        });
+        let shadows = declared.of_kind(PortKind::Shadows).last().map(|v| match v {
+            PortValue::Shadows(s, _, counts) => (counts, s.map, s.count),
+            _ => unreachable!("of kind Shadows"),
+        });
+        let lights = declared.of_kind(PortKind::Lights).last().map(|v| match v {
+            PortValue::Lights(l, grid) => (l, grid),
+            _ => unreachable!("of kind Lights"),
+        });
+        let out = FrameOut { color: declared.output, counts, shadows, lights };
+        Ok((out, declared))
+    }
+
+    /// The frame declared in Rust: the terrain's erosion, the particles' physics, then
+    /// [`SceneFrame`].
+    fn declared_in_rust(
+        &self,
+        g: &mut Graph<Pass>,
+        output: ImageHandle,
+        frame: u64,
+        h: &Host,
+    ) -> FrameOut {
+        let terrain = self.terrain.map(|t| {
+            let frame = TerrainFrame {
+                noise: t.noise,
+                params: t.erosion,
+                iterations: t.iterations,
+                hydraulic: true,
+                fresh: frame == 0,
+            };
+            (frame.add(g).height, t.layout)
+        });
+        let particles = self.particle_frame(g, frame, terrain, h.start);
+        let params = SceneFrame {
+            tests: self.tests,
+            shadows: self.shadows,
+            lights: h.lights.map(|l| (l, GRID, h.time)),
+            terrain,
+            particles: particles.map(|(buffer, count)| {
+                let draw = DrawParticles {
+                    view: h.view,
+                    mesh: self.sphere(),
+                    mesh_radius: 0.5,
+                    color: [200, 190, 160, 255],
+                };
+                (draw, buffer, count)
+            }),
+            // A low sun, for long shadows.
+            sun: Vec3::new(0.6, 0.42, 0.3).normalize(),
+            ..SceneFrame::new(h.view, &h.scene, frame > 0)
+        };
+        let out = params.add(g, h.scene, output);
+        FrameOut {
+            color: out.color,
+            counts: Some(out.counts),
+            shadows: out.shadow_counts.zip(out.shadows).map(|(c, s)| (c, s.map, s.count)),
+            lights: out.lights.map(|l| (l, GRID)),
+        }
+    }
+
     /// Declares the particles' physics for a frame: on the first, their history buffer takes
     /// the uploaded start; then two steps against the terrain (the eroded heights of this same
     /// frame). Returns the buffer and the count, or none without particles.
     fn particle_frame(
-        &mut self,
+        &self,
         g: &mut Graph<Pass>,
         frame: u64,
         terrain: Option<(ImageHandle, TerrainLayout)>,
+        start: Option<BufferHandle>,
     ) -> Option<(BufferHandle, u32)> {
         if self.particles.is_empty() {
             return None;
         }
         let n = self.particles.len() as u32;
         let bytes = n as u64 * physics::PARTICLE_BYTES;
-        let mut state = g.temporal_buffer("physics.particles", BufferDesc::new(bytes));
-        if frame == 0 {
-            let written = ResourceState::host_written(QueueKind::Graphics);
-            let start =
-                g.import_buffer("showcase.particles", BufferDesc::new(bytes), written, written);
-            let mut p = g.add_pass("physics.start", QueueKind::Graphics);
+        let mut state = g.temporal_buffer("particles.state", BufferDesc::new(bytes));
+        if let Some(start) = start {
+            let mut p = g.add_pass("particles.start", QueueKind::Graphics);
             p.read(start, Access::CopySrc);
             state = p.write(state, Access::CopyDst);
             let to = state;
             p.record(Box::new(move |r| r.copy_buffer(start, to, Some(bytes))));
-            self.imported_start = Some(start);
         }
         let placement = terrain.map(|(height, l)| TerrainPlacement {
             height,
@@ -400,6 +665,32 @@ impl Showcase {
         }
         Some((state, n))
     }
+
+    /// Picks up an edit of the description file: read, fitted, declared and compiled without
+    /// a device first; on any mistake the last good description stays.
+    fn reload_pipeline(&mut self) -> Vec<Reloaded> {
+        let Source::File(p) = &mut self.source else { return Vec::new() };
+        let Some(text) = p.changed() else { return Vec::new() };
+        let path = p.path.clone();
+        let start = std::time::Instant::now();
+        let checked = Description::from_text(&path.display().to_string(), &text)
+            .and_then(|raw| self.fit(&raw))
+            .and_then(|d| self.trial(&d).map(|()| d));
+        let result = match checked {
+            Ok(d) => {
+                if let Source::File(p) = &mut self.source {
+                    p.fitted = d;
+                }
+                Ok(())
+            }
+            Err(m) => Err(m.to_string()),
+        };
+        vec![Reloaded {
+            what: format!("frame description {}", path.display()),
+            result,
+            elapsed: start.elapsed(),
+        }]
+    }
 }
 
 impl Sample for Showcase {
@@ -408,74 +699,50 @@ impl Sample for Showcase {
     }
 
     fn frame(&mut self, g: &mut Graph<Pass>, output: ImageHandle, frame: u64) -> ImageHandle {
-        let extent = g.output_extent();
-        let time = frame as f32 / 60.0;
-        let field = Scene::field_extent(self.scene.instances.len());
-        let mut cam = camera::path(time, field);
-        if let Some(t) = &self.terrain {
-            cam.position.y += t.ground_at(cam.position.x, cam.position.z);
-        }
-        let view = cam.frame(extent.width, extent.height);
-        let terrain = self.terrain.map(|t| {
-            let frame = TerrainFrame {
-                noise: t.noise,
-                params: t.erosion,
-                iterations: t.iterations,
-                hydraulic: true,
-                fresh: frame == 0,
-            };
-            (frame.add(g).height, t.layout)
-        });
-        let inputs = self.sizes.import(g);
-        let particles = self.particle_frame(g, frame, terrain);
-        let lights = (!self.lights.is_empty()).then(|| lights::import(g, self.lights.len() as u32));
-        let params = SceneFrame {
-            tests: self.tests,
-            shadows: self.shadows,
-            lights: lights.map(|l| (l, GRID, time)),
-            terrain,
-            particles: particles.map(|(buffer, count)| {
-                let mesh =
-                    self.scene.mesh_range(SPHERE_MESH, 2).or(self.scene.mesh_range(SPHERE_MESH, 0));
-                (
-                    DrawParticles {
-                        view,
-                        mesh: mesh.unwrap_or((0, 0, 0)),
-                        mesh_radius: 0.5,
-                        color: [200, 190, 160, 255],
-                    },
-                    buffer,
-                    count,
-                )
-            }),
-            // A low sun, for long shadows.
-            sun: Vec3::new(0.6, 0.42, 0.3).normalize(),
-            ..SceneFrame::new(view, &inputs, frame > 0)
+        let h = self.host(g, frame);
+        let out = match &self.source {
+            Source::Rust => self.declared_in_rust(g, output, frame, &h),
+            // Every description in use was declared and compiled by `trial` first.
+            Source::File(p) => match self.described(&p.fitted, g, output, frame, &h) {
+                Ok((out, _)) => out,
+                Err(m) => panic!("a checked description failed to declare:\n{m}"),
+            },
         };
-        let out = params.add(g, inputs, output);
-        // The counts (and the shadow casters' counts after them) go to a host-readable buffer
-        // for `--stats`.
         let host = ResourceState::host_read(QueueKind::Graphics);
-        let stats = g.import_buffer("showcase.stats", BufferDesc::new(COUNT_BYTES), host, host);
-        let mut p = g.add_pass("showcase.stats", QueueKind::Graphics);
-        p.read(out.counts, Access::CopySrc);
-        let stats = p.write(stats, Access::CopyDst);
-        let counts = out.counts;
-        p.record(Box::new(move |r| r.copy_buffer(counts, stats, Some(COUNT_BYTES))));
-        let shadow_stats = out.shadow_counts.map(|c| {
+        // The counts (and the shadow casters' and lights' counts) go to host-readable buffers
+        // for `--stats`.
+        let stats = out.counts.map(|counts| {
+            let stats = g.import_buffer("showcase.stats", BufferDesc::new(COUNT_BYTES), host, host);
+            let mut p = g.add_pass("showcase.stats", QueueKind::Graphics);
+            p.read(counts, Access::CopySrc);
+            let stats = p.write(stats, Access::CopyDst);
+            p.record(Box::new(move |r| r.copy_buffer(counts, stats, Some(COUNT_BYTES))));
+            stats
+        });
+        self.shown.shadows = out.shadows.map(|(_, map, count)| {
+            let side = g.image_desc(map).map_or(0, |d| match d.size {
+                Size::Absolute(e) => e.width,
+                _ => 0,
+            });
+            (count, side)
+        });
+        let shadow_stats = out.shadows.map(|(c, _, count)| {
+            let bytes = (count.min(8) as u64 + 1) * 4;
             let b = BufferDesc::new(SHADOW_COUNT_BYTES);
             let shadow_stats = g.import_buffer("showcase.shadow_stats", b, host, host);
             let mut p = g.add_pass("showcase.shadow_stats", QueueKind::Graphics);
             p.read(c, Access::CopySrc);
             let shadow_stats = p.write(shadow_stats, Access::CopyDst);
-            p.record(Box::new(move |r| r.copy_buffer(c, shadow_stats, Some(SHADOW_COUNT_BYTES))));
+            p.record(Box::new(move |r| r.copy_buffer(c, shadow_stats, Some(bytes))));
             shadow_stats
         });
-        let light_stats = out.lights.map(|l| {
-            let counts_bytes = GRID.clusters() as u64 * 4;
+        self.shown.lights = out.lights.map(|(_, grid)| grid);
+        self.shown.culled = out.counts.is_some();
+        let light_stats = out.lights.map(|(l, grid)| {
+            let counts_bytes = grid.clusters().min(MAX_STAT_CLUSTERS) as u64 * 4;
             let a = g.import_buffer(
                 "showcase.cluster_counts",
-                BufferDesc::new(counts_bytes),
+                BufferDesc::new(MAX_STAT_CLUSTERS as u64 * 4),
                 host,
                 host,
             );
@@ -492,13 +759,17 @@ impl Sample for Showcase {
             (a, b)
         });
         self.imports = Some(Imports {
-            particle_start: self.imported_start.take(),
-            scene: inputs,
+            particle_start: h.start,
+            scene: h.scene,
             stats,
             shadow_stats,
-            lights: lights.zip(light_stats).map(|(l, (a, b))| (l, a, b)),
+            lights: h.lights.zip(light_stats).map(|(l, (a, b))| (l, a, b)),
         });
         out.color
+    }
+
+    fn reload(&mut self) -> Vec<Reloaded> {
+        self.reload_pipeline()
     }
 
     fn prepare(&mut self, ex: &mut Executor) -> Result<(), Error> {
@@ -518,7 +789,7 @@ impl Sample for Showcase {
             self.light_buffers = Some(LightBuffers::upload(ex, &self.lights)?);
             let counts = ex.create_buffer(
                 "showcase.cluster_counts",
-                GRID.clusters() as u64 * 4,
+                MAX_STAT_CLUSTERS as u64 * 4,
                 MemoryUse::Readback,
             )?;
             let overflow = ex.create_buffer("showcase.light_overflow", 8, MemoryUse::Readback)?;
@@ -533,7 +804,10 @@ impl Sample for Showcase {
         else {
             return bindings;
         };
-        let mut bound = b.bind(bindings, &i.scene).buffer(i.stats, stats);
+        let mut bound = b.bind(bindings, &i.scene);
+        if let Some(h) = i.stats {
+            bound = bound.buffer(h, stats);
+        }
         if let (Some(h), Some(start)) = (i.particle_start, self.particle_start) {
             bound = bound.buffer(h, start);
         }
@@ -550,8 +824,11 @@ impl Sample for Showcase {
 
     fn finish(&mut self, ex: &mut Executor) -> Result<Option<String>, Error> {
         let Some(stats) = self.stats else { return Ok(None) };
-        let bytes = ex.read_buffer(stats)?;
-        let c = Counts::from_bytes(&bytes);
+        // Zeros when the frame had no culling pass (nothing tested).
+        let c = match self.shown.culled {
+            true => Counts::from_bytes(&ex.read_buffer(stats)?),
+            false => Counts::default(),
+        };
         let meshes = self.scene.meshes.len();
         let levels: usize = self.scene.meshes.iter().map(|m| m.levels.len()).sum();
         let mut s = format!(
@@ -572,40 +849,39 @@ impl Sample for Showcase {
             .map(|(k, n)| format!("LOD {k}: {n}"))
             .collect();
         s.push_str(&format!("draws per level: {}\n", lods.join(", ")));
-        if let (Some(sh), Some(buffer)) = (self.shadows, self.shadow_stats) {
+        if let (Some((count, resolution)), Some(buffer)) = (self.shown.shadows, self.shadow_stats) {
             let bytes = ex.read_buffer(buffer)?;
             let word = |i: usize| {
                 let at = 4 * i;
                 bytes.get(at..at + 4).map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             };
-            let casters: Vec<String> =
-                (0..sh.count as usize).map(|k| word(k).to_string()).collect();
+            let casters: Vec<String> = (0..count as usize).map(|k| word(k).to_string()).collect();
             s.push_str(&format!(
-                "shadows: {} cascades of {}², casters drawn per cascade: {}, over capacity: {}\n",
-                sh.count,
-                sh.resolution,
+                "shadows: {count} cascades of {resolution}², casters drawn per cascade: {}, over \
+                 capacity: {}\n",
                 casters.join(", "),
-                word(sh.count as usize)
+                word(count as usize)
             ));
         } else {
             s.push_str("shadows: off\n");
         }
-        if let Some((counts, overflow)) = self.light_stats {
+        if let (Some((counts, overflow)), Some(grid)) = (self.light_stats, self.shown.lights) {
             let words = |b: Vec<u8>| -> Vec<u32> {
                 b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
             };
-            let counts = words(ex.read_buffer(counts)?);
+            let mut counts = words(ex.read_buffer(counts)?);
+            counts.truncate(grid.clusters().min(MAX_STAT_CLUSTERS) as usize);
             let overflow = words(ex.read_buffer(overflow)?);
             let busy = counts.iter().filter(|&&n| n > 0).count();
             let longest = counts.iter().max().copied().unwrap_or(0);
             s.push_str(&format!(
                 "lights: {} point lights in {} clusters ({}x{}x{}), {busy} clusters lit, the longest list {longest} (budget {}), {} lights dropped in {} clusters over budget\n",
                 self.lights.len(),
-                GRID.clusters(),
-                GRID.tiles_x,
-                GRID.tiles_y,
-                GRID.slices,
-                GRID.budget,
+                grid.clusters(),
+                grid.tiles_x,
+                grid.tiles_y,
+                grid.slices,
+                grid.budget,
                 overflow.first().copied().unwrap_or(0),
                 overflow.get(1).copied().unwrap_or(0)
             ));
