@@ -138,8 +138,9 @@ fn windowed_under_xvfb() {
 }
 
 /// Checks: the showcase's own options fail clearly: a bad count is a usage error (exit 2), a
-/// glTF file that does not exist or is not glTF is an error naming the file (exit 1), and
-/// `--help` lists the showcase's options with every sample's.
+/// glTF file that does not exist or is not glTF is an error naming the file (exit 1), a frame
+/// description with mistakes gives each with its line and column before any frame runs (exit
+/// 1), and `--help` lists the showcase's options with every sample's.
 #[test]
 fn command_line_errors_are_clear() {
     let o = showcase(&["--instances", "zero"], None);
@@ -160,10 +161,27 @@ fn command_line_errors_are_clear() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("junk.gltf"), "{err}");
 
+    // A description with two mistakes: both told with their lines and columns, before any
+    // frame runs.
+    let bad = scratch("bad-frame.toml");
+    std::fs::write(
+        &bad,
+        "output = \"tonemap.color\"\n[[pass]]\nname = \"tonemap\"\ntype = \"tonemap\"\n\
+         hdr = \"light.hdr\"\nexposure = \"bright\"\n",
+    )
+    .unwrap();
+    let o = showcase(&["--headless", "--pipeline", bad.to_str().unwrap()], None);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("bad-frame.toml:5:7: no pass is named `light`"), "{err}");
+    assert!(err.contains("bad-frame.toml:6:12: `exposure` of pass `tonemap`"), "{err}");
+    assert!(!out.contains("frame(s)"), "nothing ran: {out}");
+
     let o = showcase(&["--help"], None);
     let (out, _) = text(&o);
     assert!(o.status.success());
     assert!(out.contains("--gltf FILE") && out.contains("--headless"), "{out}");
+    assert!(out.contains("--pipeline FILE") && out.contains("--rust"), "{out}");
 }
 
 /// Checks: a glTF mesh given with `--gltf` joins the scene and the frame renders clean.

@@ -232,3 +232,31 @@ fn the_shipped_description_runs_on_the_device() {
     drop(ex);
     common::assert_clean(&ctx, "described");
 }
+
+/// Checks: a mistake only the graph compiler finds (two draws into the same version of the
+/// G-buffer, so nothing orders them) is told at the line of each described pass involved, and
+/// at no other.
+#[test]
+fn a_compile_error_is_told_at_the_lines_of_the_passes_involved() {
+    let text = "output = \"tonemap.color\"\n\
+                [[pass]]\nname = \"terrain\"\ntype = \"terrain\"\nside = 64\n\
+                [[pass]]\nname = \"gbuffer\"\ntype = \"gbuffer\"\n\
+                [[pass]]\nname = \"ground\"\ntype = \"draw_terrain\"\nterrain = \"terrain.height\"\ngbuffer = \"gbuffer.gbuffer\"\n\
+                [[pass]]\nname = \"again\"\ntype = \"draw_terrain\"\nterrain = \"terrain.height\"\ngbuffer = \"gbuffer.gbuffer\"\n\
+                [[pass]]\nname = \"light\"\ntype = \"lighting\"\ngbuffer = \"again.gbuffer\"\n\
+                [[pass]]\nname = \"tonemap\"\ntype = \"tonemap\"\nhdr = \"light.hdr\"\n";
+    let d = Description::from_text("forked.toml", text).expect("the description checks");
+    let mut g: Graph<Pass> = Graph::new(Extent::new(64, 64));
+    let output = common::import_output(&mut g);
+    let view = Camera::look_at(glam::Vec3::new(0.0, 20.0, 30.0), glam::Vec3::ZERO).frame(64, 64);
+    let declared = d.declare(&mut g, &FrameInputs::new(view, 1, output)).expect("declared");
+    let errors = Compiler::new().compile(&g, &FakeMemory::default()).expect_err("a fork");
+    let told = declared.explain(&d, &errors);
+    let lines: std::collections::BTreeSet<usize> = told.0.iter().map(|m| m.at.line).collect();
+    // `ground` starts at line 10, `again` at line 15 (their first keys).
+    assert_eq!(lines.into_iter().collect::<Vec<_>>(), [10, 15], "{told}");
+    for m in &told.0 {
+        assert!(m.message.contains("`ground` (line 10), `again` (line 15)"), "{}", m.message);
+        assert!(m.message.contains("terrain.draw"), "{}", m.message);
+    }
+}

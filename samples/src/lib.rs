@@ -194,6 +194,8 @@ pub struct Options {
     /// Keep transients aliased in a capture run (by default each gets its own memory, so the
     /// capture shows every image's own contents).
     pub capture_aliasing: bool,
+    /// Where shaders are read from (default: the workspace's `shaders/`).
+    pub shaders: Option<PathBuf>,
 }
 
 impl Options {
@@ -202,12 +204,35 @@ impl Options {
     pub fn aliasing(&self) -> bool {
         !self.no_aliasing && (self.capture_frame.is_none() || self.capture_aliasing)
     }
+
+    /// The executor's configuration for this run.
+    pub fn executor_config(&self) -> ExecutorConfig {
+        let mut config = ExecutorConfig {
+            aliasing: self.aliasing(),
+            tracy: self.tracy,
+            ..ExecutorConfig::default()
+        };
+        if let Some(dir) = &self.shaders {
+            config.shader_root = dir.clone();
+        }
+        config
+    }
+
+    /// Where frame `frame`'s picture goes when every frame is written (`--out` with
+    /// `{frame}` in it), or none.
+    pub fn frame_png(&self, frame: u64) -> Option<PathBuf> {
+        let out = self.out.to_str()?;
+        out.contains("{frame}").then(|| PathBuf::from(out.replace("{frame}", &frame.to_string())))
+    }
 }
 
 pub const USAGE: &str = "options:
   --headless         render without a window, even when a display exists
   --frames N         frames to run (headless: default 1; windowed: until closed)
-  --out FILE.png     where the headless image goes (default: <sample>.png)
+  --out FILE.png     where the headless image goes (default: <sample>.png); a name with
+                     {frame} in it writes every frame (frame-{frame}.png)
+  --shaders DIR      read shaders from DIR instead of the workspace's shaders/ (they are
+                     read again whenever they change while the sample runs)
   --size WxH         output size (default 640x480)
   --stats            print a per-pass table (GPU time, barriers, transient bytes) at the end
   --no-aliasing      give every transient its own memory (for frame captures)
@@ -244,6 +269,7 @@ impl Options {
             capture_frame: None,
             capture_out: PathBuf::from(format!("{sample}.rdc")),
             capture_aliasing: false,
+            shaders: None,
         };
         let mut capture_options = Vec::new();
         let mut args = args.into_iter();
@@ -291,6 +317,7 @@ impl Options {
                     capture_options.push("--capture-aliasing");
                 }
                 "--out" => o.out = PathBuf::from(value("--out")?),
+                "--shaders" => o.shaders = Some(PathBuf::from(value("--shaders")?)),
                 "--size" => {
                     let v = value("--size")?;
                     let (w, h) = parse_size(&v)
@@ -552,12 +579,7 @@ fn headless_frames(
 ) -> Result<Report, Error> {
     // Before any work: without RenderDoc the run stops here, saying how to start it.
     let mut capture = opts.capture_frame.map(|_| FrameCapture::new(ctx)).transpose()?;
-    let config = ExecutorConfig {
-        aliasing: opts.aliasing(),
-        tracy: opts.tracy,
-        ..ExecutorConfig::default()
-    };
-    let mut ex = Executor::with_config(ctx, config)?;
+    let mut ex = Executor::with_config(ctx, opts.executor_config())?;
     ex.profiler().keep_events(opts.keep_profile_events);
     sample.prepare(&mut ex)?;
     let format = Format::Rgba8Unorm;
@@ -590,6 +612,11 @@ fn headless_frames(
         ex.profiler().frame_mark();
         report.note_gpu(ex.take_gpu_frames());
         report.frames += 1;
+        if let Some(png) = opts.frame_png(frame) {
+            ex.wait_idle()?;
+            readback::write_png(&png, w, h, format, &ex.read_buffer(buffer)?)?;
+            report.png = Some(png);
+        }
     }
     ex.wait_idle()?;
     report.note_gpu(ex.take_gpu_frames());
@@ -597,9 +624,11 @@ fn headless_frames(
     report.profile = ex.profiler().take_events();
     report.recompiles = compiler.reasons;
     report.profiled_with_tracy = ex.profiler().sends_to_tracy() && ex.profiler().has_gpu_context();
-    let texels = ex.read_buffer(buffer)?;
-    readback::write_png(&opts.out, w, h, format, &texels)?;
-    report.png = Some(opts.out.clone());
+    if report.png.is_none() {
+        let texels = ex.read_buffer(buffer)?;
+        readback::write_png(&opts.out, w, h, format, &texels)?;
+        report.png = Some(opts.out.clone());
+    }
     Ok(report)
 }
 

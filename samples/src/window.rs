@@ -76,12 +76,7 @@ impl App<'_> {
             validation: self.opts.validation,
         })?;
         let capture = self.opts.capture_frame.map(|_| FrameCapture::new(&ctx)).transpose()?;
-        let config = ExecutorConfig {
-            aliasing: self.opts.aliasing(),
-            tracy: self.opts.tracy,
-            ..ExecutorConfig::default()
-        };
-        let mut ex = Executor::with_config(&ctx, config)?;
+        let mut ex = Executor::with_config(&ctx, self.opts.executor_config())?;
         ex.profiler().keep_events(self.opts.keep_profile_events);
         self.sample.prepare(&mut ex)?;
         let size = window.inner_size();
