@@ -212,8 +212,9 @@ fn an_edited_description_runs_next_frame_and_a_bad_edit_keeps_the_last_good_grap
         edits: vec![(1, file.clone(), no_shadows), (3, file.clone(), bad)],
         labels: Vec::new(),
     };
-    let report = run_headless(&mut sample, &options("showcase", &dir, 6, (128, 80)))
-        .expect("the run goes on through the edits");
+    let mut opts = options("showcase", &dir, 6, (128, 80));
+    opts.keep_profile_events = true;
+    let report = run_headless(&mut sample, &opts).expect("the run goes on through the edits");
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     let shadowed: Vec<bool> =
         sample.labels.iter().map(|l| l.iter().any(|p| p.starts_with("shadow."))).collect();
@@ -227,5 +228,22 @@ fn an_edited_description_runs_next_frame_and_a_bad_edit_keeps_the_last_good_grap
     let at = format!("showcase.toml:{bad_line}:8: unknown pass type `bloom`");
     assert!(error.contains(&at), "expected `{at}` in:\n{error}");
     assert!(report.recompiles.iter().any(|r| r == "structure changed"), "{:?}", report.recompiles);
+    // The profiler (Tracy, when built with it) has both reloads as messages, with their cost.
+    use rg_vulkan::ProfileEvent;
+    let messages: Vec<&str> = report
+        .profile
+        .iter()
+        .filter_map(|e| match e {
+            ProfileEvent::Message(m) => Some(m.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(messages.iter().any(|m| m.starts_with("reloaded frame description")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("unknown pass type `bloom`")), "{messages:?}");
+    let costs = report
+        .profile
+        .iter()
+        .filter(|e| matches!(e, ProfileEvent::Plot { name: "reload ms", value } if *value > 0.0));
+    assert_eq!(costs.count(), 2);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -762,7 +762,18 @@ pub fn reference() -> String {
     let mut s = String::from(
         "# Pass types a frame description can name\n\n\
          Generated from `rg_passes::describe::types::registry` (a test checks that this file \
-         matches it; `RG_UPDATE_DOCS=1 cargo test -p rg-passes --test described` rewrites it).\n",
+         matches it; `RG_UPDATE_DOCS=1 cargo test -p rg-passes --test described` rewrites it).\n\n\
+         A description lists passes as `[[pass]]` tables with a `name`, a `type` from this page, \
+         its settings (each left out takes its default) and its inputs, each naming another \
+         pass's output as `\"pass.output\"`; `output = \"pass.output\"` at the top names the \
+         colour image the frame ends in. What flows between passes has a kind, and an input \
+         takes only its own kind: \
+         a heightfield, particles, a G-buffer, an HDR image, a colour image, culled draws, a \
+         depth pyramid, a shadow map, clustered lights.\n\n\
+         Some types need what only the host has (`rg_passes::describe::FrameInputs`): the \
+         scene's buffers (`cull`, `shadows`, `draw_particles`), its point lights (`lights`), \
+         its particles (`particles` with `from_host`). The `showcase` sample gives all three; \
+         `samples/frames/showcase.toml` describes its frame.\n",
     );
     for t in registry() {
         s.push_str(&format!("\n## `{}`\n\n{}\n", t.name, t.summary));
