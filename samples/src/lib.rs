@@ -455,6 +455,19 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The files read again during the run, each with what it cost: a count, then a line
+    /// each (`--stats`).
+    pub fn reload_table(&self) -> String {
+        let failed = self.reloads.iter().filter(|r| r.result.is_err()).count();
+        let mut s = format!("reloads: {} taken, {failed} refused\n", self.reloads.len() - failed);
+        for r in &self.reloads {
+            s.push_str(&format!("  {}\n", r.line().lines().next().unwrap_or("")));
+        }
+        s
+    }
+}
+
 fn median(v: &[f64]) -> Option<f64> {
     if v.is_empty() {
         return None;
@@ -529,11 +542,7 @@ pub fn main_with_args(
                 if let Some(stats) = &report.sample_stats {
                     print!("{stats}");
                 }
-                let failed = report.reloads.iter().filter(|r| r.result.is_err()).count();
-                println!("reloads: {} taken, {failed} refused", report.reloads.len() - failed);
-                for r in &report.reloads {
-                    println!("  {}", r.line().lines().next().unwrap_or(""));
-                }
+                print!("{}", report.reload_table());
             }
             if !report.problems.is_empty() {
                 eprintln!(

@@ -245,5 +245,17 @@ fn an_edited_description_runs_next_frame_and_a_bad_edit_keeps_the_last_good_grap
         .iter()
         .filter(|e| matches!(e, ProfileEvent::Plot { name: "reload ms", value } if *value > 0.0));
     assert_eq!(costs.count(), 2);
+    // `--stats` lists both, with their costs.
+    let table = report.reload_table();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines[0], "reloads: 1 taken, 1 refused", "{table}");
+    assert!(
+        lines[1].contains("reloaded frame description") && lines[1].ends_with(" ms"),
+        "{table}"
+    );
+    assert!(
+        lines[2].contains("reload of frame description") && lines[2].contains(" ms;"),
+        "{table}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
