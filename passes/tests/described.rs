@@ -233,30 +233,95 @@ fn the_shipped_description_runs_on_the_device() {
     common::assert_clean(&ctx, "described");
 }
 
-/// Checks: a mistake only the graph compiler finds (two draws into the same version of the
-/// G-buffer, so nothing orders them) is told at the line of each described pass involved, and
-/// at no other.
-#[test]
-fn a_compile_error_is_told_at_the_lines_of_the_passes_involved() {
-    let text = "output = \"tonemap.color\"\n\
-                [[pass]]\nname = \"terrain\"\ntype = \"terrain\"\nside = 64\n\
-                [[pass]]\nname = \"gbuffer\"\ntype = \"gbuffer\"\n\
-                [[pass]]\nname = \"ground\"\ntype = \"draw_terrain\"\nterrain = \"terrain.height\"\ngbuffer = \"gbuffer.gbuffer\"\n\
-                [[pass]]\nname = \"again\"\ntype = \"draw_terrain\"\nterrain = \"terrain.height\"\ngbuffer = \"gbuffer.gbuffer\"\n\
-                [[pass]]\nname = \"light\"\ntype = \"lighting\"\ngbuffer = \"again.gbuffer\"\n\
-                [[pass]]\nname = \"tonemap\"\ntype = \"tonemap\"\nhdr = \"light.hdr\"\n";
+/// Declares `text` with a small scene from the host and compiles it without a device; returns
+/// the description, what it declared and the compile errors.
+fn compiled(text: &str) -> (Description, rg_passes::describe::Declared, rg_core::CompileErrors) {
     let d = Description::from_text("forked.toml", text).expect("the description checks");
     let mut g: Graph<Pass> = Graph::new(Extent::new(64, 64));
     let output = common::import_output(&mut g);
+    let scene = Scene::procedural(20, 1);
+    let inputs = scene.sizes().import(&mut g);
+    let sphere = scene.mesh_range(Scene::SPHERE_MESH, 0).expect("a sphere mesh");
     let view = Camera::look_at(glam::Vec3::new(0.0, 20.0, 30.0), glam::Vec3::ZERO).frame(64, 64);
-    let declared = d.declare(&mut g, &FrameInputs::new(view, 1, output)).expect("declared");
+    let host = Some(HostScene { inputs, sphere, sphere_radius: 0.5 });
+    let f = FrameInputs { scene: host, ..FrameInputs::new(view, 1, output) };
+    let declared = d.declare(&mut g, &f).expect("declared");
     let errors = Compiler::new().compile(&g, &FakeMemory::default()).expect_err("a fork");
+    (d, declared, errors)
+}
+
+/// Checks: a mistake only the graph compiler finds (a terrain draw and the scene's early draw
+/// both drawing into the same version of the G-buffer, so nothing orders them) is told at the
+/// line of each described pass involved and at no other; with another terrain draw that is
+/// not involved but declares passes of the same label, that one is named too, as possibly
+/// not involved.
+#[test]
+fn a_compile_error_is_told_at_the_lines_of_the_passes_involved() {
+    let base = "output = \"tonemap.color\"\n\
+                [[pass]]\nname = \"terrain\"\ntype = \"terrain\"\nside = 64\n\
+                [[pass]]\nname = \"gbuffer\"\ntype = \"gbuffer\"\n\
+                [[pass]]\nname = \"ground\"\ntype = \"draw_terrain\"\nterrain = \"terrain.height\"\ngbuffer = \"gbuffer.gbuffer\"\n\
+                [[pass]]\nname = \"cull\"\ntype = \"cull\"\n\
+                [[pass]]\nname = \"early\"\ntype = \"draw_scene\"\ndraws = \"cull.draws\"\ngbuffer = \"gbuffer.gbuffer\"\n\
+                [[pass]]\nname = \"light\"\ntype = \"lighting\"\ngbuffer = \"early.gbuffer\"\n\
+                [[pass]]\nname = \"tonemap\"\ntype = \"tonemap\"\nhdr = \"light.hdr\"\n";
+    let lines = |m: &Mistakes| -> Vec<usize> {
+        let set: std::collections::BTreeSet<usize> = m.0.iter().map(|m| m.at.line).collect();
+        set.into_iter().collect()
+    };
+    // `ground` starts at line 10 and `early` at line 18 (their first keys).
+    let (d, declared, errors) = compiled(base);
     let told = declared.explain(&d, &errors);
-    let lines: std::collections::BTreeSet<usize> = told.0.iter().map(|m| m.at.line).collect();
-    // `ground` starts at line 10, `again` at line 15 (their first keys).
-    assert_eq!(lines.into_iter().collect::<Vec<_>>(), [10, 15], "{told}");
+    assert_eq!(lines(&told), [10, 18], "{told}");
     for m in &told.0 {
-        assert!(m.message.contains("`ground` (line 10), `again` (line 15)"), "{}", m.message);
-        assert!(m.message.contains("terrain.draw"), "{}", m.message);
+        assert!(m.message.contains("`ground` (line 10), `early` (line 18)"), "{}", m.message);
+        assert!(m.message.contains("terrain.draw") && m.message.contains("draw.early"));
+        assert!(!m.message.contains("may be involved"), "{}", m.message);
     }
+    // Another terrain draw (line 31), on the ground's output: not involved, but its pass has
+    // the label the error names.
+    let extra = format!(
+        "{base}[[pass]]\nname = \"extra\"\ntype = \"draw_terrain\"\nterrain = \"terrain.height\"\ngbuffer = \"ground.gbuffer\"\n"
+    );
+    let (d, declared, errors) = compiled(&extra);
+    let told = declared.explain(&d, &errors);
+    assert_eq!(lines(&told), [10, 18, 31], "{told}");
+    assert!(told
+        .0
+        .iter()
+        .all(|m| m.message.contains("`terrain.draw` is declared by more than one")));
+}
+
+/// Checks: `without` leaves passes out and rewires what they fed. Without `particles`, the rain,
+/// the physics and the particle draw go too (each is left with nothing for an input it needs)
+/// and the lighting reads the terrain draw's G-buffer; without `terrain`, the physics keeps
+/// going with no ground (its input is optional) and the terrain draw goes; without `tonemap`,
+/// nothing is left for the frame's output, said at its line.
+#[test]
+fn passes_left_out_hand_on_what_fed_them() {
+    let d = Description::from_text("rain.toml", GOOD).expect("good");
+    let names = |d: &Description| d.passes().iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+    let input = |d: &Description, pass: &str, key: &str| {
+        let p = d.passes().iter().find(|p| p.name == pass).expect(pass);
+        p.settings.iter().find(|s| s.key == key).map(|s| s.value.clone())
+    };
+    let text = |s: &str| Some(rg_passes::describe::Value::Text(s.into()));
+
+    let no_particles = d.without("particles").expect("still a frame");
+    assert_eq!(names(&no_particles), ["terrain", "gbuffer", "ground", "light", "tonemap"]);
+    assert_eq!(input(&no_particles, "light", "gbuffer"), text("ground.gbuffer"));
+
+    let no_terrain = d.without("terrain").expect("still a frame");
+    assert_eq!(
+        names(&no_terrain),
+        ["particles", "rain", "physics", "gbuffer", "drops", "light", "tonemap"]
+    );
+    assert_eq!(input(&no_terrain, "physics", "terrain"), None);
+    assert_eq!(input(&no_terrain, "drops", "gbuffer"), text("gbuffer.gbuffer"));
+
+    let m = d.without("tonemap").expect_err("nothing feeds the output");
+    assert_eq!(places(&m).len(), 1, "{m}");
+    let (line, column, message) = &places(&m)[0];
+    assert_eq!((*line, *column), (3, 10), "{m}");
+    assert!(message.contains("nothing is left to feed the frame's output"), "{message}");
 }

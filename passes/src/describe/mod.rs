@@ -45,6 +45,7 @@
 mod parse;
 mod scene_types;
 pub mod types;
+mod world_types;
 
 pub use parse::{parse, Location, Mistake, Mistakes, PassEntry, Setting, Value};
 pub use types::{
@@ -92,21 +93,42 @@ impl Declared {
 
     /// The graph compiler's errors for this frame, each told at the line of every described
     /// pass that declared a graph pass the error names (or at the top of the file when it names
-    /// none of them).
+    /// none). Several described passes may declare passes of the same label (two terrain
+    /// draws); the error then names each of them, as one of them.
     pub fn explain(&self, d: &Description, errors: &rg_core::CompileErrors) -> Mistakes {
         let mut out = Vec::new();
         for e in errors.iter() {
             let text = e.to_string();
-            let mut named = Vec::new();
-            for (i, labels) in &self.labels {
-                if labels.iter().any(|l| text.contains(&format!("`{l}`"))) {
-                    named.push(*i);
+            let mut named: Vec<usize> = Vec::new();
+            let mut shared = Vec::new();
+            for label in passes_of(e) {
+                let from: Vec<usize> = self
+                    .labels
+                    .iter()
+                    .filter(|(_, labels)| labels.iter().any(|l| *l == label))
+                    .map(|(i, _)| *i)
+                    .collect();
+                if from.len() > 1 {
+                    shared.push(label);
+                }
+                for i in from {
+                    if !named.contains(&i) {
+                        named.push(i);
+                    }
                 }
             }
+            named.sort_unstable();
             let passes: Vec<String> = named
                 .iter()
                 .map(|&i| format!("`{}` (line {})", d.passes[i].name, d.passes[i].at.line))
                 .collect();
+            let maybe = match shared.is_empty() {
+                true => String::new(),
+                false => format!(
+                    "; {} declared by more than one of them, so not every one may be involved",
+                    shared.iter().map(|l| format!("`{l}` is")).collect::<Vec<_>>().join(", ")
+                ),
+            };
             if named.is_empty() {
                 out.push(Mistake {
                     at: Location { file: d.file.clone(), line: 1, column: 1 },
@@ -119,7 +141,7 @@ impl Declared {
                     at: p.at.clone(),
                     message: format!(
                         "pass `{}` ({}): the frame graph does not compile (passes involved: \
-                         {}): {text}",
+                         {}{maybe}): {text}",
                         p.name,
                         p.kind,
                         passes.join(", ")
@@ -128,6 +150,31 @@ impl Declared {
             }
         }
         Mistakes(sorted(out))
+    }
+}
+
+/// The labels of the graph passes a compile error names.
+fn passes_of(e: &rg_core::CompileError) -> Vec<String> {
+    use rg_core::CompileError::*;
+    match e {
+        ForeignHandle { pass, .. }
+        | AccessMismatch { pass, .. }
+        | AccessNotOnQueue { pass, .. }
+        | SubresourceOutOfRange { pass, .. }
+        | UnwrittenSubresource { pass, .. }
+        | ConflictingAccess { pass, .. } => vec![pass.clone()],
+        StaleVersion { pass, writer, .. } => vec![pass.clone(), writer.clone()],
+        UnorderedWriters { first, second, .. } => vec![first.clone(), second.clone()],
+        Cycle { path, .. } => path.iter().map(|(p, _)| p.clone()).collect(),
+        StaleExport { writer, .. } => vec![writer.clone()],
+        // "pass `x`" or "the export".
+        ReadBeforeWrite { by, .. } => by
+            .strip_prefix("pass `")
+            .and_then(|b| b.strip_suffix('`'))
+            .map(String::from)
+            .into_iter()
+            .collect(),
+        InvalidSize { .. } | InvalidOrder { .. } | InvalidState { .. } => Vec::new(),
     }
 }
 

@@ -224,6 +224,12 @@ pub(super) fn registry() -> Vec<PassType> {
                     budget: a.u32("budget"),
                     far: a.float("far"),
                 };
+                if grid.far <= f.view.z_near {
+                    return Err(format!(
+                        "`far` ({}) must be beyond the camera's near plane ({})",
+                        grid.far, f.view.z_near
+                    ));
+                }
                 let lights = ClusterLights { view: f.view, grid, time: f.time }.add(g, input);
                 Ok(vec![("lights", PortValue::Lights(lights, grid))])
             },
