@@ -187,10 +187,12 @@ fn without_shadows(text: &str) -> String {
 }
 
 /// Checks: the showcase runs its description from a file; after frame 1 the file loses its
-/// shadows pass and from frame 2 the frame runs without the shadow passes (they ran before);
-/// after frame 3 an edit naming an unknown pass type is refused before frame 4 with its line
-/// and column, and frames 4 and 5 keep the last good graph (still no shadows). Validation
-/// reports nothing.
+/// shadows pass and from frame 2 the frame runs without the shadow passes (they ran before),
+/// starting over (the terrain generated and the particles dropped again on frame 2); after
+/// frame 3 an edit naming an unknown pass type is refused before frame 4 with its line and
+/// column; after frame 5 an edit that checks but does not compile (a second terrain draw into
+/// the G-buffer the first draws into) is refused before frame 6 naming both passes' lines;
+/// frames 4 to 7 keep the last good graph (no shadows, no restart). Validation reports nothing.
 #[test]
 fn an_edited_description_runs_next_frame_and_a_bad_edit_keeps_the_last_good_graph() {
     if !device_or_skip("description reload") {
@@ -203,32 +205,44 @@ fn an_edited_description_runs_next_frame_and_a_bad_edit_keeps_the_last_good_grap
     let no_shadows = without_shadows(&shipped);
     let bad_line = no_shadows.lines().count() + 4;
     let bad = format!("{no_shadows}\n[[pass]]\nname = \"glow\"\ntype = \"bloom\"\n");
+    let ground_line = 1 + no_shadows.lines().position(|l| l == "name = \"ground\"").unwrap();
+    let fork_line = no_shadows.lines().count() + 3;
+    let fork = format!(
+        "{no_shadows}\n[[pass]]\nname = \"again\"\ntype = \"draw_terrain\"\n\
+         terrain = \"terrain.height\"\ngbuffer = \"early.gbuffer\"\n"
+    );
     let args = ["--pipeline", file.to_str().unwrap(), "--instances", "200", "--lights", "64"];
     let args = args.iter().map(|s| s.to_string()).chain(["--particles".into(), "256".into()]);
     let (showcase, rest) = Showcase::from_args(args.collect()).expect("options");
     assert!(rest.is_empty());
     let mut sample = Edited {
         inner: showcase,
-        edits: vec![(1, file.clone(), no_shadows), (3, file.clone(), bad)],
+        edits: vec![(1, file.clone(), no_shadows), (3, file.clone(), bad), (5, file.clone(), fork)],
         labels: Vec::new(),
     };
-    let mut opts = options("showcase", &dir, 6, (128, 80));
+    let mut opts = options("showcase", &dir, 8, (128, 80));
     opts.keep_profile_events = true;
     let report = run_headless(&mut sample, &opts).expect("the run goes on through the edits");
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    let shadowed: Vec<bool> =
-        sample.labels.iter().map(|l| l.iter().any(|p| p.starts_with("shadow."))).collect();
-    assert_eq!(shadowed, [true, true, false, false, false, false]);
-    assert!(sample.labels[2..].iter().all(|l| l.contains(&"lighting".to_string())));
-    let [taken, refused] = &report.reloads[..] else {
-        panic!("two reloads expected: {:?}", report.reloads)
+    let has = |label: &str| -> Vec<bool> {
+        sample.labels.iter().map(|l| l.iter().any(|p| p.starts_with(label))).collect()
+    };
+    let once = [true, false, true, false, false, false, false, false];
+    assert_eq!(has("shadow."), [true, true, false, false, false, false, false, false]);
+    assert_eq!(has("terrain.generate"), once);
+    assert_eq!(has("particles.start"), once);
+    assert!(sample.labels.iter().all(|l| l.contains(&"lighting".to_string())));
+    let [taken, refused, forked] = &report.reloads[..] else {
+        panic!("three reloads expected: {:?}", report.reloads)
     };
     assert!(taken.result.is_ok() && taken.what.contains("showcase.toml"), "{taken:?}");
     let error = refused.result.as_ref().expect_err("the bad edit is refused");
     let at = format!("showcase.toml:{bad_line}:8: unknown pass type `bloom`");
     assert!(error.contains(&at), "expected `{at}` in:\n{error}");
-    assert!(report.recompiles.iter().any(|r| r == "structure changed"), "{:?}", report.recompiles);
-    // The profiler (Tracy, when built with it) has both reloads as messages, with their cost.
+    let error = forked.result.as_ref().expect_err("the edit that does not compile is refused");
+    let involved = format!("`ground` (line {ground_line}), `again` (line {fork_line})");
+    assert!(error.contains(&involved) && error.contains("with no order"), "{error}");
+    // The profiler (Tracy, when built with it) has the reloads as messages, with their cost.
     use rg_vulkan::ProfileEvent;
     let messages: Vec<&str> = report
         .profile
@@ -244,11 +258,11 @@ fn an_edited_description_runs_next_frame_and_a_bad_edit_keeps_the_last_good_grap
         .profile
         .iter()
         .filter(|e| matches!(e, ProfileEvent::Plot { name: "reload ms", value } if *value > 0.0));
-    assert_eq!(costs.count(), 2);
-    // `--stats` lists both, with their costs.
+    assert_eq!(costs.count(), 3);
+    // `--stats` lists them, with their costs.
     let table = report.reload_table();
     let lines: Vec<&str> = table.lines().collect();
-    assert_eq!(lines[0], "reloads: 1 taken, 1 refused", "{table}");
+    assert_eq!(lines[0], "reloads: 1 taken, 2 refused", "{table}");
     assert!(
         lines[1].contains("reloaded frame description") && lines[1].ends_with(" ms"),
         "{table}"

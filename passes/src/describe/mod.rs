@@ -105,7 +105,7 @@ impl Declared {
                 let from: Vec<usize> = self
                     .labels
                     .iter()
-                    .filter(|(_, labels)| labels.iter().any(|l| *l == label))
+                    .filter(|(_, labels)| labels.contains(&label))
                     .map(|(i, _)| *i)
                     .collect();
                 if from.len() > 1 {
