@@ -1,7 +1,7 @@
 //! A pass that names one resource more than once (reads in one layout, which validation allows):
-//! its barrier covers every stage and every access of all of them, merged. Random graphs name a
-//! resource once a pass (a pyramid's two accesses name different mips, which are tracked by
-//! cell), so only these tests see the merge of a resource tracked whole.
+//! its barriers cover every stage and every access of all of them, merged, for a resource tracked
+//! whole and for the cells two parts of an image share. Random graphs name a resource once a pass
+//! (a pyramid's two accesses name different mips), so only these tests see the merges.
 
 use rg_core::*;
 
@@ -47,4 +47,35 @@ fn a_resource_named_twice_by_a_pass_gets_one_barrier_for_both_accesses() {
         assert_eq!((b.dst_stages, b.dst_access), (want_stages, want_access), "{label}: {b:?}");
         assert_eq!(b.src_access, AccessMask::STORAGE_WRITE, "{label}: {b:?}");
     }
+}
+
+/// The same for an image tracked by cell: a pass samples mips 0 and 1 in the vertex shader and
+/// mips 1 and 2 in the fragment shader, after a pass wrote all three. Mip 1, named by both
+/// reads, is made visible to both stages; the others to the one stage that reads them.
+#[test]
+fn overlapping_parts_named_by_one_pass_get_the_stages_of_both() {
+    let mut g = Graph::new(Extent::new(64, 64));
+    let desc = ImageDesc::new(Format::Rgba8Unorm, Size::absolute(64, 64)).mips(3);
+    let img = g.create_image("repeat.image", desc);
+    let mut w = g.add_pass("writer", G);
+    let img = w.write(img, Access::StorageWrite(ShaderStages::COMPUTE));
+    w.finish();
+    let mut r = g.add_pass("reader", G);
+    r.side_effect()
+        .read(img.mips(0, 2), Access::Sampled(ShaderStages::VERTEX))
+        .read(img.mips(1, 2), Access::Sampled(ShaderStages::FRAGMENT));
+    r.finish();
+    let plan = compile(&g);
+
+    let reader = plan.passes.iter().find(|p| &*p.label == "reader").expect("kept");
+    let (vs, fs) = (StageMask::VERTEX_SHADER, StageMask::FRAGMENT_SHADER);
+    let mut seen = [StageMask::NONE; 3];
+    for b in plan.barriers_of(reader) {
+        assert_eq!(b.dst_access, AccessMask::SAMPLED_READ, "{b:?}");
+        let s = b.subresource;
+        for m in s.base_mip..s.base_mip + s.mip_count {
+            seen[m as usize] |= b.dst_stages;
+        }
+    }
+    assert_eq!(seen, [vs, vs | fs, fs], "{}", print::text(&plan));
 }
