@@ -99,6 +99,40 @@ fn cascades_rendered_layer_by_layer_are_sampled_after_one_merged_barrier() {
     );
 }
 
+/// Merging reaches past a rectangle of the mip above that does not continue: an image of two
+/// mips and four layers, written whole, then read by one pass as mip 0 of layers 0..2 in the
+/// fragment shader and mips 0..2 of layers 2..4 in a compute shader. Mip 0 has two runs of
+/// layers with different barriers; mip 1 has only the second, which extends that run's
+/// rectangle down a mip: two barriers, not three.
+#[test]
+fn a_run_of_layers_extends_the_rectangle_above_it_past_another() {
+    let mut g: Graph = Graph::new(Extent::new(64, 64));
+    let desc = ImageDesc::new(Format::Rgba16Float, Size::absolute(64, 64)).mips(2).layers(4);
+    let img = g.create_image("merge.array", desc);
+    let img = g.add_pass("write", QueueKind::Compute).write(img, Access::StorageWrite(C));
+    let mut p = g.add_pass("read", QueueKind::Graphics);
+    p.read(img.mip(0).layers(0, 2), Access::Sampled(ShaderStages::FRAGMENT));
+    p.read(img.layers(2, 2), Access::Sampled(C));
+    p.side_effect();
+    p.finish();
+    let plan = compile(&g);
+    let b = plan.barriers_of(pass(&plan, "read"));
+    let ranges: Vec<(Subresource, StageMask)> =
+        b.iter().map(|b| (b.subresource, b.dst_stages)).collect();
+    let rect = |base_mip, mip_count, base_layer| Subresource {
+        base_mip,
+        mip_count,
+        base_layer,
+        layer_count: 2,
+    };
+    assert_eq!(
+        ranges,
+        [(rect(0, 1, 0), StageMask::FRAGMENT_SHADER), (rect(0, 2, 2), StageMask::COMPUTE_SHADER)],
+        "{}",
+        print::text(&plan)
+    );
+}
+
 /// A write of mip 3 after a read of mip 5 needs no barrier: nothing outstanding touches mip 3.
 /// The image is imported in `General` with nothing outstanding, so the read of mip 5 needs no
 /// barrier either; with the whole image read instead, the write must wait for the read.
