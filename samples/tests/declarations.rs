@@ -249,20 +249,24 @@ fn the_showcase_feeds_erosion_to_physics_with_no_readback_between() {
     }
 }
 
-/// The showcase's plan for `args` at `frame`, printed, compiled without a device.
-fn showcase_plan(args: &[&str], frame: u64) -> String {
+/// The showcase's plans for `args` on its first frames, printed, compiled without a device.
+fn showcase_plans(args: &[&str], frames: u64) -> Vec<String> {
     let args = args.iter().map(|s| s.to_string()).collect();
     let (mut sample, rest) = rg_samples::showcase::Showcase::from_args(args).expect("options");
     assert!(rest.is_empty(), "{rest:?}");
-    let (g, _) = rg_samples::frame_graph(&mut sample, Format::Bgra8Srgb, 320, 200, frame);
-    let plan = Compiler::new().compile(&g, &FakeMemory::default()).expect("compiles");
-    rg_core::print::text(&plan)
+    (0..frames)
+        .map(|frame| {
+            let (g, _) = rg_samples::frame_graph(&mut sample, Format::Bgra8Srgb, 320, 200, frame);
+            let plan = Compiler::new().compile(&g, &FakeMemory::default()).expect("compiles");
+            rg_core::print::text(&plan)
+        })
+        .collect()
 }
 
 /// Checks: the showcase's frame described in `samples/frames/showcase.toml` and the same frame
 /// declared in Rust (`--rust`, `SceneFrame`) compile to the same plan, printed (order,
-/// barriers, waits, memory placement), on the first frame and a later one, with every option
-/// that leaves passes out or changes them.
+/// barriers, waits, memory placement), on the first three frames (the first generates the
+/// terrain), with every option that leaves passes out or changes them.
 #[test]
 fn the_described_showcase_compiles_to_the_rust_declared_plan() {
     let variants: [&[&str]; 6] = [
@@ -274,12 +278,12 @@ fn the_described_showcase_compiles_to_the_rust_declared_plan() {
         &["--no-shadows", "--no-terrain", "--lights", "0", "--particles", "0"],
     ];
     for options in variants {
-        for frame in [0, 1] {
-            let mut args = vec!["--instances", "300"];
-            args.extend_from_slice(options);
-            let described = showcase_plan(&args, frame);
-            args.push("--rust");
-            let rust = showcase_plan(&args, frame);
+        let mut args = vec!["--instances", "300"];
+        args.extend_from_slice(options);
+        let described = showcase_plans(&args, 3);
+        args.push("--rust");
+        let rust = showcase_plans(&args, 3);
+        for (frame, (described, rust)) in described.iter().zip(&rust).enumerate() {
             if described != rust {
                 let first = described
                     .lines()
@@ -292,11 +296,13 @@ fn the_described_showcase_compiles_to_the_rust_declared_plan() {
                 panic!(
                     "options {options:?}, frame {frame}: the plans differ from line {}:\n--- described\n{}\n--- rust\n{}",
                     first + 1,
-                    show(&described),
-                    show(&rust)
+                    show(described),
+                    show(rust)
                 );
             }
             assert!(described.contains("cull.late") || options.contains(&"--no-culling"));
+            let first_frame = described.contains("`terrain.generate`");
+            assert_eq!(first_frame, frame == 0 && !options.contains(&"--no-terrain"));
         }
     }
 }
