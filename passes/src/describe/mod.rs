@@ -39,8 +39,17 @@
 //! ill-typed settings, missing or unknown inputs, an output of the wrong kind for the input it
 //! feeds, names used twice, passes that feed each other in a cycle (each with its line); every
 //! mistake at once, nothing declared. [`Description::declare`] then declares the passes in an
-//! order where each comes after what feeds it. The pass types, their settings, inputs and
-//! outputs are in [`types::registry`], and `docs/described-passes.md` is generated from it.
+//! order where each comes after what feeds it, with what the host gives ([`FrameInputs`]: the
+//! camera, the output, and the scene, lights and particles some types need); a mistake the
+//! graph compiler then finds is told at the lines of the passes involved
+//! ([`Declared::explain`]). The pass types, their settings, inputs and outputs are in
+//! [`types::registry`], and `docs/described-passes.md` is generated from it.
+//!
+//! A host fits a description to itself before declaring it: [`Description::with_default`]
+//! fills in settings the file leaves out (a terrain's square under the host's field),
+//! [`Description::with_setting`] overrides them (a command-line switch), and
+//! [`Description::without`] leaves out every pass of a type, feeding what they fed from what
+//! fed them. Each gives a description checked again.
 
 mod parse;
 mod scene_types;
