@@ -10,7 +10,7 @@
 //! visible draws than the buffer holds are counted and dropped, never written out of bounds.
 //!
 //! What proves it right (`passes/tests/culling.rs`): the frustum decisions equal a float64 CPU
-//! reference ([`crate::reference::frustum`]) with no false negatives and false positives only
+//! reference ([`crate::reference::frustum_margin`]) with no false negatives and false positives only
 //! inside the stated band; LOD picks equal [`crate::reference::lod`]; an id-buffer render with
 //! culling off lists instances that the culled frame all drew; a static camera draws nothing
 //! late from the third frame on; overflow is clamped and counted.

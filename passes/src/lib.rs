@@ -5,7 +5,7 @@
 //! creates the pass's outputs, declares what it reads and writes, and records with the
 //! handles those declarations returned. Declaring needs no device, so a pass's declarations
 //! are testable without a GPU. Every pass's docs say what technique it implements and what
-//! proves it right; the proofs compare against CPU references ([`reference`]).
+//! proves it right; the proofs compare against CPU references ([`reference`](mod@reference)).
 //!
 //! - [`scene`]: meshes with LOD chains and instances, packed into shared GPU buffers;
 //! - [`camera`]: a reversed-Z infinite perspective camera and a scripted path;
