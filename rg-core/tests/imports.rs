@@ -2,7 +2,8 @@
 //! state that names no stages (nothing outstanding when the frame starts), and an exit state
 //! whose first use is a shader stage with its own access. Each plan has the wait or barrier the
 //! case needs, the oracle passes it, and the oracle reports the plan with that wait or barrier
-//! taken out. And the other way: an import whose end needs no barrier gets none.
+//! taken out. And the other way: an import whose end needs no barrier gets none, and a wait for
+//! the prologue that releases an import is dropped when another wait of the pass reaches it.
 
 use rg_core::*;
 
@@ -123,4 +124,49 @@ fn an_import_only_read_and_left_for_the_host_has_no_epilogue_barrier() {
     let (_, reader) = pass(&plan, "reader");
     assert_eq!(plan.barriers_of(reader).len(), 1, "the host's write is made visible to the read");
     assert!(plan.epilogue.is_empty(), "a barrier that orders nothing\n{}", print::text(&plan));
+}
+
+/// Nothing redundant among waits: two imports written on the compute queue before the frame,
+/// one read by a copy on the transfer queue, the other (with the copy's output) by a compute
+/// shader on the graphics queue. Both are released in the compute queue's prologue; the copy
+/// waits for that prologue, so the graphics pass, waiting for the copy, has waited for it too
+/// and needs one wait, not two.
+#[test]
+fn a_wait_for_a_prologue_that_another_wait_reaches_is_dropped() {
+    const T: QueueKind = QueueKind::Transfer;
+    let mut g = Graph::new(Extent::new(64, 64));
+    let before = ResourceState {
+        layout: None,
+        queue: C,
+        stages: StageMask::COMPUTE_SHADER,
+        access: AccessMask::STORAGE_WRITE,
+    };
+    let idle = |queue| ResourceState {
+        queue,
+        stages: StageMask::NONE,
+        access: AccessMask::NONE,
+        ..before
+    };
+    let params = g.import_buffer("import.params", BufferDesc::new(256), before, idle(G));
+    let source = g.import_buffer("import.source", BufferDesc::new(256), before, idle(T));
+    let copy = g.create_buffer("copy", BufferDesc::new(256));
+    let mut p = g.add_pass("copier", T);
+    p.read(source, Access::CopySrc);
+    let copy = p.write(copy, Access::CopyDst);
+    p.finish();
+    let mut p = g.add_pass("user", G);
+    let read = Access::StorageRead(ShaderStages::COMPUTE);
+    p.side_effect().read(params, read).read(copy, read);
+    p.finish();
+    let plan = compile(&g);
+
+    let (copier, c) = pass(&plan, "copier");
+    assert_eq!(
+        plan.waits_of(c).iter().map(|w| (w.queue, w.point)).collect::<Vec<_>>(),
+        [(C, WaitPoint::Prologue)]
+    );
+    let (_, user) = pass(&plan, "user");
+    let waits: Vec<(QueueKind, WaitPoint)> =
+        plan.waits_of(user).iter().map(|w| (w.queue, w.point)).collect();
+    assert_eq!(waits, [(T, WaitPoint::Pass(copier))], "{}", print::text(&plan));
 }
