@@ -1,7 +1,8 @@
 //! Aliasing at its edges: a transient buffer of indirect arguments gets memory of its own for
 //! the whole frame, even where a transient of the same size could take its bytes over once its
-//! life has ended; alignments a custom memory model gives that are not powers of two; and the
-//! guard against frames whose transients need more than 2^64 bytes.
+//! life has ended; alignments a custom memory model gives that are not powers of two; the
+//! guard against frames whose transients need more than 2^64 bytes; and heaps of memory types
+//! that every member accepts.
 
 use rg_core::*;
 
@@ -134,4 +135,62 @@ fn the_2_64_byte_guard_keeps_room_for_alignment() {
     let msg =
         compile(&live_together(1, 64), u64::MAX - 1, 1).expect_err("one byte more").to_string();
     assert!(msg.contains("`together.b0`") && msg.contains("2^64"), "{msg}");
+}
+
+/// Memory types by size: large buffers can live only in type 0, middling ones in types 0 and 1,
+/// small ones only in type 1.
+struct ByType;
+
+impl MemoryOracle for ByType {
+    fn image_requirements(&self, _: &ResolvedImage, _: Usage) -> MemoryRequirements {
+        unreachable!("these graphs have no images")
+    }
+    fn buffer_requirements(&self, size: u64, _: Usage) -> MemoryRequirements {
+        let memory_type_bits = match size {
+            4096.. => 0b01,
+            2048.. => 0b11,
+            _ => 0b10,
+        };
+        MemoryRequirements { size, alignment: 256, memory_type_bits }
+    }
+}
+
+/// A heap's memory types are those every member can live in, never an empty set: a 4 KiB buffer
+/// (type 0) and a 2 KiB one (types 0 and 1) share a heap of type 0, and a 1 KiB one (type 1)
+/// gets a heap of its own, although it shares a type with the 2 KiB buffer.
+#[test]
+fn a_heap_takes_only_the_memory_types_all_its_members_accept() {
+    let mut g: Graph = Graph::new(Extent::new(64, 64));
+    let bufs: Vec<BufferHandle> = [4096, 2048, 1024]
+        .into_iter()
+        .map(|size| g.create_buffer(&format!("types.b{size}"), BufferDesc::new(size)))
+        .collect();
+    let mut w = g.add_pass("types.write", QueueKind::Graphics);
+    let bufs: Vec<BufferHandle> =
+        bufs.into_iter().map(|b| w.write(b, Access::StorageWrite(C))).collect();
+    w.finish();
+    let mut r = g.add_pass("types.read", QueueKind::Graphics);
+    r.side_effect();
+    for b in bufs {
+        r.read(b, Access::StorageRead(C));
+    }
+    r.finish();
+    let plan = Compiler::new().compile(&g, &ByType).unwrap_or_else(|e| panic!("{e}"));
+    let text = print::text(&plan);
+    assert!(oracle::check(&plan).is_empty(), "{text}");
+    let heaps: Vec<(u32, Vec<&str>)> = plan
+        .heaps
+        .iter()
+        .map(|h| {
+            let members = h.resources.iter().map(|&r| &*plan.resources[r].label).collect();
+            (h.memory_type_bits, members)
+        })
+        .collect();
+    assert_eq!(heaps, [(0b01, vec!["types.b4096", "types.b2048"]), (0b10, vec!["types.b1024"])]);
+    for h in &plan.heaps {
+        for &r in &h.resources {
+            let bits = plan.resources[r].requirements.expect("placed").memory_type_bits;
+            assert_eq!(h.memory_type_bits & bits, h.memory_type_bits, "{text}");
+        }
+    }
 }
