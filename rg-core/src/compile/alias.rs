@@ -462,6 +462,33 @@ mod tests {
         assert!(counted > 100 && sorted > 50, "{counted} counted, {sorted} sorted");
     }
 
+    /// More sizes than are counted out, all first used at step 0 (no bit for the first use),
+    /// sizes in bytes that are not multiples of a power of two (a custom memory model may give
+    /// them): the sort keys still keep the size above the index.
+    #[test]
+    fn items_of_many_sizes_used_at_once_go_by_size_then_index() {
+        let n = FEW_SIZES as u64 + 8;
+        let items: Vec<Item> = (0..n)
+            .map(|i| Item {
+                resource: i as u32,
+                first: 0,
+                last: 1,
+                req: MemoryRequirements {
+                    size: 1 + (i * 7) % n,
+                    alignment: 1,
+                    memory_type_bits: 1,
+                },
+                kind: ResourceKind::Buffer,
+            })
+            .collect();
+        let max_size = items.iter().map(|it| it.req.size).max().unwrap_or(0);
+        let mut s = Scratch::default();
+        assert!(!by_size(&items, max_size, 0, &mut s), "sorted, not counted out");
+        let mut want: Vec<u32> = (0..n as u32).collect();
+        want.sort_by_key(|&i| (std::cmp::Reverse(items[i as usize].req.size), i));
+        assert_eq!(s.order, want);
+    }
+
     #[test]
     fn pairs_sort_by_major_then_minor() {
         let (mut keys, mut wide) = (Vec::new(), Vec::new());
