@@ -81,9 +81,17 @@ impl MemoryOracle for Custom {
 
 /// `n` buffers of `size` bytes written by one pass and read by the next: all live at once.
 fn live_together(n: usize, size: u64) -> Graph {
+    live_sized(&vec![size; n])
+}
+
+/// Buffers of these sizes, in this order, written by one pass and read by the next.
+fn live_sized(sizes: &[u64]) -> Graph {
     let mut g = Graph::new(Extent::new(64, 64));
-    let bufs: Vec<BufferHandle> =
-        (0..n).map(|i| g.create_buffer(&format!("together.b{i}"), BufferDesc::new(size))).collect();
+    let bufs: Vec<BufferHandle> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &size)| g.create_buffer(&format!("together.b{i}"), BufferDesc::new(size)))
+        .collect();
     let mut w = g.add_pass("together.write", QueueKind::Graphics);
     let bufs: Vec<BufferHandle> =
         bufs.into_iter().map(|b| w.write(b, Access::StorageWrite(C))).collect();
@@ -117,7 +125,7 @@ fn alignments_that_are_not_powers_of_two_are_honoured() {
 /// largest alignment a transient), pass 2^64, and names the first that takes them past it. Two
 /// buffers of 2^62 bytes aligned to 2^61 fit in 2^63 bytes, but the room for alignment takes
 /// them to 2^64; one buffer of 2^64 - 3 bytes aligned to 1 stays just below it, one byte more
-/// does not.
+/// does not, and a byte after it is the first past.
 #[test]
 fn the_2_64_byte_guard_keeps_room_for_alignment() {
     let compile = |g: &Graph, size: u64, alignment: u64| {
@@ -135,6 +143,14 @@ fn the_2_64_byte_guard_keeps_room_for_alignment() {
     let msg =
         compile(&live_together(1, 64), u64::MAX - 1, 1).expect_err("one byte more").to_string();
     assert!(msg.contains("`together.b0`") && msg.contains("2^64"), "{msg}");
+    // A buffer whose bytes and room reach 2^64 - 1 exactly still fits: the one after it, of a
+    // single byte, is the first past 2^64, and the one named.
+    let memory = Custom { size: None, alignment: 1 };
+    let errs = Compiler::new()
+        .compile(&live_sized(&[u64::MAX - 2, 1]), &memory)
+        .expect_err("past 2^64 at the second");
+    let msg = errs.to_string();
+    assert!(msg.contains("`together.b1`") && !msg.contains("`together.b0`"), "{msg}");
 }
 
 /// Memory types by size: large buffers can live only in type 0, middling ones in types 0 and 1,
