@@ -28,7 +28,7 @@ fn a_reader_runs_before_the_next_writer_that_the_scheduler_would_prefer() {
     p.finish();
     let mut p = g.add_pass("overwrite r", G);
     p.side_effect();
-    p.write(r1, Access::CopyDst);
+    let _ = p.write(r1, Access::CopyDst);
     p.finish();
     let plan =
         Compiler::new().compile(&g, &FakeMemory::default()).unwrap_or_else(|e| panic!("{e}"));
@@ -48,7 +48,7 @@ fn a_cycle_is_reported_with_exactly_its_passes_and_links() {
     let mut g: Graph = Graph::new(Extent::new(64, 64));
     let unused = g.create_buffer("unused", BufferDesc::new(64));
     let mut p = g.add_pass("culled", G);
-    p.write(unused, Access::CopyDst);
+    let _ = p.write(unused, Access::CopyDst);
     p.finish();
     let x = g.create_buffer("x", BufferDesc::new(64));
     let mut p = g.add_pass("setup", G);
