@@ -231,6 +231,46 @@ fn zero_and_oversized_sizes() {
     assert!(msg.contains("over the device's limit"), "{msg}");
 }
 
+/// A relative size that comes to more than 32 bits count a side has no extent, as one that
+/// comes to less than a texel has none, and the compile says which it is: scaled from the
+/// output and from another image, each past 2^32 - 1, and one scaled below a texel.
+#[test]
+fn scales_past_32_bits_have_no_extent() {
+    let mut g: Graph = Graph::new(Extent::new(64, 64));
+    let base = g.create_image("base", ImageDesc::new(Format::R8Unorm, Size::FULL));
+    let huge = Size::Output { sx: 1e9, sy: 1.0 };
+    let l1 = line!() + 1;
+    let a = g.create_image("huge.output", ImageDesc::new(Format::R8Unorm, huge));
+    let huge = Size::Image { image: base, sx: 1.0, sy: 1e9 };
+    let l2 = line!() + 1;
+    let b = g.create_image("huge.relative", ImageDesc::new(Format::R8Unorm, huge));
+    let tiny = Size::Image { image: base, sx: 1e-3, sy: 1.0 };
+    let l3 = line!() + 1;
+    let c = g.create_image("tiny.relative", ImageDesc::new(Format::R8Unorm, tiny));
+    for h in [a, b, c] {
+        assert_eq!(g.image_extent(h), None, "{h:?}");
+    }
+    let mut p = g.add_pass("p", QueueKind::Graphics);
+    let written: Vec<ImageHandle> =
+        [base, a, b, c].into_iter().map(|h| p.write(h, Access::CopyDst)).collect();
+    p.finish();
+    for h in written {
+        g.export(h);
+    }
+    let errs = compile(&g);
+    assert_eq!(errs.len(), 3, "{errs}");
+    let expect = [
+        ("`huge.output`", "is over 2^32 - 1 texels a side", l1),
+        ("`huge.relative`", "is over 2^32 - 1 texels a side", l2),
+        ("`tiny.relative`", "is not at least one texel", l3),
+    ];
+    for (e, (label, why, line)) in errs.iter().zip(expect) {
+        let msg = e.to_string();
+        assert!(matches!(e, CompileError::InvalidSize { .. }), "{msg}");
+        assert!(msg.contains(label) && msg.contains(why) && msg.contains(&here(line)), "{msg}");
+    }
+}
+
 #[test]
 fn pass_ordered_before_itself() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));

@@ -375,8 +375,9 @@ pub(crate) fn validate<P>(
                             }
                             _ => {
                                 errors.push(bad(format!(
-                                    "scale {sx}x{sy} of the output {} is not at least one texel",
-                                    g.output
+                                    "scale {sx}x{sy} of the output {} {}",
+                                    g.output,
+                                    unscaled(g.output, sx, sy)
                                 )));
                                 continue;
                             }
@@ -398,10 +399,11 @@ pub(crate) fn validate<P>(
                                     (Some(w), Some(h)) => Some(Extent::new(w, h)),
                                     _ => {
                                         errors.push(bad(format!(
-                                        "scale {sx}x{sy} of `{}` ({}) is not at least one texel",
-                                        g.resources[image.index()].label,
-                                        b.extent
-                                    )));
+                                            "scale {sx}x{sy} of `{}` ({}) {}",
+                                            g.resources[image.index()].label,
+                                            b.extent,
+                                            unscaled(b.extent, sx, sy)
+                                        )));
                                         continue;
                                     }
                                 }
@@ -618,6 +620,18 @@ pub(crate) fn validate<P>(
         Ok(())
     } else {
         Err(errors)
+    }
+}
+
+/// Why `e` scaled by `sx` x `sy` has no size ([`scale`] gave none for a side): a side of less
+/// than one texel, or of more than 32 bits count.
+#[cold]
+fn unscaled(e: Extent, sx: f32, sy: f32) -> &'static str {
+    let big = |x: u32, s: f32| (x as f64 * s as f64).round() > u32::MAX as f64;
+    if big(e.width, sx) || big(e.height, sy) {
+        "is over 2^32 - 1 texels a side"
+    } else {
+        "is not at least one texel"
     }
 }
 
