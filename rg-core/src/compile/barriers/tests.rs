@@ -224,3 +224,30 @@ fn memory_keeps_the_latest_occupant_of_every_byte() {
         }
     }
 }
+
+/// A write that does not read the old contents takes a resource to another queue with no
+/// ownership transfer, only a wait: a buffer written on the compute queue, read there, then
+/// written over (not read) on the graphics queue gets no release and no acquire, and the
+/// graphics pass waits for the compute read. A read-modify-write there would need the transfer.
+#[test]
+fn a_write_over_old_contents_on_another_queue_needs_no_transfer() {
+    for rmw in [false, true] {
+        let mut g: Graph = Graph::new(Extent::new(64, 64));
+        let buf = g.create_buffer("buf", BufferDesc::new(256));
+        let buf = g.add_pass("make", QueueKind::Compute).write(buf, Access::StorageWrite(C));
+        let mut p = g.add_pass("use", QueueKind::Compute);
+        p.read(buf, Access::StorageRead(C));
+        p.side_effect();
+        p.finish();
+        let write = if rmw { Access::StorageReadWrite(C) } else { Access::StorageWrite(C) };
+        let buf = g.add_pass("redo", QueueKind::Graphics).write(buf, write);
+        g.export(buf);
+        let (plan, out) = rerun(&g);
+        let transfers = plan.all_barriers().filter(|b| b.transfer.is_some()).count();
+        assert_eq!(transfers, if rmw { 2 } else { 0 }, "{}", crate::print::text(&plan));
+        assert!(out.releases.is_empty() != rmw, "{:#?}", out.releases);
+        let waits = &out.waits[out.wait_start[2] as usize..out.wait_start[3] as usize];
+        assert_eq!(waits.len(), 1, "{waits:#?}");
+        assert_eq!((waits[0].queue, waits[0].point), (QueueKind::Compute, WaitPoint::Pass(1)));
+    }
+}
