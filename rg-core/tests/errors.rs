@@ -403,7 +403,7 @@ fn import_states_whose_stages_and_accesses_do_not_go_together() {
         ..host
     };
     let d = g.import_buffer("params", BufferDesc::new(64), fine, host);
-    let mut p = g.add_pass("shade", QueueKind::Compute);
+    let mut p = g.add_pass("shade", QueueKind::Graphics);
     p.read(a, Access::Sampled(C));
     p.read(b, Access::Uniform(C));
     p.read(c, Access::Sampled(C));
@@ -599,6 +599,35 @@ fn a_read_of_mips_nothing_wrote_names_pass_resource_range_and_sites() {
             && msg.contains(&here(l1)),
         "{msg}"
     );
+}
+
+/// Two reads of one image by one pass conflict when they need different layouts (sampling in
+/// `ShaderReadOnly`, a storage read in `General`), and not when they share one; two reads of a
+/// buffer, which has no layout, never do.
+#[test]
+fn one_pass_reading_an_image_in_two_layouts() {
+    let build = |second: Access| {
+        let mut g: Graph = Graph::new(Extent::new(8, 8));
+        let img = g.create_image("lut", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
+        let buf = buffer(&mut g, "params");
+        let mut p = g.add_pass("fill", QueueKind::Compute);
+        let (img, buf) = (p.write(img, Access::StorageWrite(C)), p.write(buf, Access::CopyDst));
+        p.finish();
+        let mut p = g.add_pass("shade", QueueKind::Graphics);
+        p.read(img, Access::Sampled(C)).read(buf, Access::Uniform(C));
+        let line = line!() + 1;
+        p.read(img, second).read(buf, Access::StorageRead(C));
+        p.side_effect();
+        p.finish();
+        (g, line)
+    };
+    let (g, _) = build(Access::Sampled(ShaderStages::FRAGMENT));
+    Compiler::new().compile(&g, &FakeMemory::default()).expect("both sample in one layout");
+    let (g, line) = build(Access::StorageRead(C));
+    let errs = compile(&g);
+    assert!(matches!(errs.0[..], [CompileError::ConflictingAccess { .. }]), "{errs}");
+    let msg = errs.to_string();
+    assert!(msg.contains("`shade`") && msg.contains("`lut`") && msg.contains(&here(line)), "{msg}");
 }
 
 #[test]
