@@ -601,6 +601,33 @@ fn a_read_of_mips_nothing_wrote_names_pass_resource_range_and_sites() {
     );
 }
 
+/// A write and then a read of one resource by one pass conflict, whichever is declared first
+/// and even in one layout: a buffer written then read as storage, an image written then read
+/// as storage (both `General`).
+#[test]
+fn one_pass_writing_then_reading_a_resource() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let buf = buffer(&mut g, "accum.buf");
+    let img = g.create_image("accum.img", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
+    let mut p = g.add_pass("accumulate", QueueKind::Compute);
+    let (buf, img) = (p.write(buf, Access::StorageWrite(C)), p.write(img, Access::StorageWrite(C)));
+    let line = line!() + 1;
+    p.read(buf, Access::StorageRead(C)).read(img, Access::StorageRead(C));
+    p.finish();
+    g.export(buf);
+    g.export(img);
+    let errs = compile(&g);
+    assert_eq!(errs.len(), 2, "{errs}");
+    for (e, label) in errs.iter().zip(["`accum.buf`", "`accum.img`"]) {
+        let msg = e.to_string();
+        assert!(matches!(e, CompileError::ConflictingAccess { .. }), "{msg}");
+        assert!(
+            msg.contains("`accumulate`") && msg.contains(label) && msg.contains(&here(line)),
+            "{msg}"
+        );
+    }
+}
+
 /// Two reads of one image by one pass conflict when they need different layouts (sampling in
 /// `ShaderReadOnly`, a storage read in `General`), and not when they share one; two reads of a
 /// buffer, which has no layout, never do.
