@@ -231,6 +231,44 @@ fn zero_and_oversized_sizes() {
     assert!(msg.contains("over the device's limit"), "{msg}");
 }
 
+/// A size relative to an image must name an earlier image of this graph whose own size is
+/// valid: one relative to an image of another graph (at an index this graph also has), and one
+/// relative to an image of no texels, are each reported; the valid base is not.
+#[test]
+fn sizes_relative_to_foreign_or_invalid_images() {
+    let mut other: Graph = Graph::new(Extent::new(64, 64));
+    let foreign = other.create_image("other.base", ImageDesc::new(Format::R8Unorm, Size::FULL));
+    let mut g: Graph = Graph::new(Extent::new(64, 64));
+    let base = g.create_image("base", ImageDesc::new(Format::R8Unorm, Size::FULL));
+    let l0 = line!() + 1;
+    let empty = g.create_image("empty", ImageDesc::new(Format::R8Unorm, Size::absolute(0, 4)));
+    let half = |image| Size::Image { image, sx: 0.5, sy: 0.5 };
+    let l1 = line!() + 1;
+    let a = g.create_image("of.foreign", ImageDesc::new(Format::R8Unorm, half(foreign)));
+    let l2 = line!() + 1;
+    let b = g.create_image("of.empty", ImageDesc::new(Format::R8Unorm, half(empty)));
+    assert_eq!(g.image_extent(a), None);
+    let mut p = g.add_pass("p", QueueKind::Graphics);
+    let written: Vec<ImageHandle> =
+        [base, empty, a, b].into_iter().map(|h| p.write(h, Access::CopyDst)).collect();
+    p.finish();
+    for h in written {
+        g.export(h);
+    }
+    let errs = compile(&g);
+    assert_eq!(errs.len(), 3, "{errs}");
+    let expect = [
+        ("`empty`", "has a zero side", l0),
+        ("`of.foreign`", "not an earlier, valid image of this graph", l1),
+        ("`of.empty`", "not an earlier, valid image of this graph", l2),
+    ];
+    for (e, (label, why, line)) in errs.iter().zip(expect) {
+        let msg = e.to_string();
+        assert!(matches!(e, CompileError::InvalidSize { .. }), "{msg}");
+        assert!(msg.contains(label) && msg.contains(why) && msg.contains(&here(line)), "{msg}");
+    }
+}
+
 /// A relative size that comes to more than 32 bits count a side has no extent, as one that
 /// comes to less than a texel has none, and the compile says which it is: scaled from the
 /// output and from another image, each past 2^32 - 1, and one scaled below a texel.
