@@ -231,6 +231,38 @@ fn zero_and_oversized_sizes() {
     assert!(msg.contains("over the device's limit"), "{msg}");
 }
 
+/// The device's limits are inclusive: a buffer of exactly its largest size and images of
+/// exactly its largest side, across and down, compile; one byte or one texel more (down only,
+/// across being tested above) is reported.
+#[test]
+fn sizes_at_the_device_limits() {
+    let limits = Limits::default();
+    let (bytes, side) = (limits.max_buffer_size, limits.max_image_dimension);
+    let build = |extra: u32| {
+        let mut g: Graph = Graph::new(Extent::new(8, 8));
+        let buf = g.create_buffer("limit.buf", BufferDesc::new(bytes + extra as u64));
+        let wide = ImageDesc::new(Format::R8Unorm, Size::absolute(side, 1));
+        let wide = g.create_image("limit.wide", wide);
+        let tall = ImageDesc::new(Format::R8Unorm, Size::absolute(1, side + extra));
+        let tall = g.create_image("limit.tall", tall);
+        let mut p = g.add_pass("fill", QueueKind::Graphics);
+        let written = [p.write(buf, Access::CopyDst)];
+        let images = [p.write(wide, Access::CopyDst), p.write(tall, Access::CopyDst)];
+        p.finish();
+        g.export(written[0]);
+        for h in images {
+            g.export(h);
+        }
+        g
+    };
+    Compiler::new().compile(&build(0), &FakeMemory::default()).unwrap_or_else(|e| panic!("{e}"));
+    let errs = compile(&build(1));
+    assert_eq!(errs.len(), 2, "{errs}");
+    let msg = errs.to_string();
+    assert!(msg.contains("`limit.buf`") && msg.contains("`limit.tall`"), "{msg}");
+    assert!(!msg.contains("`limit.wide`"), "{msg}");
+}
+
 /// A size relative to an image must name an earlier image of this graph whose own size is
 /// valid: one relative to an image of another graph (at an index this graph also has), and one
 /// relative to an image of no texels, are each reported; the valid base is not.
