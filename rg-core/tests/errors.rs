@@ -671,24 +671,32 @@ fn a_read_of_mips_nothing_wrote_names_pass_resource_range_and_sites() {
     );
 }
 
-/// A write and then a read of one resource by one pass conflict, whichever is declared first
-/// and even in one layout: a buffer written then read as storage, an image written then read
-/// as storage (both `General`).
+/// A write and a read of one resource by one pass conflict, whichever is declared first and
+/// even in one layout: a buffer written then read as storage, an image written then read as
+/// storage (both `General`), and a buffer read as storage then written.
 #[test]
-fn one_pass_writing_then_reading_a_resource() {
+fn one_pass_writing_and_reading_a_resource() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
     let buf = buffer(&mut g, "accum.buf");
     let img = g.create_image("accum.img", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
+    let prev = buffer(&mut g, "accum.prev");
+    let prev = g.add_pass("fill", QueueKind::Compute).write(prev, Access::StorageWrite(C));
     let mut p = g.add_pass("accumulate", QueueKind::Compute);
     let (buf, img) = (p.write(buf, Access::StorageWrite(C)), p.write(img, Access::StorageWrite(C)));
-    let line = line!() + 1;
+    p.read(prev, Access::StorageRead(C));
+    let l1 = line!() + 1;
     p.read(buf, Access::StorageRead(C)).read(img, Access::StorageRead(C));
+    let l2 = line!() + 1;
+    let prev = p.write(prev, Access::StorageWrite(C));
     p.finish();
-    g.export(buf);
+    for b in [buf, prev] {
+        g.export(b);
+    }
     g.export(img);
     let errs = compile(&g);
-    assert_eq!(errs.len(), 2, "{errs}");
-    for (e, label) in errs.iter().zip(["`accum.buf`", "`accum.img`"]) {
+    assert_eq!(errs.len(), 3, "{errs}");
+    let expect = [("`accum.buf`", l1), ("`accum.img`", l1), ("`accum.prev`", l2)];
+    for (e, (label, line)) in errs.iter().zip(expect) {
         let msg = e.to_string();
         assert!(matches!(e, CompileError::ConflictingAccess { .. }), "{msg}");
         assert!(
