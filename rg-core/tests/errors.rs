@@ -231,6 +231,35 @@ fn zero_and_oversized_sizes() {
     assert!(msg.contains("over the device's limit"), "{msg}");
 }
 
+/// An image of zero mip levels, zero layers or zero samples is reported, each alone.
+#[test]
+fn images_with_zero_mips_layers_or_samples() {
+    let mut g: Graph = Graph::new(Extent::new(8, 8));
+    let desc = ImageDesc::new(Format::R8Unorm, Size::FULL);
+    let mut no_samples = desc;
+    no_samples.samples = 0;
+    let lines = [line!() + 1, line!() + 2, line!() + 3];
+    let a = g.create_image("no.mips", desc.mips(0));
+    let b = g.create_image("no.layers", desc.layers(0));
+    let c = g.create_image("no.samples", no_samples);
+    let mut p = g.add_pass("fill", QueueKind::Graphics);
+    let written: Vec<ImageHandle> =
+        [a, b, c].into_iter().map(|h| p.write(h, Access::CopyDst)).collect();
+    p.finish();
+    for h in written {
+        g.export(h);
+    }
+    let errs = compile(&g);
+    assert_eq!(errs.len(), 3, "{errs}");
+    for (e, (label, line)) in
+        errs.iter().zip(["`no.mips`", "`no.layers`", "`no.samples`"].into_iter().zip(lines))
+    {
+        let msg = e.to_string();
+        assert!(matches!(e, CompileError::InvalidSize { .. }), "{msg}");
+        assert!(msg.contains(label) && msg.contains(&here(line)), "{msg}");
+    }
+}
+
 /// The device's limits are inclusive: a buffer of exactly its largest size and images of
 /// exactly its largest side, across and down, compile; one byte or one texel more (down only,
 /// across being tested above) is reported.
