@@ -231,6 +231,49 @@ fn zero_and_oversized_sizes() {
     assert!(msg.contains("over the device's limit"), "{msg}");
 }
 
+/// Images at the edges of their shape: as many mip levels as the extent has (4 for 8x8), as
+/// many layers as the device allows, 64 samples and 4 samples (one mip level each) compile; one
+/// mip level, one layer or one power of two of samples more is reported.
+#[test]
+fn image_shapes_at_their_limits() {
+    let layers = Limits::default().max_image_array_layers;
+    let build = |extra: u32| {
+        let mut g: Graph = Graph::new(Extent::new(8, 8));
+        let desc = ImageDesc::new(Format::R8Unorm, Size::FULL);
+        let mut many = desc;
+        many.samples = 64 << extra;
+        let mut four = desc;
+        four.samples = 4;
+        let images = [
+            g.create_image("edge.mips", desc.mips(4 + extra)),
+            g.create_image("edge.layers", desc.layers(layers + extra)),
+            g.create_image("edge.samples", many),
+            g.create_image("edge.msaa", four),
+        ];
+        let mut p = g.add_pass("fill", QueueKind::Graphics);
+        let written: Vec<ImageHandle> =
+            images.into_iter().map(|h| p.write(h, Access::CopyDst)).collect();
+        p.finish();
+        for h in written {
+            g.export(h);
+        }
+        g
+    };
+    Compiler::new().compile(&build(0), &FakeMemory::default()).unwrap_or_else(|e| panic!("{e}"));
+    let errs = compile(&build(1));
+    assert_eq!(errs.len(), 3, "{errs}");
+    let expect = [
+        ("`edge.mips`", "5 mip levels is more than 8x8 has"),
+        ("`edge.layers`", "2049 layers is over the device's limit of 2048"),
+        ("`edge.samples`", "128 samples"),
+    ];
+    for (e, (label, why)) in errs.iter().zip(expect) {
+        let msg = e.to_string();
+        assert!(matches!(e, CompileError::InvalidSize { .. }), "{msg}");
+        assert!(msg.contains(label) && msg.contains(why), "{msg}");
+    }
+}
+
 /// An image of zero mip levels, zero layers or zero samples is reported, each alone.
 #[test]
 fn images_with_zero_mips_layers_or_samples() {
