@@ -87,6 +87,8 @@ fn two_writers_of_one_version_are_unordered() {
     g.export(x);
     g.export(y);
     let errs = compile(&g);
+    // One error: the second writer is not also reported as reading a stale version.
+    assert_eq!(errs.len(), 1, "{errs}");
     assert!(matches!(errs.0[0], CompileError::UnorderedWriters { .. }), "{errs}");
     let msg = errs.0[0].to_string();
     assert!(
