@@ -60,7 +60,7 @@ use crate::types::QueueKind;
 use cells::{merge, Cells};
 use memory::occupy;
 use state::{apply_access, apply_barrier, decide, first_use, Decision, Here, Need, St};
-use waits::{emit_waits, Waited};
+use waits::{emit_waits, Waited, Want};
 
 /// Every mip level and layer of an image, with explicit counts; [`Subresource::ALL`] for a
 /// buffer.
@@ -119,7 +119,7 @@ pub(crate) struct Scratch {
     done: Vec<[i32; 3]>,
     touches: Vec<Touch>,
     displaced: Vec<u32>,
-    wants: Vec<(QueueKind, i32, StageMask)>,
+    wants: Vec<Want>,
     pass_waits: Vec<Wait>,
     releases: Vec<(u32, Barrier)>,
     /// Every mip level and layer of each resource, by resource ([`whole`]), filled by the

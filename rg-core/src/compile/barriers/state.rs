@@ -2,7 +2,7 @@
 //! image tracked by cell, and the rules that turn what a pass needs of it into a barrier: the
 //! same rules for both, so a cell is handled exactly as a whole resource would be.
 
-use super::waits::{by_wait, point, Waited};
+use super::waits::{by_wait, point, Waited, Want};
 use super::NONE;
 use crate::access::{AccessMask, Layout, ResourceState, StageMask};
 use crate::graph::Subresource;
@@ -440,18 +440,15 @@ pub(super) fn apply_access<const ONE: bool>(s: &mut St, n: &Need, q: QueueKind, 
     }
 }
 
-/// The cross-queue waits a pass on `q` needs before it does `n` to a state already in use, as
-/// `(queue, point, stages)`; `others` has a bit for every queue but `q`.
+/// The cross-queue waits a pass on `q` needs before it does `n` to a state already in use;
+/// `others` has a bit for every queue but `q`. Each comes with a barrier (see [`Want`]) where
+/// [`decide`] will make one: an ownership transfer, or a layout transition.
 #[inline(always)]
-pub(super) fn wants(
-    s: &St,
-    n: &Need,
-    q: QueueKind,
-    others: u8,
-    out: &mut Vec<(QueueKind, i32, StageMask)>,
-) {
+pub(super) fn wants(s: &St, n: &Need, q: QueueKind, others: u8, out: &mut Vec<Want>) {
+    let stages = n.stages;
     if let Some(o) = s.owner.filter(|&o| o != q && n.reads && s.defined) {
-        out.push((o, point(s.last_pass[o.index()]), n.stages));
+        let point = point(s.last_pass[o.index()]);
+        out.push(Want { queue: o, point, stages, barrier: true });
     } else if s.queues & others != 0 {
         let relayout = n.layout.is_some() && n.layout != s.layout;
         for oq in QueueKind::ALL {
@@ -459,10 +456,11 @@ pub(super) fn wants(
                 continue;
             }
             if s.has_write && s.w_queue == oq {
-                out.push((oq, point(s.w_pass), n.stages));
+                out.push(Want { queue: oq, point: point(s.w_pass), stages, barrier: relayout });
             }
             if (n.writes || relayout) && !s.r_stages[oq.index()].is_empty() {
-                out.push((oq, point(s.r_pass[oq.index()]), n.stages));
+                let point = point(s.r_pass[oq.index()]);
+                out.push(Want { queue: oq, point, stages, barrier: relayout });
             }
         }
     }
@@ -476,7 +474,7 @@ pub(super) fn handover_wants(
     q: QueueKind,
     others: u8,
     stages: StageMask,
-    out: &mut Vec<(QueueKind, i32, StageMask)>,
+    out: &mut Vec<Want>,
 ) {
     if o.queues & others == 0 {
         return;
@@ -485,6 +483,8 @@ pub(super) fn handover_wants(
         if oq == q || o.outstanding(oq).0.is_empty() {
             continue;
         }
-        out.push((oq, point(o.last_outstanding(oq)), stages));
+        // A first use that displaces an occupant always has a barrier (`first_use`).
+        let point = point(o.last_outstanding(oq));
+        out.push(Want { queue: oq, point, stages, barrier: true });
     }
 }

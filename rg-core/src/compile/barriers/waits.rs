@@ -7,6 +7,18 @@ use crate::access::StageMask;
 use crate::plan::{Wait, WaitPoint};
 use crate::types::QueueKind;
 
+/// A semaphore wait a pass wants: on `queue`'s work up to `point` (-1: the frame's entry),
+/// before its `stages`. `barrier`: the pass records a barrier for it whose first scope names
+/// `stages` (an ownership acquire or a layout transition, made after the wait), so a wait the
+/// queue made earlier for any one of those stages already reaches all of them through it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Want {
+    pub queue: QueueKind,
+    pub point: i32,
+    pub stages: StageMask,
+    pub barrier: bool,
+}
+
 /// `waited[q][q2][stage bit]`: the latest point of queue `q2` that queue `q` has waited for
 /// before that stage of its later work.
 pub(super) type Waited = [[[i32; 16]; 3]; 3];
@@ -46,19 +58,24 @@ pub(super) fn point(pass: u32) -> i32 {
     }
 }
 
-/// Turns the waits a pass wants into its `Wait`s, skipping what its queue already waited for,
-/// and records in `waited` what they reach (transitively, through what the waited queue had
+/// Turns the waits a pass wants into its `Wait`s, skipping what its queue already waited for
+/// (directly, or through the barrier a want comes with), and records in `waited` what they reach (transitively, through what the waited queue had
 /// waited for).
 pub(super) fn emit_waits(
-    wanted: &[(QueueKind, i32, StageMask)],
+    wanted: &[Want],
     q: QueueKind,
     waited: &mut Waited,
     done: &[[i32; 3]],
     waits: &mut Vec<Wait>,
 ) {
     let qi = q.index();
-    for &(oq, pt, stages) in wanted {
+    for &Want { queue: oq, point: pt, stages, barrier } in wanted {
         if by_wait_point(waited, q, oq, stages, pt) {
+            continue;
+        }
+        // The barrier's first scope takes in every earlier wait for one of its stages, and
+        // its second scope is all of them.
+        if barrier && bits(stages.0).any(|bit| waited[q.index()][oq.index()][bit] >= pt) {
             continue;
         }
         let point = if pt < 0 { WaitPoint::Prologue } else { WaitPoint::Pass(pt as usize) };
