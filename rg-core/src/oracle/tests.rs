@@ -313,8 +313,13 @@ fn read_after_write_without_a_barrier_is_unordered() {
 #[test]
 fn write_after_read_without_a_barrier_is_unordered() {
     let hazards = check(&storage_chain(true, CS_W));
-    assert_only(&hazards, HazardKind::UnorderedAccess, &["particles", "sim.c"]);
+    assert_only(&hazards, HazardKind::UnorderedAccess, &["particles", "sim.c", "sim.b"]);
     assert_eq!(hazards[0].pass, Some(2));
+    assert!(
+        hazards[0].message.contains("the read by pass `sim.b` (compute_shader on compute)"),
+        "{}",
+        hazards[0].message
+    );
 }
 
 #[test]
@@ -705,6 +710,8 @@ fn a_barrier_on_the_wrong_mip_is_reported_on_both_mips() {
         let found = |h: &Hazard| h.kind == HazardKind::LayoutMismatch && h.message.contains(mip);
         assert!(hazards.iter().any(found), "{mip}: {hazards:#?}");
     }
+    // The image has one layer, so a cell is named by its mip alone.
+    assert!(hazards.iter().all(|h| !h.message.contains("layer")), "{hazards:#?}");
 }
 
 /// Dropping a layer from a barrier's range leaves that layer unsynchronized.
@@ -732,10 +739,23 @@ fn a_layer_dropped_from_a_range_is_reported() {
 fn ranges_past_the_image_or_of_a_buffer_are_invalid() {
     let past = over(mip1_to_storage(), cells(1, 2, 0, 1));
     let hazards = check(&pyramid(mip0_to_sampled(), past));
+    let invalid: Vec<&Hazard> =
+        hazards.iter().filter(|h| h.kind == HazardKind::InvalidRange).collect();
+    assert_eq!(invalid.len(), 1, "{hazards:#?}");
+    assert_eq!(
+        invalid[0].message,
+        "a barrier in the barriers before pass `hiz.mip1` names mips 1..3 layer 0 of `hiz.pyramid`, \
+         which has 2 mip levels and 1 layers"
+    );
+    assert_eq!((invalid[0].resource, invalid[0].pass), (0, Some(1)));
+    // The range names no cell: mip 0, which the barrier would have discarded, is untouched,
+    // and mip 1 is left in the layout it had.
+    assert!(hazards.iter().all(|h| !h.message.contains("mip 0")), "{hazards:#?}");
     assert!(
-        hazards.iter().any(|h| h.kind == HazardKind::InvalidRange
-            && h.message.contains("mips 1..3")
-            && h.message.contains("2 mip levels")),
+        hazards
+            .iter()
+            .any(|h| h.kind == HazardKind::LayoutMismatch
+                && h.message.contains("`hiz.pyramid` mip 1")),
         "{hazards:#?}"
     );
     let mut write = pass("fill", G, &[(0, CS_W)]);
@@ -743,6 +763,12 @@ fn ranges_past_the_image_or_of_a_buffer_are_invalid() {
     write.barriers.push(barrier(0, G, NOTHING, CS_WRITE));
     let hazards = check(&plan(vec![buffer("buf")], vec![write]));
     assert_only(&hazards, HazardKind::InvalidRange, &["buf"]);
+    assert_eq!(hazards.len(), 1, "{hazards:#?}");
+    assert_eq!(
+        hazards[0].message,
+        "an access of pass `fill` names mip 0 layer 0 of a buffer, which has none (`buf`)"
+    );
+    assert_eq!(hazards[0].pass, Some(0));
 }
 
 /// An image of more cells than the oracle tracks apart is one cell: named whole (with explicit
