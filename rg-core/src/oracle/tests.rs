@@ -789,3 +789,80 @@ fn images_too_large_to_track_by_cell_are_one_cell() {
     assert!(!hazards.is_empty());
     assert!(hazards.iter().all(|h| h.kind == HazardKind::InvalidRange), "{hazards:#?}");
 }
+
+/// `sim.a` writes `particles` in a compute shader; `sim.b` writes it again after a barrier that
+/// orders the two writes but makes the first available only if `available`.
+#[test]
+fn a_write_after_an_unavailable_write_is_unordered() {
+    let second = |src_access: AccessMask| {
+        let mut b = pass("sim.b", C, &[(0, CS_W)]);
+        b.barriers.push(barrier(0, C, (StageMask::COMPUTE_SHADER, src_access), CS_WRITE));
+        check(&plan(vec![buffer("particles")], vec![pass("sim.a", C, &[(0, CS_W)]), b]))
+    };
+    let hazards = second(AccessMask::NONE);
+    assert_only(&hazards, HazardKind::UnorderedAccess, &["particles", "sim.a", "sim.b"]);
+    assert!(hazards[0].message.contains("is not made available before it"), "{hazards:#?}");
+    assert_eq!(second(AccessMask::STORAGE_WRITE), vec![]);
+}
+
+/// A depth test reads the depth it tests against, so a depth write (which keeps nothing of the
+/// old contents) still needs an earlier write made visible to depth reads at the test stages.
+#[test]
+fn a_depth_write_needs_earlier_writes_visible_to_its_test() {
+    let redraw = |dst_access: AccessMask| {
+        let tests = StageMask::EARLY_FRAGMENT_TESTS | StageMask::LATE_FRAGMENT_TESTS;
+        let both = AccessMask::DEPTH_READ | AccessMask::DEPTH_WRITE;
+        let mut first = pass("shadow.clear", G, &[(0, Access::DepthWrite)]);
+        let to_depth =
+            transition(barrier(0, G, NOTHING, (tests, both)), Undefined, Layout::DepthAttachment);
+        first.barriers.push(to_depth);
+        let mut second = pass("shadow.draw", G, &[(0, Access::DepthWrite)]);
+        second.barriers.push(barrier(0, G, (tests, AccessMask::DEPTH_WRITE), (tests, dst_access)));
+        let depth =
+            resource("shadow.map", ResourceKind::Image, Format::D32Float, Lifetime::Transient);
+        check(&plan(vec![depth], vec![first, second]))
+    };
+    let hazards = redraw(AccessMask::DEPTH_WRITE);
+    assert_only(&hazards, HazardKind::InvisibleWrite, &["shadow.map", "shadow.draw"]);
+    assert!(hazards[0].message.contains("depth_read"), "{hazards:#?}");
+    assert_eq!(redraw(AccessMask::DEPTH_READ | AccessMask::DEPTH_WRITE), vec![]);
+}
+
+/// `sim.step` writes `particles` on compute; `scene.fill` overwrites it on graphics (keeping
+/// nothing, so no ownership transfer) with no wait: the write on graphics is not ordered after
+/// the one on compute.
+#[test]
+fn a_write_on_another_queue_without_a_wait_is_missing_a_wait() {
+    let fill = |waits: Vec<Wait>| {
+        let mut fill = pass("scene.fill", G, &[(0, Access::CopyDst)]);
+        fill.waits = waits;
+        let step = pass("sim.step", C, &[(0, CS_W)]);
+        check(&plan(vec![buffer("particles")], vec![step, fill]))
+    };
+    let hazards = fill(vec![]);
+    assert_only(&hazards, HazardKind::MissingWait, &["particles", "scene.fill", "sim.step"]);
+    assert_eq!(fill(vec![wait(C, 0, StageMask::TRANSFER)]), vec![]);
+}
+
+/// Reads of one resource on one queue in different stages are kept apart: `draw.shade` reads
+/// `lights` in the fragment shader after `draw.cull` read it in the vertex shader, and
+/// `lights.update` overwrites it after a barrier whose first scope names `src`.
+#[test]
+fn reads_in_different_stages_are_each_ordered_before_a_later_write() {
+    let update = |src: StageMask| {
+        let vs = Access::StorageRead(ShaderStages::VERTEX);
+        let fs = Access::StorageRead(ShaderStages::FRAGMENT);
+        let mut write = pass("lights.update", G, &[(0, Access::CopyDst)]);
+        write.barriers.push(barrier(0, G, (src, AccessMask::NONE), COPY));
+        let first = pass("lights.fill", G, &[(0, Access::CopyDst)]);
+        let mut cull = pass("draw.cull", G, &[(0, vs)]);
+        let vs_read = (StageMask::VERTEX_SHADER, AccessMask::STORAGE_READ);
+        let fs_read = (StageMask::FRAGMENT_SHADER, AccessMask::STORAGE_READ);
+        cull.barriers.push(barrier(0, G, COPY, (vs_read.0 | fs_read.0, vs_read.1)));
+        let shade = pass("draw.shade", G, &[(0, fs)]);
+        check(&plan(vec![buffer("lights")], vec![first, cull, shade, write]))
+    };
+    let hazards = update(StageMask::VERTEX_SHADER);
+    assert_only(&hazards, HazardKind::UnorderedAccess, &["lights", "lights.update", "draw.shade"]);
+    assert_eq!(update(StageMask::FRAGMENT_SHADER), vec![]);
+}
