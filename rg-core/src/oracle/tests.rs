@@ -866,3 +866,72 @@ fn reads_in_different_stages_are_each_ordered_before_a_later_write() {
     assert_only(&hazards, HazardKind::UnorderedAccess, &["lights", "lights.update", "draw.shade"]);
     assert_eq!(update(StageMask::FRAGMENT_SHADER), vec![]);
 }
+
+/// `a` at [0, 512) is written in a compute shader, `c` at [256, 512) takes over its upper half
+/// for a copy, then `b` at [0, 512) takes over all of it for another copy, with a barrier that
+/// orders only copies: `a` still last held the lower half, and its write is not ordered.
+#[test]
+fn a_later_occupant_above_an_older_one_leaves_the_bytes_below_it_to_the_older() {
+    let at = |label: &str, offset: u64, size: u64| {
+        let mut r = placed(buffer(label), size);
+        r.placement = Some(Placement { heap: 0, offset, size });
+        r
+    };
+    let resources = vec![at("a", 0, 512), at("c", 256, 256), at("b", 0, 512)];
+    let mut c = pass("sim.c", C, &[(1, Access::CopyDst)]);
+    let to_copy = barrier(1, C, (StageMask::COMPUTE_SHADER, AccessMask::NONE), COPY);
+    c.barriers.push(Barrier { discard: true, ..to_copy });
+    let mut b = pass("sim.b", C, &[(2, Access::CopyDst)]);
+    let after_copy = barrier(2, C, (StageMask::TRANSFER, AccessMask::NONE), COPY);
+    b.barriers.push(Barrier { discard: true, ..after_copy });
+    let hazards = check(&plan(resources, vec![pass("sim.a", C, &[(0, CS_W)]), c, b]));
+    assert_only(&hazards, HazardKind::UnorderedAccess, &["a", "b"]);
+}
+
+/// Two transients in the same memory may not be live in the same pass, even where one's last
+/// use is the other's first, nor at the end of the frame; the later one is reported, at the
+/// pass where both are live. A placement of no bytes shares memory with nothing.
+#[test]
+fn aliased_transients_touching_in_one_pass_overlap() {
+    let at = |label: &str, offset: u64, size: u64| {
+        let mut r = placed(buffer(label), size);
+        r.placement = Some(Placement { heap: 0, offset, size });
+        r
+    };
+    // `low` at offset 0 is used in passes 0 and 1, `high` at 128 in passes 1 and 2: both live
+    // in pass 1. Then the other way round: the resource at the higher offset is used first.
+    for (first, second) in [(0, 1), (1, 0)] {
+        let resources = vec![at("low", 0, 256), at("high", 128, 256)];
+        let mut p0 = pass("p0", C, &[(first, CS_W)]);
+        p0.barriers.push(barrier(first, C, NOTHING, CS_WRITE));
+        let mut p1 = pass("p1", C, &[(first, CS_R), (second, CS_W)]);
+        p1.barriers.push(barrier(first, C, CS_WRITE, CS_READ));
+        p1.barriers.push(barrier(second, C, NOTHING, CS_WRITE));
+        let mut p2 = pass("p2", C, &[(second, CS_R)]);
+        p2.barriers.push(barrier(second, C, CS_WRITE, CS_READ));
+        let hazards = check(&plan(resources, vec![p0, p1, p2]));
+        let names = ["low", "high"];
+        assert_only(&hazards, HazardKind::AliasOverlap, &names);
+        assert_eq!(hazards.len(), 1, "{hazards:#?}");
+        assert_eq!((hazards[0].resource, hazards[0].pass), (second, Some(1)));
+        let msg = format!(
+            "`{}` and `{}` share memory in heap 0 but are both live at pass `p1`",
+            names[first], names[second]
+        );
+        assert_eq!(hazards[0].message, msg);
+    }
+    // Touched only by the epilogue, both are live at the end of the frame.
+    let mut end = plan(vec![at("low", 0, 256), at("high", 128, 256)], vec![pass("p0", C, &[])]);
+    end.epilogue = vec![barrier(0, C, NOTHING, NOTHING), barrier(1, C, NOTHING, NOTHING)];
+    let hazards: Vec<Hazard> =
+        check(&end).into_iter().filter(|h| h.kind == HazardKind::AliasOverlap).collect();
+    assert_eq!(hazards.len(), 1, "{hazards:#?}");
+    assert_eq!(hazards[0].pass, None);
+    assert!(hazards[0].message.ends_with("at the end of the frame"), "{}", hazards[0].message);
+    // No bytes: nothing shared.
+    let resources = vec![at("low", 0, 256), at("empty", 64, 0)];
+    let mut p0 = pass("p0", C, &[(0, CS_W), (1, CS_W)]);
+    p0.barriers.push(barrier(0, C, NOTHING, CS_WRITE));
+    p0.barriers.push(barrier(1, C, NOTHING, CS_WRITE));
+    assert_eq!(check(&plan(resources, vec![p0])), vec![]);
+}
