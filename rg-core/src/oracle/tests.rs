@@ -935,3 +935,31 @@ fn aliased_transients_touching_in_one_pass_overlap() {
     p0.barriers.push(barrier(1, C, NOTHING, CS_WRITE));
     assert_eq!(check(&plan(resources, vec![p0])), vec![]);
 }
+
+/// `a` at [128, 256) is written in a compute shader; `l1` at [0, 128) and `l2` at [256, 384)
+/// are then copied into; `r` at [0, 384) takes over all of them with a barrier that orders only
+/// copies. The bytes between the two later occupants were last held by `a`, whose write it does
+/// not order.
+#[test]
+fn a_gap_between_later_occupants_is_left_to_the_older_one() {
+    let at = |label: &str, offset: u64, size: u64| {
+        let mut r = placed(buffer(label), size);
+        r.placement = Some(Placement { heap: 0, offset, size });
+        r
+    };
+    let resources = vec![at("a", 128, 128), at("l1", 0, 128), at("l2", 256, 128), at("r", 0, 384)];
+    let copy_into = |label: &str, r: usize| {
+        let mut p = pass(label, C, &[(r, Access::CopyDst)]);
+        let b = barrier(r, C, (StageMask::TRANSFER, AccessMask::NONE), COPY);
+        p.barriers.push(Barrier { discard: true, ..b });
+        p
+    };
+    let passes = vec![
+        pass("sim.a", C, &[(0, CS_W)]),
+        copy_into("copy.l1", 1),
+        copy_into("copy.l2", 2),
+        copy_into("copy.r", 3),
+    ];
+    let hazards = check(&plan(resources, passes));
+    assert_only(&hazards, HazardKind::UnorderedAccess, &["a", "r"]);
+}
