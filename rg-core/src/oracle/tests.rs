@@ -963,3 +963,57 @@ fn a_gap_between_later_occupants_is_left_to_the_older_one() {
     let hazards = check(&plan(resources, passes));
     assert_only(&hazards, HazardKind::UnorderedAccess, &["a", "r"]);
 }
+
+/// `bufferImageGranularity` between a buffer and an image in one heap, pages of 1 KiB: the
+/// buffer at `buf` and the image at `img` (offset, size), each used in the passes listed (a
+/// pass past the last is the epilogue).
+fn granularity(
+    buf: (u64, u64),
+    img: (u64, u64),
+    buf_in: &[usize],
+    img_in: &[usize],
+) -> Vec<Hazard> {
+    let at = |r: PlannedResource, (offset, size): (u64, u64)| PlannedResource {
+        placement: Some(Placement { heap: 0, offset, size }),
+        ..r
+    };
+    let resources = vec![at(buffer("buf"), buf), at(image("img"), img)];
+    let mut passes: Vec<Pass> = (0..3).map(|i| pass(&format!("p{i}"), C, &[])).collect();
+    let mut epilogue = Vec::new();
+    for (r, uses) in [(0, buf_in), (1, img_in)] {
+        for &i in uses {
+            match passes.get_mut(i) {
+                Some(p) => p.accesses.extend(pass("", C, &[(r, CS_R)]).accesses),
+                None => epilogue.push(barrier(r, C, NOTHING, NOTHING)),
+            }
+        }
+    }
+    let mut draft = plan(resources, passes);
+    draft.epilogue = epilogue;
+    super::check_granularity(&draft.plan(), 1024)
+}
+
+#[test]
+fn a_buffer_and_an_image_live_at_once_may_not_share_a_page() {
+    // Live together in pass 1, where one's last use is the other's first (either way round):
+    // reported at that pass, naming the bytes.
+    for (buf_in, img_in) in [([0, 1], [1, 2]), ([1, 2], [0, 1])] {
+        let hazards = granularity((0, 100), (512, 100), &buf_in, &img_in);
+        assert_eq!(hazards.len(), 1, "{hazards:#?}");
+        assert_eq!(hazards[0].kind, HazardKind::AliasOverlap);
+        assert_eq!((hazards[0].resource, hazards[0].pass), (1, Some(1)));
+        assert_eq!(
+            hazards[0].message,
+            "`buf` and `img`, a buffer and an image live at once in heap 0, share a page of 1024 \
+             bytes (`bufferImageGranularity`): bytes 0..100 and 512..612"
+        );
+    }
+    // Live together only at the end of the frame: no pass to name.
+    let hazards = granularity((0, 100), (512, 100), &[3], &[3]);
+    assert_eq!(hazards.len(), 1, "{hazards:#?}");
+    assert_eq!(hazards[0].pass, None);
+    // Never live at once, on pages of their own, or of no bytes: nothing.
+    assert_eq!(granularity((0, 100), (512, 100), &[0], &[1]), vec![]);
+    assert_eq!(granularity((0, 1024), (1024, 100), &[0, 1], &[1]), vec![]);
+    assert_eq!(granularity((0, 0), (0, 100), &[0], &[0]), vec![]);
+}
