@@ -384,6 +384,14 @@ impl<'a, P> Walk<'a, P> {
                 let (o_from, o_to) =
                     occupy_cells(&mut s.cells, &mut s.st, &mut s.memory, self.resources, ri);
                 let base = s.cells.track[ri].base;
+                // A cell's hand-over barrier starts from what its occupants left outstanding
+                // here (`plan_cells`), as well as from its own stages after a wait.
+                let mut left = StageMask::NONE;
+                for &d in &s.cells.occupants[o_from as usize..o_to as usize] {
+                    for o in states(&s.st, &s.cells, d) {
+                        left |= o.outstanding(q).0;
+                    }
+                }
                 for i in a as usize..b as usize {
                     let c = s.cells.needs[i];
                     let from = s.wants.len();
@@ -392,8 +400,9 @@ impl<'a, P> Walk<'a, P> {
                         state::wants(cell, &c.need, q, others, &mut s.wants);
                     } else {
                         for &d in &s.cells.occupants[o_from as usize..o_to as usize] {
+                            let scopes = (c.need.stages, c.need.stages | left);
                             for o in states(&s.st, &s.cells, d) {
-                                state::handover_wants(o, q, others, c.need.stages, &mut s.wants);
+                                state::handover_wants(o, q, others, scopes, &mut s.wants);
                             }
                         }
                     }
@@ -404,9 +413,18 @@ impl<'a, P> Walk<'a, P> {
                     let from = s.displaced.len();
                     occupy(&mut s.memory[pl.heap], pl, t.resource, &mut s.displaced);
                     t.range = (from as u32, s.displaced.len() as u32);
+                    // The hand-over barrier starts from what the occupants left outstanding
+                    // here (`handover`), as well as from the touch's own stages after a wait.
+                    let mut left = StageMask::NONE;
                     for &d in &s.displaced[from..] {
                         for o in states_in::<CELLS>(&s.st, &s.cells, d) {
-                            state::handover_wants(o, q, others, t.need.stages, &mut s.wants);
+                            left |= o.outstanding(q).0;
+                        }
+                    }
+                    let scopes = (t.need.stages, t.need.stages | left);
+                    for &d in &s.displaced[from..] {
+                        for o in states_in::<CELLS>(&s.st, &s.cells, d) {
+                            state::handover_wants(o, q, others, scopes, &mut s.wants);
                         }
                     }
                 }

@@ -441,39 +441,42 @@ pub(super) fn apply_access<const ONE: bool>(s: &mut St, n: &Need, q: QueueKind, 
 }
 
 /// The cross-queue waits a pass on `q` needs before it does `n` to a state already in use;
-/// `others` has a bit for every queue but `q`. Each comes with a barrier (see [`Want`]) where
-/// [`decide`] will make one: an ownership transfer, or a layout transition.
+/// `others` has a bit for every queue but `q`. Where [`decide`] will make a barrier (an
+/// ownership transfer, or a layout transition), its first scope names `n`'s stages (see
+/// [`Want`]).
 #[inline(always)]
 pub(super) fn wants(s: &St, n: &Need, q: QueueKind, others: u8, out: &mut Vec<Want>) {
     let stages = n.stages;
     if let Some(o) = s.owner.filter(|&o| o != q && n.reads && s.defined) {
         let point = point(s.last_pass[o.index()]);
-        out.push(Want { queue: o, point, stages, barrier: true });
+        out.push(Want { queue: o, point, stages, from: stages });
     } else if s.queues & others != 0 {
         let relayout = n.layout.is_some() && n.layout != s.layout;
+        let from = if relayout { stages } else { StageMask::NONE };
         for oq in QueueKind::ALL {
             if oq == q {
                 continue;
             }
             if s.has_write && s.w_queue == oq {
-                out.push(Want { queue: oq, point: point(s.w_pass), stages, barrier: relayout });
+                out.push(Want { queue: oq, point: point(s.w_pass), stages, from });
             }
             if (n.writes || relayout) && !s.r_stages[oq.index()].is_empty() {
                 let point = point(s.r_pass[oq.index()]);
-                out.push(Want { queue: oq, point, stages, barrier: relayout });
+                out.push(Want { queue: oq, point, stages, from });
             }
         }
     }
 }
 
-/// The waits a pass on `q` needs before it takes over memory from occupant state `o`, for
-/// barriers whose second scope is `stages`.
+/// The waits a pass on `q` needs before it takes over memory from occupant state `o`, for a
+/// barrier whose second scope is `stages` and whose first scope names at least `from` (the
+/// hand-over always makes one: `first_use`).
 #[inline(always)]
 pub(super) fn handover_wants(
     o: &St,
     q: QueueKind,
     others: u8,
-    stages: StageMask,
+    (stages, from): (StageMask, StageMask),
     out: &mut Vec<Want>,
 ) {
     if o.queues & others == 0 {
@@ -483,8 +486,7 @@ pub(super) fn handover_wants(
         if oq == q || o.outstanding(oq).0.is_empty() {
             continue;
         }
-        // A first use that displaces an occupant always has a barrier (`first_use`).
         let point = point(o.last_outstanding(oq));
-        out.push(Want { queue: oq, point, stages, barrier: true });
+        out.push(Want { queue: oq, point, stages, from });
     }
 }

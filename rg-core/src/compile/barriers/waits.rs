@@ -8,15 +8,16 @@ use crate::plan::{Wait, WaitPoint};
 use crate::types::QueueKind;
 
 /// A semaphore wait a pass wants: on `queue`'s work up to `point` (-1: the frame's entry),
-/// before its `stages`. `barrier`: the pass records a barrier for it whose first scope names
-/// `stages` (an ownership acquire or a layout transition, made after the wait), so a wait the
-/// queue made earlier for any one of those stages already reaches all of them through it.
+/// before its `stages`. `from`: stages that the first scope of a barrier the pass records for
+/// it (an ownership acquire, a layout transition, a hand-over of memory) certainly names, its
+/// second scope being `stages`; none where the pass may record no barrier. A wait the queue
+/// made earlier for any stage of `from` then already reaches `stages` through that barrier.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Want {
     pub queue: QueueKind,
     pub point: i32,
     pub stages: StageMask,
-    pub barrier: bool,
+    pub from: StageMask,
 }
 
 /// `waited[q][q2][stage bit]`: the latest point of queue `q2` that queue `q` has waited for
@@ -69,13 +70,12 @@ pub(super) fn emit_waits(
     waits: &mut Vec<Wait>,
 ) {
     let qi = q.index();
-    for &Want { queue: oq, point: pt, stages, barrier } in wanted {
+    for &Want { queue: oq, point: pt, stages, from } in wanted {
         if by_wait_point(waited, q, oq, stages, pt) {
             continue;
         }
-        // The barrier's first scope takes in every earlier wait for one of its stages, and
-        // its second scope is all of them.
-        if barrier && bits(stages.0).any(|bit| waited[q.index()][oq.index()][bit] >= pt) {
+        // The barrier's first scope takes in every earlier wait for one of its stages.
+        if bits(from.0).any(|bit| waited[q.index()][oq.index()][bit] >= pt) {
             continue;
         }
         let point = if pt < 0 { WaitPoint::Prologue } else { WaitPoint::Pass(pt as usize) };
