@@ -1118,3 +1118,23 @@ fn a_temporal_transition_in_no_stage_is_outstanding() {
     assert!(hazards[0].message.contains("still outstanding at the end of the frame"));
     assert_eq!(frame(StageMask::COMPUTE_SHADER), vec![]);
 }
+
+/// A wait names a pass of the queue it waits on. `scene.upload` (graphics) overwrites what
+/// `terrain.erode` (compute) wrote, after a wait naming `relay.stage`, a transfer pass that
+/// itself waited for the erosion: waiting on the transfer queue at that pass reaches the
+/// erosion, but a wait on the compute queue naming it names nothing and orders nothing.
+#[test]
+fn a_wait_naming_a_pass_of_another_queue_waits_for_nothing() {
+    let upload = |queue: QueueKind| {
+        let erode = pass("terrain.erode", C, &[(0, CS_W)]);
+        let mut stage = pass("relay.stage", T, &[]);
+        stage.waits.push(wait(C, 0, StageMask::TRANSFER));
+        let mut copy = pass("scene.upload", G, &[(0, Access::CopyDst)]);
+        copy.waits.push(wait(queue, 1, StageMask::TRANSFER));
+        let b = barrier(0, G, (StageMask::TRANSFER, AccessMask::NONE), COPY);
+        copy.barriers.push(Barrier { discard: true, ..b });
+        check(&plan(vec![buffer("terrain.height")], vec![erode, stage, copy]))
+    };
+    assert_eq!(upload(T), vec![]);
+    assert_only(&upload(C), HazardKind::MissingWait, &["terrain.height", "scene.upload"]);
+}
