@@ -389,6 +389,10 @@ fn hand_over_must_cover_the_previous_occupant() {
     // A copy's stage orders nothing of the draw and the shading before it.
     let hazards = check(&hand_over(StageMask::TRANSFER));
     assert_only(&hazards, HazardKind::UnorderedAccess, &["gbuffer.albedo", "bloom.half"]);
+    assert!(
+        hazards.iter().all(|h| h.message.ends_with(" (source stages transfer)")),
+        "{hazards:#?}"
+    );
     assert_eq!(check(&hand_over(StageMask::FRAGMENT_SHADER)), vec![]);
     // Colour output is logically after the fragment shader, so its scope takes that in too.
     assert_eq!(check(&hand_over(StageMask::COLOR_ATTACHMENT_OUTPUT)), vec![]);
@@ -539,6 +543,8 @@ fn discard_after_wait(stages: StageMask) -> Draft {
 fn wait_must_cover_the_stage_that_depends_on_it() {
     let hazards = check(&discard_after_wait(StageMask::FRAGMENT_SHADER));
     assert_only(&hazards, HazardKind::MissingWait, &["terrain.height"]);
+    let why = ": graphics does not wait for it at any source stage (transfer)";
+    assert!(hazards.iter().any(|h| h.message.ends_with(why)), "{hazards:#?}");
     assert_eq!(check(&discard_after_wait(StageMask::TRANSFER)), vec![]);
 }
 
