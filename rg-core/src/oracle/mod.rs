@@ -11,7 +11,9 @@
 //! a barrier acts only on the queue it is recorded on; its first scope takes in logically earlier
 //! pipeline stages and its second scope logically later ones, but its access scopes do not: a
 //! write is made available only by a barrier that names what it wrote in the stages it wrote in,
-//! and visible only to the accesses a barrier names, in the stages it names. An access
+//! and visible only to the accesses a barrier names, in the stages it names. A write after a
+//! write needs the first made available, a layout transition or discard included (it writes),
+//! even where the old contents are not kept. An access
 //! stays tied to the queue and stages it ran in: a barrier there orders it even after the resource
 //! has been to other queues and back, while another queue is ordered after it only through a
 //! semaphore wait. Waits count per waiting stage and transitively (a wait on a pass also covers

@@ -198,21 +198,22 @@ impl Oracle<'_> {
         }
     }
 
-    /// Reports a write that `b`, which is ordered after it, does not make available although the
-    /// contents are kept; `what` names the barrier (`the release of `x` in …`).
+    /// Reports a write that `b`, which is ordered after it, does not make available;
+    /// `what` names the barrier (`the release of `x` in …`). A layout transition or a discard
+    /// writes, and a write after a write needs a memory dependency, even where the old contents
+    /// are not kept: an old write not yet made available could still land after the new one.
     pub(super) fn check_available(
         &mut self,
         c: usize,
         b: &Barrier,
         at: At,
-        kept: bool,
         what: &dyn Fn(&Self) -> String,
     ) {
         let sh = &self.shadows[c];
         let r = sh.resource;
         let Some(w) = sh.write else { return };
         let ordered = ordered_by(b.queue, b.src_stages, w.queue, w.stages, &w.exec);
-        if !kept || !ordered || w.available || w.made.within(b.src_stages, b.src_access) {
+        if !ordered || w.available || w.made.within(b.src_stages, b.src_access) {
             return;
         }
         let msg = format!(
@@ -288,9 +289,8 @@ impl Oracle<'_> {
             );
             self.report(kind, r, pass, msg);
         }
-        let kept = !discards && self.shadows[c].defined;
         let what = |o: &Self| format!("the {what} of {} in {}", o.name(c), o.at_name(at));
-        self.check_available(c, b, at, kept, &what);
+        self.check_available(c, b, at, &what);
         if let Some(old) = old {
             self.check_barrier_layout(c, at, old);
         }

@@ -1144,3 +1144,23 @@ fn a_wait_naming_a_pass_of_another_queue_waits_for_nothing() {
     assert_eq!(upload(T), vec![]);
     assert_only(&upload(C), HazardKind::MissingWait, &["terrain.height", "scene.upload"]);
 }
+
+/// A discard is a write: `blur.h` writes `blur.tmp` as a colour attachment, and `blur.v` then
+/// discards it for storage writes after a barrier ordered after the colour writes. Without the
+/// colour writes in its first access scope they are not made available, and could land after
+/// the discard's new contents.
+#[test]
+fn a_discard_after_a_write_makes_the_write_available() {
+    let reuse = |src_access: AccessMask| {
+        let mut h = pass("blur.h", G, &[(0, Access::ColorWrite)]);
+        h.barriers.push(transition(barrier(0, G, NOTHING, COLOR), Undefined, ColorAttachment));
+        let mut v = pass("blur.v", G, &[(0, CS_W)]);
+        let b = barrier(0, G, (StageMask::COLOR_ATTACHMENT_OUTPUT, src_access), CS_WRITE);
+        v.barriers.push(transition(b, Undefined, Layout::General));
+        check(&plan(vec![image("blur.tmp")], vec![h, v]))
+    };
+    let hazards = reuse(AccessMask::NONE);
+    assert_only(&hazards, HazardKind::InvisibleWrite, &["blur.tmp", "blur.h"]);
+    assert!(hazards[0].message.contains("the discard of `blur.tmp`"), "{hazards:#?}");
+    assert_eq!(reuse(AccessMask::COLOR_WRITE), vec![]);
+}

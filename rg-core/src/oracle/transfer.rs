@@ -46,9 +46,8 @@ impl Oracle<'_> {
             );
             self.report(kind, r, pass, msg);
         }
-        let kept = self.shadows[c].defined;
         let what = |o: &Self| format!("the release of {} in {}", o.name(c), o.at_name(at));
-        self.check_available(c, b, at, kept, &what);
+        self.check_available(c, b, at, &what);
         if let (Some((old, _)), false) = (b.layout, b.discard) {
             self.check_barrier_layout(c, at, old);
         }
