@@ -1215,3 +1215,25 @@ fn a_temporal_buffer_not_defined_at_entry_is_undefined_when_read() {
     assert_only(&read(false), HazardKind::UndefinedRead, &["sim.state", "sim.step"]);
     assert_eq!(read(true), vec![]);
 }
+
+/// An acquire must name the release it completes: the same queues (either one wrong is
+/// reported), and a discarding acquire leaves nothing to read.
+#[test]
+fn an_acquire_must_match_its_release_and_may_discard() {
+    let with_acquire = |edit: &dyn Fn(&mut Barrier)| {
+        let mut p = compute_to_graphics(vec![wait(C, 0, StageMask::VERTEX_INPUT)], true);
+        edit(&mut p.passes[1].barriers[0]);
+        check(&p)
+    };
+    let from_transfer = |b: &mut Barrier| {
+        b.transfer = Some(OwnershipTransfer { from: T, to: G, half: TransferHalf::Acquire })
+    };
+    let hazards = with_acquire(&from_transfer);
+    assert!(
+        hazards.iter().any(|h| h.kind == HazardKind::OwnershipViolation
+            && h.message.contains("from transfer to graphics with no layouts, but the release")),
+        "{hazards:#?}"
+    );
+    let hazards = with_acquire(&|b: &mut Barrier| b.discard = true);
+    assert_only(&hazards, HazardKind::UndefinedRead, &["particles.pos", "scene.draw"]);
+}
