@@ -1237,3 +1237,31 @@ fn an_acquire_must_match_its_release_and_may_discard() {
     let hazards = with_acquire(&|b: &mut Barrier| b.discard = true);
     assert_only(&hazards, HazardKind::UndefinedRead, &["particles.pos", "scene.draw"]);
 }
+
+/// The next frame replays the plan: a temporal written in a compute shader and made visible to
+/// the entry's fragment-shader reads by the epilogue must also be ordered before the frame's
+/// first barrier of it, which here serves a vertex-shader read. A first scope of the vertex
+/// shader alone does not chain after the epilogue; one of the fragment shader does.
+#[test]
+fn a_temporal_write_is_ordered_before_the_next_frames_first_barrier() {
+    let entry = state(G, StageMask::FRAGMENT_SHADER, AccessMask::UNIFORM_READ);
+    let frame = |first_src: StageMask| {
+        let vs_read = (StageMask::VERTEX_SHADER, AccessMask::STORAGE_READ);
+        let mut draw = pass("draw", G, &[(0, Access::StorageRead(ShaderStages::VERTEX))]);
+        draw.barriers.push(barrier(0, G, (first_src, AccessMask::NONE), vs_read));
+        let mut sim = pass("sim.step", G, &[(0, CS_W)]);
+        let after_reads = (StageMask::FRAGMENT_SHADER, AccessMask::NONE);
+        sim.barriers.push(barrier(0, G, after_reads, CS_WRITE));
+        let mut r =
+            resource("sim.state", ResourceKind::Buffer, Format::R8Unorm, Lifetime::Temporal);
+        (r.entry, r.exit, r.defined_at_entry) = (Some(entry), Some(entry), true);
+        let mut p = plan(vec![r], vec![draw, sim]);
+        let uniform = (StageMask::FRAGMENT_SHADER, AccessMask::UNIFORM_READ);
+        p.epilogue.push(barrier(0, G, CS_WRITE, uniform));
+        check(&p)
+    };
+    let hazards = frame(StageMask::VERTEX_SHADER);
+    assert_only(&hazards, HazardKind::ExitStateMismatch, &["sim.state", "sim.step"]);
+    assert!(hazards[0].message.contains("the next frame's first barrier of it"), "{hazards:#?}");
+    assert_eq!(frame(StageMask::FRAGMENT_SHADER), vec![]);
+}
