@@ -415,6 +415,28 @@ fn scales_past_32_bits_have_no_extent() {
     }
 }
 
+/// A side of exactly 2^32 - 1 texels is not too large: beside a side of less than a texel, the
+/// error is that one.
+#[test]
+fn a_side_of_exactly_32_bits_beside_one_too_small_is_too_small() {
+    let mut g: Graph = Graph::new(Extent::new(65535, 64));
+    // 65535 x 65537 = 2^32 - 1 exactly; 64 x 0.001 rounds to no texel.
+    let size = Size::Output { sx: 65537.0, sy: 0.001 };
+    let line = line!() + 1;
+    let img = g.create_image("thin", ImageDesc::new(Format::R8Unorm, size));
+    let mut p = g.add_pass("p", QueueKind::Graphics);
+    let img = p.write(img, Access::CopyDst);
+    p.finish();
+    g.export(img);
+    let errs = compile(&g);
+    assert_eq!(errs.len(), 1, "{errs}");
+    let e = errs.iter().next().expect("one error");
+    let msg = e.to_string();
+    assert!(matches!(e, CompileError::InvalidSize { .. }), "{msg}");
+    assert!(msg.contains("`thin`") && msg.contains("is not at least one texel"), "{msg}");
+    assert!(msg.contains(&here(line)), "{msg}");
+}
+
 #[test]
 fn pass_ordered_before_itself() {
     let mut g: Graph = Graph::new(Extent::new(8, 8));
