@@ -287,12 +287,15 @@ impl<'p> Oracle<'p> {
             return one;
         }
         let Some(s) = sub.resolve(d.mips, d.layers) else {
+            let s = |n: u32| if n == 1 { "" } else { "s" };
             let msg = format!(
-                "{} names {sub} of {}, which has {} mip levels and {} layers",
+                "{} names {sub} of {}, which has {} mip level{} and {} layer{}",
                 self.by_name(by),
                 self.res(r),
                 d.mips,
-                d.layers
+                s(d.mips),
+                d.layers,
+                s(d.layers),
             );
             self.report(HazardKind::InvalidRange, r, pass, msg);
             return CellRange { mips: 0..0, ..one };

@@ -761,7 +761,7 @@ fn ranges_past_the_image_or_of_a_buffer_are_invalid() {
     assert_eq!(
         invalid[0].message,
         "a barrier in the barriers before pass `hiz.mip1` names mips 1..3 layer 0 of `hiz.pyramid`, \
-         which has 2 mip levels and 1 layers"
+         which has 2 mip levels and 1 layer"
     );
     assert_eq!((invalid[0].resource, invalid[0].pass), (0, Some(1)));
     // The range names no cell: mip 0, which the barrier would have discarded, is untouched,
