@@ -7,7 +7,7 @@
 
 use super::state::{Need, St};
 use super::NONE;
-use crate::access::ResourceState;
+use crate::access::{ResourceState, StageMask};
 use crate::compile::validate::Flat;
 use crate::graph::{Graph, PassDecl, Subresource};
 use crate::plan::PlannedResource;
@@ -58,6 +58,9 @@ pub(super) struct CellNeed {
     /// a temporal leaves the frame on.
     pub access: bool,
     pub after_wait: bool,
+    /// The stages its wants promise the barrier starts from (`Want::from`), checked in debug
+    /// builds.
+    pub from: StageMask,
 }
 
 /// The cell-tracking state of one compile, kept between compiles for its storage.
@@ -220,7 +223,13 @@ impl Cells {
                 } else {
                     stamps[at] = stamp;
                     slots[at] = needs.len() as u32;
-                    needs.push(CellNeed { cell, need: n, access: true, after_wait: false });
+                    needs.push(CellNeed {
+                        cell,
+                        need: n,
+                        access: true,
+                        after_wait: false,
+                        from: StageMask::NONE,
+                    });
                 }
             });
         }
@@ -236,7 +245,13 @@ impl Cells {
                 let owner = self.st[(t.base + cell) as usize].owner;
                 let named = self.stamp[(t.base + cell) as usize] == stamp;
                 if !named && owner.is_some_and(|o| o != q) {
-                    self.needs.push(CellNeed { cell, need: n, access: false, after_wait: false });
+                    self.needs.push(CellNeed {
+                        cell,
+                        need: n,
+                        access: false,
+                        after_wait: false,
+                        from: StageMask::NONE,
+                    });
                 }
             }
         }

@@ -81,6 +81,9 @@ struct Touch {
     need: Need,
     /// Whether the pass waits on another queue for it.
     after_wait: bool,
+    /// The stages its wants promise the barrier starts from (`Want::from`), checked in debug
+    /// builds.
+    from: StageMask,
     /// Whether it is an image tracked by cell.
     tracked: bool,
     /// Tracked by cell: what the pass does to each cell, a range of `Cells::needs`. Else, for a
@@ -205,6 +208,12 @@ fn walk<const ONE: bool, const CELLS: bool, P>(
     let firsts = exits::Firsts { whole: &w.s.firsts, cells: &w.s.cell_firsts };
     exits::epilogue(g, resources, &w.s.st, &mut w.s.cells, firsts, &mut w.out.epilogue);
     w.finish(order.len());
+}
+
+/// The stages that the barriers of the wants in `wants` are promised to start from.
+#[inline]
+fn promised(wants: &[Want]) -> StageMask {
+    wants.iter().fold(StageMask::NONE, |a, w| a | w.from)
 }
 
 /// The states of resource `r`: its own, or its cells'.
@@ -338,6 +347,7 @@ impl<'a, P> Walk<'a, P> {
                     resource: r,
                     need: cells::need_of(a),
                     after_wait: false,
+                    from: StageMask::NONE,
                     tracked: false,
                     range: (0, 0),
                 }),
@@ -407,6 +417,7 @@ impl<'a, P> Walk<'a, P> {
                         }
                     }
                     s.cells.needs[i].after_wait = s.wants.len() > from;
+                    s.cells.needs[i].from = promised(&s.wants[from..]);
                 }
             } else if !s.st[ri].touched {
                 if let Some(pl) = self.resources[ri].placement {
@@ -433,6 +444,7 @@ impl<'a, P> Walk<'a, P> {
                 state::wants(&s.st[ri], &t.need, q, others, &mut s.wants);
                 t.after_wait = s.wants.len() > before;
             }
+            t.from = promised(&s.wants[before..]);
         }
     }
 
@@ -534,6 +546,13 @@ impl<'a, P> Walk<'a, P> {
         if !ONE && d.need && t.after_wait {
             d.src_stages |= t.need.stages;
         }
+        debug_assert!(
+            t.from.is_empty() || (d.need && d.src_stages.contains(t.from)),
+            "a skipped wait relies on a barrier of `{}` from {:?}, but the pass has {}",
+            self.g.resources[ri].label,
+            t.from,
+            if d.need { format!("one from {:?}", d.src_stages) } else { "none".into() }
+        );
         apply_barrier(s, &d, &t.need, q, pos);
         apply_access::<ONE>(s, &t.need, q, pos);
         if d.need {
@@ -581,6 +600,14 @@ impl<'a, P> Walk<'a, P> {
             if !ONE && d.need && n.after_wait {
                 d.src_stages |= n.need.stages;
             }
+            debug_assert!(
+                n.from.is_empty() || (d.need && d.src_stages.contains(n.from)),
+                "a skipped wait relies on a barrier of cell {} of resource {ri} from {:?}, but \
+                 the pass has {}",
+                n.cell,
+                n.from,
+                if d.need { format!("one from {:?}", d.src_stages) } else { "none".into() }
+            );
             apply_barrier(s, &d, &n.need, q, pos);
             if d.need {
                 c.found.push((n.cell, d.barrier(ri, Subresource::ALL, q, &n.need)));

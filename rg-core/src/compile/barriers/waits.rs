@@ -60,8 +60,8 @@ pub(super) fn point(pass: u32) -> i32 {
 }
 
 /// Turns the waits a pass wants into its `Wait`s, skipping what its queue already waited for
-/// (directly, or through the barrier a want comes with), and records in `waited` what they reach (transitively, through what the waited queue had
-/// waited for).
+/// (directly, or through the barrier a want comes with), and records in `waited` what they
+/// reach (transitively, through what the waited queue had waited for).
 pub(super) fn emit_waits(
     wanted: &[Want],
     q: QueueKind,
