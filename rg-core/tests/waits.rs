@@ -82,3 +82,55 @@ fn an_acquire_chains_from_an_earlier_wait_for_one_of_its_stages() {
         print::text(&narrowed)
     );
 }
+
+/// As above, with a layout transition: `draw` overwrites the depth image `upload` wrote (a
+/// depth write keeps nothing, so no ownership transfer), and the transition to the attachment
+/// layout starts from both test stages, chaining from `shade`'s wait through the late tests.
+#[test]
+fn a_layout_transition_chains_from_an_earlier_wait_for_one_of_its_stages() {
+    let mut g: Graph = Graph::new(Extent::new(64, 64));
+    let color = g.create_image("color", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
+    let depth = g.create_image("depth", ImageDesc::new(Format::D32Float, Size::FULL));
+    let target = g.create_image("target", ImageDesc::new(Format::Rgba8Unorm, Size::FULL));
+    let mut p = g.add_pass("upload", T);
+    let color = p.write(color, Access::CopyDst);
+    let depth = p.write(depth, Access::CopyDst);
+    p.finish();
+    let mut p = g.add_pass("shade", G);
+    p.read(color, Access::Sampled(ShaderStages::FRAGMENT));
+    let target = p.write(target, Access::ColorWrite);
+    p.finish();
+    let mut p = g.add_pass("draw", G);
+    let depth = p.write(depth, Access::DepthWrite);
+    let target = p.write(target, Access::ColorReadWrite);
+    p.finish();
+    g.export(target);
+    g.export(depth);
+
+    let plan =
+        Compiler::new().compile(&g, &FakeMemory::default()).unwrap_or_else(|e| panic!("{e}"));
+    let text = print::text(&plan);
+    let hazards = oracle::check(&plan);
+    assert!(hazards.is_empty(), "{hazards:#?}\n{text}");
+    let (_, draw) = pass(&plan, "draw");
+    assert!(plan.waits_of(draw).is_empty(), "`draw` needs no wait of its own\n{text}");
+    let tests = StageMask::EARLY_FRAGMENT_TESTS | StageMask::LATE_FRAGMENT_TESTS;
+    let k = plan
+        .barriers_of(draw)
+        .iter()
+        .position(|b| &*plan.resources[b.resource].label == "depth")
+        .unwrap_or_else(|| panic!("`draw` transitions the depth image\n{text}"));
+    let transition = plan.barriers_of(draw)[k];
+    assert!(transition.layout.is_some() && transition.transfer.is_none(), "{transition:?}");
+    assert!(transition.src_stages.contains(tests), "{transition:?}\n{text}");
+
+    let mut narrowed = (*plan).clone();
+    narrowed.barriers[draw.barriers.start as usize + k].src_stages =
+        StageMask::EARLY_FRAGMENT_TESTS;
+    let hazards = oracle::check(&narrowed);
+    assert!(
+        !hazards.is_empty(),
+        "with the early tests alone nothing chains\n{}",
+        print::text(&narrowed)
+    );
+}
