@@ -224,6 +224,12 @@ fn remove_at<T>(
 }
 
 impl Plan {
+    /// The first pass run with label `label`, with its index in `Plan::passes` (for tools and
+    /// tests that look a pass up by name; labels need not be unique).
+    pub fn find_pass(&self, label: &str) -> Option<(usize, &PlannedPass)> {
+        self.passes.iter().enumerate().find(|(_, p)| &*p.label == label)
+    }
+
     /// The cross-queue waits of `pass`, performed before its barriers.
     pub fn waits_of(&self, pass: &PlannedPass) -> &[Wait] {
         slice(&self.waits, &pass.waits)

@@ -17,14 +17,6 @@ fn compile(g: &Graph) -> std::sync::Arc<Plan> {
     plan
 }
 
-fn pass<'p>(plan: &'p Plan, label: &str) -> (usize, &'p PlannedPass) {
-    plan.passes
-        .iter()
-        .enumerate()
-        .find(|(_, p)| &*p.label == label)
-        .unwrap_or_else(|| panic!("no pass {label}"))
-}
-
 /// A buffer imported with nothing outstanding (no stages, no accesses) on the graphics queue,
 /// read there by `reader`, then overwritten on the compute queue by `writer`: the write must
 /// not start before the read is done, so `writer` waits for `reader`. Nothing but the read puts
@@ -45,8 +37,8 @@ fn a_write_on_another_queue_waits_for_a_read_of_an_import_with_no_entry_stages()
     g.export(out);
     let plan = compile(&g);
 
-    let (reader, _) = pass(&plan, "reader");
-    let (_, writer) = pass(&plan, "writer");
+    let (reader, _) = plan.find_pass("reader").expect("reader");
+    let (_, writer) = plan.find_pass("writer").expect("writer");
     let waits = plan.waits_of(writer);
     let k = waits
         .iter()
@@ -85,7 +77,7 @@ fn an_exit_with_shader_stages_and_accesses_keeps_its_final_barrier() {
     g.export(written);
     let plan = compile(&g);
 
-    let (_, reader) = pass(&plan, "reader");
+    let (_, reader) = plan.find_pass("reader").expect("reader");
     let before = plan.barriers_of(reader);
     assert_eq!(before.len(), 1, "{}", print::text(&plan));
     assert_eq!(
@@ -121,7 +113,7 @@ fn an_import_only_read_and_left_for_the_host_has_no_epilogue_barrier() {
     r.side_effect().read(buf, Access::StorageRead(ShaderStages::COMPUTE));
     r.finish();
     let plan = compile(&g);
-    let (_, reader) = pass(&plan, "reader");
+    let (_, reader) = plan.find_pass("reader").expect("reader");
     assert_eq!(plan.barriers_of(reader).len(), 1, "the host's write is made visible to the read");
     assert!(plan.epilogue.is_empty(), "a barrier that orders nothing\n{}", print::text(&plan));
 }
@@ -160,12 +152,12 @@ fn a_wait_for_a_prologue_that_another_wait_reaches_is_dropped() {
     p.finish();
     let plan = compile(&g);
 
-    let (copier, c) = pass(&plan, "copier");
+    let (copier, c) = plan.find_pass("copier").expect("copier");
     assert_eq!(
         plan.waits_of(c).iter().map(|w| (w.queue, w.point)).collect::<Vec<_>>(),
         [(C, WaitPoint::Prologue)]
     );
-    let (_, user) = pass(&plan, "user");
+    let (_, user) = plan.find_pass("user").expect("user");
     let waits: Vec<(QueueKind, WaitPoint)> =
         plan.waits_of(user).iter().map(|w| (w.queue, w.point)).collect();
     assert_eq!(waits, [(T, WaitPoint::Pass(copier))], "{}", print::text(&plan));

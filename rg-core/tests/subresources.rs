@@ -18,10 +18,6 @@ fn mip(k: u32) -> Subresource {
     Subresource { base_mip: k, mip_count: 1, base_layer: 0, layer_count: 1 }
 }
 
-fn pass<'p>(plan: &'p Plan, label: &str) -> &'p PlannedPass {
-    plan.passes.iter().find(|p| &*p.label == label).unwrap_or_else(|| panic!("no pass {label}"))
-}
-
 /// Pass `hiz.mip{k}` samples level k-1 and writes level k: before it, level k-1 goes from the
 /// storage write that made it to sampling (general to shader-read-only), and level k from
 /// nothing (undefined, discarding) to storage; no other level is named. The culling pass then
@@ -35,7 +31,7 @@ fn a_pyramid_built_level_by_level_has_a_barrier_for_the_level_below_only() {
     let storage = (StageMask::COMPUTE_SHADER, AccessMask::STORAGE_WRITE);
     let sampled = (StageMask::COMPUTE_SHADER, AccessMask::SAMPLED_READ);
     for k in 1..11 {
-        let p = pass(&plan, &format!("hiz.mip{k}"));
+        let p = plan.find_pass(&format!("hiz.mip{k}")).expect("a pass").1;
         let ours: Vec<&Barrier> =
             plan.barriers_of(p).iter().filter(|b| b.resource == hiz).collect();
         assert_eq!(ours.len(), 2, "hiz.mip{k}: {ours:#?}");
@@ -59,7 +55,7 @@ fn a_pyramid_built_level_by_level_has_a_barrier_for_the_level_below_only() {
             .collect();
         assert_eq!(parts, [mip(k - 1), mip(k)]);
     }
-    let cull = pass(&plan, "cull.occlusion");
+    let cull = plan.find_pass("cull.occlusion").expect("cull.occlusion").1;
     let last: Vec<&Barrier> = plan.barriers_of(cull).iter().filter(|b| b.resource == hiz).collect();
     assert_eq!(last.len(), 1, "{last:#?}");
     assert_eq!(last[0].subresource, mip(10));
@@ -78,14 +74,14 @@ fn cascades_rendered_layer_by_layer_are_sampled_after_one_merged_barrier() {
     let plan = compile(&reference::shadow_cascades());
     let sh = plan.resources.iter().position(|r| &*r.label == "shadows.cascades").expect("array");
     for k in 0..4 {
-        let p = pass(&plan, &format!("shadows.cascade{k}"));
+        let p = plan.find_pass(&format!("shadows.cascade{k}")).expect("a pass").1;
         let b = plan.barriers_of(p);
         assert_eq!(b.len(), 1, "{b:#?}");
         let layer = Subresource { base_mip: 0, mip_count: 1, base_layer: k, layer_count: 1 };
         assert_eq!((b[0].resource, b[0].subresource), (sh, layer));
         assert_eq!(b[0].layout, Some((Layout::Undefined, Layout::DepthAttachment)));
     }
-    let lighting = pass(&plan, "lighting.deferred");
+    let lighting = plan.find_pass("lighting.deferred").expect("lighting.deferred").1;
     let ours: Vec<&Barrier> =
         plan.barriers_of(lighting).iter().filter(|b| b.resource == sh).collect();
     assert_eq!(ours.len(), 1, "{ours:#?}");
@@ -116,7 +112,7 @@ fn a_run_of_layers_extends_the_rectangle_above_it_past_another() {
     p.side_effect();
     p.finish();
     let plan = compile(&g);
-    let b = plan.barriers_of(pass(&plan, "read"));
+    let b = plan.barriers_of(plan.find_pass("read").expect("read").1);
     let ranges: Vec<(Subresource, StageMask)> =
         b.iter().map(|b| (b.subresource, b.dst_stages)).collect();
     let rect = |base_mip, mip_count, base_layer| Subresource {
@@ -163,7 +159,7 @@ fn a_write_of_one_mip_does_not_wait_for_readers_of_another() {
     assert_eq!(order, ["read", "write.mip3"]);
     assert!(plan.barriers.is_empty() && plan.epilogue.is_empty(), "{}", print::text(&plan));
     let plan = frame(|h| h);
-    let w = plan.barriers_of(pass(&plan, "write.mip3"));
+    let w = plan.barriers_of(plan.find_pass("write.mip3").expect("write.mip3").1);
     assert_eq!(w.len(), 1, "{w:#?}");
     assert_eq!(w[0].subresource, mip(3));
     assert_eq!((w[0].src_stages, w[0].src_access), (StageMask::COMPUTE_SHADER, AccessMask::NONE));
