@@ -210,7 +210,8 @@ fn walk<const ONE: bool, const CELLS: bool, P>(
     w.finish(order.len());
 }
 
-/// The stages that the barriers of the wants in `wants` are promised to start from.
+/// The stages that the barriers of the wants in `wants` are promised to start from (kept for
+/// the debug builds' check only).
 #[inline]
 fn promised(wants: &[Want]) -> StageMask {
     wants.iter().fold(StageMask::NONE, |a, w| a | w.from)
@@ -417,7 +418,9 @@ impl<'a, P> Walk<'a, P> {
                         }
                     }
                     s.cells.needs[i].after_wait = s.wants.len() > from;
-                    s.cells.needs[i].from = promised(&s.wants[from..]);
+                    if cfg!(debug_assertions) {
+                        s.cells.needs[i].from = promised(&s.wants[from..]);
+                    }
                 }
             } else if !s.st[ri].touched {
                 if let Some(pl) = self.resources[ri].placement {
@@ -444,7 +447,9 @@ impl<'a, P> Walk<'a, P> {
                 state::wants(&s.st[ri], &t.need, q, others, &mut s.wants);
                 t.after_wait = s.wants.len() > before;
             }
-            t.from = promised(&s.wants[before..]);
+            if cfg!(debug_assertions) {
+                t.from = promised(&s.wants[before..]);
+            }
         }
     }
 
